@@ -1,0 +1,177 @@
+"""The `cutoff` command line (also `python -m flows`).
+
+User errors print one paragraph and exit non-zero; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from flows.errors import UserError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_ORDERS = 20_000
+DEMO_SEED = 7
+
+
+def _prepare_environment() -> None:
+    """Prefect state stays in the project (not ~/.prefect); no telemetry (there is no network)."""
+    os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UserError(f"{self.prog}: {message}. See `{self.prog} --help`.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cutoff", description="The order-cutoff pipeline of a community group-buying platform.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add_dirs(command):
+        command.add_argument("--data-dir", type=Path, help="inputs and the warehouse (default: data, or CUTOFF_DATA_DIR)")
+        command.add_argument("--reports-dir", type=Path, help="outputs (default: reports, or CUTOFF_REPORTS_DIR)")
+
+    run = commands.add_parser("run", help="run one cutoff")
+    run.add_argument("--calendar", choices=["nightly", "weekly"], default="nightly")
+    run.add_argument("--date", type=_date, required=True, help="the cutoff date, YYYY-MM-DD")
+    run.add_argument("--force", action="store_true", help="run a cutoff whose instant is in the future")
+    run.add_argument("--no-email", action="store_true", help="send no email")
+    run.add_argument("--lang", choices=["zh", "en"], help="sheet and email language")
+    add_dirs(run)
+
+    backfill = commands.add_parser("backfill", help="run the cutoffs of a date range, oldest first")
+    backfill.add_argument("--calendar", choices=["nightly", "weekly"], default="nightly")
+    backfill.add_argument("--from", dest="start", type=_date, required=True)
+    backfill.add_argument("--to", dest="end", type=_date, required=True)
+    backfill.add_argument("--no-email", action="store_true")
+    add_dirs(backfill)
+
+    settle = commands.add_parser("settle", help="the weekly commission settlement")
+    settle.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    add_dirs(settle)
+
+    generate = commands.add_parser("generate", help="write a synthetic data set")
+    generate.add_argument("--orders", type=int, default=DEMO_ORDERS)
+    generate.add_argument("--date", type=_date, required=True)
+    generate.add_argument("--seed", type=int, default=DEMO_SEED)
+    generate.add_argument("--data-dir", type=Path, required=True)
+
+    demo = commands.add_parser("demo", help="generate the demo data under data/demo and run its nightly cutoff")
+    demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
+    demo.add_argument("--orders", type=int, default=DEMO_ORDERS)
+
+    commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
+    return parser
+
+
+def _settings(args):
+    from flows.settings import load_settings
+    settings = load_settings()
+    overrides = {"data_dir": getattr(args, "data_dir", None), "reports_dir": getattr(args, "reports_dir", None),
+                 "lang": getattr(args, "lang", None)}
+    return settings.with_overrides(**overrides)
+
+
+def _print_summary(summary: dict, output_dir: Path) -> None:
+    from transforms.money import fen_to_yuan_text as yuan
+    lines, units, fen = summary["order_lines"], summary["units"], summary["fen"]
+    print(f"{summary['calendar']} cutoff {summary['cutoff_date']}: window {summary['window']['start']} .. "
+          f"{summary['window']['end']}")
+    print(f"  listings closed {summary['listings_closed']}, groups not formed {summary['groups_not_formed']}")
+    print(f"  order lines: {lines['eligible']:,} eligible, {lines['allocated']:,} allocated, {lines['cut']:,} cut, "
+          f"{lines['rejected']:,} rejected")
+    print(f"  units: {units['ordered']:,} ordered, {units['allocated']:,} allocated, {units['purchased']:,} "
+          f"purchased, {units['surplus']:,} surplus")
+    print(f"  money: paid ¥{yuan(fen['paid'])}, net ¥{yuan(fen['net'])}, refund ¥{yuan(fen['refund'])}, "
+          f"purchase ¥{yuan(fen['purchase_cost'])}")
+    print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
+          f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
+    print(f"  outputs: {output_dir}/ (summary.json, refunds.csv, rejects.csv, purchase/, sorting/, handout/)")
+
+
+def command_run(args) -> int:
+    from flows.cutoff_flow import cutoff_flow, plan_run
+    settings = _settings(args)
+    plan = plan_run(args.calendar, args.date, settings, force=args.force)  # user errors before Prefect starts
+    if args.lang:
+        os.environ["CUTOFF_LANG"] = args.lang
+    summary = cutoff_flow(calendar=args.calendar, cutoff_date=args.date, force=args.force,
+                          send_email=not args.no_email, data_dir=str(settings.data_dir),
+                          reports_dir=str(settings.reports_dir), progress=True)
+    _print_summary(summary, plan.output_dir)
+    return 0
+
+
+def command_generate(args) -> int:
+    from flows.generate import generate_dataset
+    if args.orders < 1:
+        raise UserError("--orders must be at least 1")
+    result = generate_dataset(args.data_dir, args.orders, args.date, args.seed)
+    print(f"wrote a synthetic data set of {args.orders:,} order lines for {args.date} under {args.data_dir}")
+    for key, value in result.items():
+        if not isinstance(value, (list, dict)):
+            print(f"  {key}: {value}")
+    return 0
+
+
+def command_demo(args) -> int:
+    from flows.cutoff_flow import cutoff_flow, plan_run
+    from flows.generate import generate_dataset
+    from flows.settings import load_settings
+    from transforms.windows import cutoff_date_for_instant, parse_clock
+    settings = load_settings()
+    day = args.date or cutoff_date_for_instant("nightly", datetime.now(timezone.utc), settings.timezone,
+                                               parse_clock(settings.nightly_at))
+    data_dir = PROJECT_ROOT / "data" / "demo"
+    reports_dir = PROJECT_ROOT / "reports" / "demo"
+    settings = settings.with_overrides(data_dir=data_dir, reports_dir=reports_dir, warehouse=data_dir / "warehouse.duckdb")
+    if not (data_dir / "master").is_dir() or args.date:
+        print(f"generating {args.orders:,} demo order lines for {day} under {data_dir} ...")
+        generate_dataset(data_dir, args.orders, day, DEMO_SEED)
+    plan = plan_run("nightly", day, settings, force=True)
+    os.environ["CUTOFF_WAREHOUSE"] = str(settings.warehouse_path)
+    summary = cutoff_flow(calendar="nightly", cutoff_date=day, force=True, send_email=True,
+                          data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True)
+    _print_summary(summary, plan.output_dir)
+    print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
+          f"handout lists in handout/; supplier emails in outbox/.")
+    return 0
+
+
+COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    _prepare_environment()
+    try:
+        args = build_parser().parse_args(argv)
+        handler = COMMANDS.get(args.command)
+        if handler is None:
+            raise UserError(f"`cutoff {args.command}` is not available in this version yet.")
+        return handler(args)
+    except UserError as exc:
+        print(f"cutoff: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cutoff: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,264 @@
+"""The cutoff flow: ingest -> validate -> close -> write, one Prefect task per stage.
+
+Tasks are thin: the rules live in transforms/, the I/O in the adapters of flows/. A run replaces
+its own partition of every table in one transaction and its own folder of files in one rename,
+so a rerun of the same cutoff on the same inputs leaves the same tables and files.
+"""
+
+from __future__ import annotations
+
+import sys
+import time as clock
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.errors import RejectLimitExceeded, UserError
+from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
+from flows.master import Master, load_master
+from flows.outputs import new_staging_dir, publish_dir, run_dir, write_csv, write_json
+from flows.settings import Settings, load_settings
+from flows.warehouse import Warehouse, open_warehouse
+from schemas.allocations import Allocations
+from schemas.purchase_lines import PurchaseLines
+from transforms.close import ClosedCutoff, close_listings, select_closing_listings
+from transforms.purchase import build_purchase_lines, total_by_supplier
+from transforms.summary import refunds_owed, summarize_cutoff
+from transforms.windows import CalendarError, CutoffWindow, cutoff_date_for_instant, parse_clock, window_for
+
+REJECT_COLUMNS = ["source_file", "row_number", "reason", "raw"]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    window: CutoffWindow
+    settings: Settings
+    send_email: bool = True
+    progress: bool = False
+
+    @property
+    def calendar(self) -> str:
+        return self.window.calendar
+
+    @property
+    def cutoff_date(self) -> date:
+        return self.window.cutoff_date
+
+    @property
+    def output_dir(self) -> Path:
+        return run_dir(self.settings.reports_dir, self.calendar, self.cutoff_date)
+
+
+@dataclass
+class CutoffResult:
+    closed: ClosedCutoff
+    purchase_lines: pl.DataFrame
+    supplier_totals: pl.DataFrame
+    rejects: pl.DataFrame
+    summary: dict = field(default_factory=dict)
+
+
+def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: bool = False,
+             now: datetime | None = None, send_email: bool = True, progress: bool = False) -> RunPlan:
+    """Check a run before anything starts: the calendar allows the date, it is not in the future,
+    and the data dir exists. Raises UserError with what to do."""
+    try:
+        window = window_for(calendar, cutoff_date, settings.timezone, parse_clock(settings.nightly_at))
+    except CalendarError as exc:
+        raise UserError(str(exc)) from exc
+    now = now or datetime.now(timezone.utc)
+    if window.end > now and not force:
+        raise UserError(f"the {window.label} cutoff is at {window.end.isoformat()}, in the future: its "
+                        "orders are not locked yet. Use --force to run it anyway.")
+    if not settings.data_dir.is_dir():
+        raise UserError(f"data dir {settings.data_dir} does not exist. Pass --data-dir or set "
+                        "CUTOFF_DATA_DIR (`cutoff generate --data-dir DIR` makes a synthetic one).")
+    return RunPlan(window, settings, send_email, progress)
+
+
+class Progress:
+    """Each stage with its counts and time, on stderr, for long runs on the command line."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.started = clock.perf_counter()
+
+    def stage(self, name: str, text: str, since: float) -> None:
+        if self.enabled:
+            print(f"  {name:<10} {text}  ({clock.perf_counter() - since:.1f}s)", file=sys.stderr, flush=True)
+
+
+@task(name="ingest", cache_policy=NO_CACHE)
+def ingest(plan: RunPlan) -> tuple[Master, list[InboxFile]]:
+    """Read the master data (validated whole: bad master data stops here) and the new inbox files."""
+    master = load_master(plan.settings.data_dir, plan.settings.timezone)
+    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+        hashes, _, _ = known_state(warehouse)
+    return master, read_inbox(plan.settings.data_dir, hashes)
+
+
+def select_window_rejects(warehouse: Warehouse, plan: RunPlan, closing_ids: list[str]) -> pl.DataFrame:
+    """The rejected rows that belong to this cutoff: order rows of its closing listings; rows whose
+    listing is unknown and whose created_at lies in the window; refunds created in the window
+    (nightly); rows with neither, and whole files, of the run that ingested them."""
+    return warehouse.frame(
+        """
+        SELECT * FROM rejects
+        WHERE (kind = 'orders' AND listing_id IN (SELECT unnest(?::VARCHAR[])))
+           OR (kind = 'orders' AND listing_id NOT IN (SELECT listing_id FROM listings)
+               AND created_at > ? AND created_at <= ?)
+           OR (kind = 'refunds' AND ? = 'nightly' AND created_at > ? AND created_at <= ?)
+           OR ((created_at IS NULL OR row_number IS NULL)
+               AND (listing_id IS NULL OR listing_id NOT IN (SELECT listing_id FROM listings))
+               AND ingested_by = ?)
+        ORDER BY source_file, row_number NULLS FIRST""",
+        [closing_ids, plan.window.start, plan.window.end, plan.calendar, plan.window.start,
+         plan.window.end, plan.window.label])
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate(plan: RunPlan, master: Master, files: list[InboxFile], closing_ids: list[str]) -> pl.DataFrame:
+    """Validate the new rows with Pandera and load them (bad rows to `rejects`); then the breaker:
+    over the limit of the window's rows rejected, the run stops before anything is sent."""
+    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+        return _validate(plan, warehouse, master, files, closing_ids)
+
+
+def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[InboxFile],
+              closing_ids: list[str]) -> pl.DataFrame:
+    _, next_seq, refund_ids = known_state(warehouse)
+    inbox = validate_inbox(files, master, plan.settings.timezone, next_seq, refund_ids, plan.window.label)
+    with warehouse.transaction():
+        for name, table in master.tables().items():
+            warehouse.replace_table(name, table)
+    load_inbox(warehouse, inbox)
+    rejects = select_window_rejects(warehouse, plan, closing_ids)
+    order_rejects = rejects.filter(pl.col("kind") == "orders").height
+    window_rows = warehouse.scalar(
+        "SELECT count(*) FROM order_lines WHERE listing_id IN (SELECT unnest(?::VARCHAR[]))", [closing_ids])
+    total = window_rows + order_rejects
+    if total and order_rejects * 100 > plan.settings.reject_limit_pct * total:
+        write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
+        raise RejectLimitExceeded(
+            f"{order_rejects} of the {total} order rows of the {plan.window.label} cutoff were rejected "
+            f"({order_rejects * 100 / total:.1f}%, over the {plan.settings.reject_limit_pct:g}% limit "
+            f"CUTOFF_REJECT_LIMIT_PCT). The run stopped before anything was sent. The rows and reasons "
+            f"are in {plan.output_dir / 'rejects.csv'}; fix the exports and run again.")
+    return rejects
+
+
+@task(name="close", cache_policy=NO_CACHE)
+def close(plan: RunPlan, master: Master, rejects: pl.DataFrame) -> CutoffResult:
+    """Apply the rulebook to the closing listings: allocations, groups, purchase lines."""
+    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+        lines = warehouse.frame(
+            "SELECT * FROM order_lines WHERE listing_id IN (SELECT listing_id FROM listings WHERE calendar = ?)",
+            [plan.calendar])
+    closed = close_listings(lines, master.listings, master.products, plan.window)
+    Allocations.validate(closed.allocations)
+    purchase = build_purchase_lines(closed.allocations, master.products)
+    PurchaseLines.validate(purchase)
+    return CutoffResult(closed, purchase, total_by_supplier(purchase, master.suppliers), rejects)
+
+
+@task(name="write", cache_policy=NO_CACHE)
+def write(plan: RunPlan, master: Master, result: CutoffResult) -> dict:
+    """Replace the run's partitions in one transaction, then its folder of files in one rename."""
+    closed = result.closed
+    result.summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
+                                      result.purchase_lines, result.supplier_totals,
+                                      rejected=result.rejects.height)
+    with open_warehouse(plan.settings.warehouse_path) as warehouse, warehouse.transaction():
+        warehouse.replace_partition("allocations", closed.allocations, plan.calendar, plan.cutoff_date)
+        warehouse.replace_partition("purchase_lines", result.purchase_lines, plan.calendar, plan.cutoff_date)
+        warehouse.replace_partition("groups", closed.groups, plan.calendar, plan.cutoff_date)
+    staging = new_staging_dir(plan.output_dir)
+    write_json(staging / "summary.json", result.summary)
+    write_csv(staging / "refunds.csv", refunds_owed(closed.allocations))
+    write_csv(staging / "rejects.csv", result.rejects.select(REJECT_COLUMNS))
+    publish_dir(staging, plan.output_dir)
+    return result.summary
+
+
+def record_run(warehouse: Warehouse, plan: RunPlan, run_id: str, started: datetime, status: str,
+               message: str = "", summary: dict | None = None) -> None:
+    """`runs` keeps one row per (calendar, cutoff_date), the latest attempt; `run_log` all of them."""
+    ended = datetime.now(timezone.utc)
+    attempts = (warehouse.scalar("SELECT max(attempts) FROM runs WHERE calendar = ? AND cutoff_date = ?",
+                                 [plan.calendar, plan.cutoff_date]) or 0) + 1
+    counts = summary or {}
+    lines, units, fen = counts.get("order_lines", {}), counts.get("units", {}), counts.get("fen", {})
+    row = pl.DataFrame([{
+        "run_id": run_id, "started_at": started, "ended_at": ended, "status": status, "message": message,
+        "attempts": attempts, "listings_closed": counts.get("listings_closed"),
+        "lines_eligible": lines.get("eligible"), "lines_allocated": lines.get("allocated"),
+        "lines_cut": lines.get("cut"), "lines_rejected": lines.get("rejected"),
+        "units_allocated": units.get("allocated"), "net_fen": fen.get("net"),
+        "purchase_cost_fen": fen.get("purchase_cost")}],
+        schema_overrides={k: pl.Int64 for k in ("listings_closed", "lines_eligible", "lines_allocated",
+                                                 "lines_cut", "lines_rejected", "units_allocated",
+                                                 "net_fen", "purchase_cost_fen")})
+    with warehouse.transaction():
+        warehouse.replace_partition("runs", row, plan.calendar, plan.cutoff_date)
+        warehouse.insert("run_log", pl.DataFrame([{
+            "run_id": run_id, "calendar": plan.calendar, "cutoff_date": plan.cutoff_date,
+            "started_at": started, "ended_at": ended, "status": status, "message": message}]))
+
+
+def execute_cutoff(plan: RunPlan) -> dict:
+    """Every stage in order against the warehouse, which this run holds until it ends."""
+    progress = Progress(plan.progress)
+    run_id, started = str(uuid.uuid4()), datetime.now(timezone.utc)
+    # this connection holds the warehouse for the whole run: another process is refused
+    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+        try:
+            since = clock.perf_counter()
+            master, files = ingest(plan)
+            rows = sum(f.raw.height for f in files if f.raw is not None)
+            progress.stage("ingest", f"{len(files)} new file(s), {rows:,} rows", since)
+
+            since = clock.perf_counter()
+            closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
+            rejects = validate(plan, master, files, closing_ids)
+            progress.stage("validate", f"{rejects.height:,} rejected row(s) in the window", since)
+
+            since = clock.perf_counter()
+            result = close(plan, master, rejects)
+            allocations = result.closed.allocations
+            progress.stage("close", f"{len(closing_ids)} listing(s), {allocations.height:,} eligible line(s), "
+                                    f"{result.purchase_lines.height:,} purchase line(s)", since)
+
+            since = clock.perf_counter()
+            summary = write(plan, master, result)
+            progress.stage("write", f"{plan.output_dir}", since)
+        except UserError as exc:
+            record_run(warehouse, plan, run_id, started, "failed", str(exc))
+            raise
+        record_run(warehouse, plan, run_id, started, "success", "", summary)
+    return summary
+
+
+def resolve_cutoff_date(calendar: str, cutoff_date: date | None, settings: Settings) -> date:
+    """A given date, or the one the scheduled run is for (its scheduled start, business time)."""
+    if cutoff_date is not None:
+        return cutoff_date
+    from prefect.runtime import flow_run
+    scheduled = flow_run.scheduled_start_time or datetime.now(timezone.utc)
+    return cutoff_date_for_instant(calendar, scheduled, settings.timezone, parse_clock(settings.nightly_at))
+
+
+@flow(name="cutoff", flow_run_name="{calendar} {cutoff_date}", validate_parameters=True)
+def cutoff_flow(calendar: str = "nightly", cutoff_date: date | None = None, force: bool = False,
+                send_email: bool = True, data_dir: str | None = None, reports_dir: str | None = None,
+                progress: bool = False) -> dict:
+    """One cutoff of one calendar. Without `cutoff_date`, the one the run was scheduled for."""
+    settings = load_settings().with_overrides(
+        data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None)
+    day = resolve_cutoff_date(calendar, cutoff_date, settings)
+    plan = plan_run(calendar, day, settings, force=force, send_email=send_email, progress=progress)
+    return execute_cutoff(plan)

@@ -1,0 +1,1 @@
+"""Pandera models, one per table, named after the table. Pure: no I/O."""

@@ -1,0 +1,37 @@
+import polars as pl
+import pandera.polars as pa
+
+CUT_REASONS = ["after_close", "out_of_stock", "group_not_formed", "case_not_filled"]
+
+
+class Allocations(pa.DataFrameModel):
+    """What each eligible line of a run got. Checked before it is written."""
+
+    order_id: str
+    line_no: int = pa.Field(ge=1)
+    listing_id: str
+    sku_id: str
+    supplier_id: str
+    pickup_point_id: str
+    customer_id: str
+    qty: int = pa.Field(ge=1)
+    qty_allocated: int = pa.Field(ge=0)
+    unit_price_fen: int = pa.Field(ge=0)
+    final_unit_price_fen: int = pa.Field(ge=0)
+    net_fen: int = pa.Field(ge=0)
+    refund_fen: int = pa.Field(ge=0)
+    cut_reason: str = pa.Field(nullable=True, isin=CUT_REASONS)
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check(error="nothing is lost: net_fen + refund_fen == qty * unit_price_fen")
+    def nothing_lost(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("net_fen") + pl.col("refund_fen") == pl.col("qty") * pl.col("unit_price_fen"))
+
+    @pa.dataframe_check(error="qty_allocated <= qty, and a cut line has a reason")
+    def allocation_bounded(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("qty_allocated") <= pl.col("qty"))
+            & ((pl.col("qty_allocated") == pl.col("qty")) | pl.col("cut_reason").is_not_null()))

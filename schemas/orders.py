@@ -1,0 +1,35 @@
+import pandera.polars as pa
+from pandera.engines.polars_engine import DateTime
+
+from schemas.columns import ID_PATTERN, PHONE_TAIL_PATTERN, optional, required
+
+UTC = {"time_unit": "us", "time_zone": "UTC"}
+STATUSES = ["paid", "cancelled", "refunded"]
+COLUMNS = {
+    "order_id": required(), "line_no": required("int"), "listing_id": required(),
+    "customer_id": required(), "customer_name": optional(), "phone_tail": optional(),
+    "pickup_point_id": required(), "qty": required("int"), "unit_price_fen": required("int"),
+    "status": required(), "distributor_id": optional(), "created_at": required("ts"),
+    "updated_at": optional("ts"),
+}
+
+
+class OrderLines(pa.DataFrameModel):
+    """An order-line export row (one version of the line `(order_id, line_no)`)."""
+
+    order_id: str = pa.Field(str_matches=ID_PATTERN)
+    line_no: int = pa.Field(ge=1)
+    listing_id: str = pa.Field(str_matches=ID_PATTERN, description="a listing of listings.csv")
+    customer_id: str = pa.Field(str_matches=ID_PATTERN)
+    customer_name: str = pa.Field(nullable=True)
+    phone_tail: str = pa.Field(nullable=True, str_matches=PHONE_TAIL_PATTERN)
+    pickup_point_id: str = pa.Field(str_matches=ID_PATTERN, description="a pickup point of pickup_points.csv")
+    qty: int = pa.Field(ge=1, le=100_000)
+    unit_price_fen: int = pa.Field(ge=0)
+    status: str = pa.Field(isin=STATUSES)
+    distributor_id: str = pa.Field(nullable=True, str_matches=ID_PATTERN)
+    created_at: DateTime = pa.Field(dtype_kwargs=UTC)
+    updated_at: DateTime = pa.Field(dtype_kwargs=UTC, description="defaults to created_at")
+
+    class Config:
+        strict = True

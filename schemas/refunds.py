@@ -1,0 +1,24 @@
+import pandera.polars as pa
+from pandera.engines.polars_engine import DateTime
+
+from schemas.columns import ID_PATTERN, optional, required
+
+UTC = {"time_unit": "us", "time_zone": "UTC"}
+COLUMNS = {
+    "refund_id": required(), "order_id": required(), "line_no": required("int"),
+    "amount_fen": required("int"), "reason": optional(), "created_at": required("ts"),
+}
+
+
+class Refunds(pa.DataFrameModel):
+    """An after-sales refund (退款) of an order line, in fen."""
+
+    refund_id: str = pa.Field(str_matches=ID_PATTERN)
+    order_id: str = pa.Field(str_matches=ID_PATTERN)
+    line_no: int = pa.Field(ge=1)
+    amount_fen: int = pa.Field(gt=0)
+    reason: str = pa.Field(nullable=True)
+    created_at: DateTime = pa.Field(dtype_kwargs=UTC)
+
+    class Config:
+        strict = True

@@ -1,0 +1,84 @@
+"""Small hand-written data dirs in the contract's format, for flow and CLI tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+SUPPLIERS = [
+    {"supplier_id": "S1", "name": "广州月饼食品有限公司", "email": "s1@supplier.example.com",
+     "min_order_fen": "0", "delivery_window": "次日 05:00-07:00"},
+    {"supplier_id": "S2", "name": "从化鲜果合作社", "email": "s2@supplier.example.com;ops2@supplier.example.com",
+     "min_order_fen": "1000000", "delivery_window": "次日 06:00-08:00"},
+]
+CATEGORIES = [{"category": "烘焙", "leader_bp": "1000"}, {"category": "水果", "leader_bp": "800"}]
+PRODUCTS = [
+    {"sku_id": "SKU1", "name": "流心奶黄月礼盒", "spec": "6枚/盒", "unit": "盒", "category": "烘焙",
+     "supplier_id": "S1", "cost_fen": "20000", "case_pack": "1", "case_rounding": "up"},
+    {"sku_id": "SKU2", "name": "砂糖橘", "spec": "5斤/箱", "unit": "箱", "category": "水果",
+     "supplier_id": "S2", "cost_fen": "1500", "case_pack": "6", "case_rounding": "up"},
+]
+PICKUP_POINTS = [
+    {"pickup_point_id": "P1", "name": "幸福里3栋", "address": "幸福路1号", "leader_id": "T1",
+     "leader_name": "王芳", "leader_phone": "13800000001", "route_id": "R1", "route_seq": "1", "leader_bp": ""},
+    {"pickup_point_id": "P2", "name": "阳光花园便利店", "address": "阳光路2号", "leader_id": "T2",
+     "leader_name": "李娜", "leader_phone": "13800000002", "route_id": "R1", "route_seq": "2", "leader_bp": ""},
+]
+DISTRIBUTORS = [{"distributor_id": "D1", "name": "张三", "upline_id": ""},
+                {"distributor_id": "D2", "name": "李四", "upline_id": "D1"}]
+LISTINGS = [
+    {"listing_id": "L1", "sku_id": "SKU1", "calendar": "nightly", "opens_at": "2026-11-20T20:00:00",
+     "closes_at": "2026-11-21T20:00:00", "unit_price_fen": "32800", "tiers": "3:32800|10:30800",
+     "min_qty": "", "group_scope": "", "stock_cap": "12", "point_cap": "", "dist_l1_bp": "1500", "dist_l2_bp": "500"},
+    {"listing_id": "L2", "sku_id": "SKU2", "calendar": "nightly", "opens_at": "2026-11-20T20:00:00+08:00",
+     "closes_at": "2026-11-21T20:00:00+08:00", "unit_price_fen": "2990", "tiers": "", "min_qty": "",
+     "group_scope": "", "stock_cap": "", "point_cap": "", "dist_l1_bp": "", "dist_l2_bp": ""},
+]
+ORDER_COLUMNS = ["order_id", "line_no", "listing_id", "customer_id", "customer_name", "phone_tail",
+                 "pickup_point_id", "qty", "unit_price_fen", "status", "distributor_id", "created_at", "updated_at"]
+
+
+def order(order_id, customer, qty, created_at, listing="L1", price=32800, point="P1", line_no=1,
+          status="paid", distributor="", updated_at="", name="顾客", phone="0001") -> dict:
+    return {"order_id": order_id, "line_no": str(line_no), "listing_id": listing, "customer_id": customer,
+            "customer_name": name, "phone_tail": phone, "pickup_point_id": point, "qty": str(qty),
+            "unit_price_fen": str(price), "status": status, "distributor_id": distributor,
+            "created_at": created_at, "updated_at": updated_at}
+
+
+MOONCAKE_ORDERS = [
+    order("A", "cA", 2, "2026-11-21T09:00:00", distributor="D2", name="张伟", phone="1234"),
+    order("B", "cB", 5, "2026-11-21T09:01:00", point="P2", name="李静", phone="5678"),
+    order("C", "cC", 1, "2026-11-21T09:02:00", name="王磊", phone="0420"),
+    order("D", "cD", 4, "2026-11-21T09:03:00", point="P2", name="赵敏", phone="8888"),
+    order("E", "cA", 3, "2026-11-21T09:04:00", name="张伟", phone="1234"),
+    order("F", "cF", 7, "2026-11-21T10:00:00", listing="L2", price=2990, name="刘洋", phone="3141"),
+]
+
+
+def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in (columns or list(rows[0]))}) if rows else \
+        pl.DataFrame(schema={c: pl.String for c in columns})
+    path.write_bytes(frame.write_csv().encode(encoding))
+    return path
+
+
+def write_master(data_dir: Path, **overrides: list[dict]) -> Path:
+    tables = {"suppliers": SUPPLIERS, "categories": CATEGORIES, "products": PRODUCTS,
+              "pickup_points": PICKUP_POINTS, "distributors": DISTRIBUTORS, "listings": LISTINGS}
+    tables.update(overrides)
+    for name, rows in tables.items():
+        write_csv(data_dir / "master" / f"{name}.csv", rows)
+    return data_dir
+
+
+def write_orders(data_dir: Path, rows: list[dict], name: str = "orders-1.csv", encoding: str = "utf-8") -> Path:
+    return write_csv(data_dir / "inbox" / "orders" / name, rows, ORDER_COLUMNS, encoding)
+
+
+def mooncake_data_dir(data_dir: Path) -> Path:
+    write_master(data_dir)
+    write_orders(data_dir, MOONCAKE_ORDERS)
+    return data_dir

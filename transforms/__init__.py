@@ -1,0 +1,5 @@
+"""The business rules of a cutoff, as pure polars functions (no I/O, no clock, no Prefect).
+
+One module per section of the rulebook (../shared/spec/domain.md):
+windows, staging, allocation, groups, tiers, case_rounding, purchase, summary.
+"""

@@ -1,0 +1,81 @@
+"""Closing the listings of a cutoff: the five steps of "What happens to each order line".
+
+`close_listings` is the whole rule in order: select the closing listings and their paid lines,
+then after close -> stock allocation -> group formation -> tier price -> case rounding, then the
+money of each line. Each step lives in its own module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timezone
+
+import polars as pl
+
+from transforms.allocation import FCFS_ORDER, allocate_stock, mark_after_close
+from transforms.case_rounding import round_cases_down
+from transforms.groups import assign_groups, form_groups, summarize_groups
+from transforms.tiers import apply_tier_prices, explode_tiers, lowest_thresholds, price_groups
+from transforms.windows import CutoffWindow
+
+LISTING_COLUMNS = ["listing_id", "sku_id", "opens_at", "closes_at", "tiers", "min_qty",
+                   "group_scope", "stock_cap", "point_cap"]
+PRODUCT_COLUMNS = ["sku_id", "supplier_id", "category", "case_pack", "case_rounding"]
+ALLOCATION_COLUMNS = [
+    "order_id", "line_no", "listing_id", "sku_id", "supplier_id", "category", "pickup_point_id",
+    "customer_id", "distributor_id", "created_at", "qty", "qty_allocated", "qty_cut",
+    "unit_price_fen", "final_unit_price_fen", "paid_fen", "net_fen", "refund_fen", "cut_reason",
+]
+
+
+@dataclass(frozen=True)
+class ClosedCutoff:
+    closing: pl.DataFrame      # the closing listings
+    allocations: pl.DataFrame  # every eligible line, with what it got
+    groups: pl.DataFrame       # every group, formed or not
+
+
+def _utc(instant):
+    return pl.lit(instant.astimezone(timezone.utc)).cast(pl.Datetime("us", "UTC"))
+
+
+def select_closing_listings(listings: pl.DataFrame, window: CutoffWindow) -> pl.DataFrame:
+    """The listings of the window's calendar whose `closes_at` lies in (start, end]."""
+    return listings.filter(
+        (pl.col("calendar") == window.calendar)
+        & (pl.col("closes_at") > _utc(window.start))
+        & (pl.col("closes_at") <= _utc(window.end))
+    ).sort("listing_id")
+
+
+def select_eligible_lines(order_lines: pl.DataFrame, closing: pl.DataFrame,
+                          products: pl.DataFrame) -> pl.DataFrame:
+    """The paid current lines of the closing listings, with their listing's and product's rules."""
+    return (
+        order_lines.filter(pl.col("status") == "paid")
+        .join(closing.select(LISTING_COLUMNS), on="listing_id", how="inner")
+        .join(products.select(PRODUCT_COLUMNS), on="sku_id", how="left")
+        .sort(FCFS_ORDER)
+    )
+
+
+def price_lines(lines: pl.DataFrame) -> pl.DataFrame:
+    """What each line is worth and what is owed back: nothing is lost."""
+    return lines.with_columns(
+        (pl.col("qty") - pl.col("qty_allocated")).alias("qty_cut"),
+        (pl.col("qty") * pl.col("unit_price_fen")).alias("paid_fen"),
+        (pl.col("qty_allocated") * pl.col("final_unit_price_fen")).alias("net_fen"),
+    ).with_columns((pl.col("paid_fen") - pl.col("net_fen")).alias("refund_fen"))
+
+
+def close_listings(order_lines: pl.DataFrame, listings: pl.DataFrame, products: pl.DataFrame,
+                   window: CutoffWindow) -> ClosedCutoff:
+    closing = select_closing_listings(listings, window)
+    tiers = explode_tiers(closing)
+    lines = assign_groups(allocate_stock(mark_after_close(
+        select_eligible_lines(order_lines, closing, products))))
+    groups = summarize_groups(lines, lowest_thresholds(tiers))
+    groups = price_groups(groups, tiers)
+    lines = round_cases_down(apply_tier_prices(form_groups(lines, groups), groups))
+    allocations = price_lines(lines).select(ALLOCATION_COLUMNS).sort("order_id", "line_no")
+    return ClosedCutoff(closing=closing, allocations=allocations, groups=groups)

@@ -1,0 +1,77 @@
+"""The figures of a run (`summary.json`), computed from its frames. Keys per the contract."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.money import fen_to_yuan_text
+from transforms.windows import CutoffWindow
+
+COMMISSION_KEYS = ("leader", "dist_l1", "dist_l2", "clawback")
+
+
+def _total(frame: pl.DataFrame, column: str, where: pl.Expr | None = None) -> int:
+    if frame.height == 0:
+        return 0
+    selected = frame.filter(where) if where is not None else frame
+    return int(selected[column].sum() or 0)
+
+
+def summarize_cutoff(window: CutoffWindow, closing: pl.DataFrame, allocations: pl.DataFrame,
+                     groups: pl.DataFrame, purchase_lines: pl.DataFrame, supplier_totals: pl.DataFrame,
+                     rejected: int, commission: dict[str, int] | None = None) -> dict:
+    commission = {key: int((commission or {}).get(key, 0)) for key in COMMISSION_KEYS}
+    suppliers = [
+        {"supplier_id": row["supplier_id"], "name": row["name"], "po_fen": int(row["po_fen"]),
+         "file": f"purchase/{row['supplier_id']}.xlsx", "below_minimum": bool(row["below_minimum"]),
+         "min_order_fen": int(row["min_order_fen"] or 0), "email": ""}
+        for row in supplier_totals.iter_rows(named=True)]
+    not_formed = groups.filter(~pl.col("is_formed")) if groups.height else groups
+    warnings = [
+        f"below_supplier_minimum: {s['supplier_id']} purchase order {fen_to_yuan_text(s['po_fen'])} < "
+        f"minimum {fen_to_yuan_text(s['min_order_fen'])}" for s in suppliers if s["below_minimum"]]
+    warnings += [
+        f"group_not_formed: {row['listing_id']}"
+        + (f" at {row['group_pickup_point_id']}" if row["group_pickup_point_id"] else "")
+        + f" ({row['units']} units of min {row['min_qty']}, {row['participants']} participants"
+        + (f" of {row['lowest_threshold']}" if row["lowest_threshold"] is not None else "") + ")"
+        for row in not_formed.iter_rows(named=True)]
+    return {
+        "calendar": window.calendar,
+        "cutoff_date": window.cutoff_date.isoformat(),
+        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+        "listings_closed": closing.height,
+        "groups_not_formed": not_formed.height,
+        "order_lines": {
+            "eligible": allocations.height,
+            "allocated": _total(allocations.with_columns(one=pl.lit(1)), "one", pl.col("qty_allocated") > 0),
+            "cut": _total(allocations.with_columns(one=pl.lit(1)), "one", pl.col("qty_cut") > 0),
+            "rejected": rejected,
+        },
+        "units": {
+            "ordered": _total(allocations, "qty"),
+            "allocated": _total(allocations, "qty_allocated"),
+            "purchased": _total(purchase_lines, "units_purchased"),
+            "surplus": _total(purchase_lines, "surplus_units"),
+        },
+        "fen": {
+            "paid": _total(allocations, "paid_fen"),
+            "net": _total(allocations, "net_fen"),
+            "refund": _total(allocations, "refund_fen"),
+            "purchase_cost": _total(purchase_lines, "cost_fen"),
+            "commission": commission,
+        },
+        "suppliers": suppliers,
+        "warnings": warnings,
+    }
+
+
+def refunds_owed(allocations: pl.DataFrame) -> pl.DataFrame:
+    """refunds.csv: what is owed back to each customer. The reason is the line's cut reason, or
+    `tier_price` when only the tier price difference is owed."""
+    return (
+        allocations.filter(pl.col("refund_fen") > 0)
+        .select("order_id", "line_no", "customer_id", "refund_fen",
+                pl.col("cut_reason").fill_null("tier_price").alias("reason"))
+        .sort("order_id", "line_no")
+    )
