@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS rejects (
 CREATE TABLE IF NOT EXISTS allocations (
     calendar VARCHAR, cutoff_date DATE, order_id VARCHAR, line_no BIGINT, listing_id VARCHAR,
     sku_id VARCHAR, supplier_id VARCHAR, category VARCHAR, pickup_point_id VARCHAR,
-    customer_id VARCHAR, distributor_id VARCHAR, created_at TIMESTAMPTZ, qty BIGINT,
+    customer_id VARCHAR, customer_name VARCHAR, phone_tail VARCHAR, distributor_id VARCHAR,
+    created_at TIMESTAMPTZ, qty BIGINT,
     qty_allocated BIGINT, qty_cut BIGINT, unit_price_fen BIGINT, final_unit_price_fen BIGINT,
     paid_fen BIGINT, net_fen BIGINT, refund_fen BIGINT, cut_reason VARCHAR);
 CREATE TABLE IF NOT EXISTS purchase_lines (

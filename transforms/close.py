@@ -23,7 +23,7 @@ LISTING_COLUMNS = ["listing_id", "sku_id", "opens_at", "closes_at", "tiers", "mi
 PRODUCT_COLUMNS = ["sku_id", "supplier_id", "category", "case_pack", "case_rounding"]
 ALLOCATION_COLUMNS = [
     "order_id", "line_no", "listing_id", "sku_id", "supplier_id", "category", "pickup_point_id",
-    "customer_id", "distributor_id", "created_at", "qty", "qty_allocated", "qty_cut",
+    "customer_id", "customer_name", "phone_tail", "distributor_id", "created_at", "qty", "qty_allocated", "qty_cut",
     "unit_price_fen", "final_unit_price_fen", "paid_fen", "net_fen", "refund_fen", "cut_reason",
 ]
 
