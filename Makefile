@@ -33,7 +33,7 @@ lock:
 	rm -rf /tmp/cutoff-lock && $(PYTHON) -m venv /tmp/cutoff-lock
 	/tmp/cutoff-lock/bin/pip install -q -e .[test]
 	( echo "# Locked dependency set (pip freeze of a verified install). Regenerate: make lock"; \
-	  /tmp/cutoff-lock/bin/pip freeze --exclude-editable; echo "setuptools==65.5.0" ) > requirements.lock
+	  /tmp/cutoff-lock/bin/pip freeze --exclude-editable; echo "setuptools==65.5.0"; echo "wheel==0.48.0" ) > requirements.lock
 
 clean:
 	rm -rf $(VENV) .prefect

@@ -1,0 +1,29 @@
+from fractions import Fraction
+
+import polars as pl
+import pytest
+from hypothesis import given, strategies as st
+
+from transforms.money import fen_to_yuan_text, round_half_even, round_half_even_expr
+
+
+@pytest.mark.parametrize("numerator, expected", [
+    (30800 * 1000, 3080), (30800 * 1500, 4620), (30800 * 500, 1540),   # the rulebook's example
+    (5000, 0), (15000, 2), (25000, 2), (35000, 4),                       # ties go to even
+    (5001, 1), (14999, 1), (0, 0), (-5000, 0), (-15000, -2), (-15001, -2),
+])
+def test_round_half_even(numerator, expected):
+    assert round_half_even(numerator) == expected
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12))
+def test_expression_matches_scalar_and_exact_rational(numerator):
+    expected = round(Fraction(numerator, 10000))  # Python rounds a Fraction half to even, exactly
+    assert round_half_even(numerator) == expected
+    frame = pl.DataFrame({"n": [numerator]}, schema={"n": pl.Int64})
+    assert frame.select(round_half_even_expr(pl.col("n")))["n"][0] == expected
+
+
+@pytest.mark.parametrize("fen, text", [(0, "0.00"), (5, "0.05"), (32800, "328.00"), (-1234, "-12.34")])
+def test_fen_to_yuan_text(fen, text):
+    assert fen_to_yuan_text(fen) == text
