@@ -105,10 +105,27 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
     print(f"  outputs: {output_dir}/ (summary.json, refunds.csv, rejects.csv, purchase/, sorting/, handout/)")
 
 
+def _check_warehouse_free(settings) -> None:
+    """Refuse early (before Prefect starts) when another process holds the warehouse."""
+    from flows.warehouse import open_warehouse
+    with open_warehouse(settings.warehouse_path):
+        pass
+
+
+def _start_prefect() -> None:
+    import prefect  # noqa: F401  (sets up Prefect's logging)
+    from prefect.logging.configuration import setup_logging
+    setup_logging()
+    from flows.errors import quiet_user_errors_in_console
+    quiet_user_errors_in_console()
+
+
 def command_run(args) -> int:
     from flows.cutoff_flow import cutoff_flow, plan_run
     settings = _settings(args)
     plan = plan_run(args.calendar, args.date, settings, force=args.force)  # user errors before Prefect starts
+    _check_warehouse_free(settings)
+    _start_prefect()
     if args.lang:
         os.environ["CUTOFF_LANG"] = args.lang
     summary = cutoff_flow(calendar=args.calendar, cutoff_date=args.date, force=args.force,
@@ -145,6 +162,8 @@ def command_demo(args) -> int:
         print(f"generating {args.orders:,} demo order lines for {day} under {data_dir} ...")
         generate_dataset(data_dir, args.orders, day, DEMO_SEED)
     plan = plan_run("nightly", day, settings, force=True)
+    _check_warehouse_free(settings)
+    _start_prefect()
     os.environ["CUTOFF_WAREHOUSE"] = str(settings.warehouse_path)
     summary = cutoff_flow(calendar="nightly", cutoff_date=day, force=True, send_email=True,
                           data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True)

@@ -18,7 +18,7 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.errors import RejectLimitExceeded, UserError
+from flows.errors import MasterDataError, RejectLimitExceeded, UserError
 from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from flows.master import Master, load_master
 from flows.outputs import new_staging_dir, publish_dir, run_dir, write_csv, write_json
@@ -126,11 +126,15 @@ def validate(plan: RunPlan, master: Master, files: list[InboxFile], closing_ids:
     """Validate the new rows with Pandera and load them (bad rows to `rejects`); then the breaker:
     over the limit of the window's rows rejected, the run stops before anything is sent."""
     with open_warehouse(plan.settings.warehouse_path) as warehouse:
-        return _validate(plan, warehouse, master, files, closing_ids)
+        rejects, breach = _validate(plan, warehouse, master, files, closing_ids)
+    del warehouse  # not kept alive by the traceback of a breach
+    if breach:
+        raise RejectLimitExceeded(breach)
+    return rejects
 
 
 def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[InboxFile],
-              closing_ids: list[str]) -> pl.DataFrame:
+              closing_ids: list[str]) -> tuple[pl.DataFrame, str | None]:
     _, next_seq, refund_ids = known_state(warehouse)
     inbox = validate_inbox(files, master, plan.settings.timezone, next_seq, refund_ids, plan.window.label)
     with warehouse.transaction():
@@ -144,12 +148,12 @@ def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[I
     total = window_rows + order_rejects
     if total and order_rejects * 100 > plan.settings.reject_limit_pct * total:
         write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
-        raise RejectLimitExceeded(
+        return rejects, (
             f"{order_rejects} of the {total} order rows of the {plan.window.label} cutoff were rejected "
             f"({order_rejects * 100 / total:.1f}%, over the {plan.settings.reject_limit_pct:g}% limit "
             f"CUTOFF_REJECT_LIMIT_PCT). The run stopped before anything was sent. The rows and reasons "
             f"are in {plan.output_dir / 'rejects.csv'}; fix the exports and run again.")
-    return rejects
+    return rejects, None
 
 
 @task(name="close", cache_policy=NO_CACHE)
@@ -215,31 +219,43 @@ def execute_cutoff(plan: RunPlan) -> dict:
     progress = Progress(plan.progress)
     run_id, started = str(uuid.uuid4()), datetime.now(timezone.utc)
     # this connection holds the warehouse for the whole run: another process is refused
+    failure: UserError | None = None
     with open_warehouse(plan.settings.warehouse_path) as warehouse:
         try:
-            since = clock.perf_counter()
-            master, files = ingest(plan)
-            rows = sum(f.raw.height for f in files if f.raw is not None)
-            progress.stage("ingest", f"{len(files)} new file(s), {rows:,} rows", since)
-
-            since = clock.perf_counter()
-            closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
-            rejects = validate(plan, master, files, closing_ids)
-            progress.stage("validate", f"{rejects.height:,} rejected row(s) in the window", since)
-
-            since = clock.perf_counter()
-            result = close(plan, master, rejects)
-            allocations = result.closed.allocations
-            progress.stage("close", f"{len(closing_ids)} listing(s), {allocations.height:,} eligible line(s), "
-                                    f"{result.purchase_lines.height:,} purchase line(s)", since)
-
-            since = clock.perf_counter()
-            summary = write(plan, master, result)
-            progress.stage("write", f"{plan.output_dir}", since)
+            summary = run_stages(plan, progress)
         except UserError as exc:
-            record_run(warehouse, plan, run_id, started, "failed", str(exc))
-            raise
-        record_run(warehouse, plan, run_id, started, "success", "", summary)
+            if not isinstance(exc, MasterDataError):  # bad master data: nothing at all is written
+                record_run(warehouse, plan, run_id, started, "failed", str(exc))
+            failure = exc
+        else:
+            record_run(warehouse, plan, run_id, started, "success", "", summary)
+    del warehouse
+    if failure is not None:
+        # the message says it all; dropping the traceback also frees the frames that held the
+        # warehouse connection (else DuckDB's bindings complain at interpreter exit)
+        raise failure.with_traceback(None) from None
+    return summary
+
+
+def run_stages(plan: RunPlan, progress: Progress) -> dict:
+    since = clock.perf_counter()
+    master, files = ingest(plan)
+    rows = sum(f.raw.height for f in files if f.raw is not None)
+    progress.stage("ingest", f"{len(files)} new file(s), {rows:,} rows", since)
+
+    since = clock.perf_counter()
+    closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
+    rejects = validate(plan, master, files, closing_ids)
+    progress.stage("validate", f"{rejects.height:,} rejected row(s) in the window", since)
+
+    since = clock.perf_counter()
+    result = close(plan, master, rejects)
+    progress.stage("close", f"{len(closing_ids)} listing(s), {result.closed.allocations.height:,} eligible "
+                            f"line(s), {result.purchase_lines.height:,} purchase line(s)", since)
+
+    since = clock.perf_counter()
+    summary = write(plan, master, result)
+    progress.stage("write", f"{plan.output_dir}", since)
     return summary
 
 

@@ -1,0 +1,130 @@
+"""The real cutoff flow under a Prefect test harness, on a temporary warehouse."""
+
+import json
+
+import duckdb
+import polars as pl
+import pytest
+
+from flows.cutoff_flow import cutoff_flow
+from flows.errors import MasterDataError, RejectLimitExceeded
+from tests import datasets
+from tests.datasets import order
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+TABLES = {"allocations": "order_id, line_no", "purchase_lines": "supplier_id, sku_id",
+          "order_lines": "order_id, line_no", "rejects": "source_file, row_number", "groups": "listing_id"}
+
+
+def run(data_dir, reports_dir, day="2026-11-21", calendar="nightly", force=False):
+    return cutoff_flow(calendar=calendar, cutoff_date=day, data_dir=str(data_dir), reports_dir=str(reports_dir),
+                       send_email=False, force=force)
+
+
+def snapshot(data_dir) -> dict:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return {table: con.sql(f"SELECT * FROM {table} ORDER BY {order}").pl()
+                for table, order in TABLES.items()}
+
+
+def test_mooncake_cutoff_end_to_end(mooncake_dirs):
+    data_dir, reports_dir = mooncake_dirs
+    summary = run(data_dir, reports_dir)
+    out = reports_dir / "nightly" / "2026-11-21"
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8")) == summary
+    assert summary["window"] == {"start": "2026-11-20T20:00:00+08:00", "end": "2026-11-21T20:00:00+08:00"}
+    assert summary["listings_closed"] == 2 and summary["groups_not_formed"] == 0
+    assert summary["order_lines"] == {"eligible": 6, "allocated": 5, "cut": 1, "rejected": 0}
+    assert summary["units"] == {"ordered": 22, "allocated": 19, "purchased": 24, "surplus": 5}
+    # mooncake 393600 net + 98400 refund; 砂糖橘 7 x 2990 = 20930, all allocated
+    assert summary["fen"]["paid"] == 492000 + 20930
+    assert summary["fen"]["net"] == 393600 + 20930
+    assert summary["fen"]["refund"] == 98400
+    assert summary["fen"]["purchase_cost"] == 12 * 20000 + 12 * 1500
+    s2 = next(s for s in summary["suppliers"] if s["supplier_id"] == "S2")
+    assert (s2["po_fen"], s2["below_minimum"], s2["file"]) == (18000, True, "purchase/S2.xlsx")
+    refunds = pl.read_csv(out / "refunds.csv")
+    assert refunds.rows() == [("E", 1, "cA", 98400, "out_of_stock")]
+    assert pl.read_csv(out / "rejects.csv").columns == ["source_file", "row_number", "reason", "raw"]
+    tables = snapshot(data_dir)
+    assert tables["allocations"].filter(pl.col("order_id") == "E")["cut_reason"].to_list() == ["out_of_stock"]
+    assert tables["purchase_lines"].select("sku_id", "cases", "units_purchased", "surplus_units", "cost_fen").rows() == [
+        ("SKU1", 12, 12, 0, 240000), ("SKU2", 2, 12, 5, 18000)]
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT status, lines_eligible, net_fen FROM runs").fetchall() == [("success", 6, 414530)]
+
+
+def test_rerun_leaves_the_same_tables_and_files(mooncake_dirs):
+    data_dir, reports_dir = mooncake_dirs
+    run(data_dir, reports_dir)
+    out = reports_dir / "nightly" / "2026-11-21"
+    files = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.suffix != ".xlsx"}
+    before = snapshot(data_dir)
+    run(data_dir, reports_dir)
+    after = snapshot(data_dir)
+    for table in TABLES:
+        assert before[table].equals(after[table]), table
+    again = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.suffix != ".xlsx"}
+    assert again == files
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_a_late_cancellation_changes_the_rerun(mooncake_dirs):
+    data_dir, reports_dir = mooncake_dirs
+    run(data_dir, reports_dir)
+    datasets.write_orders(data_dir, [order("B", "cB", 5, "2026-11-21T09:01:00", point="P2", status="cancelled",
+                                           updated_at="2026-11-21T19:00:00")], name="late.csv")
+    summary = run(data_dir, reports_dir)
+    # without B, E gets 3 of the remaining stock: 2 + 1 + 4 + 3 = 10 units, 4 participants still
+    assert summary["units"]["allocated"] == 10 + 7
+    assert summary["order_lines"]["eligible"] == 5
+    assert snapshot(data_dir)["allocations"].height == 5
+
+
+def test_bad_master_data_writes_nothing(tmp_path):
+    data_dir = datasets.write_master(tmp_path / "data", suppliers=datasets.SUPPLIERS + [datasets.SUPPLIERS[0]])
+    datasets.write_orders(data_dir, datasets.MOONCAKE_ORDERS)
+    with pytest.raises(MasterDataError, match="row 4: duplicate supplier_id 'S1'"):
+        run(data_dir, tmp_path / "reports")
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        for table in ("order_lines", "rejects", "ingested_files", "runs", "allocations"):
+            assert con.sql(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+    assert not (tmp_path / "reports").exists()
+
+
+def test_too_many_rejected_rows_stop_the_run_before_anything_is_sent(mooncake_dirs):
+    data_dir, reports_dir = mooncake_dirs
+    bad = [order(f"X{i}", "cX", 0, "2026-11-21T09:00:00") for i in range(2)]  # qty 0: 2 of 8 rows, 25%
+    datasets.write_orders(data_dir, bad, name="bad.csv")
+    with pytest.raises(RejectLimitExceeded, match=r"2 of the 8 order rows .*\(25\.0%"):
+        run(data_dir, reports_dir)
+    out = reports_dir / "nightly" / "2026-11-21"
+    assert not (out / "summary.json").exists()
+    rejects = pl.read_csv(out / "rejects.csv")
+    assert rejects["row_number"].to_list() == [2, 3] and set(rejects["reason"]) == {"qty '0' must be >= 1"}
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT status FROM runs").fetchall() == [("failed",)]
+        assert con.sql("SELECT count(*) FROM allocations").fetchall() == [(0,)]
+
+
+def test_rejected_rows_under_the_limit_are_reported_and_the_run_goes_on(mooncake_dirs, monkeypatch):
+    monkeypatch.setenv("CUTOFF_REJECT_LIMIT_PCT", "30")
+    data_dir, reports_dir = mooncake_dirs
+    datasets.write_orders(data_dir, [order("X1", "cX", 0, "2026-11-21T09:00:00")], name="bad.csv")
+    summary = run(data_dir, reports_dir)
+    assert summary["order_lines"]["rejected"] == 1
+    rejects = pl.read_csv(reports_dir / "nightly" / "2026-11-21" / "rejects.csv")
+    assert rejects.select("source_file", "row_number").rows() == [("inbox/orders/bad.csv", 2)]
+
+
+def test_weekly_cutoff_closes_presale_listings(tmp_path):
+    listing = {**datasets.LISTINGS[0], "listing_id": "W1", "calendar": "weekly", "opens_at": "2026-11-16T00:00:00",
+               "closes_at": "2026-11-23T00:00:00", "tiers": "", "stock_cap": ""}
+    data_dir = datasets.write_master(tmp_path / "data", listings=[*datasets.LISTINGS, listing])
+    datasets.write_orders(data_dir, [order("W-A", "cA", 2, "2026-11-18T09:00:00", listing="W1"),
+                                     order("N-A", "cB", 1, "2026-11-21T09:00:00")])
+    summary = run(data_dir, tmp_path / "reports", day="2026-11-22", calendar="weekly", force=True)
+    assert summary["window"] == {"start": "2026-11-16T00:00:00+08:00", "end": "2026-11-23T00:00:00+08:00"}
+    assert summary["listings_closed"] == 1
+    assert summary["order_lines"]["eligible"] == 1 and summary["fen"]["net"] == 2 * 32800
