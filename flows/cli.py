@@ -25,6 +25,8 @@ def _prepare_environment() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    # a busy 2-core machine can take longer than Prefect's default 20 s to start the embedded server
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _date(text: str) -> date:
@@ -173,7 +175,26 @@ def command_demo(args) -> int:
     return 0
 
 
-COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo}
+def command_backfill(args) -> int:
+    from flows.backfill import backfill_flow
+    settings = _settings(args)
+    _check_warehouse_free(settings)
+    _start_prefect()
+    entries = backfill_flow(calendar=args.calendar, start=args.start, end=args.end, send_email=not args.no_email,
+                            data_dir=str(settings.data_dir), reports_dir=str(settings.reports_dir), progress=True)
+    print(f"backfill {args.calendar} {args.start}..{args.end}: {len(entries)} cutoff(s) done, oldest first")
+    return 0
+
+
+def command_serve(args) -> int:
+    from flows.deployments import serve_deployments
+    _start_prefect()
+    serve_deployments()
+    return 0
+
+
+COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
+            "backfill": command_backfill, "serve": command_serve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,8 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.artifacts import publish_run_artifacts
+from flows.deployments import name_cutoff_run
 from flows.errors import MasterDataError, RejectLimitExceeded, UserError
 from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from flows.master import Master, load_master
@@ -268,7 +270,7 @@ def resolve_cutoff_date(calendar: str, cutoff_date: date | None, settings: Setti
     return cutoff_date_for_instant(calendar, scheduled, settings.timezone, parse_clock(settings.nightly_at))
 
 
-@flow(name="cutoff", flow_run_name="{calendar} {cutoff_date}", validate_parameters=True)
+@flow(name="cutoff", flow_run_name=name_cutoff_run, validate_parameters=True)
 def cutoff_flow(calendar: str = "nightly", cutoff_date: date | None = None, force: bool = False,
                 send_email: bool = True, data_dir: str | None = None, reports_dir: str | None = None,
                 progress: bool = False) -> dict:
@@ -277,4 +279,6 @@ def cutoff_flow(calendar: str = "nightly", cutoff_date: date | None = None, forc
         data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None)
     day = resolve_cutoff_date(calendar, cutoff_date, settings)
     plan = plan_run(calendar, day, settings, force=force, send_email=send_email, progress=progress)
-    return execute_cutoff(plan)
+    summary = execute_cutoff(plan)
+    publish_run_artifacts(summary)
+    return summary

@@ -1,0 +1,79 @@
+"""The command line as a user meets it: one clear paragraph and a non-zero exit, no traceback."""
+
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from tests import datasets
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def cutoff(*args, cwd) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUTOFF_")}
+    env["PYTHONPATH"] = ROOT
+    return subprocess.run([sys.executable, "-m", "flows", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=180)
+
+
+def assert_user_error(result, words, code=2):
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output
+    assert words in result.stderr
+    assert "Traceback" not in output and "leaked" not in output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "--date", "2026-02-30"], "'2026-02-30' is not a date"),
+    (["run", "--date", "21/11/2026"], "write it as YYYY-MM-DD"),
+    (["run", "--calendar", "weekly", "--date", "2026-11-21"], "2026-11-21 is a Saturday"),
+    (["run", "--date", "2099-01-01"], "in the future: its orders are not locked yet. Use --force"),
+    (["run", "--date", "2026-11-21", "--data-dir", "nowhere"], "data dir nowhere does not exist"),
+    (["run", "--calendar", "monthly", "--date", "2026-11-21"], "invalid choice: 'monthly'"),
+    (["settle", "--week", "2026-47"], ""),
+])
+def test_user_errors_before_anything_starts(tmp_path, args, words):
+    result = cutoff(*args, cwd=tmp_path)
+    assert_user_error(result, words)
+
+
+def test_a_held_warehouse_is_refused_clearly(tmp_path):
+    data_dir = datasets.mooncake_data_dir(tmp_path / "data")
+    holder = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    try:
+        result = cutoff("run", "--date", "2026-11-21", "--data-dir", "data", cwd=tmp_path)
+    finally:
+        holder.close()
+    assert_user_error(result, "another run holds the warehouse", code=3)
+
+
+@pytest.mark.slow
+def test_bad_master_data_is_one_paragraph(tmp_path):
+    datasets.write_master(tmp_path / "data", products=[{**datasets.PRODUCTS[0], "supplier_id": "S404"}])
+    result = cutoff("run", "--date", "2026-11-21", "--data-dir", "data", "--no-email", cwd=tmp_path)
+    assert_user_error(result, "master/products.csv row 2: supplier_id 'S404' is not in suppliers.csv")
+
+
+@pytest.mark.slow
+def test_run_prints_progress_and_where_the_outputs_are(tmp_path):
+    datasets.mooncake_data_dir(tmp_path / "data")
+    result = cutoff("run", "--date", "2026-11-21", "--data-dir", "data", "--reports-dir", "reports", "--no-email",
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for stage in ("ingest", "validate", "close", "write"):
+        assert f"  {stage}" in result.stderr
+    assert "order lines: 6 eligible, 5 allocated, 1 cut, 0 rejected" in result.stdout
+    assert "reports/nightly/2026-11-21" in result.stdout
+    assert (tmp_path / "reports" / "nightly" / "2026-11-21" / "summary.json").is_file()
+
+
+def test_generate_writes_the_contract_files(tmp_path):
+    result = cutoff("generate", "--orders", "500", "--date", "2026-11-21", "--seed", "3", "--data-dir", "gen",
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("suppliers", "products", "categories", "pickup_points", "distributors", "listings"):
+        assert (tmp_path / "gen" / "master" / f"{name}.csv").is_file()
+    assert any((tmp_path / "gen" / "inbox" / "orders").iterdir())

@@ -1,0 +1,373 @@
+"""Running it the way ops do: the deployments on a real Prefect server, the backfill flow, and the
+artifacts a run publishes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from flows.artifacts import artifact_key, po_totals_table, publish_run_artifacts, render_run_markdown
+from flows.backfill import BackfillStopped, backfill_flow
+from flows.deployments import SERVER_HELP, build_deployments, serve_deployments
+from flows.errors import UserError
+from tests.datasets import MOONCAKE_ORDERS, mooncake_data_dir, order, write_orders
+
+ROOT = Path(__file__).resolve().parents[2]
+PREFECT = str(ROOT / ".venv" / "bin" / "prefect")
+MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
+
+
+# ---- the deployments, without a server -------------------------------------------------------
+
+def test_deployments_schedules_parameters_and_concurrency():
+    deployments = {f"{d.flow_name}/{d.name}": d for d in build_deployments(include_settle=False)}
+    assert set(deployments) == {"cutoff/nightly", "cutoff/weekly", "backfill/backfill"}
+    nightly, weekly, backfill = deployments["cutoff/nightly"], deployments["cutoff/weekly"], deployments["backfill/backfill"]
+    assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [("0 20 * * *", "Asia/Shanghai")]
+    assert [(s.schedule.cron, s.schedule.timezone) for s in weekly.schedules] == [("0 0 * * 1", "Asia/Shanghai")]
+    assert backfill.schedules == []
+    assert nightly.parameters == {"calendar": "nightly"} and weekly.parameters == {"calendar": "weekly"}
+    for deployment in deployments.values():
+        assert deployment.concurrency_limit == 1
+        assert deployment.concurrency_options.collision_strategy.value == "CANCEL_NEW"
+    # typed parameters: the UI's custom-run form shows date pickers
+    cutoff_date = nightly._parameter_openapi_schema.properties["cutoff_date"]
+    assert {"type": "string", "format": "date"} in cutoff_date["anyOf"]
+    backfill_schema = backfill._parameter_openapi_schema
+    assert backfill_schema.properties["start"]["format"] == "date"
+    assert backfill_schema.properties["end"]["format"] == "date"
+    assert set(backfill_schema.required) == {"start", "end"}
+
+
+def test_serve_without_a_server_says_how_to_start_one(monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        with pytest.raises(UserError) as raised:
+            serve_deployments()
+    assert str(raised.value) == SERVER_HELP
+    assert "prefect server start --host 127.0.0.1 --port 4200" in SERVER_HELP
+    assert "export PREFECT_API_URL=http://127.0.0.1:4200/api" in SERVER_HELP
+
+
+def test_serve_with_no_server_answering_says_so():
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"}):
+        with pytest.raises(UserError, match="no Prefect server answers"):
+            serve_deployments()
+
+
+# ---- artifacts -------------------------------------------------------------------------------
+
+SUMMARY = {
+    "calendar": "nightly", "cutoff_date": "2026-11-21",
+    "window": {"start": "2026-11-20T20:00:00+08:00", "end": "2026-11-21T20:00:00+08:00"},
+    "listings_closed": 2, "groups_not_formed": 1,
+    "order_lines": {"eligible": 6, "allocated": 5, "cut": 2, "rejected": 3},
+    "units": {"ordered": 22, "allocated": 19, "purchased": 24, "surplus": 5},
+    "fen": {"paid": 512930, "net": 414530, "refund": 98400, "purchase_cost": 249000,
+            "commission": {"leader": 0, "dist_l1": 0, "dist_l2": 0, "clawback": 0}},
+    "suppliers": [
+        {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "file": "purchase/S1.xlsx",
+         "below_minimum": False, "min_order_fen": 0, "email": "sent"},
+        {"supplier_id": "S2", "name": "从化鲜果合作社", "po_fen": 9000, "file": "purchase/S2.xlsx",
+         "below_minimum": True, "min_order_fen": 1000000, "email": ""},
+    ],
+    "warnings": ["below_supplier_minimum: S2 purchase order 90.00 < minimum 10000.00",
+                 "group_not_formed: L3 at P1 (2 units of min 5, 2 participants)"],
+}
+
+
+def test_artifact_keys_are_lowercase_letters_digits_and_dashes():
+    assert artifact_key("cutoff", "nightly") == "cutoff-nightly"
+    assert artifact_key("po-totals", "Weekly_Presale") == "po-totals-weekly-presale"
+
+
+def test_run_markdown_shows_figures_in_yuan_warnings_rejects_and_email():
+    markdown = render_run_markdown(SUMMARY, {"S2": "failed: connection refused"})
+    assert markdown.startswith("# nightly cutoff 2026-11-21\n")
+    assert "| paid | ¥5129.30 |" in markdown and "| net (kept) | ¥4145.30 |" in markdown
+    assert "## Groups not formed (1)" in markdown and "- L3 at P1 (2 units of min 5, 2 participants)" in markdown
+    assert "## Suppliers below their minimum (1)" in markdown and "S2 purchase order 90.00" in markdown
+    assert "## Rejected rows (3)" in markdown
+    assert "| S1 | 广州月饼食品有限公司 | 2400.00 | no | sent |" in markdown
+    assert "| S2 | 从化鲜果合作社 | 90.00 | yes | failed: connection refused |" in markdown
+
+
+def test_po_totals_table_has_fen_and_yuan_and_says_when_no_email_went():
+    assert po_totals_table(SUMMARY) == [
+        {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "po": "2400.00",
+         "below_minimum": False, "email": "sent"},
+        {"supplier_id": "S2", "name": "从化鲜果合作社", "po_fen": 9000, "po": "90.00",
+         "below_minimum": True, "email": "not sent"},
+    ]
+
+
+@pytest.mark.slow
+def test_publish_run_artifacts_creates_both_keyed_artifacts(prefect_harness):
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    @flow(name="artifact-probe")
+    def probe() -> None:
+        publish_run_artifacts(SUMMARY, {"S1": "sent", "S2": "sent"})
+
+    run_id = probe(return_state=True).state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["cutoff-nightly", "po-totals-nightly"]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+    by_key = {a.key: a for a in found}
+    assert set(by_key) == {"cutoff-nightly", "po-totals-nightly"}
+    assert by_key["cutoff-nightly"].type == "markdown" and "¥4145.30" in by_key["cutoff-nightly"].data
+    table = by_key["po-totals-nightly"].data
+    table = json.loads(table) if isinstance(table, str) else table
+    assert [row["po"] for row in table] == ["2400.00", "90.00"]
+
+
+@pytest.mark.slow
+def test_name_cutoff_run_names_a_flow_run_from_its_parameters_and_scheduled_time(prefect_harness):
+    from datetime import timezone
+
+    from prefect import flow
+    from prefect.runtime import flow_run
+
+    from flows.deployments import name_cutoff_run
+    from transforms.windows import cutoff_date_for_instant
+
+    @flow(name="name-probe", flow_run_name=name_cutoff_run)
+    def probe(calendar: str = "nightly", cutoff_date: date | None = None) -> str:
+        return flow_run.name
+
+    assert probe(cutoff_date=date(2026, 11, 19)) == "nightly 2026-11-19"
+    expected = cutoff_date_for_instant("weekly", datetime.now(timezone.utc))
+    assert probe(calendar="weekly") == f"weekly {expected.isoformat()}"  # no date: the scheduled start's
+
+
+def test_publish_run_artifacts_never_fails_a_run(caplog):
+    publish_run_artifacts({"calendar": "nightly"})  # no figures at all: a warning, no exception
+    assert "could not publish the run's artifacts" in caplog.text
+
+
+# ---- backfill under the test harness ----------------------------------------------------------
+
+def _summary(reports: Path, day: str) -> dict:
+    return json.loads((reports / "nightly" / day / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_backfill_runs_each_cutoff_oldest_first(prefect_harness, mooncake_dirs, capsys):
+    from prefect.client.orchestration import get_client
+    data_dir, reports = mooncake_dirs
+    state = backfill_flow(calendar="nightly", start=date(2026, 11, 20), end=date(2026, 11, 21),
+                          send_email=False, data_dir=str(data_dir), reports_dir=str(reports), return_state=True)
+    entries = state.result()
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(state.state_details.flow_run_id).name == "backfill nightly 2026-11-20..2026-11-21"
+    assert [(e["cutoff_date"], e["status"]) for e in entries] == [("2026-11-20", "completed"),
+                                                                  ("2026-11-21", "completed")]
+    assert entries[0]["listings_closed"] == 0 and entries[0]["net_fen"] == 0  # a quiet night is still a cutoff
+    assert entries[1]["listings_closed"] == 2 and entries[1]["net_fen"] == MOONCAKE_NET_FEN
+    assert _summary(reports, "2026-11-20")["fen"]["paid"] == 0
+    assert _summary(reports, "2026-11-21")["fen"]["paid"] == MOONCAKE_PAID_FEN
+    err = capsys.readouterr().err
+    assert err.index("backfill nightly 2026-11-20 (1/2): completed") < err.index("backfill nightly 2026-11-21 (2/2)")
+
+
+@pytest.mark.slow
+def test_backfill_stops_at_the_first_failure_and_keeps_what_is_done(prefect_harness, mooncake_dirs):
+    data_dir, reports = mooncake_dirs
+    # unreadable quantities on the 21st's listing: its cutoff trips the bad-row breaker
+    bad = [order(f"X{n}", f"cX{n}", "two", "2026-11-21T11:00:00") for n in range(3)]
+    write_orders(data_dir, MOONCAKE_ORDERS + bad)
+    with pytest.raises(BackfillStopped) as raised:
+        backfill_flow(calendar="nightly", start=date(2026, 11, 20), end=date(2026, 11, 21),
+                      send_email=False, data_dir=str(data_dir), reports_dir=str(reports))
+    message = str(raised.value)
+    assert "backfill stopped at nightly 2026-11-21 (2 of 2)" in message
+    assert "rejected" in message and "stay done (2026-11-20 .. 2026-11-20)" in message
+    assert "--from 2026-11-21 --to 2026-11-21" in message
+    assert raised.value.exit_code == 4  # the breaker's exit code, through the backfill
+    assert _summary(reports, "2026-11-20")["listings_closed"] == 0  # the date before it stays done
+    assert not (reports / "nightly" / "2026-11-21" / "summary.json").exists()
+
+
+@pytest.mark.slow
+def test_backfill_refuses_a_future_range_before_running_anything(prefect_harness, mooncake_dirs):
+    data_dir, reports = mooncake_dirs
+    with pytest.raises(UserError, match="in the future"):
+        backfill_flow(calendar="nightly", start=date(2026, 11, 21), end=date(2099, 1, 1),
+                      send_email=False, data_dir=str(data_dir), reports_dir=str(reports))
+    assert not (reports / "nightly").exists()
+
+
+# ---- a real server, the deployments served in a subprocess -------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> None:
+    """Stop a process we started (and its own process group): `first` signal, wait, kill on timeout."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, first)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def _wait_for(condition, timeout: float, what: str, log: Path | None = None, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{_tail(log) if log else ''}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A real `prefect server` on a free port with its own PREFECT_HOME, and the deployments
+    served from a subprocess against a mooncake data dir. Yields a dict of what tests need."""
+    base = tmp_path_factory.mktemp("served")
+    home, data_dir, reports = base / "prefect-home", mooncake_data_dir(base / "data"), base / "reports"
+    port = _free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CUTOFF_"))}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
+               PREFECT_SERVER_LOGGING_LEVEL="WARNING", PREFECT_LOGGING_LEVEL="INFO")
+    subprocess.run([PREFECT, "server", "database", "upgrade", "-y"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    server_log, serve_log = base / "server.log", base / "serve.log"
+    started: list[subprocess.Popen] = []
+    try:
+        with server_log.open("wb") as out:
+            started.append(subprocess.Popen(
+                [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=base,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+        _wait_for(healthy, 60, "the Prefect server's /api/health", server_log)
+
+        serve_env = dict(env, PREFECT_API_URL=api_url, CUTOFF_DATA_DIR=str(data_dir),
+                         CUTOFF_REPORTS_DIR=str(reports), PREFECT_RUNNER_POLL_FREQUENCY="2",
+                         PYTHONPATH=str(ROOT))
+        with serve_log.open("wb") as out:
+            started.append(subprocess.Popen(
+                [sys.executable, "-c", "from flows.deployments import serve_deployments; serve_deployments()"],
+                env=serve_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+            def deployed():
+                if started[-1].poll() is not None:
+                    pytest.fail(f"the serve process exited with {started[-1].returncode}\n{_tail(serve_log)}")
+                try:
+                    return client.read_deployment_by_name("cutoff/nightly")
+                except Exception:  # not registered yet
+                    return None
+            deployment = _wait_for(deployed, 60, "the cutoff/nightly deployment", serve_log)
+            yield {"client": client, "deployment": deployment, "data_dir": data_dir, "reports": reports,
+                   "serve_log": serve_log}
+    finally:
+        for process, first in reversed(list(zip(started, [signal.SIGTERM, signal.SIGINT]))):
+            _stop(process, first)  # the serve process gets Ctrl-C, as ops stop it
+
+
+def _run_to_end(served: dict, timeout: float = 120, **create) -> object:
+    client = served["client"]
+    run = client.create_flow_run_from_deployment(served["deployment"].id, **create)
+    return _wait_for_final(served, run.id, timeout)
+
+
+def _wait_for_final(served: dict, run_id, timeout: float = 120):
+    client = served["client"]
+
+    def final():
+        current = client.read_flow_run(run_id)
+        return current if current.state and current.state.is_final() else None
+    return _wait_for(final, timeout, f"flow run {run_id} to end", served["serve_log"], interval=1)
+
+
+def _runs_logged(data_dir: Path, day: str) -> int:
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return con.sql("SELECT count(*) FROM run_log WHERE calendar = 'nightly' AND cutoff_date = ?::DATE "
+                       "AND status = 'success'", params=[day]).fetchall()[0][0]
+
+
+@pytest.mark.slow
+def test_custom_run_of_nightly_with_a_past_date(served):
+    """What ops do in the UI: Deployments -> cutoff/nightly -> Run -> Custom run, cutoff_date set."""
+    run = _run_to_end(served, parameters={"cutoff_date": "2026-11-21"})
+    assert run.state.is_completed(), f"{run.state.type}: {run.state.message}\n{_tail(served['serve_log'])}"
+    assert run.name == "nightly 2026-11-21"
+    assert run.parameters["calendar"] == "nightly"  # from the deployment
+    summary = json.loads((served["reports"] / "nightly" / "2026-11-21" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["fen"]["paid"] == MOONCAKE_PAID_FEN and summary["fen"]["net"] == MOONCAKE_NET_FEN
+
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+    artifacts = served["client"].read_artifacts(artifact_filter=ArtifactFilter(
+        key=ArtifactFilterKey(any_=["cutoff-nightly"]), flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+    assert artifacts, "the run published no `cutoff-nightly` markdown artifact (publish_run_artifacts not called?)"
+    assert "¥4145.30" in artifacts[0].data
+
+
+@pytest.mark.slow
+def test_a_late_scheduled_run_without_a_date_processes_its_scheduled_cutoff(served):
+    """A run scheduled for 2026-11-21 20:00 Shanghai that starts now (hours late) leaves
+    cutoff_date empty and still processes 2026-11-21, not today's cutoff."""
+    from prefect.states import Scheduled
+    before = _runs_logged(served["data_dir"], "2026-11-21")
+    scheduled_at = datetime(2026, 11, 21, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    run = _run_to_end(served, state=Scheduled(scheduled_time=scheduled_at))
+    assert run.state.is_completed(), f"{run.state.type}: {run.state.message}\n{_tail(served['serve_log'])}"
+    assert run.parameters.get("cutoff_date") is None
+    assert _runs_logged(served["data_dir"], "2026-11-21") == before + 1
+    from flows.cutoff_flow import cutoff_flow
+    from flows.deployments import name_cutoff_run
+    if cutoff_flow.flow_run_name is name_cutoff_run:
+        assert run.name == "nightly 2026-11-21"
+    else:  # until cutoff_flow names its runs with name_cutoff_run, the template shows the empty date
+        assert run.name == "nightly None"
+
+
+@pytest.mark.slow
+def test_a_second_run_of_a_deployment_at_once_is_refused(served):
+    client = served["client"]
+    first = client.create_flow_run_from_deployment(served["deployment"].id, parameters={"cutoff_date": "2026-11-21"})
+    second = client.create_flow_run_from_deployment(served["deployment"].id, parameters={"cutoff_date": "2026-11-21"})
+    ends = [_wait_for_final(served, first.id), _wait_for_final(served, second.id)]
+    states = sorted((r.state.type.value, r.state.message or "") for r in ends)
+    assert states[0][0] == "CANCELLED" and "concurrency limit" in states[0][1]
+    assert states[1][0] == "COMPLETED"
