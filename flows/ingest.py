@@ -18,7 +18,7 @@ from flows.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
 from flows.warehouse import Warehouse
 from schemas import orders, refunds
 from schemas.validation import ROW, Reference, validate_rows
-from transforms.staging import missing_columns, parse_columns
+from transforms.staging import latest_versions, missing_columns, parse_columns
 
 KINDS = ("orders", "refunds")
 SEQ_PER_FILE = 1_000_000_000  # ingest_seq = file_seq * SEQ_PER_FILE + row
@@ -175,21 +175,18 @@ def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
     """Write new lines (the latest version wins), refunds, rejects and the registry at once."""
     with warehouse.transaction():
         if inbox.order_lines.height:
-            warehouse.con.register("_new_lines", inbox.order_lines)
-            warehouse.execute("""
-                CREATE OR REPLACE TEMP TABLE _latest AS
-                SELECT * FROM _new_lines
-                QUALIFY row_number() OVER (PARTITION BY order_id, line_no
-                                           ORDER BY updated_at DESC, ingest_seq DESC) = 1""")
-            warehouse.con.unregister("_new_lines")
-            # an incoming version replaces a stored one unless the stored one is strictly newer
-            warehouse.execute("""
-                DELETE FROM order_lines o USING _latest n
-                WHERE o.order_id = n.order_id AND o.line_no = n.line_no AND o.updated_at <= n.updated_at""")
-            warehouse.execute("""
-                INSERT INTO order_lines BY NAME
-                SELECT n.* FROM _latest n ANTI JOIN order_lines o USING (order_id, line_no)""")
-            warehouse.execute("DROP TABLE _latest")
+            incoming = latest_versions(inbox.order_lines, ["order_id", "line_no"], ["updated_at", "ingest_seq"])
+            warehouse.con.register("_latest", incoming)
+            try:
+                # an incoming version replaces a stored one unless the stored one is strictly newer
+                warehouse.execute("""
+                    DELETE FROM order_lines o USING _latest n
+                    WHERE o.order_id = n.order_id AND o.line_no = n.line_no AND o.updated_at <= n.updated_at""")
+                warehouse.execute("""
+                    INSERT INTO order_lines BY NAME
+                    SELECT n.* FROM _latest n ANTI JOIN order_lines o USING (order_id, line_no)""")
+            finally:
+                warehouse.con.unregister("_latest")
         warehouse.insert("refund_requests", inbox.refunds)
         warehouse.insert("rejects", inbox.rejects)
         warehouse.insert("ingested_files", inbox.registry)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 FCFS_ORDER = ["created_at", "order_id", "line_no"]
+FCFS_RANK = "fcfs_rank"  # position in FCFS_ORDER, computed once: later steps sort on one integer
 AFTER_CLOSE = "after_close"
 OUT_OF_STOCK = "out_of_stock"
 
@@ -18,6 +19,11 @@ def first_cut(reason: str, newly_cut: pl.Expr) -> pl.Expr:
     """Set `cut_reason` to `reason` where a line is cut now and had no reason before."""
     return (pl.when(pl.col("cut_reason").is_null() & newly_cut)
             .then(pl.lit(reason)).otherwise(pl.col("cut_reason")).alias("cut_reason"))
+
+
+def rank_first_come(lines: pl.DataFrame) -> pl.DataFrame:
+    """Order the lines first come first served and number them (`fcfs_rank`)."""
+    return lines.sort(FCFS_ORDER).with_row_index(FCFS_RANK)
 
 
 def mark_after_close(lines: pl.DataFrame) -> pl.DataFrame:
@@ -49,7 +55,7 @@ def allocate_stock(lines: pl.DataFrame) -> pl.DataFrame:
     """
     demand = pl.col("qty_allocated")
     return (
-        lines.sort(FCFS_ORDER)
+        lines.sort(FCFS_RANK)
         .with_columns(_capped(demand, pl.col("point_cap"), ["listing_id", "pickup_point_id"])
                       .alias("_after_point_cap"))
         .with_columns(_capped(pl.col("_after_point_cap"), pl.col("stock_cap"), ["listing_id"])

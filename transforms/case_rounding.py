@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.allocation import FCFS_ORDER, first_cut
+from transforms.allocation import FCFS_RANK, first_cut
 
 CASE_NOT_FILLED = "case_not_filled"
 
@@ -23,7 +23,7 @@ def round_cases_down(lines: pl.DataFrame) -> pl.DataFrame:
     take_back = pl.min_horizontal(allocated, (remainder - later).clip(lower_bound=0))
     take_back = pl.when(is_down).then(take_back).otherwise(0).cast(pl.Int64)
     return (
-        lines.sort(FCFS_ORDER)
+        lines.sort(FCFS_RANK)
         .with_columns(take_back.alias("_take_back"))
         .with_columns(first_cut(CASE_NOT_FILLED, pl.col("_take_back") > 0))
         .with_columns((allocated - pl.col("_take_back")).alias("qty_allocated"))

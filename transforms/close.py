@@ -12,7 +12,7 @@ from datetime import timezone
 
 import polars as pl
 
-from transforms.allocation import FCFS_ORDER, allocate_stock, mark_after_close
+from transforms.allocation import allocate_stock, mark_after_close, rank_first_come
 from transforms.case_rounding import round_cases_down
 from transforms.groups import assign_groups, form_groups, summarize_groups
 from transforms.tiers import apply_tier_prices, explode_tiers, lowest_thresholds, price_groups
@@ -55,7 +55,6 @@ def select_eligible_lines(order_lines: pl.DataFrame, closing: pl.DataFrame,
         order_lines.filter(pl.col("status") == "paid")
         .join(closing.select(LISTING_COLUMNS), on="listing_id", how="inner")
         .join(products.select(PRODUCT_COLUMNS), on="sku_id", how="left")
-        .sort(FCFS_ORDER)
     )
 
 
@@ -72,8 +71,8 @@ def close_listings(order_lines: pl.DataFrame, listings: pl.DataFrame, products: 
                    window: CutoffWindow) -> ClosedCutoff:
     closing = select_closing_listings(listings, window)
     tiers = explode_tiers(closing)
-    lines = assign_groups(allocate_stock(mark_after_close(
-        select_eligible_lines(order_lines, closing, products))))
+    lines = assign_groups(allocate_stock(mark_after_close(rank_first_come(
+        select_eligible_lines(order_lines, closing, products)))))
     groups = summarize_groups(lines, lowest_thresholds(tiers))
     groups = price_groups(groups, tiers)
     lines = round_cases_down(apply_tier_prices(form_groups(lines, groups), groups))
