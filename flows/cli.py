@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     settle = commands.add_parser("settle", help="the weekly commission settlement")
     settle.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    settle.add_argument("--force", action="store_true", help="settle a week that has not ended yet")
     add_dirs(settle)
 
     generate = commands.add_parser("generate", help="write a synthetic data set")
@@ -186,6 +187,25 @@ def command_backfill(args) -> int:
     return 0
 
 
+def command_settle(args) -> int:
+    from flows.ledger import parse_week, settle_flow
+    from transforms.money import fen_to_yuan_text
+    settings = _settings(args)
+    week, _, _ = parse_week(args.week)  # a bad week is refused before Prefect starts
+    if not settings.warehouse_path.is_file():
+        raise UserError(f"there is no warehouse at {settings.warehouse_path}: run a cutoff first, or pass "
+                        "--data-dir (or set CUTOFF_DATA_DIR) to the data dir whose ledger to settle.")
+    _check_warehouse_free(settings)
+    _start_prefect()
+    result = settle_flow(week=week, data_dir=str(settings.data_dir), reports_dir=str(settings.reports_dir),
+                         force=args.force)
+    state = "already settled (closed); nothing changed" if result.get("already_settled") else "settled"
+    print(f"week {week} {state}: {result.get('beneficiaries', 0)} beneficiaries, {result.get('entries', 0)} "
+          f"entries, ¥{fen_to_yuan_text(int(result.get('amount_fen', 0)))}")
+    print(f"  statements: {settings.reports_dir / 'settlements' / week}/")
+    return 0
+
+
 def command_serve(args) -> int:
     from flows.deployments import serve_deployments
     _start_prefect()
@@ -194,7 +214,7 @@ def command_serve(args) -> int:
 
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
-            "backfill": command_backfill, "serve": command_serve}
+            "backfill": command_backfill, "serve": command_serve, "settle": command_settle}
 
 
 def main(argv: list[str] | None = None) -> int:

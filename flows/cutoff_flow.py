@@ -7,8 +7,10 @@ so a rerun of the same cutoff on the same inputs leaves the same tables and file
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time as clock
+from collections import Counter
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -22,9 +24,12 @@ from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
 from flows.errors import MasterDataError, RejectLimitExceeded, UserError
 from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
+from flows.ledger import ensure_ledger_tables, post_commissions, write_commissions_workbook
+from flows.mailer import purchase_order_mails, send_purchase_orders
 from flows.master import Master, load_master
 from flows.outputs import new_staging_dir, publish_dir, run_dir, write_csv, write_json
 from flows.settings import Settings, load_settings
+from flows.sheets import RunTables, write_run_workbooks
 from flows.warehouse import Warehouse, open_warehouse
 from schemas.allocations import Allocations
 from schemas.purchase_lines import PurchaseLines
@@ -172,23 +177,72 @@ def close(plan: RunPlan, master: Master, rejects: pl.DataFrame) -> CutoffResult:
     return CutoffResult(closed, purchase, total_by_supplier(purchase, master.suppliers), rejects)
 
 
+def inputs_as_of(warehouse: Warehouse, settings: Settings) -> datetime:
+    """When the run's inputs last changed: the latest of the master files' modification times and
+    the inbox files' ingestion. Printed as the sheets' "generated at", so a rerun on the same
+    inputs leaves the same sheet contents."""
+    ingested = warehouse.scalar("SELECT max(ingested_at) FROM ingested_files")
+    master_times = [datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
+                    for p in (settings.data_dir / "master").glob("*.csv")]
+    return max([t for t in (ingested, *master_times) if t is not None] or [datetime.now(timezone.utc)])
+
+
+def merge_rejects(*frames: pl.DataFrame) -> pl.DataFrame:
+    present = [f.select(REJECT_COLUMNS) for f in frames if f.height]
+    if not present:
+        return pl.DataFrame(schema={"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String,
+                                    "raw": pl.String})
+    return (pl.concat(present, how="vertical_relaxed").unique(maintain_order=True)
+            .sort("source_file", "row_number", "reason", nulls_last=False))
+
+
 @task(name="write", cache_policy=NO_CACHE)
 def write(plan: RunPlan, master: Master, result: CutoffResult) -> dict:
-    """Replace the run's partitions in one transaction, then its folder of files in one rename."""
+    """Replace the run's partitions and post its commissions in one transaction, then write its
+    folder of files (summary, sheets, refunds, rejects) aside and rename it into place."""
     closed = result.closed
+    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+        ensure_ledger_tables(warehouse)
+        with warehouse.transaction():
+            warehouse.replace_partition("allocations", closed.allocations, plan.calendar, plan.cutoff_date)
+            warehouse.replace_partition("purchase_lines", result.purchase_lines, plan.calendar, plan.cutoff_date)
+            warehouse.replace_partition("groups", closed.groups, plan.calendar, plan.cutoff_date)
+            posting = post_commissions(warehouse, plan.window, closed.allocations, master)
+        as_of = inputs_as_of(warehouse, plan.settings)
+    del warehouse
+    rejects = merge_rejects(result.rejects, posting.refund_rejects)
     result.summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
                                       result.purchase_lines, result.supplier_totals,
-                                      rejected=result.rejects.height)
-    with open_warehouse(plan.settings.warehouse_path) as warehouse, warehouse.transaction():
-        warehouse.replace_partition("allocations", closed.allocations, plan.calendar, plan.cutoff_date)
-        warehouse.replace_partition("purchase_lines", result.purchase_lines, plan.calendar, plan.cutoff_date)
-        warehouse.replace_partition("groups", closed.groups, plan.calendar, plan.cutoff_date)
+                                      rejected=rejects.height, commission=posting.totals)
     staging = new_staging_dir(plan.output_dir)
-    write_json(staging / "summary.json", result.summary)
-    write_csv(staging / "refunds.csv", refunds_owed(closed.allocations))
-    write_csv(staging / "rejects.csv", result.rejects.select(REJECT_COLUMNS))
-    publish_dir(staging, plan.output_dir)
+    try:
+        write_json(staging / "summary.json", result.summary)
+        write_csv(staging / "refunds.csv", refunds_owed(closed.allocations))
+        write_csv(staging / "rejects.csv", rejects)
+        tables = RunTables(window=plan.window, summary=result.summary, allocations=closed.allocations,
+                           purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
+                           groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)
+        write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
+        write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master, plan.settings.lang)
+        publish_dir(staging, plan.output_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return result.summary
+
+
+@task(name="email", cache_policy=NO_CACHE)
+def email(plan: RunPlan, master: Master, result: CutoffResult) -> dict[str, str]:
+    """Each supplier's purchase order, once per content; the statuses go into summary.json."""
+    mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
+                                 master.suppliers, plan.output_dir)
+    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+        statuses = send_purchase_orders(warehouse, plan.window, mails, plan.settings, plan.output_dir / "outbox",
+                                        send_email=plan.send_email)
+    for supplier in result.summary["suppliers"]:
+        supplier["email"] = statuses.get(supplier["supplier_id"], "")
+    write_json(plan.output_dir / "summary.json", result.summary)
+    return statuses
 
 
 def record_run(warehouse: Warehouse, plan: RunPlan, run_id: str, started: datetime, status: str,
@@ -257,8 +311,16 @@ def run_stages(plan: RunPlan, progress: Progress) -> dict:
 
     since = clock.perf_counter()
     summary = write(plan, master, result)
-    progress.stage("write", f"{plan.output_dir}", since)
-    return summary
+    commission = summary["fen"]["commission"]
+    progress.stage("write", f"{len(summary['suppliers'])} purchase order(s), commission leader "
+                            f"{commission['leader']} / l1 {commission['dist_l1']} / l2 {commission['dist_l2']} fen "
+                            f"-> {plan.output_dir}", since)
+
+    since = clock.perf_counter()
+    statuses = email(plan, master, result)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(Counter(statuses.values()).items())) or "none"
+    progress.stage("email", counts, since)
+    return result.summary
 
 
 def resolve_cutoff_date(calendar: str, cutoff_date: date | None, settings: Settings) -> date:

@@ -33,7 +33,7 @@ def assert_user_error(result, words, code=2):
     (["run", "--date", "2099-01-01"], "in the future: its orders are not locked yet. Use --force"),
     (["run", "--date", "2026-11-21", "--data-dir", "nowhere"], "data dir nowhere does not exist"),
     (["run", "--calendar", "monthly", "--date", "2026-11-21"], "invalid choice: 'monthly'"),
-    (["settle", "--week", "2026-47"], ""),
+    (["settle", "--week", "2026-47"], "bad ISO week '2026-47': write it like 2026-W47"),
 ])
 def test_user_errors_before_anything_starts(tmp_path, args, words):
     result = cutoff(*args, cwd=tmp_path)

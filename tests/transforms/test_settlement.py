@@ -1,0 +1,144 @@
+"""The ledger and weekly settlement (rulebook "The ledger and weekly settlement"): adjustments after a
+closed week, statements, reconciliation. Hand-built ledger rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from schemas.commission_ledger import CommissionLedger
+from transforms.commissions import LEDGER_SCHEMA, empty_ledger
+from transforms.settlement import (adjust_closed_entries, build_statements, first_open_week, settlement_mismatches,
+                                   statement_lines)
+from transforms.windows import window_for
+
+CUTOFF = window_for("nightly", date(2026, 11, 21))  # a Saturday of 2026-W47
+
+
+def entry(role="leader", beneficiary="T1", amount=3080, rate=1000, base=30800, order="A", kind="accrual",
+          refund=None, week="2026-W47", entry_date=date(2026, 11, 21), adjusted=None, cutoff=date(2026, 11, 21)) -> dict:
+    entry_id = "|".join(str(p) for p in (kind, "nightly", cutoff, week if kind == "adjustment" else "", order, 1,
+                                         refund or "", role, beneficiary))
+    return {"entry_id": entry_id, "calendar": "nightly", "cutoff_date": cutoff, "entry_date": entry_date,
+            "settlement_week": week, "entry_type": kind, "adjusted_type": adjusted, "role": role,
+            "beneficiary_id": beneficiary, "order_id": order, "line_no": 1, "refund_id": refund,
+            "base_fen": base, "rate_bp": rate, "amount_fen": amount}
+
+
+def ledger(*rows: dict) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=LEDGER_SCHEMA) if rows else empty_ledger()
+
+
+def adjustment(amount, week="2026-W48", monday=date(2026, 11, 23), **fields) -> dict:
+    return entry(kind="adjustment", adjusted=fields.pop("adjusted", "accrual"), amount=amount, week=week,
+                 entry_date=monday, **fields)
+
+
+@pytest.mark.parametrize("closed, expected", [
+    (set(), "2026-W47"),
+    ({"2026-W47"}, "2026-W48"),
+    ({"2026-W47", "2026-W48"}, "2026-W49"),
+    ({"2026-W47", "2026-W49"}, "2026-W48"),
+    ({"2026-W46"}, "2026-W47"),
+])
+def test_the_first_open_week_on_or_after(closed, expected):
+    assert first_open_week("2026-W47", closed) == expected
+
+
+def test_the_first_open_week_crosses_the_year():
+    assert first_open_week("2026-W53", {"2026-W53"}) == "2027-W01"
+
+
+def test_an_open_week_replaces_the_cutoffs_entries_as_computed():
+    computed = ledger(entry(amount=3080))
+    posted = ledger(entry(amount=2000))
+    assert_frame_equal(adjust_closed_entries(computed, posted, set(), CUTOFF), computed)
+
+
+def test_a_rerun_of_a_closed_week_on_the_same_inputs_posts_nothing():
+    computed = ledger(entry(), entry(role="dist_l1", beneficiary="D2", rate=1500, amount=4620))
+    assert adjust_closed_entries(computed, computed, {"2026-W47"}, CUTOFF).height == 0
+
+
+def test_a_changed_rerun_of_a_closed_week_posts_the_difference_in_the_first_open_week():
+    posted = ledger(entry(rate=1000, amount=3080))
+    computed = ledger(entry(rate=1200, amount=3696))
+    result = adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF)
+    assert_frame_equal(result.drop("entry_id"), ledger(adjustment(616, rate=1200)).drop("entry_id"))
+    assert result["entry_id"][0] == "adjustment|nightly|2026-11-21|2026-W48|accrual|A|1||leader|T1"
+    CommissionLedger.validate(result)
+
+
+def test_a_changed_beneficiary_moves_the_money_by_two_adjustments():
+    posted = ledger(entry(beneficiary="T1"))
+    computed = ledger(entry(beneficiary="T9"))
+    result = adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF)
+    assert dict(zip(result["beneficiary_id"], result["amount_fen"])) == {"T1": -3080, "T9": 3080}
+
+
+def test_an_entry_that_is_gone_is_reversed_and_a_new_clawback_is_added():
+    posted = ledger(entry(order="A"), entry(order="B", amount=1000, base=10000))
+    computed = ledger(entry(order="A"),
+                      entry(kind="clawback", refund="R1", amount=-500, base=5000, cutoff=date(2026, 11, 21)))
+    result = adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF)
+    assert result.select("order_id", "adjusted_type", "refund_id", "amount_fen").rows() == [
+        ("A", "clawback", "R1", -500), ("B", "accrual", None, -1000)]
+
+
+def test_adjustments_already_closed_count_and_open_ones_are_replaced():
+    # W47 and W48 closed: the 616 of W48 stands; a new rate of 1500 adds 924 more, in W49
+    posted = ledger(entry(amount=3080), adjustment(616, rate=1200))
+    computed = ledger(entry(rate=1500, amount=4620))
+    result = adjust_closed_entries(computed, posted, {"2026-W47", "2026-W48"}, CUTOFF)
+    assert result.select("settlement_week", "entry_date", "amount_fen", "rate_bp").rows() == [
+        ("2026-W49", date(2026, 11, 30), 924, 1500)]
+    # only W47 closed: the open W48 adjustment is not counted; the new one replaces it
+    again = adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF)
+    assert again.select("settlement_week", "amount_fen").rows() == [("2026-W48", 1540)]
+
+
+def test_adjustment_ids_are_stable_on_reruns():
+    posted, computed = ledger(entry(amount=3080)), ledger(entry(rate=1200, amount=3696))
+    assert_frame_equal(adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF),
+                       adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF))
+
+
+def test_a_cutoff_first_run_after_its_week_closed_posts_adjustments_only():
+    computed = ledger(entry())
+    result = adjust_closed_entries(computed, empty_ledger(), {"2026-W47"}, CUTOFF)
+    assert result.select("entry_type", "settlement_week", "amount_fen").rows() == [("adjustment", "2026-W48", 3080)]
+
+
+def test_statements_hold_the_weeks_entries_per_beneficiary():
+    entries = ledger(entry(), entry(order="B", amount=1000, base=10000),
+                     entry(role="dist_l1", beneficiary="D2", amount=4620, rate=1500),
+                     adjustment(616, rate=1200))  # dated in W48: not in the W47 statements
+    names = pl.DataFrame({"role": ["leader", "dist_l1"], "beneficiary_id": ["T1", "D2"], "name": ["王芳", "李四"]})
+    expected = pl.DataFrame({
+        "role": ["leader", "dist_l1"], "beneficiary_id": ["T1", "D2"], "name": ["王芳", "李四"], "entries": [2, 1],
+        "amount_fen": [4080, 4620],
+        "statement_file": ["settlements/2026-W47/leader-T1.csv", "settlements/2026-W47/dist_l1-D2.csv"]})
+    assert_frame_equal(build_statements(entries, "2026-W47", names), expected)
+    week48 = build_statements(entries, "2026-W48", names)
+    assert week48.select("beneficiary_id", "entries", "amount_fen").rows() == [("T1", 1, 616)]
+
+
+def test_statement_lines_are_one_beneficiarys_entries_in_date_order():
+    entries = ledger(adjustment(616, rate=1200), entry(order="B", amount=1000, base=10000), entry(),
+                     entry(role="dist_l1", beneficiary="D2", amount=4620, rate=1500))
+    lines = statement_lines(entries, "leader", "T1")
+    assert lines.select("order_id", "entry_type", "amount_fen").rows() == [
+        ("A", "accrual", 3080), ("B", "accrual", 1000), ("A", "adjustment", 616)]
+
+
+def test_settlement_mismatches_compare_statements_with_the_ledger_per_role():
+    entries = ledger(entry(), entry(role="dist_l1", beneficiary="D2", amount=4620, rate=1500))
+    statements = build_statements(entries, "2026-W47")
+    assert settlement_mismatches(statements, entries, "2026-W47") == []
+    short = statements.with_columns(pl.when(pl.col("role") == "leader").then(3079).otherwise(pl.col("amount_fen"))
+                                    .alias("amount_fen"))
+    assert settlement_mismatches(short, entries, "2026-W47") == [
+        "2026-W47 leader: statements 1 entries 3079 fen, ledger 1 entries 3080 fen"]
