@@ -42,6 +42,9 @@ def test_mooncake_cutoff_end_to_end(mooncake_dirs):
     assert summary["fen"]["net"] == 393600 + 20930
     assert summary["fen"]["refund"] == 98400
     assert summary["fen"]["purchase_cost"] == 12 * 20000 + 12 * 1500
+    # leader: 烘焙 1000 bp on 65600, 164000, 32800, 131200; 水果 800 bp on 20930 (1674.4 -> 1674)
+    # dist_l1: A came through D2 (1500 bp of 65600); dist_l2: D2's upline D1 (500 bp)
+    assert summary["fen"]["commission"] == {"leader": 41034, "dist_l1": 9840, "dist_l2": 3280, "clawback": 0}
     s2 = next(s for s in summary["suppliers"] if s["supplier_id"] == "S2")
     assert (s2["po_fen"], s2["below_minimum"], s2["file"]) == (18000, True, "purchase/S2.xlsx")
     refunds = pl.read_csv(out / "refunds.csv")
@@ -128,3 +131,33 @@ def test_weekly_cutoff_closes_presale_listings(tmp_path):
     assert summary["window"] == {"start": "2026-11-16T00:00:00+08:00", "end": "2026-11-23T00:00:00+08:00"}
     assert summary["listings_closed"] == 1
     assert summary["order_lines"]["eligible"] == 1 and summary["fen"]["net"] == 2 * 32800
+
+
+def test_supplier_emails_go_to_the_outbox_once(mooncake_dirs):
+    data_dir, reports_dir = mooncake_dirs
+    first = cutoff_flow(calendar="nightly", cutoff_date="2026-11-21", data_dir=str(data_dir),
+                        reports_dir=str(reports_dir))
+    assert {s["supplier_id"]: s["email"] for s in first["suppliers"]} == {"S1": "outbox", "S2": "outbox"}
+    outbox = reports_dir / "nightly" / "2026-11-21" / "outbox"
+    written = {p.name: p.read_bytes() for p in outbox.iterdir()}
+    assert sorted(written) == ["S1.eml", "S2.eml"]
+    again = cutoff_flow(calendar="nightly", cutoff_date="2026-11-21", data_dir=str(data_dir),
+                        reports_dir=str(reports_dir))
+    assert {s["email"] for s in again["suppliers"]} == {"unchanged"}
+    assert {p.name: p.read_bytes() for p in outbox.iterdir()} == written
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.sql("SELECT supplier_id, revision FROM emails ORDER BY 1").fetchall() == [("S1", 1), ("S2", 1)]
+    saved = json.loads((reports_dir / "nightly" / "2026-11-21" / "summary.json").read_text(encoding="utf-8"))
+    assert saved["suppliers"][0]["email"] == "unchanged"
+
+
+def test_every_workbook_of_a_run_is_written(mooncake_dirs):
+    from openpyxl import load_workbook
+    data_dir, reports_dir = mooncake_dirs
+    run(data_dir, reports_dir)
+    out = reports_dir / "nightly" / "2026-11-21"
+    books = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx"))
+    assert books == ["commissions.xlsx", "handout/P1.xlsx", "handout/P2.xlsx", "purchase/S1.xlsx",
+                     "purchase/S2.xlsx", "sorting/R1.xlsx", "summary.xlsx"]
+    for book in books:
+        load_workbook(out / book)  # each opens
