@@ -43,3 +43,4 @@ def settings_for(tmp_path):
     def make(data_dir: Path, **extra) -> Settings:
         return Settings(data_dir=data_dir, reports_dir=tmp_path / "reports", **extra)
     return make
+

@@ -22,6 +22,13 @@ def run(data_dir, reports_dir, day="2026-11-21", calendar="nightly", force=False
                        send_email=False, force=force)
 
 
+def query(data_dir, sql: str) -> list[tuple]:
+    """Read the warehouse in a frame of its own (a connection left in a test's frame next to a
+    captured exception outlives the test)."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
 def snapshot(data_dir) -> dict:
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         return {table: con.sql(f"SELECT * FROM {table} ORDER BY {order}").pl()
@@ -54,8 +61,7 @@ def test_mooncake_cutoff_end_to_end(mooncake_dirs):
     assert tables["allocations"].filter(pl.col("order_id") == "E")["cut_reason"].to_list() == ["out_of_stock"]
     assert tables["purchase_lines"].select("sku_id", "cases", "units_purchased", "surplus_units", "cost_fen").rows() == [
         ("SKU1", 12, 12, 0, 240000), ("SKU2", 2, 12, 5, 18000)]
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        assert con.sql("SELECT status, lines_eligible, net_fen FROM runs").fetchall() == [("success", 6, 414530)]
+    assert query(data_dir, "SELECT status, lines_eligible, net_fen FROM runs") == [("success", 6, 414530)]
 
 
 def test_rerun_leaves_the_same_tables_and_files(mooncake_dirs):
@@ -90,9 +96,8 @@ def test_bad_master_data_writes_nothing(tmp_path):
     datasets.write_orders(data_dir, datasets.MOONCAKE_ORDERS)
     with pytest.raises(MasterDataError, match="row 4: duplicate supplier_id 'S1'"):
         run(data_dir, tmp_path / "reports")
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        for table in ("order_lines", "rejects", "ingested_files", "runs", "allocations"):
-            assert con.sql(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+    for table in ("order_lines", "rejects", "ingested_files", "runs", "allocations"):
+        assert query(data_dir, f"SELECT count(*) FROM {table}") == [(0,)]
     assert not (tmp_path / "reports").exists()
 
 
@@ -106,9 +111,8 @@ def test_too_many_rejected_rows_stop_the_run_before_anything_is_sent(mooncake_di
     assert not (out / "summary.json").exists()
     rejects = pl.read_csv(out / "rejects.csv")
     assert rejects["row_number"].to_list() == [2, 3] and set(rejects["reason"]) == {"qty '0' must be >= 1"}
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        assert con.sql("SELECT status FROM runs").fetchall() == [("failed",)]
-        assert con.sql("SELECT count(*) FROM allocations").fetchall() == [(0,)]
+    assert query(data_dir, "SELECT status FROM runs") == [("failed",)]
+    assert query(data_dir, "SELECT count(*) FROM allocations") == [(0,)]
 
 
 def test_rejected_rows_under_the_limit_are_reported_and_the_run_goes_on(mooncake_dirs, monkeypatch):
@@ -145,8 +149,7 @@ def test_supplier_emails_go_to_the_outbox_once(mooncake_dirs):
                         reports_dir=str(reports_dir))
     assert {s["email"] for s in again["suppliers"]} == {"unchanged"}
     assert {p.name: p.read_bytes() for p in outbox.iterdir()} == written
-    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        assert con.sql("SELECT supplier_id, revision FROM emails ORDER BY 1").fetchall() == [("S1", 1), ("S2", 1)]
+    assert query(data_dir, "SELECT supplier_id, revision FROM emails ORDER BY 1") == [("S1", 1), ("S2", 1)]
     saved = json.loads((reports_dir / "nightly" / "2026-11-21" / "summary.json").read_text(encoding="utf-8"))
     assert saved["suppliers"][0]["email"] == "unchanged"
 
