@@ -303,9 +303,9 @@ def test_file_names_come_from_validated_ids(tmp_path):
 
 def test_writer_keeps_text_exact_and_money_from_fen(tmp_path):
     frame = pl.DataFrame({
-        "text": ["a&b<c>", "  lead and trail  ", "bell\x07gone", "-12", None, "", "line\nbreak"],
-        "n": [1, -2, None, 0, 5, 6, 7],
-        "fen": [1, -5, 123456789, None, 0, 10, 99],
+        "text": ["a&b<c>", "  lead and trail  ", "bell\x07gone", "-12", None, "", "line\nbreak", "cr\rkept"],
+        "n": [1, -2, None, 0, 5, 6, 7, 8],
+        "fen": [1, -5, 123456789, None, 0, 10, 99, 100],
     })
     spec = SheetSpec(title="T[1]:x", columns=(Column("text", "Text"), Column("n", "N", INT),
                                                Column("fen", "Money", MONEY)),
@@ -315,12 +315,12 @@ def test_writer_keeps_text_exact_and_money_from_fen(tmp_path):
     ws = load_workbook(path).worksheets[0]
     assert ws.title == "T_1__x"
     assert ws["B1"].value == "=v" and ws["B1"].data_type == "s"
-    assert [r for r in rows(ws)[3:10]] == [
+    assert [r for r in rows(ws)[3:11]] == [
         ("a&b<c>", 1, 0.01), ("  lead and trail  ", -2, -0.05), ("bellgone", None, 1234567.89),
-        ("-12", 0, None), (None, 5, 0), (None, 6, 0.1), ("line\nbreak", 7, 0.99)]
+        ("-12", 0, None), (None, 5, 0), (None, 6, 0.1), ("line\nbreak", 7, 0.99), ("cr\rkept", 8, 1)]
     assert ws["A7"].data_type == "s" and ws["A7"].quotePrefix
-    assert rows(ws)[10] == ("total", None, 1234568.94)
-    assert ws["C11"].number_format == MONEY_FORMAT and ws["C11"].font.b
+    assert rows(ws)[11] == ("total", None, 1234568.94)
+    assert ws["C12"].number_format == MONEY_FORMAT and ws["C12"].font.b
 
 
 def test_sections_break_pages(tmp_path):
@@ -472,3 +472,33 @@ def test_process_pool_writes_the_same_cells(tmp_path, larger, monkeypatch):
     for name in files:
         one, pool = load_workbook(tmp_path / "one" / name), load_workbook(tmp_path / "pool" / name)
         assert [rows(ws) for ws in one.worksheets] == [rows(ws) for ws in pool.worksheets], name
+
+
+def test_parts_shared_across_workbooks_equal_freshly_written_ones(tmp_path, mooncake):
+    """The writer keeps the package parts workbooks share (styles, workbook, content types) once
+    per process; a workbook written with them equals one written from scratch."""
+    from flows.sheets import writer
+
+    write_run_workbooks(tmp_path / "warm", mooncake, SETTINGS)  # the shared parts are now kept
+    write_run_workbooks(tmp_path / "warm2", mooncake, SETTINGS)
+    writer._SHARED_PARTS.clear()
+    write_run_workbooks(tmp_path / "fresh", mooncake, SETTINGS)
+    for path in sorted((tmp_path / "warm2").rglob("*.xlsx")):
+        relative = path.relative_to(tmp_path / "warm2")
+        with zipfile.ZipFile(path) as warm, zipfile.ZipFile(tmp_path / "fresh" / relative) as fresh:
+            assert warm.namelist() == fresh.namelist(), relative
+            for name in warm.namelist():
+                assert warm.read(name) == fresh.read(name), (relative, name)
+
+
+def test_a_run_with_nothing_allocated_writes_only_the_summary(tmp_path):
+    data_dir = tmp_path / "data"
+    write_master(data_dir)
+    write_orders(data_dir, [order("A", "cA", 2, "2026-11-21T21:00:00", name="晚到")])  # after close
+    tables = run_tables(data_dir)
+    assert tables.allocations["qty_allocated"].sum() == 0
+    out = tmp_path / "staging"
+    assert write_run_workbooks(out, tables, SETTINGS) == {"purchase": 0, "sorting": 0, "handout": 0, "summary": 1}
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")) == ["summary.xlsx"]
+    figures = {r[0]: r[1] for r in rows(load_workbook(out / "summary.xlsx")["运行概况"]) if r[0]}
+    assert figures["有效订单行"] == 1 and figures["分配件数"] == 0
