@@ -24,7 +24,7 @@ from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
 from flows.errors import MasterDataError, RejectLimitExceeded, UserError
 from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import ensure_ledger_tables, post_commissions, write_commissions_workbook
+from flows.ledger import CommissionPosting, ensure_ledger_tables, post_commissions, write_commissions_workbook
 from flows.mailer import purchase_order_mails, send_purchase_orders
 from flows.master import Master, load_master
 from flows.outputs import new_staging_dir, publish_dir, run_dir, write_csv, write_json
@@ -68,6 +68,8 @@ class CutoffResult:
     supplier_totals: pl.DataFrame
     rejects: pl.DataFrame
     summary: dict = field(default_factory=dict)
+    master: Master | None = None
+    as_of: datetime | None = None  # when the inputs last changed: the sheets' "generated at"
 
 
 def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: bool = False,
@@ -196,32 +198,44 @@ def merge_rejects(*frames: pl.DataFrame) -> pl.DataFrame:
             .sort("source_file", "row_number", "reason", nulls_last=False))
 
 
-@task(name="write", cache_policy=NO_CACHE)
-def write(plan: RunPlan, master: Master, result: CutoffResult) -> dict:
-    """Replace the run's partitions and post its commissions in one transaction, then write its
-    folder of files (summary, sheets, refunds, rejects) aside and rename it into place."""
+def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result: CutoffResult) -> CommissionPosting:
+    """The run's partitions and its commission postings, in one transaction."""
     closed = result.closed
-    with open_warehouse(plan.settings.warehouse_path) as warehouse:
-        ensure_ledger_tables(warehouse)
-        with warehouse.transaction():
-            warehouse.replace_partition("allocations", closed.allocations, plan.calendar, plan.cutoff_date)
-            warehouse.replace_partition("purchase_lines", result.purchase_lines, plan.calendar, plan.cutoff_date)
-            warehouse.replace_partition("groups", closed.groups, plan.calendar, plan.cutoff_date)
-            posting = post_commissions(warehouse, plan.window, closed.allocations, master)
-        as_of = inputs_as_of(warehouse, plan.settings)
-    del warehouse
+    ensure_ledger_tables(warehouse)
+    with warehouse.transaction():
+        warehouse.replace_partition("allocations", closed.allocations, plan.calendar, plan.cutoff_date)
+        warehouse.replace_partition("purchase_lines", result.purchase_lines, plan.calendar, plan.cutoff_date)
+        warehouse.replace_partition("groups", closed.groups, plan.calendar, plan.cutoff_date)
+        return post_commissions(warehouse, plan.window, closed.allocations, master)
+
+
+def write_run_files(folder: Path, plan: RunPlan, result: CutoffResult, posting: CommissionPosting) -> RunTables:
+    """summary.json, refunds.csv and rejects.csv; returns what the workbooks are made of."""
+    closed = result.closed
     rejects = merge_rejects(result.rejects, posting.refund_rejects)
     result.summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
                                       result.purchase_lines, result.supplier_totals,
                                       rejected=rejects.height, commission=posting.totals)
+    write_json(folder / "summary.json", result.summary)
+    write_csv(folder / "refunds.csv", refunds_owed(closed.allocations))
+    write_csv(folder / "rejects.csv", rejects)
+    return RunTables(window=plan.window, summary=result.summary, allocations=closed.allocations,
+                     purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
+                     groups=closed.groups, rejects=rejects, master=result.master, generated_at=result.as_of)
+
+
+@task(name="write", cache_policy=NO_CACHE)
+def write(plan: RunPlan, master: Master, result: CutoffResult) -> dict:
+    """Replace the run's partitions and post its commissions in one transaction, then write its
+    folder of files (summary, sheets, refunds, rejects) aside and rename it into place."""
+    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+        posting = store_run_tables(warehouse, plan, master, result)
+        result.as_of = inputs_as_of(warehouse, plan.settings)
+    del warehouse
+    result.master = master
     staging = new_staging_dir(plan.output_dir)
     try:
-        write_json(staging / "summary.json", result.summary)
-        write_csv(staging / "refunds.csv", refunds_owed(closed.allocations))
-        write_csv(staging / "rejects.csv", rejects)
-        tables = RunTables(window=plan.window, summary=result.summary, allocations=closed.allocations,
-                           purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
-                           groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)
+        tables = write_run_files(staging, plan, result, posting)
         write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
         write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master, plan.settings.lang)
         publish_dir(staging, plan.output_dir)
