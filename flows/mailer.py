@@ -45,8 +45,8 @@ XLSX_MAINTYPE, XLSX_SUBTYPE = "application", "vnd.openxmlformats-officedocument.
 RETRY_DELAYS: tuple[float, ...] = (1, 4)  # seconds before the 2nd and the 3rd attempt
 PASSWORD_BLOCK_ENV = "CUTOFF_SMTP_PASSWORD_BLOCK"  # name of a Prefect Secret block holding the password
 
-# summary `suppliers[].email` values; `skipped` is --no-email (nothing sent, nothing recorded)
-STATUSES = ("sent", "revised", "unchanged", "outbox", "no_address", "failed", "skipped")
+# summary `suppliers[].email` values (the contract's); --no-email writes to the outbox
+STATUSES = ("sent", "revised", "unchanged", "outbox", "no_address", "failed")
 DELIVERED = {"smtp": ("sent", "revised"), "outbox": ("outbox",)}  # what counts as delivered, per channel
 
 EMAILS_DDL = """
@@ -370,8 +370,8 @@ def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
     Call after the run folder is published, and only when the run did not stop on bad input.
     Without `settings.smtp_host` the messages go to `outbox_dir/<supplier_id>.eml` under the same
     exactly-once rule. Each row of `emails` is written as soon as its message is out."""
-    if not send_email:
-        return {mail.supplier_id: "skipped" for mail in mails}
+    if not send_email:  # --no-email: nothing goes over SMTP; the messages are left in the outbox
+        settings = replace(settings, smtp_host="")
     ensure_email_table(warehouse)
     channel = "smtp" if settings.smtp_host else "outbox"
     setup_error: str | None = None

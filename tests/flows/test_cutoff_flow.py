@@ -14,7 +14,8 @@ from tests.datasets import order
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 TABLES = {"allocations": "order_id, line_no", "purchase_lines": "supplier_id, sku_id",
-          "order_lines": "order_id, line_no", "rejects": "source_file, row_number", "groups": "listing_id"}
+          "order_lines": "order_id, line_no", "rejects": "source_file, row_number", "groups": "listing_id",
+          "commission_ledger": "entry_id"}
 
 
 def run(data_dir, reports_dir, day="2026-11-21", calendar="nightly", force=False):
@@ -64,18 +65,39 @@ def test_mooncake_cutoff_end_to_end(mooncake_dirs):
     assert query(data_dir, "SELECT status, lines_eligible, net_fen FROM runs") == [("success", 6, 414530)]
 
 
-def test_rerun_leaves_the_same_tables_and_files(mooncake_dirs):
+def files_of(out) -> dict:
+    """Every file of a run folder but the workbooks (whose zips carry timestamps), and summary.json
+    without the email statuses (a rerun's are `unchanged`)."""
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+             if p.is_file() and p.suffix != ".xlsx"}
+    summary = json.loads(files.pop("summary.json"))
+    for supplier in summary["suppliers"]:
+        supplier.pop("email")
+    return {**files, "summary.json": summary}
+
+
+def cells_of(out) -> dict:
+    from openpyxl import load_workbook
+    books = {}
+    for path in sorted(out.rglob("*.xlsx")):
+        book = load_workbook(path)
+        books[path.relative_to(out).as_posix()] = [list(ws.values) for ws in book.worksheets]
+    return books
+
+
+def test_rerun_leaves_the_same_tables_files_and_sheet_contents(mooncake_dirs):
     data_dir, reports_dir = mooncake_dirs
-    run(data_dir, reports_dir)
+    first = run(data_dir, reports_dir)
     out = reports_dir / "nightly" / "2026-11-21"
-    files = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.suffix != ".xlsx"}
-    before = snapshot(data_dir)
-    run(data_dir, reports_dir)
+    files, cells, before = files_of(out), cells_of(out), snapshot(data_dir)
+    second = run(data_dir, reports_dir)
     after = snapshot(data_dir)
     for table in TABLES:
         assert before[table].equals(after[table]), table
-    again = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.suffix != ".xlsx"}
-    assert again == files
+    assert files_of(out) == files
+    assert cells_of(out) == cells
+    assert {s["email"] for s in first["suppliers"]} == {"outbox"}
+    assert {s["email"] for s in second["suppliers"]} == {"unchanged"}
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 

@@ -352,16 +352,18 @@ def test_supplier_without_address_gets_no_address(smtp_server, warehouse, run_di
 
 # --- no email, outbox -------------------------------------------------------------------------------
 
-def test_no_email_sends_and_records_nothing(smtp_server, warehouse, run_dir):
+def test_no_email_sends_nothing_and_leaves_the_messages_in_the_outbox(smtp_server, warehouse, run_dir):
     server = smtp_server()
+    mails = [make_mail(run_dir, "S1"), make_mail(run_dir, "S2", emails=[])]
 
-    statuses = send(warehouse, [make_mail(run_dir, "S1"), make_mail(run_dir, "S2", emails=[])],
-                    smtp_settings(server.port), run_dir, send_email=False)
+    statuses = send(warehouse, mails, smtp_settings(server.port), run_dir, send_email=False)
 
-    assert statuses == {"S1": "skipped", "S2": "skipped"}
+    assert statuses == {"S1": "outbox", "S2": "no_address"}
     assert server.envelopes == []
-    assert not (run_dir / "outbox").exists()
-    assert warehouse.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'emails'") == 0
+    assert sorted(p.name for p in (run_dir / "outbox").iterdir()) == ["S1.eml"]
+    # the outbox copy is not an SMTP delivery: the next run with email on sends it
+    assert send(warehouse, mails, smtp_settings(server.port), run_dir) == {"S1": "sent", "S2": "no_address"}
+    assert len(server.envelopes) == 1
 
 
 def test_without_a_host_the_message_goes_to_the_outbox_once(warehouse, run_dir):
