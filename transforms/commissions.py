@@ -91,7 +91,9 @@ def _role(lines: pl.DataFrame, role: str, beneficiary: str, rate: str) -> pl.Dat
 def accrue_commissions(allocations: pl.DataFrame, listings: pl.DataFrame, pickup_points: pl.DataFrame,
                        categories: pl.DataFrame, distributors: pl.DataFrame,
                        window: CutoffWindow) -> pl.DataFrame:
-    """The accruals of one cutoff's allocations, as ledger rows (rate 0 and amount 0 not posted)."""
+    """The accruals of one cutoff's allocations, as ledger rows. An entry with rate 0 is not posted
+    (the rulebook's only exclusion); one whose amount rounds to 0 fen is, so every rated role of a
+    line shows in the ledger."""
     lines = attach_rates(allocations, listings, pickup_points, categories, distributors)
     by_role = pl.concat([_role(lines, "leader", "leader_id", "leader_bp"),
                          _role(lines, "dist_l1", "distributor_id", "dist_l1_bp"),
@@ -99,7 +101,6 @@ def accrue_commissions(allocations: pl.DataFrame, listings: pl.DataFrame, pickup
     accruals = (
         by_role.filter(pl.col("beneficiary_id").is_not_null() & (pl.col("rate_bp") > 0))
         .with_columns(round_half_even_expr(pl.col("base_fen") * pl.col("rate_bp")).alias("amount_fen"))
-        .filter(pl.col("amount_fen") != 0)
         .with_columns(
             _entry_id("accrual", window, pl.col("order_id"), pl.col("line_no"), pl.col("role")).alias("entry_id"),
             pl.lit("accrual").alias("entry_type"), pl.lit(None, pl.String).alias("adjusted_type"),
