@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import polars as pl
 
-TIERS_PATTERN = r"^\s*\d+\s*:\s*\d+\s*(\|\s*\d+\s*:\s*\d+\s*)*$"
 
 
 def explode_tiers(listings: pl.DataFrame) -> pl.DataFrame:

@@ -23,7 +23,7 @@ from flows.ingest import read_inbox, validate_inbox
 from flows.master import load_master
 from flows.settings import Settings
 from flows.sheets import RunTables, write_run_workbooks
-from flows.sheets.writer import (INT, MONEY, MONEY_FORMAT, TEXT, Column, Section, SheetSpec, po_number,
+from flows.sheets.writer import (INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, po_number,
                                  workbook_path, write_workbook, yuan_expr, yuan_text)
 from tests import datasets
 from tests.datasets import MOONCAKE_ORDERS, PRODUCTS, mooncake_data_dir, order, write_master, write_orders
