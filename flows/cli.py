@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     settle = commands.add_parser("settle", help="the weekly commission settlement")
     settle.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
-    settle.add_argument("--force", action="store_true", help="settle a week that has not ended yet")
+    settle.add_argument("--force", action="store_true", help="settle a week that has not ended yet, without a warning")
     add_dirs(settle)
 
     generate = commands.add_parser("generate", help="write a synthetic data set")
@@ -111,8 +111,9 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
 def _check_warehouse_free(settings) -> None:
     """Refuse early (before Prefect starts) when another process holds the warehouse."""
     from flows.warehouse import open_warehouse
-    with open_warehouse(settings.warehouse_path):
-        pass
+    if settings.warehouse_path.exists():  # a warehouse not yet made is held by no one
+        with open_warehouse(settings.warehouse_path):
+            pass
 
 
 def _start_prefect() -> None:
@@ -203,6 +204,8 @@ def command_settle(args) -> int:
     print(f"week {week} {state}: {result.get('beneficiaries', 0)} beneficiaries, {result.get('entries', 0)} "
           f"entries, ¥{fen_to_yuan_text(int(result.get('amount_fen', 0)))}")
     print(f"  statements: {settings.reports_dir / 'settlements' / week}/")
+    for warning in result.get("warnings", []):
+        print(f"  warning: {warning}")
     return 0
 
 

@@ -113,21 +113,38 @@ def ingest(plan: RunPlan) -> tuple[Master, list[InboxFile]]:
 
 def select_window_rejects(warehouse: Warehouse, plan: RunPlan, closing_ids: list[str]) -> pl.DataFrame:
     """The rejected rows that belong to this cutoff: order rows of its closing listings; rows whose
-    listing is unknown and whose created_at lies in the window; refunds created in the window
-    (nightly); rows with neither, and whole files, of the run that ingested them."""
+    listing is unknown (or empty) and whose created_at lies in the window; refunds created in the
+    window (nightly); rows with neither, and whole files, of the run that ingested them.
+
+    A reject that has been corrected no longer counts: an order row whose line has a good version
+    ingested after it, or any row of a file whose path was ingested again later (a re-export)."""
     return warehouse.frame(
         """
-        SELECT * FROM rejects
-        WHERE (kind = 'orders' AND listing_id IN (SELECT unnest(?::VARCHAR[])))
-           OR (kind = 'orders' AND listing_id NOT IN (SELECT listing_id FROM listings)
-               AND created_at > ? AND created_at <= ?)
-           OR (kind = 'refunds' AND ? = 'nightly' AND created_at > ? AND created_at <= ?)
-           OR ((created_at IS NULL OR row_number IS NULL)
-               AND (listing_id IS NULL OR listing_id NOT IN (SELECT listing_id FROM listings))
-               AND ingested_by = ?)
-        ORDER BY source_file, row_number NULLS FIRST""",
+        SELECT r.* FROM rejects r
+        WHERE ((r.kind = 'orders' AND r.listing_id IN (SELECT unnest(?::VARCHAR[])))
+           OR (r.kind = 'orders' AND (r.listing_id IS NULL OR r.listing_id NOT IN (SELECT listing_id FROM listings))
+               AND r.created_at > ? AND r.created_at <= ?)
+           OR (r.kind = 'refunds' AND ? = 'nightly' AND r.created_at > ? AND r.created_at <= ?)
+           OR ((r.created_at IS NULL OR r.row_number IS NULL)
+               AND (r.listing_id IS NULL OR r.listing_id NOT IN (SELECT listing_id FROM listings))
+               AND r.ingested_by = ?))
+          AND NOT EXISTS (SELECT 1 FROM order_lines o
+                          WHERE r.kind = 'orders' AND o.order_id = r.order_id
+                            AND CAST(o.line_no AS VARCHAR) = r.line_no
+                            AND o.ingest_seq > r.file_seq * 1000000000 + coalesce(r.row_number, 0))
+          AND NOT EXISTS (SELECT 1 FROM ingested_files f
+                          WHERE f.path = r.source_file AND f.file_seq > r.file_seq)
+        ORDER BY r.source_file, r.row_number NULLS FIRST, r.reason""",
         [closing_ids, plan.window.start, plan.window.end, plan.calendar, plan.window.start,
          plan.window.end, plan.window.label])
+
+
+def rejected_rows(rejects: pl.DataFrame, kind: str = "orders") -> int:
+    """Input rows rejected: a whole rejected file counts its rows."""
+    if rejects.height == 0 or "kind" not in rejects.columns:
+        return 0
+    mine = rejects.filter(pl.col("kind") == kind)
+    return int(mine["rows_rejected"].fill_null(1).sum()) if "rows_rejected" in mine.columns else mine.height
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -144,14 +161,14 @@ def validate(plan: RunPlan, master: Master, files: list[InboxFile], closing_ids:
 
 def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[InboxFile],
               closing_ids: list[str]) -> tuple[pl.DataFrame, str | None]:
-    _, next_seq, refund_ids = known_state(warehouse)
-    inbox = validate_inbox(files, master, plan.settings.timezone, next_seq, refund_ids, plan.window.label)
+    _, next_seq, known_refunds = known_state(warehouse)
+    inbox = validate_inbox(files, master, plan.settings.timezone, next_seq, known_refunds, plan.window.label)
     with warehouse.transaction():
         for name, table in master.tables().items():
             warehouse.replace_table(name, table)
     load_inbox(warehouse, inbox)
     rejects = select_window_rejects(warehouse, plan, closing_ids)
-    order_rejects = rejects.filter(pl.col("kind") == "orders").height
+    order_rejects = rejected_rows(rejects)
     window_rows = warehouse.scalar(
         "SELECT count(*) FROM order_lines WHERE listing_id IN (SELECT unnest(?::VARCHAR[]))", [closing_ids])
     total = window_rows + order_rejects
@@ -190,11 +207,15 @@ def inputs_as_of(warehouse: Warehouse, settings: Settings) -> datetime:
 
 
 def merge_rejects(*frames: pl.DataFrame) -> pl.DataFrame:
-    present = [f.select(REJECT_COLUMNS) for f in frames if f.height]
+    """The run's rejects (its window's, and the refunds its commissions turned down), once each."""
+    columns = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String,
+               "kind": pl.String, "rows_rejected": pl.Int64}
+    present = [f.with_columns(pl.lit(1, pl.Int64).alias("rows_rejected")) if "rows_rejected" not in f.columns
+               else f for f in frames if f.height]
     if not present:
-        return pl.DataFrame(schema={"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String,
-                                    "raw": pl.String})
-    return (pl.concat(present, how="vertical_relaxed").unique(maintain_order=True)
+        return pl.DataFrame(schema=columns)
+    return (pl.concat([f.select(list(columns)).cast(columns) for f in present], how="vertical_relaxed")
+            .unique(subset=["source_file", "row_number", "reason"], maintain_order=True)
             .sort("source_file", "row_number", "reason", nulls_last=False))
 
 
@@ -215,10 +236,10 @@ def write_run_files(folder: Path, plan: RunPlan, result: CutoffResult, posting: 
     rejects = merge_rejects(result.rejects, posting.refund_rejects)
     result.summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
                                       result.purchase_lines, result.supplier_totals,
-                                      rejected=rejects.height, commission=posting.totals)
+                                      rejected=rejected_rows(rejects), commission=posting.totals)
     write_json(folder / "summary.json", result.summary)
     write_csv(folder / "refunds.csv", refunds_owed(closed.allocations))
-    write_csv(folder / "rejects.csv", rejects)
+    write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS))
     return RunTables(window=plan.window, summary=result.summary, allocations=closed.allocations,
                      purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
                      groups=closed.groups, rejects=rejects, master=result.master, generated_at=result.as_of)
@@ -290,7 +311,9 @@ def execute_cutoff(plan: RunPlan) -> dict:
     run_id, started = str(uuid.uuid4()), datetime.now(timezone.utc)
     # this connection holds the warehouse for the whole run: another process is refused
     failure: UserError | None = None
-    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+    path = plan.settings.warehouse_path
+    existed = path.exists()
+    with open_warehouse(path) as warehouse:
         try:
             summary = run_stages(plan, progress)
         except UserError as exc:
@@ -300,6 +323,9 @@ def execute_cutoff(plan: RunPlan) -> dict:
         else:
             record_run(warehouse, plan, run_id, started, "success", "", summary)
     del warehouse
+    if isinstance(failure, MasterDataError) and not existed:  # nothing written: not even a new warehouse
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
     if failure is not None:
         # the message says it all; dropping the traceback also frees the frames that held the
         # warehouse connection (else DuckDB's bindings complain at interpreter exit)
@@ -316,7 +342,7 @@ def run_stages(plan: RunPlan, progress: Progress) -> dict:
     since = clock.perf_counter()
     closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
     rejects = validate(plan, master, files, closing_ids)
-    progress.stage("validate", f"{rejects.height:,} rejected row(s) in the window", since)
+    progress.stage("validate", f"{rejected_rows(rejects):,} rejected order row(s) in the window", since)
 
     since = clock.perf_counter()
     result = close(plan, master, rejects)

@@ -423,7 +423,7 @@ def settle_week(warehouse: Warehouse, week: str, reports_dir: Path, master: Mast
     `<reports_dir>/settlements/<week>/` (`<role>-<beneficiary_id>.csv` and `statement.json`), and the
     `settlements` and `settled_weeks` rows, in one transaction. The week is then closed. Settling a
     closed week again returns its settlement and writes nothing. A week that has not ended yet
-    (Sunday 24:00, business time) is refused unless `force`."""
+    (Sunday 24:00, business time) is settled too, with a warning: its later cutoffs then post adjustments."""
     week, monday, sunday = parse_week(week)
     ensure_ledger_tables(warehouse)
     reports_dir = Path(reports_dir)
@@ -432,15 +432,15 @@ def settle_week(warehouse: Warehouse, week: str, reports_dir: Path, master: Mast
         return stored
     now = now or datetime.now(timezone.utc)
     week_end = datetime.combine(sunday + timedelta(days=1), time(0, 0), ZoneInfo(timezone_name))
-    if week_end > now and not force:
-        raise UserError(f"week {week} ends at {week_end.isoformat()}, in the future: its cutoffs are not all "
-                        "run yet, and a settled week is closed for good. Settle it after it ends, or use "
-                        "--force to settle it anyway.")
+    early = week_end > now and not force
     entries = _ledger(warehouse.frame("SELECT * FROM commission_ledger WHERE settlement_week = ?", [week]))
     statements = build_statements(entries, week, _names(warehouse, master))
     final = reports_dir / "settlements" / week
     settled_at = now.astimezone(timezone.utc)
     result = _settlement_result(week, monday, sunday, statements, settled_at, final, already_settled=False)
+    if early:  # allowed (ops may settle on Sunday evening), but said: later cutoffs go to the next week
+        result["warnings"] = [f"week {week} ends at {week_end.isoformat()}: it was settled before it ended, so "
+                              "the entries of its later cutoffs are posted as adjustments in the next open week"]
     staging = new_staging_dir(final)
     try:
         for row in statements.iter_rows(named=True):

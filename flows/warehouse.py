@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS refund_requests (
     created_at TIMESTAMPTZ, source_file VARCHAR, source_row BIGINT, ingest_seq BIGINT);
 CREATE TABLE IF NOT EXISTS rejects (
     source_file VARCHAR, row_number BIGINT, reason VARCHAR, raw VARCHAR, kind VARCHAR,
-    file_hash VARCHAR, listing_id VARCHAR, created_at TIMESTAMPTZ, ingested_by VARCHAR);
+    file_hash VARCHAR, listing_id VARCHAR, created_at TIMESTAMPTZ, ingested_by VARCHAR,
+    order_id VARCHAR, line_no VARCHAR, file_seq BIGINT, rows_rejected BIGINT);
 CREATE TABLE IF NOT EXISTS allocations (
     calendar VARCHAR, cutoff_date DATE, order_id VARCHAR, line_no BIGINT, listing_id VARCHAR,
     sku_id VARCHAR, supplier_id VARCHAR, category VARCHAR, pickup_point_id VARCHAR,

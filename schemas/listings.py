@@ -37,3 +37,11 @@ class Listings(pa.DataFrameModel):
     @pa.dataframe_check(error="closes_at must be after opens_at")
     def closes_after_opening(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("closes_at") > pl.col("opens_at"))
+
+    @pa.dataframe_check(error="tiers: each participants threshold at most once, and at least 1")
+    def tier_thresholds_distinct(cls, data) -> pl.LazyFrame:
+        thresholds = (pl.col("tiers").str.extract_all(r"\d+:")
+                      .list.eval(pl.element().str.strip_suffix(":").cast(pl.Int64)))
+        return data.lazyframe.select(
+            pl.col("tiers").is_null()
+            | ((thresholds.list.n_unique() == thresholds.list.len()) & (thresholds.list.min() >= 1)))

@@ -44,3 +44,4 @@ def settings_for(tmp_path):
         return Settings(data_dir=data_dir, reports_dir=tmp_path / "reports", **extra)
     return make
 
+

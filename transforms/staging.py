@@ -16,7 +16,7 @@ from schemas.columns import ColumnSpec
 
 UTC_INSTANT = pl.Datetime("us", "UTC")
 ROW_COLUMN = "_row"  # 1-based row number within the source file, set by the reader
-_OFFSET = r"(Z|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET = r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)$"  # only after a time of day
 _INTEGER = r"^[+-]?\d+(?:\.0*)?$"
 
 

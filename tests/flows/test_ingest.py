@@ -21,8 +21,8 @@ def data_dir(tmp_path):
 def ingest(data_dir, label="nightly 2026-11-21"):
     master = load_master(data_dir, "Asia/Shanghai")
     with open_warehouse(data_dir / "warehouse.duckdb") as warehouse:
-        hashes, next_seq, refund_ids = known_state(warehouse)
-        inbox = validate_inbox(read_inbox(data_dir, hashes), master, "Asia/Shanghai", next_seq, refund_ids, label)
+        hashes, next_seq, known_refunds = known_state(warehouse)
+        inbox = validate_inbox(read_inbox(data_dir, hashes), master, "Asia/Shanghai", next_seq, known_refunds, label)
         load_inbox(warehouse, inbox)
         lines = warehouse.frame("SELECT * FROM order_lines ORDER BY order_id, line_no")
         rejects = warehouse.frame("SELECT * FROM rejects ORDER BY source_file, row_number")
@@ -126,9 +126,13 @@ def test_refunds_ingested_once_per_refund_id(data_dir):
     refund = {"refund_id": "R1", "order_id": "A", "line_no": "1", "amount_fen": "100", "reason": "坏果",
               "created_at": "2026-11-21T21:00:00"}
     datasets.write_csv(data_dir / "inbox" / "refunds" / "r1.csv", [refund])
-    datasets.write_csv(data_dir / "inbox" / "refunds" / "r2.csv", [refund, {**refund, "refund_id": "R2"}])
+    # a cumulative export: R1 again (the same refund: skipped), R2 new, R1 changed (an error)
+    datasets.write_csv(data_dir / "inbox" / "refunds" / "r2.csv",
+                       [refund, {**refund, "refund_id": "R2"}, {**refund, "amount_fen": "900"}])
     _, _, rejects = ingest(data_dir)
     with open_warehouse(data_dir / "warehouse.duckdb") as warehouse:
-        ids = warehouse.frame("SELECT refund_id FROM refund_requests ORDER BY refund_id")["refund_id"].to_list()
-    assert ids == ["R1", "R2"]
-    assert rejects["reason"].to_list() == ["duplicate refund_id 'R1': a refund is applied once"]
+        held = warehouse.frame("SELECT refund_id, amount_fen FROM refund_requests ORDER BY refund_id").rows()
+    assert held == [("R1", 100), ("R2", 100)]
+    assert rejects.select("source_file", "row_number").rows() == [("inbox/refunds/r2.csv", 4)]
+    assert rejects["reason"][0] == "duplicate refund_id 'R1' with another line, amount or time: a refund is applied once"
+    assert json.loads(rejects["raw"][0])["amount_fen"] == "900"

@@ -262,16 +262,15 @@ def test_settlement_of_a_closed_week_then_a_changed_rerun(books):
     assert_frame_equal(books.ledger(), ledger)
 
 
-def test_settling_an_unfinished_or_badly_named_week_is_refused(books):
+def test_an_unfinished_week_is_settled_with_a_warning_and_a_bad_week_is_refused(books):
     books.run(NOV[21])
-    with pytest.raises(UserError, match="in the future"):
-        books.settle("2026-W47", now=datetime(2026, 11, 22, 12, tzinfo=timezone.utc))  # Sunday 20:00 local
     with pytest.raises(UserError, match="bad ISO week"):
         books.settle("2026-47")
     assert books.table("settled_weeks", "week").height == 0
-    forced = settle_week(books.warehouse, "2026-w47", books.reports_dir, force=True,
-                         now=datetime(2026, 11, 22, 12, tzinfo=timezone.utc))
-    assert forced["week"] == "2026-W47" and not forced["already_settled"]
+    early = books.settle("2026-W47", now=datetime(2026, 11, 22, 12, tzinfo=timezone.utc))  # Sunday 20:00 local
+    assert early["week"] == "2026-W47" and not early["already_settled"]
+    assert "settled before it ended" in early["warnings"][0]
+    assert books.table("settled_weeks", "week")["week"].to_list() == ["2026-W47"]
 
 
 def test_a_week_without_entries_is_settled_empty_and_closed(books):

@@ -59,6 +59,8 @@ def test_distributor_cycle_stops_the_run(tmp_path):
     ("tiers", "3-32800", "tiers '3-32800' has a bad format"),
     ("listing_id", "bad id!", "listing_id 'bad id!' has a bad format"),
     ("closes_at", "2026-11-19T20:00:00", "closes_at must be after opens_at"),
+    ("tiers", "3:32800|3:30000", "each participants threshold at most once"),
+    ("tiers", "0:32800", "each participants threshold at most once, and at least 1"),
 ])
 def test_bad_listing_values(tmp_path, field, value, words):
     rows = [{**datasets.LISTINGS[0], field: value}, datasets.LISTINGS[1]]

@@ -21,6 +21,9 @@ def parse(values: list[str | None], kind: str) -> list:
     ("2026-11-21T12:00:00Z", datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)),
     ("2026-11-21T07:00:00-05:00", datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)),
     ("2026-11-21T20:00:00.250", datetime(2026, 11, 21, 12, 0, 0, 250000, tzinfo=timezone.utc)),
+    ("2026-11-21", datetime(2026, 11, 20, 16, 0, tzinfo=timezone.utc)),                  # a date: local midnight
+    ("2026-11-21 20:00:00+0800", datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)),
+    ("2026-11-21T20:00+08", datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)),
 ])
 def test_timestamps_are_instants_and_naive_means_shanghai(text, utc):
     row = parse([text], "ts")[0]
