@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS rejects (
     source_file VARCHAR, row_number BIGINT, reason VARCHAR, raw VARCHAR, kind VARCHAR,
     file_hash VARCHAR, listing_id VARCHAR, created_at TIMESTAMPTZ, ingested_by VARCHAR,
     order_id VARCHAR, line_no VARCHAR, file_seq BIGINT, rows_rejected BIGINT);
+-- columns added after the first release: warehouses made before get them here
+ALTER TABLE rejects ADD COLUMN IF NOT EXISTS order_id VARCHAR;
+ALTER TABLE rejects ADD COLUMN IF NOT EXISTS line_no VARCHAR;
+ALTER TABLE rejects ADD COLUMN IF NOT EXISTS file_seq BIGINT;
+ALTER TABLE rejects ADD COLUMN IF NOT EXISTS rows_rejected BIGINT;
 CREATE TABLE IF NOT EXISTS allocations (
     calendar VARCHAR, cutoff_date DATE, order_id VARCHAR, line_no BIGINT, listing_id VARCHAR,
     sku_id VARCHAR, supplier_id VARCHAR, category VARCHAR, pickup_point_id VARCHAR,
