@@ -221,13 +221,17 @@ def merge_rejects(*frames: pl.DataFrame) -> pl.DataFrame:
 
 def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result: CutoffResult) -> CommissionPosting:
     """The run's partitions and its commission postings, in one transaction."""
-    closed = result.closed
     ensure_ledger_tables(warehouse)
     with warehouse.transaction():
-        warehouse.replace_partition("allocations", closed.allocations, plan.calendar, plan.cutoff_date)
-        warehouse.replace_partition("purchase_lines", result.purchase_lines, plan.calendar, plan.cutoff_date)
-        warehouse.replace_partition("groups", closed.groups, plan.calendar, plan.cutoff_date)
-        return post_commissions(warehouse, plan.window, closed.allocations, master)
+        write_partitions(warehouse, plan, result)
+        return post_commissions(warehouse, plan.window, result.closed.allocations, master)
+
+
+def write_partitions(warehouse: Warehouse, plan: RunPlan, result: CutoffResult) -> None:
+    """Replace the run's rows of allocations, purchase_lines and groups (inside a transaction)."""
+    for table, frame in (("allocations", result.closed.allocations), ("purchase_lines", result.purchase_lines),
+                         ("groups", result.closed.groups)):
+        warehouse.replace_partition(table, frame, plan.calendar, plan.cutoff_date)
 
 
 def write_run_files(folder: Path, plan: RunPlan, result: CutoffResult, posting: CommissionPosting) -> RunTables:

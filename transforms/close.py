@@ -76,5 +76,5 @@ def close_listings(order_lines: pl.DataFrame, listings: pl.DataFrame, products: 
     groups = summarize_groups(lines, lowest_thresholds(tiers))
     groups = price_groups(groups, tiers)
     lines = round_cases_down(apply_tier_prices(form_groups(lines, groups), groups))
-    allocations = price_lines(lines).select(ALLOCATION_COLUMNS).sort("order_id", "line_no")
+    allocations = price_lines(lines).select(ALLOCATION_COLUMNS)  # first come first served order
     return ClosedCutoff(closing=closing, allocations=allocations, groups=groups)

@@ -111,7 +111,10 @@ def parse_columns(raw: pl.DataFrame, specs: dict[str, ColumnSpec], timezone: str
 def latest_versions(frame: pl.DataFrame, keys: list[str], order: list[str]) -> pl.DataFrame:
     """The current version of each key: the greatest `order` tuple wins (latest updated_at,
     then the row ingested last)."""
-    if not frame.select(pl.struct(keys).is_duplicated().any()).item():
+    repeated = frame.select(pl.struct(keys).is_duplicated()).to_series()
+    if not repeated.any():
         return frame  # one version of each key: nothing to choose (the common case, and cheaper)
-    return (frame.sort([*keys, *order], descending=[False] * len(keys) + [True] * len(order))
-            .unique(subset=keys, keep="first", maintain_order=True))
+    chosen = (frame.filter(repeated)  # only the keys with several versions need sorting
+              .sort([*keys, *order], descending=[False] * len(keys) + [True] * len(order))
+              .unique(subset=keys, keep="first", maintain_order=True))
+    return pl.concat([frame.filter(~repeated), chosen])
