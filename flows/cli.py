@@ -105,7 +105,8 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
           f"purchase ¥{yuan(fen['purchase_cost'])}")
     print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
           f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
-    print(f"  outputs: {output_dir}/ (summary.json, refunds.csv, rejects.csv, purchase/, sorting/, handout/)")
+    print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, commissions.xlsx, "
+          "refunds.csv, rejects.csv, outbox/)")
 
 
 def _check_warehouse_free(settings) -> None:
