@@ -66,15 +66,14 @@ def main() -> None:
     closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
     rejects = timed("validate", stages.validate.fn, plan, master, files, closing_ids)
     result = timed("close", stages.close.fn, plan, master, rejects)
-    result.master = master
     with open_warehouse(settings.warehouse_path) as warehouse:  # as stages.store_run_tables, timed apart
         ensure_ledger_tables(warehouse)
         with warehouse.transaction():
             timed("write", stages.write_partitions, warehouse, plan, result)
             posting = timed("ledger", post_commissions, warehouse, plan.window, result.closed.allocations, master)
-        result.as_of = stages.inputs_as_of(warehouse, settings)
+        as_of = stages.inputs_as_of(warehouse, settings)
     folder = new_staging_dir(plan.output_dir)
-    tables = timed("files", stages.write_run_files, folder, plan, result, posting)
+    tables = timed("files", stages.write_run_files, folder, plan, master, result, posting, as_of)
     foundation = sum(seconds for name, seconds, _ in figures if name not in ("generate", "ledger"))
     timed("sheets", write_run_workbooks, folder, tables, settings, "zh")
     timed("comm.xlsx", write_commissions_workbook, folder / "commissions.xlsx", posting.entries, master, "zh")

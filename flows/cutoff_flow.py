@@ -1,4 +1,4 @@
-"""The cutoff flow: ingest -> validate -> close -> write, one Prefect task per stage.
+"""The cutoff flow: ingest -> validate -> close -> write -> email, one Prefect task per stage.
 
 Tasks are thin: the rules live in transforms/, the I/O in the adapters of flows/. A run replaces
 its own partition of every table in one transaction and its own folder of files in one rename,
@@ -10,8 +10,8 @@ from __future__ import annotations
 import shutil
 import sys
 import time as clock
-from collections import Counter
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -68,8 +68,6 @@ class CutoffResult:
     supplier_totals: pl.DataFrame
     rejects: pl.DataFrame
     summary: dict = field(default_factory=dict)
-    master: Master | None = None
-    as_of: datetime | None = None  # when the inputs last changed: the sheets' "generated at"
 
 
 def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: bool = False,
@@ -95,7 +93,6 @@ class Progress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.started = clock.perf_counter()
 
     def stage(self, name: str, text: str, since: float) -> None:
         if self.enabled:
@@ -141,10 +138,7 @@ def select_window_rejects(warehouse: Warehouse, plan: RunPlan, closing_ids: list
 
 def rejected_rows(rejects: pl.DataFrame, kind: str = "orders") -> int:
     """Input rows rejected: a whole rejected file counts its rows."""
-    if rejects.height == 0 or "kind" not in rejects.columns:
-        return 0
-    mine = rejects.filter(pl.col("kind") == kind)
-    return int(mine["rows_rejected"].fill_null(1).sum()) if "rows_rejected" in mine.columns else mine.height
+    return int(rejects.filter(pl.col("kind") == kind)["rows_rejected"].fill_null(1).sum())
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -234,19 +228,20 @@ def write_partitions(warehouse: Warehouse, plan: RunPlan, result: CutoffResult) 
         warehouse.replace_partition(table, frame, plan.calendar, plan.cutoff_date)
 
 
-def write_run_files(folder: Path, plan: RunPlan, result: CutoffResult, posting: CommissionPosting) -> RunTables:
+def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffResult,
+                    posting: CommissionPosting, as_of: datetime) -> RunTables:
     """summary.json, refunds.csv and rejects.csv; returns what the workbooks are made of."""
     closed = result.closed
     rejects = merge_rejects(result.rejects, posting.refund_rejects)
-    result.summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
-                                      result.purchase_lines, result.supplier_totals,
-                                      rejected=rejected_rows(rejects), commission=posting.totals)
-    write_json(folder / "summary.json", result.summary)
+    summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
+                               result.purchase_lines, result.supplier_totals,
+                               rejected=rejected_rows(rejects), commission=posting.totals)
+    write_json(folder / "summary.json", summary)
     write_csv(folder / "refunds.csv", refunds_owed(closed.allocations))
     write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS))
-    return RunTables(window=plan.window, summary=result.summary, allocations=closed.allocations,
+    return RunTables(window=plan.window, summary=summary, allocations=closed.allocations,
                      purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
-                     groups=closed.groups, rejects=rejects, master=result.master, generated_at=result.as_of)
+                     groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)
 
 
 @task(name="write", cache_policy=NO_CACHE)
@@ -255,12 +250,12 @@ def write(plan: RunPlan, master: Master, result: CutoffResult) -> dict:
     folder of files (summary, sheets, refunds, rejects) aside and rename it into place."""
     with open_warehouse(plan.settings.warehouse_path) as warehouse:
         posting = store_run_tables(warehouse, plan, master, result)
-        result.as_of = inputs_as_of(warehouse, plan.settings)
+        as_of = inputs_as_of(warehouse, plan.settings)
     del warehouse
-    result.master = master
     staging = new_staging_dir(plan.output_dir)
     try:
-        tables = write_run_files(staging, plan, result, posting)
+        tables = write_run_files(staging, plan, master, result, posting, as_of)
+        result.summary = tables.summary  # the email stage adds the statuses
         write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
         write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master, plan.settings.lang)
         publish_dir(staging, plan.output_dir)

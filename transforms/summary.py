@@ -10,11 +10,8 @@ from transforms.windows import CutoffWindow
 COMMISSION_KEYS = ("leader", "dist_l1", "dist_l2", "clawback")
 
 
-def _total(frame: pl.DataFrame, column: str, where: pl.Expr | None = None) -> int:
-    if frame.height == 0:
-        return 0
-    selected = frame.filter(where) if where is not None else frame
-    return int(selected[column].sum() or 0)
+def _total(frame: pl.DataFrame, column: str) -> int:
+    return int(frame[column].sum() or 0) if frame.height else 0
 
 
 def summarize_cutoff(window: CutoffWindow, closing: pl.DataFrame, allocations: pl.DataFrame,
@@ -44,8 +41,8 @@ def summarize_cutoff(window: CutoffWindow, closing: pl.DataFrame, allocations: p
         "groups_not_formed": not_formed.height,
         "order_lines": {
             "eligible": allocations.height,
-            "allocated": _total(allocations.with_columns(one=pl.lit(1)), "one", pl.col("qty_allocated") > 0),
-            "cut": _total(allocations.with_columns(one=pl.lit(1)), "one", pl.col("qty_cut") > 0),
+            "allocated": allocations.filter(pl.col("qty_allocated") > 0).height,
+            "cut": allocations.filter(pl.col("qty_cut") > 0).height,
             "rejected": rejected,
         },
         "units": {
