@@ -92,7 +92,9 @@ def validate_rows(typed: pl.DataFrame, model: type[pa.DataFrameModel],
         if whole.height:
             raise ValueError("; ".join(whole["reason"])) from err
         positions = parsed.with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
-        bad = positions.join(reasons, on="index", how="inner")
+        # only the row number and position: an input column of the same name (a refund's own
+        # `reason`, e.g. 破损) must not take the place of the validation error
+        bad = positions.select(ROW, "index").join(reasons, on="index", how="inner")
         rejected.append(bad.select(ROW, "reason"))
         valid = positions.join(reasons, on="index", how="anti").drop("index")
     return valid, pl.concat(rejected).sort(ROW)

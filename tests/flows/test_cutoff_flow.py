@@ -219,3 +219,42 @@ def test_a_row_without_listing_is_reported_in_its_window(mooncake_dirs, monkeypa
     assert summary["order_lines"]["rejected"] == 1
     rejects = pl.read_csv(reports_dir / "nightly" / "2026-11-21" / "rejects.csv")
     assert rejects.select("row_number", "reason").rows() == [(2, "listing_id is required")]
+
+
+REFUND_COLUMNS = ["refund_id", "order_id", "line_no", "amount_fen", "reason", "created_at"]
+
+
+def refund_row(refund_id, order_id, amount_fen, reason="破损", created_at="2026-11-21T12:00:00") -> dict:
+    return {"refund_id": refund_id, "order_id": order_id, "line_no": "1", "amount_fen": str(amount_fen),
+            "reason": reason, "created_at": created_at}
+
+
+def test_every_kind_of_reject_says_what_was_wrong(mooncake_dirs, monkeypatch):
+    """An order row, a refund row (whose own `reason` column says 破损), a whole file, and a refund
+    turned down at the commissions step: each with the problem, in `rejects` and in rejects.csv."""
+    monkeypatch.setenv("CUTOFF_REJECT_LIMIT_PCT", "50")
+    data_dir, reports_dir = mooncake_dirs
+    datasets.write_orders(data_dir, [order("X1", "cX", 0, "2026-11-21T09:00:00")], name="bad.csv")
+    datasets.write_csv(data_dir / "inbox" / "refunds" / "refunds-1.csv",
+                       [refund_row("R1", "A", 1000), refund_row("R2", "B", 0), refund_row("R3", "Z", 100)],
+                       REFUND_COLUMNS)
+    datasets.write_csv(data_dir / "inbox" / "refunds" / "refunds-2.csv",
+                       [{k: v for k, v in refund_row("R4", "C", 100).items() if k != "created_at"}])
+
+    summary = run(data_dir, reports_dir)
+
+    expected = [
+        ("inbox/orders/bad.csv", 2, "qty '0' must be >= 1"),
+        ("inbox/refunds/refunds-1.csv", 3, "amount_fen '0' must be > 0"),
+        ("inbox/refunds/refunds-1.csv", 4, "order line Z/1 is unknown"),
+        ("inbox/refunds/refunds-2.csv", None,
+         "missing required column(s) created_at: the whole file is rejected"),
+    ]
+    csv = pl.read_csv(reports_dir / "nightly" / "2026-11-21" / "rejects.csv", schema_overrides={"row_number": pl.Int64})
+    assert csv.select("source_file", "row_number", "reason").rows() == expected
+    assert query(data_dir, "SELECT source_file, row_number, reason FROM rejects "
+                           "ORDER BY source_file, row_number NULLS FIRST") == expected
+    assert json.loads(csv["raw"][2])["reason"] == "破损"  # the refund's own reason stays in its raw row
+    assert summary["order_lines"]["rejected"] == 1  # order rows only
+    assert query(data_dir, "SELECT refund_id, status FROM refund_decisions ORDER BY 1") == [
+        ("R1", "applied"), ("R3", "rejected")]
