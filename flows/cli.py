@@ -6,6 +6,7 @@ User errors print one paragraph and exit non-zero; they never show a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import date, datetime, timezone
@@ -109,6 +110,19 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
           "refunds.csv, rejects.csv, outbox/)")
 
 
+def _print_email_warnings(summary: dict) -> None:
+    """One warning line per supplier whose purchase order was not emailed, and one that sums up.
+    The run itself succeeded: its data and sheets are complete."""
+    failed = [w.removeprefix("email_failed: ") for w in summary.get("warnings", []) if w.startswith("email_failed: ")]
+    for text in failed:
+        _warn(f"purchase order of supplier {text}")
+    if failed:
+        total = sum(1 for s in summary["suppliers"] if s.get("email") not in ("", "no_address"))
+        _warn(f"{len(failed)} of {total} purchase order email(s) failed (recorded `failed` in the emails table; "
+              f"`email_failed` in summary.json). The data and sheets are complete. Run the same cutoff again "
+              f"when the mail server answers: it sends only what has not gone out.")
+
+
 def _check_warehouse_free(settings) -> None:
     """Refuse early (before Prefect starts) when another process holds the warehouse."""
     from flows.warehouse import open_warehouse
@@ -117,12 +131,25 @@ def _check_warehouse_free(settings) -> None:
             pass
 
 
-def _start_prefect() -> None:
+_RESOURCES = contextlib.ExitStack()  # what a command started (a local Prefect server): closed as it ends
+
+
+def _warn(text: str) -> None:
+    print(f"cutoff: warning: {text}", file=sys.stderr, flush=True)
+
+
+def _start_prefect(local_server: bool = True) -> None:
+    """Prefect's logging, minus the tracebacks of what the CLI says in its own words; and, unless
+    PREFECT_API_URL names a server, a local Prefect server owned by this command (flows/local_server.py):
+    stopped when the command ends, and with it when it is killed."""
     import prefect  # noqa: F401  (sets up Prefect's logging)
     from prefect.logging.configuration import setup_logging
     setup_logging()
     from flows.errors import quiet_user_errors_in_console
     quiet_user_errors_in_console()
+    if local_server:
+        from flows.local_server import prefect_api_for_this_command
+        _RESOURCES.enter_context(prefect_api_for_this_command(notice=_warn))
 
 
 def command_run(args) -> int:
@@ -137,6 +164,7 @@ def command_run(args) -> int:
                           send_email=not args.no_email, data_dir=str(settings.data_dir),
                           reports_dir=str(settings.reports_dir), progress=True)
     _print_summary(summary, plan.output_dir)
+    _print_email_warnings(summary)
     return 0
 
 
@@ -173,6 +201,7 @@ def command_demo(args) -> int:
     summary = cutoff_flow(calendar="nightly", cutoff_date=day, force=True, send_email=True,
                           data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True)
     _print_summary(summary, plan.output_dir)
+    _print_email_warnings(summary)
     print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
           f"handout lists in handout/; supplier emails in outbox/.")
     return 0
@@ -212,7 +241,7 @@ def command_settle(args) -> int:
 
 def command_serve(args) -> int:
     from flows.deployments import serve_deployments
-    _start_prefect()
+    _start_prefect(local_server=False)  # serves to the server at PREFECT_API_URL
     serve_deployments()
     return 0
 
@@ -224,11 +253,12 @@ COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_de
 def main(argv: list[str] | None = None) -> int:
     _prepare_environment()
     try:
-        args = build_parser().parse_args(argv)
-        handler = COMMANDS.get(args.command)
-        if handler is None:
-            raise UserError(f"`cutoff {args.command}` is not available in this version yet.")
-        return handler(args)
+        with _RESOURCES:
+            args = build_parser().parse_args(argv)
+            handler = COMMANDS.get(args.command)
+            if handler is None:
+                raise UserError(f"`cutoff {args.command}` is not available in this version yet.")
+            return handler(args)
     except UserError as exc:
         print(f"cutoff: {exc}", file=sys.stderr)
         return exc.exit_code
