@@ -27,7 +27,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import polars as pl
 from prefect import task
@@ -35,6 +35,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
+from flows.errors import CONSOLE_QUIET
 from flows.outputs import atomic_write_bytes
 from flows.settings import Settings
 from flows.warehouse import Warehouse
@@ -313,29 +314,92 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def deliver(message: EmailMessage, settings: Settings) -> dict:
-    """One attempt: connect, (STARTTLS), (login), send, quit. Returns the refused recipients
-    (empty when all were accepted); raises on any failure (the task retries)."""
+class Delivery:
+    """One supplier's message across the attempts of its task. The delivery is recorded (`record`,
+    a row of `emails`) the moment the server accepts the message: its 250 to DATA. Whatever fails
+    after that (the QUIT, the connection) is no failed send, and an attempt after it sends nothing.
+
+    A plain class, not a dataclass: Prefect passes it to every attempt as it is."""
+
+    def __init__(self, message_id: str, record: Callable[[dict], None]):
+        self.message_id = message_id
+        self.record = record               # writes the delivered row, given the refused recipients
+        self.accepted: dict | None = None  # the refused recipients, once the server accepted it
+        self.recorded = False
+
+    def accept(self, refused: dict) -> None:
+        self.accepted = dict(refused)
+        self.record(self.accepted)
+        self.recorded = True
+
+    def release(self) -> None:
+        """After the last attempt: Prefect keeps a task's parameters; they must not keep the
+        warehouse connection (held by `record`) alive."""
+        self.record = _already_released
+
+
+def _already_released(refused: dict) -> None:
+    raise RuntimeError("this delivery is over: its record is no longer held")
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
     security = settings.smtp_security
     port = settings.smtp_port or {"ssl": 465, "starttls": 587}.get(security, 25)
     if security == "ssl":
-        server = smtplib.SMTP_SSL(settings.smtp_host, port, timeout=settings.smtp_timeout,
-                                  context=tls_context())
-    else:
-        server = smtplib.SMTP(settings.smtp_host, port, timeout=settings.smtp_timeout)
-    with server:
-        if security == "starttls":
+        return smtplib.SMTP_SSL(settings.smtp_host, port, timeout=settings.smtp_timeout, context=tls_context())
+    return smtplib.SMTP(settings.smtp_host, port, timeout=settings.smtp_timeout)
+
+
+def _say_goodbye(server: smtplib.SMTP, message_id: str) -> None:
+    """QUIT after an accepted message. Its answer does not matter any more: a 421, a dropped
+    connection or a timeout is logged, never raised (smtplib's `with` would raise on a reply
+    other than 221, and a retry would send the message twice)."""
+    try:
+        code, reply = server.docmd("QUIT")
+        if code != 221:
+            _log().info("message %s was accepted; the server answered QUIT with %s %s (ignored)", message_id,
+                        code, reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply)
+    except (smtplib.SMTPException, OSError) as exc:
+        _log().info("message %s was accepted; the connection ended badly after it (ignored): %s", message_id,
+                    _error_text(exc))
+    finally:
+        server.close()
+
+
+def deliver(message: EmailMessage, settings: Settings, on_accepted: Callable[[dict], None] | None = None) -> dict:
+    """One attempt: connect, (STARTTLS), (login), send, quit. Returns the refused recipients
+    (empty when all were accepted); raises when the message was not accepted (the task retries).
+
+    `on_accepted(refused)` runs as soon as the server has accepted the message (its 250 to DATA),
+    before the QUIT: that is where the delivery is recorded."""
+    server = _connect(settings)
+    try:
+        if settings.smtp_security == "starttls":
             server.starttls(context=tls_context())
         if settings.smtp_user:
             server.login(settings.smtp_user, settings.smtp_password)
-        return server.send_message(message)
+        refused = server.send_message(message)  # returns once the server has answered 250 to DATA
+    except BaseException:
+        server.close()
+        raise
+    try:
+        if on_accepted is not None:
+            on_accepted(refused)
+    finally:
+        _say_goodbye(server, str(message["Message-ID"]))
+    return refused
 
 
 @task(name="send_one", task_run_name="email {supplier_id}", retries=len(RETRY_DELAYS),
       retry_delay_seconds=list(RETRY_DELAYS), cache_policy=NO_CACHE, log_prints=False)
-def send_one(supplier_id: str, message: EmailMessage, settings: Settings) -> dict:
-    """One supplier's message, with retries and backoff (1 s, then 4 s)."""
-    return deliver(message, settings)
+def send_one(supplier_id: str, message: EmailMessage, settings: Settings, delivery: Delivery) -> dict:
+    """One supplier's message, with retries and backoff (1 s, then 4 s). An attempt after the
+    server accepted the message (only recording it failed) sends nothing again: it records."""
+    if delivery.accepted is None:
+        deliver(message, settings, on_accepted=delivery.accept)
+    elif not delivery.recorded:
+        delivery.accept(delivery.accepted)
+    return delivery.accepted or {}
 
 
 def ensure_email_table(warehouse: Warehouse) -> None:
@@ -352,24 +416,37 @@ def latest_delivery(warehouse: Warehouse, window: CutoffWindow, supplier_id: str
     return rows.row(0, named=True) if rows.height else None
 
 
+_INSERT_EMAIL = f"INSERT INTO emails ({', '.join(EMAIL_SCHEMA)}) VALUES ({', '.join('?' * len(EMAIL_SCHEMA))})"
+
+
 def record_email(warehouse: Warehouse, window: CutoffWindow, mail: PurchaseOrderMail, **values) -> None:
+    """One row of `emails`, committed (one plain INSERT: after a server's 250 this is the window in
+    which a killed process would not know it sent, so it is kept short)."""
     row = {"calendar": window.calendar, "cutoff_date": window.cutoff_date, "supplier_id": mail.supplier_id,
            "po_number": mail.po_number, "sent_at": datetime.now(timezone.utc), **values}
-    warehouse.insert("emails", pl.DataFrame([row], schema=EMAIL_SCHEMA))
+    warehouse.execute(_INSERT_EMAIL, [row.get(column) for column in EMAIL_SCHEMA])
 
 
 def _error_text(exc: BaseException | None) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000] if exc is not None else "unknown error"
 
 
+class MailStatuses(dict):
+    """{supplier_id: status} (see STATUSES); `.errors` says why, for each supplier `failed`."""
+
+    def __init__(self):
+        super().__init__()
+        self.errors: dict[str, str] = {}
+
+
 def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list[PurchaseOrderMail],
                          settings: Settings, outbox_dir: Path, send_email: bool = True, *,
-                         retry_delays: Sequence[float] = RETRY_DELAYS) -> dict[str, str]:
-    """Each supplier's PO once per content -> {supplier_id: status} (see STATUSES).
+                         retry_delays: Sequence[float] = RETRY_DELAYS) -> MailStatuses:
+    """Each supplier's PO once per content -> {supplier_id: status} (see STATUSES), with `.errors`.
 
     Call after the run folder is published, and only when the run did not stop on bad input.
     Without `settings.smtp_host` the messages go to `outbox_dir/<supplier_id>.eml` under the same
-    exactly-once rule. Each row of `emails` is written as soon as its message is out."""
+    exactly-once rule. A delivery is recorded in `emails` the moment the server accepts it."""
     if not send_email:  # --no-email: nothing goes over SMTP; the messages are left in the outbox
         settings = replace(settings, smtp_host="")
     ensure_email_table(warehouse)
@@ -382,10 +459,17 @@ def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
             block = os.environ.get(PASSWORD_BLOCK_ENV)
             setup_error = f"SMTP password from Prefect Secret block {block!r}: {_error_text(exc)}"
     sender = send_one.with_options(retries=len(retry_delays), retry_delay_seconds=list(retry_delays) or 0)
-    statuses: dict[str, str] = {}
+    statuses = MailStatuses()
     for mail in mails:
-        statuses[mail.supplier_id] = _send_mail(warehouse, window, mail, settings, outbox_dir, channel,
-                                                sender, setup_error)
+        status, error = _send_mail(warehouse, window, mail, settings, outbox_dir, channel, sender, setup_error,
+                                   attempts=len(retry_delays) + 1)
+        statuses[mail.supplier_id] = status
+        if error is not None:
+            statuses.errors[mail.supplier_id] = error
+            # one readable line per supplier in the Prefect UI; the CLI prints its own warning
+            _log().error("purchase order %s to %s not sent: %s. It is recorded failed; the next run of this "
+                         "cutoff sends it.", mail.po_number, ", ".join(mail.emails), error,
+                         extra={CONSOLE_QUIET: True})
     counts = Counter(statuses.values())
     _log().info("purchase-order emails for %s (%s): %s", window.label, channel,
                 ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none")
@@ -393,14 +477,16 @@ def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
 
 
 def _send_mail(warehouse: Warehouse, window: CutoffWindow, mail: PurchaseOrderMail, settings: Settings,
-               outbox_dir: Path, channel: str, sender, setup_error: str | None) -> str:
+               outbox_dir: Path, channel: str, sender, setup_error: str | None,
+               attempts: int) -> tuple[str, str | None]:
+    """-> (status, why it failed or None)."""
     if not mail.emails:
-        return "no_address"
+        return "no_address", None
     digest = content_hash(window, mail)
     last = latest_delivery(warehouse, window, mail.supplier_id, channel)
     eml = outbox_dir / f"{mail.supplier_id}.eml"
     if last and last["content_hash"] == digest and (channel == "smtp" or eml.is_file()):
-        return "unchanged"
+        return "unchanged", None
     if last is None:
         revision = 1
     elif last["content_hash"] != digest:
@@ -413,30 +499,34 @@ def _send_mail(warehouse: Warehouse, window: CutoffWindow, mail: PurchaseOrderMa
         message = build_message(window, mail, settings, revision, digest)
     except OSError as exc:  # the workbook is not there: this supplier fails, the others go on
         error = f"cannot attach {mail.workbook}: {_error_text(exc)}"
-        _log().error("purchase order %s not sent: %s", mail.po_number, error)
         record_email(warehouse, window, mail, **record, status="failed", error=error)
-        return "failed"
+        return "failed", error
     record["message_id"] = message["Message-ID"]
     if channel == "outbox":
         atomic_write_bytes(eml, message.as_bytes(policy=policy.SMTP))
         record_email(warehouse, window, mail, **record, status="outbox")
-        return "outbox"
+        return "outbox", None
     if setup_error:
         record_email(warehouse, window, mail, **record, status="failed", error=setup_error)
-        return "failed"
-    state = sender(mail.supplier_id, message, settings, return_state=True)
-    if state.is_failed() or state.is_crashed():
-        exc = state.result(raise_on_failure=False)
-        exc = exc if isinstance(exc, BaseException) else None
-        error = _error_text(exc)
-        if exc is not None:  # Prefect keeps the state; its traceback would keep our frames alive
-            exc.__traceback__ = None
-        _log().error("purchase order %s to %s failed after retries: %s", mail.po_number,
-                     ", ".join(mail.emails), error)
-        record_email(warehouse, window, mail, **record, status="failed", error=error)
-        return "failed"
-    refused = state.result() or {}
+        return "failed", setup_error
     status = "sent" if revision == 1 else "revised"
-    error = f"refused: {', '.join(sorted(refused))}" if refused else None
-    record_email(warehouse, window, mail, **record, status=status, error=error)
-    return status
+
+    def record_accepted(refused: dict) -> None:
+        error = f"refused: {', '.join(sorted(refused))}" if refused else None
+        record_email(warehouse, window, mail, **record, status=status, error=error)
+
+    delivery = Delivery(record["message_id"], record_accepted)
+    state = sender(mail.supplier_id, message, settings, delivery, return_state=True)
+    delivery.release()
+    if delivery.recorded:
+        return status, None
+    exc = state.result(raise_on_failure=False)
+    exc = exc if isinstance(exc, BaseException) else None
+    if exc is not None:  # Prefect keeps the state; its traceback would keep our frames alive
+        exc.__traceback__ = None
+    if delivery.accepted is not None:  # sent, but the warehouse refused the record on every attempt
+        raise RuntimeError(f"purchase order {mail.po_number} was accepted by the mail server (Message-ID "
+                           f"{delivery.message_id}) but could not be recorded in `emails`: {_error_text(exc)}")
+    error = f"{_error_text(exc)}, after {attempts} attempt{'s' if attempts != 1 else ''}"
+    record_email(warehouse, window, mail, **record, status="failed", error=error)
+    return "failed", error

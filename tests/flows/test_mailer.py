@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import io
 import socket
@@ -18,8 +19,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from prefect import flow
 
-from flows.mailer import (PurchaseOrderMail, attachment_name, content_hash, purchase_order_mails,
-                          send_purchase_orders, subject_for)
+from flows.mailer import (Delivery, PurchaseOrderMail, attachment_name, build_message, content_hash,
+                          purchase_order_mails, send_one, send_purchase_orders, subject_for)
 from flows.settings import Settings
 from flows.warehouse import open_warehouse
 from transforms.purchase import build_purchase_lines, total_by_supplier
@@ -46,13 +47,19 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """An aiosmtpd handler that keeps what it accepts; can refuse addresses or fail DATA a few times."""
+    """An aiosmtpd handler that keeps what it accepts; can refuse addresses or fail DATA a few times,
+    drop the connection right after its 250 to DATA, answer QUIT with something else than 221, or
+    call `on_quit()` when a client says QUIT (before answering)."""
 
     def __init__(self):
         self.envelopes = []
         self.refuse: set[str] = set()
         self.fail_data = 0
         self.rcpt_attempts: Counter = Counter()
+        self.drop_after_data = False
+        self.quit_reply: str | None = None
+        self.on_quit = None
+        self.quits = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_attempts[address] += 1
@@ -66,7 +73,15 @@ class Mailbox:
             self.fail_data -= 1
             return "451 4.3.0 try again later"
         self.envelopes.append(envelope)
+        if self.drop_after_data:  # the 250 goes out, then the connection is closed: no answer to QUIT
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        if self.on_quit is not None:
+            self.on_quit()
+        return self.quit_reply or "221 Bye"
 
     def messages(self) -> list[email.message.EmailMessage]:
         return [email.message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
@@ -317,6 +332,69 @@ def test_a_transient_error_is_retried(smtp_server, warehouse, run_dir):
     assert len(server.envelopes) == 1
 
 
+# --- accepted is sent: nothing twice (issue 10) ------------------------------------------------------
+
+def test_a_421_to_quit_after_the_250_is_a_sent_message_not_a_failure(smtp_server, warehouse, run_dir):
+    server = smtp_server()
+    server.quit_reply = "421 4.3.2 Service shutting down"  # smtplib's `with` raised on this: a retry resent it
+
+    assert send(warehouse, [make_mail(run_dir)], smtp_settings(server.port), run_dir) == {"S1": "sent"}
+    assert send(warehouse, [make_mail(run_dir)], smtp_settings(server.port), run_dir) == {"S1": "unchanged"}
+
+    assert len(server.envelopes) == 1 and server.quits == 1
+    assert [(r["status"], r["revision"], r["error"]) for r in emails_rows(warehouse)] == [("sent", 1, None)]
+
+
+def test_a_connection_dropped_right_after_the_250_is_a_sent_message(smtp_server, warehouse, run_dir):
+    server = smtp_server()
+    server.drop_after_data = True
+
+    assert send(warehouse, [make_mail(run_dir), make_mail(run_dir, "S2")], smtp_settings(server.port),
+                run_dir) == {"S1": "sent", "S2": "sent"}
+    server.drop_after_data = False
+    assert send(warehouse, [make_mail(run_dir), make_mail(run_dir, "S2")], smtp_settings(server.port),
+                run_dir) == {"S1": "unchanged", "S2": "unchanged"}
+
+    assert sorted(m["X-Cutoff-PO"] for m in server.messages()) == ["PO-nightly-2026-11-21-S1",
+                                                                    "PO-nightly-2026-11-21-S2"]
+    assert server.quits == 0  # the client's QUIT found the connection closed
+    assert [(r["supplier_id"], r["status"]) for r in emails_rows(warehouse)] == [("S1", "sent"), ("S2", "sent")]
+
+
+def test_the_delivery_is_recorded_before_the_quit(smtp_server, warehouse, run_dir):
+    """What a process killed during the QUIT leaves: the row is already there."""
+    server = smtp_server()
+    seen_at_quit = []
+    server.on_quit = lambda: seen_at_quit.append(
+        [(r["supplier_id"], r["status"]) for r in emails_rows(warehouse)])
+
+    send(warehouse, [make_mail(run_dir), make_mail(run_dir, "S2")], smtp_settings(server.port), run_dir)
+
+    assert seen_at_quit == [[("S1", "sent")], [("S1", "sent"), ("S2", "sent")]]
+
+
+def test_an_attempt_after_the_server_accepted_records_and_sends_nothing(smtp_server, run_dir):
+    """The record fails right after the 250 (say the disk is full): the task retries, and the retry
+    only records; the server gets the message once."""
+    server = smtp_server()
+    records = []
+
+    def record(refused: dict) -> None:
+        records.append(refused)
+        if len(records) == 1:
+            raise OSError(28, "No space left on device")
+
+    settings = smtp_settings(server.port)
+    message = build_message(NIGHTLY, make_mail(run_dir), settings, 1, "ab" * 32)
+    delivery = Delivery(message["Message-ID"], record)
+    attempt = send_one.with_options(retries=2, retry_delay_seconds=0)
+
+    assert attempt("S1", message, settings, delivery) == {}
+
+    assert len(server.envelopes) == 1 and server.rcpt_attempts["buyer@xianguo.cn"] == 1
+    assert records == [{}, {}] and delivery.recorded
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_one_supplier_failing_does_not_stop_the_others(smtp_server, warehouse, run_dir):
     server = smtp_server()
@@ -520,3 +598,24 @@ def test_inside_a_flow_run(smtp_server, tmp_path, run_dir):
     assert len(server.envelopes) == 2
     with open_warehouse(tmp_path / "w.duckdb") as opened:
         assert opened.scalar("SELECT count(*) FROM emails WHERE status = 'sent'") == 2
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_failed_supplier_is_one_readable_error_line_in_the_prefect_ui(smtp_server, tmp_path, run_dir):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogWorker
+
+    state = mail_flow(tmp_path / "w.duckdb", run_dir, free_port(), return_state=True)  # nothing listens there
+
+    assert state.result() == {"S1": "failed", "S2": "failed"}
+    APILogWorker.drain_all(timeout=30)
+    flow_run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    lines = sorted(log.message for log in logs if "not sent" in log.message and log.level == 40)
+    assert [line.split(": ")[0] for line in lines] == [
+        "purchase order PO-nightly-2026-11-21-S1 to buyer@xianguo.cn not sent",
+        "purchase order PO-nightly-2026-11-21-S2 to buyer@xianguo.cn not sent"]
+    assert all("Connection refused" in line and "after 3 attempts" in line and
+               line.endswith("It is recorded failed; the next run of this cutoff sends it.") for line in lines)
