@@ -27,7 +27,8 @@ from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validat
 from flows.ledger import CommissionPosting, ensure_ledger_tables, post_commissions, write_commissions_workbook
 from flows.mailer import purchase_order_mails, send_purchase_orders
 from flows.master import Master, load_master
-from flows.outputs import new_staging_dir, publish_dir, run_dir, write_csv, write_json
+from flows.outputs import (new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir,
+                           temporary_files_in, write_csv, write_json)
 from flows.settings import Settings, load_settings
 from flows.sheets import RunTables, write_run_workbooks
 from flows.warehouse import Warehouse, open_warehouse
@@ -167,7 +168,8 @@ def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[I
         "SELECT count(*) FROM order_lines WHERE listing_id IN (SELECT unnest(?::VARCHAR[]))", [closing_ids])
     total = window_rows + order_rejects
     if total and order_rejects * 100 > plan.settings.reject_limit_pct * total:
-        write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
+        with output_errors(plan.settings.reports_dir, "the rejected rows"):
+            write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
         return rejects, (
             f"{order_rejects} of the {total} order rows of the {plan.window.label} cutoff were rejected "
             f"({order_rejects * 100 / total:.1f}%, over the {plan.settings.reject_limit_pct:g}% limit "
@@ -252,16 +254,19 @@ def write(plan: RunPlan, master: Master, result: CutoffResult) -> dict:
         posting = store_run_tables(warehouse, plan, master, result)
         as_of = inputs_as_of(warehouse, plan.settings)
     del warehouse
-    staging = new_staging_dir(plan.output_dir)
-    try:
-        tables = write_run_files(staging, plan, master, result, posting, as_of)
-        result.summary = tables.summary  # the email stage adds the statuses
-        write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
-        write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master, plan.settings.lang)
-        publish_dir(staging, plan.output_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with output_errors(plan.settings.reports_dir):
+        staging = new_staging_dir(plan.output_dir)
+        try:
+            with temporary_files_in(staging):  # openpyxl's temporary files: here, not in /tmp or /dev/shm
+                tables = write_run_files(staging, plan, master, result, posting, as_of)
+                result.summary = tables.summary  # the email stage adds the statuses
+                write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
+                write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master,
+                                           plan.settings.lang)
+            publish_dir(staging, plan.output_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return result.summary
 
 
@@ -270,12 +275,16 @@ def email(plan: RunPlan, master: Master, result: CutoffResult) -> dict[str, str]
     """Each supplier's purchase order, once per content; the statuses go into summary.json."""
     mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
                                  master.suppliers, plan.output_dir)
-    with open_warehouse(plan.settings.warehouse_path) as warehouse:
+    with open_warehouse(plan.settings.warehouse_path) as warehouse, \
+            output_errors(plan.settings.reports_dir, "the supplier emails"):
         statuses = send_purchase_orders(warehouse, plan.window, mails, plan.settings, plan.output_dir / "outbox",
                                         send_email=plan.send_email)
     for supplier in result.summary["suppliers"]:
         supplier["email"] = statuses.get(supplier["supplier_id"], "")
-    write_json(plan.output_dir / "summary.json", result.summary)
+    result.summary["warnings"] += [f"email_failed: {supplier_id} not emailed: {error}"
+                                   for supplier_id, error in sorted(statuses.errors.items())]
+    with output_errors(plan.settings.reports_dir, "the run's summary"):
+        write_json(plan.output_dir / "summary.json", result.summary)
     return statuses
 
 
@@ -314,6 +323,7 @@ def execute_cutoff(plan: RunPlan) -> dict:
     existed = path.exists()
     with open_warehouse(path) as warehouse:
         try:
+            prepare_run_folder(plan.output_dir, plan.settings.reports_dir)  # writable; a killed run's leftovers go
             summary = run_stages(plan, progress)
         except UserError as exc:
             if not isinstance(exc, MasterDataError):  # bad master data: nothing at all is written

@@ -115,12 +115,13 @@ def expected_workbooks(tables: RunTables) -> int:
     return allocated["pickup_point_id"].n_unique() + allocated["supplier_id"].n_unique()
 
 
-def _start_worker() -> None:
-    """In each worker process: openpyxl's temporary sheet files go to memory (/dev/shm) when
-    there is one; a file system round trip per workbook was ~15% of a small workbook's time."""
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        tempfile.tempdir = str(shm)
+def _start_worker(temporary_dir: str, parent_pid: int) -> None:
+    """In each worker process: openpyxl's temporary sheet files go where the parent's go (the run's
+    staging folder, flows/outputs.py: they hold customer names and go with it), and the worker
+    dies with the parent (a killed run leaves no worker writing into a folder the rerun clears)."""
+    from flows.processes import die_with_parent
+    die_with_parent(parent_pid)
+    tempfile.tempdir = temporary_dir
 
 
 def _started() -> int:
@@ -131,7 +132,7 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes, started now so they import while the rows are prepared (spawn: no fork
     of a process that runs polars threads)."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker)
+                               initializer=_start_worker, initargs=(tempfile.gettempdir(), os.getpid()))
     for _ in range(workers):
         pool.submit(_started)
     return pool
