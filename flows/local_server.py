@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from flows.errors import UserError
 from flows.processes import is_running, process_start_time
 
 PIDFILE_DIR = "cutoff-servers"
@@ -231,7 +232,10 @@ def prefect_api_for_this_command(notice=None) -> Iterator[LocalPrefectServer | N
     if stopped and notice:
         notice(f"stopped {len(stopped)} Prefect server(s) left running by a command that was killed "
                f"(pid {', '.join(map(str, stopped))})")
-    server = start_local_server(home=home)
+    try:
+        server = start_local_server(home=home)
+    except RuntimeError as exc:  # a machine too busy to start it in time: say so, no traceback
+        raise UserError(str(exc)) from None
     os.environ["PREFECT_API_URL"] = server.api_url
     refresh_global_settings_context()
     try:

@@ -109,7 +109,7 @@ def mail_server():
 
 
 @pytest.fixture
-def killed(request):
+def killed():
     """Processes a test starts in the background: killed (their own group) if the test fails early."""
     started: list[subprocess.Popen] = []
     yield started
