@@ -154,7 +154,12 @@ def serve_deployments() -> None:
     deployments = build_deployments(settings)
     ids = {f"{d.flow_name}/{d.name}": str(d.apply()) for d in deployments}
     ui = _ui_url(api_url)
-    for line in ensure_alerts(settings, ids, ui):
+    try:
+        lines = ensure_alerts(settings, ids, ui)
+    except Exception as exc:  # the 20:00 run matters more than its alerts: serve, and say so loudly
+        lines = [f"WARNING: the alerts could not be set up ({type(exc).__name__}: {exc}). The deployments are "
+                 "served, but ops will not be alerted; fix the cause and start `cutoff serve` again."]
+    for line in lines:
         print(line, flush=True)
     namer = RunNamer([ids[name] for name in NAMED_DEPLOYMENTS if name in ids], settings)
     namer.start()
