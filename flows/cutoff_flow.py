@@ -91,7 +91,7 @@ def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: boo
             f"now): its orders are not locked yet. Use --force to run it anyway (without the orders still to "
             f"come). A run started a little before its cutoff waits for it, up to "
             f"{_duration(settings.early_start_max_wait_seconds)} (CUTOFF_EARLY_START_MAX_WAIT_SECONDS); a scheduled "
-            f"run starts a few seconds early at most, so a start this early means it was started by hand or "
+            f"run begins a second early at most, so a start this early means it was started by hand or "
             f"its schedule is wrong.")
     if not settings.data_dir.is_dir():
         raise UserError(f"data dir {settings.data_dir} does not exist. Pass --data-dir or set "

@@ -2,9 +2,11 @@
 
 Two waits, both before anything is read (docs/rules.md "Running", docs/ops.md "The 20:00 run"):
 
-- the cutoff instant: a served run is picked up up to ~10 s before its scheduled time (the
-  runner submits every run due in its next poll at once); it sleeps until the instant. How early a
-  run may start and still wait is `plan_run`'s rule (CUTOFF_EARLY_START_MAX_WAIT_SECONDS).
+- the cutoff instant: a served run is submitted up to ~10 s before its scheduled time (the
+  runner takes every run due in its next poll at once) and the server holds its start to the
+  nearest second, so it can begin up to 0.5 s early (more when the machines' clocks differ): it
+  sleeps until the instant. How early a run may start and still wait is `plan_run`'s rule
+  (CUTOFF_EARLY_START_MAX_WAIT_SECONDS).
 - the inbox: the exports of the last minutes before the cutoff land a few minutes after it. With
   CUTOFF_READY_MARKER the run waits until the exporting system has written that file, at or after
   the cutoff instant, into every input folder; without a marker, with CUTOFF_SETTLE_SECONDS, until

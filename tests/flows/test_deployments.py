@@ -46,6 +46,21 @@ def test_deployments_schedules_parameters_and_concurrency():
     assert set(backfill_schema.required) == {"start", "end"}
 
 
+def test_waiting_runs_get_the_name_their_flow_would_give_them():
+    from flows.deployments import expected_run_name
+    from flows.settings import Settings
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert expected_run_name("cutoff", {"calendar": "nightly"}, datetime(2026, 12, 3, 20, 0, tzinfo=shanghai),
+                             Settings()) == "nightly 2026-12-03"
+    assert expected_run_name("cutoff", {"calendar": "weekly"}, datetime(2026, 11, 23, 0, 0, tzinfo=shanghai),
+                             Settings()) == "weekly 2026-11-22"
+    assert expected_run_name("cutoff", {"calendar": "nightly", "cutoff_date": "2026-11-21"}, None,
+                             Settings()) == "nightly 2026-11-21"
+    assert expected_run_name("backfill", {"start": "2026-11-01", "end": "2026-11-07"}, None,
+                             Settings()) == "backfill nightly 2026-11-01..2026-11-07"
+    assert expected_run_name("alert", {"kind": "failed"}, None, Settings()) is None
+
+
 def test_serve_without_a_server_says_how_to_start_one(monkeypatch):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     from prefect.settings import PREFECT_API_URL, temporary_settings
