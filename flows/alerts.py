@@ -321,9 +321,11 @@ def save_webhook_block(settings: Settings) -> str | None:
     if not settings.alert_webhook:
         return None
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    # the URL (a chat bot's usually carries its token) is kept as a secret value of the block:
+    # the UI shows it obfuscated; the server reads it when it posts
     block = CustomWebhookNotificationBlock(
-        name="cutoff alerts", url=settings.alert_webhook, method="POST",
-        json_data=WEBHOOK_PAYLOADS[settings.alert_webhook_format],
+        name="cutoff alerts", url="{{webhook_url}}", secrets={"webhook_url": settings.alert_webhook},
+        method="POST", json_data=WEBHOOK_PAYLOADS[settings.alert_webhook_format],
         headers={"Content-Type": "application/json; charset=utf-8"}, timeout=10)
     return str(block.save(WEBHOOK_BLOCK, overwrite=True))
 

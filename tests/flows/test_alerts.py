@@ -251,6 +251,9 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
     assert late.trigger.within == timedelta(seconds=30) and late.trigger.posture.value == "Proactive"
     assert [a.type for a in late.actions] == ["send-notification", "run-deployment"]
     env = alerting["env"]
+    # the webhook's URL (a bot's carries its token) is a secret of the block: not shown in the UI
+    shown = client.read_block_document_by_name("cutoff-alert-webhook", "custom-webhook", include_secrets=False)
+    assert shown.data["url"] == "{{webhook_url}}" and env["CUTOFF_ALERT_WEBHOOK"] not in json.dumps(shown.data)
     ids = {name: str(_deployment(alerting, name).id)
            for name in ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert")}
     settings = Settings(ops_email=OPS, alert_webhook=env["CUTOFF_ALERT_WEBHOOK"], alert_deadline_minutes=0.5)
