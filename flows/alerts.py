@@ -13,7 +13,7 @@ Each alert goes to the webhook CUTOFF_ALERT_WEBHOOK (a `send-notification` actio
 Webhook block: the Prefect server itself posts it, so it arrives even when `cutoff serve` is down)
 and by email to CUTOFF_OPS_EMAIL (a `run-deployment` action of the `alert/alert` deployment that
 `cutoff serve` serves: the serve process holds the SMTP settings and secrets and sends it with the
-mailer's transport). The message says what happened, which cutoff, and what to do; the Prefect
+mailer's transport, flows/alert_email.py). The message says what happened, which cutoff, and what to do; the Prefect
 server renders it from the triggering event (Jinja), so the webhook and the email say the same.
 
 Automations are found by name: created when missing, updated only when their definition changed
@@ -25,18 +25,12 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
 
-from flows.settings import Settings, load_settings
+from flows.settings import Settings
 
 PREFIX = "cutoff: "
 WEBHOOK_BLOCK = "cutoff-alert-webhook"
@@ -44,7 +38,6 @@ EMPTY_EVENT = "cutoff.run.empty"
 INBOX_EVENT = "cutoff.run.inbox-not-ready"
 FAILED_STATES = ("Failed", "Crashed", "TimedOut")
 STARTED_STATES = ("Pending", "Running", "Late")
-SEND_RETRY_DELAYS = (5, 30)
 
 # what a chat tool expects: {{subject}} and {{body}} are filled in by the Custom Webhook block
 WEBHOOK_PAYLOADS: dict[str, dict] = {
@@ -348,60 +341,3 @@ def ensure_alerts(settings: Settings, ids: dict[str, str], ui_url: str) -> list[
             [f"  {name}: {what}" for name, what in done.items()]
     return [f"alerts: {len(wanted)} automation(s), to {' and '.join(channels)}"] + \
         [f"  {name}: {what}" for name, what in done.items()]
-
-
-# ---- the email (the `alert/alert` deployment, run by `cutoff serve`) -------------------------------
-
-def alert_message(settings: Settings, kind: str, subject: str, body: str, now: datetime | None = None) -> EmailMessage:
-    from flows.mailer import split_addresses
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = formataddr((f"{settings.platform_name} cutoff", settings.mail_from)) \
-        if settings.platform_name else settings.mail_from
-    message["To"] = ", ".join(split_addresses(settings.ops_email))
-    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid("cutoff-alert", settings.mail_from.rpartition("@")[2] or "localhost")
-    message["X-Cutoff-Alert"] = kind
-    footer = f"\n\n-- \nSent by `cutoff serve` on {socket.gethostname()} (alert {kind}; docs/ops.md, Alerts)."
-    message.set_content(body + footer, cte="base64")
-    return message
-
-
-@task(name="send_alert", retries=len(SEND_RETRY_DELAYS), retry_delay_seconds=list(SEND_RETRY_DELAYS),
-      cache_policy=NO_CACHE)
-def send_alert(message: EmailMessage, settings: Settings) -> dict:
-    from flows.mailer import deliver
-    return deliver(message, settings)
-
-
-def _outbox(settings: Settings, kind: str, message: EmailMessage) -> Path:
-    from flows.outputs import atomic_write_bytes
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    path = settings.reports_dir / "alerts" / f"{stamp}-{kind}.eml"
-    atomic_write_bytes(path, bytes(message))
-    return path
-
-
-@flow(name="alert", flow_run_name="alert {kind}: {about}", validate_parameters=True)
-def alert_flow(kind: str, subject: str, body: str, about: str = "") -> str:
-    """Email one alert to CUTOFF_OPS_EMAIL over the configured SMTP (started by an automation).
-    Without an SMTP host the message is written to <reports dir>/alerts/."""
-    from dataclasses import replace
-
-    from flows.mailer import smtp_password
-    settings = load_settings()
-    logger = _log()
-    if not settings.ops_email:
-        logger.warning("alert %s not emailed: CUTOFF_OPS_EMAIL is not set", kind)
-        return "no_address"
-    message = alert_message(settings, kind, subject, body)
-    if not settings.smtp_host:
-        path = _outbox(settings, kind, message)
-        logger.warning("alert %s written to %s: no SMTP server (CUTOFF_SMTP_HOST) is configured", kind, path)
-        return "outbox"
-    settings = replace(settings, smtp_password=smtp_password(settings))
-    refused = send_alert(message, settings)
-    if refused:
-        logger.warning("alert %s refused by the mail server for %s", kind, ", ".join(refused))
-    logger.info("alert %s emailed to %s: %s", kind, settings.ops_email, subject)
-    return "sent"

@@ -103,7 +103,7 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
             description="The cutoffs of one calendar from start to end (inclusive), oldest first, each its own "
                         "flow run; stops at the first failure. Weekly: the Sundays of the range."),
     ]
-    from flows.alerts import alert_flow
+    from flows.alert_email import alert_flow
     deployments.append(alert_flow.to_deployment(
         name="alert", tags=["cutoff"],
         description="Emails one alert to CUTOFF_OPS_EMAIL. Started by the `cutoff: ` automations "

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import signal
 import time
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.alerts import (EMPTY_EVENT, INBOX_EVENT, PREFIX, WEBHOOK_PAYLOADS, alert_message, alert_specs,
-                          automation_for, cutoff_events, ensure_alerts)
+from flows.alert_email import alert_message
+from flows.alerts import (EMPTY_EVENT, INBOX_EVENT, PREFIX, WEBHOOK_PAYLOADS, alert_specs, automation_for,
+                          cutoff_events, ensure_alerts)
 from flows.settings import Settings
 from tests.datasets import mooncake_closing_at, mooncake_data_dir, write_orders
 from tests.servers import (MailReceiver, PrefectServer, WebhookReceiver, stop, tail, wait_for,
@@ -28,11 +28,11 @@ from tests.servers import (MailReceiver, PrefectServer, WebhookReceiver, stop, t
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
 OPS = "ops@tuangou.example.cn; duty@tuangou.example.cn"
-IDS = {"cutoff/nightly": "00000000-0000-4000-8000-000000000001", "cutoff/weekly": "00000000-0000-4000-8000-000000000002",
-       "backfill/backfill": "00000000-0000-4000-8000-000000000003", "settle/settle": "00000000-0000-4000-8000-000000000004",
-       "alert/alert": "00000000-0000-4000-8000-000000000005"}
-NAMES = {f"{PREFIX}a run failed", f"{PREFIX}a cutoff run has not completed in time", f"{PREFIX}a cutoff has no order lines",
-         f"{PREFIX}the inbox was not ready", f"{PREFIX}cutoff serve is not running"}
+IDS = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate(
+    ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert"), start=1)}
+NAMES = {f"{PREFIX}{name}" for name in ("a run failed", "a cutoff run has not completed in time",
+                                        "a cutoff has no order lines", "the inbox was not ready",
+                                        "cutoff serve is not running")}
 
 
 # ---- the automations, as data ------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def test_each_alert_watches_the_right_runs_and_events():
     assert {s.name for s in specs.values()} == NAMES
     deployment = lambda *names: sorted(f"prefect.deployment.{IDS[n]}" for n in names)  # noqa: E731
     failed = specs["failed"].trigger
-    assert failed["posture"] == "Reactive" and failed["threshold"] == 1 and failed["for_each"] == ["prefect.resource.id"]
+    assert (failed["posture"], failed["threshold"], failed["for_each"]) == ("Reactive", 1, ["prefect.resource.id"])
     assert failed["expect"] == ["prefect.flow-run.Failed", "prefect.flow-run.Crashed", "prefect.flow-run.TimedOut"]
     # every deployment's runs but the alert's own: a failing alert never alerts about itself
     assert sorted(failed["match_related"]["prefect.resource.id"]) == deployment(
@@ -66,7 +66,8 @@ def test_the_actions_post_the_webhook_on_the_server_and_email_through_the_alert_
     spec = next(s for s in alert_specs(IDS, 30, "http://ui") if s.key == "failed")
     automation = automation_for(spec, "00000000-0000-4000-8000-0000000000aa", IDS["alert/alert"])
     webhook, email = automation.actions
-    assert (webhook.type, str(webhook.block_document_id)) == ("send-notification", "00000000-0000-4000-8000-0000000000aa")
+    assert (webhook.type, str(webhook.block_document_id)) == ("send-notification",
+                                                             "00000000-0000-4000-8000-0000000000aa")
     assert (webhook.subject, webhook.body) == (spec.subject, spec.body)
     assert (email.type, str(email.deployment_id)) == ("run-deployment", IDS["alert/alert"])
     assert email.parameters == {"kind": "failed", "subject": spec.subject, "body": spec.body,
@@ -276,7 +277,8 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
 def test_the_scheduled_run_starts_by_itself_waits_for_its_cutoff_and_the_late_export(alerting):
     """The issue's night: the runner picks the 20:00 run up seconds before 20:00. It waits for its
     cutoff, then for the exporter's marker (the last orders land after the cutoff), and completes."""
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterExpectedStartTime, LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterExpectedStartTime, LogFilter,
+                                                LogFilterFlowRunId)
     client, boundary, data_dir = alerting["client"], alerting["boundary"], alerting["data_dir"]
     nightly = _deployment(alerting, "cutoff/nightly")
     day = boundary.date().isoformat()
@@ -306,14 +308,19 @@ def test_the_scheduled_run_starts_by_itself_waits_for_its_cutoff_and_the_late_ex
     assert summary["cutoff_date"] == day and summary["window"]["end"] == boundary.isoformat()
     assert summary["fen"]["paid"] == MOONCAKE_PAID_FEN and summary["fen"]["net"] == MOONCAKE_NET_FEN  # late export in
     assert not [w for w in summary["warnings"] if w.startswith(("inbox_not_ready", "empty_cutoff"))]
-    logs = [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
+    def logged():  # the run's last log lines reach the server a moment after its state
+        messages = [log.message for log in
+                    client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
+        return messages if any(m.startswith("inbox ready") for m in messages) else None
+    logs = wait_for(logged, 30, "the run's log lines", alerting["serve_log"])
     # a flow that begins before its cutoff (up to half a second, or more with skewed clocks) waits for it
     waits = [float(m.split()[1]) for m in logs if m.startswith("waiting ") and m.endswith(
         f"s for the {boundary:%H:%M} cutoff (nightly {day}, Asia/Shanghai): the run started before it")]
     assert waits == [] or (len(waits) == 1 and 0 < waits[0] <= 1.0), logs
     assert any(m.startswith("waiting for the inbox (the ready marker _READY)") for m in logs), logs
     assert any(m.startswith("inbox ready (the ready marker _READY) after waiting ") for m in logs), logs
-    for subject in (f"[cutoff] nightly {day}: the run Failed", f"[cutoff] nightly {day}: completed with no order lines"):
+    for subject in (f"[cutoff] nightly {day}: the run Failed",
+                    f"[cutoff] nightly {day}: completed with no order lines"):
         assert not _posts(alerting, subject)
 
 
@@ -352,7 +359,7 @@ def test_with_serve_dead_ops_hear_from_the_server_and_a_late_run_is_reported(ale
 
 @pytest.mark.slow
 def test_without_an_smtp_server_the_alert_email_is_written_to_the_reports_dir(prefect_harness, tmp_path, monkeypatch):
-    from flows.alerts import alert_flow
+    from flows.alert_email import alert_flow
     monkeypatch.setenv("CUTOFF_REPORTS_DIR", str(tmp_path / "reports"))
     assert alert_flow(kind="late", subject="[cutoff] nightly 2026-12-02: not completed within 30 min",
                       body="What happened: ...") == "no_address"  # no CUTOFF_OPS_EMAIL: nothing to send

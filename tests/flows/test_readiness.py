@@ -80,7 +80,8 @@ def test_force_plans_a_future_cutoff_and_a_zero_grace_refuses_half_a_second(data
 
 @pytest.mark.parametrize("early, sleeps, line", [
     (0.5, [0.5], "waiting 0.5 s for the 20:00 cutoff (nightly 2026-12-02, Asia/Shanghai): the run started before it"),
-    (30.0, [30.0], "waiting 30.0 s for the 20:00 cutoff (nightly 2026-12-02, Asia/Shanghai): the run started before it"),
+    (30.0, [30.0], "waiting 30.0 s for the 20:00 cutoff (nightly 2026-12-02, Asia/Shanghai): "
+                   "the run started before it"),
     (75.0, [30.0, 30.0, 15.0], "waiting 75.0 s for the 20:00 cutoff (nightly 2026-12-02, Asia/Shanghai): "
                                "the run started before it"),
 ])
