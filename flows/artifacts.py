@@ -75,6 +75,10 @@ def render_run_markdown(summary: dict, email_results: dict[str, str] | None = No
         out.append("| commission leader / L1 / L2 / clawback | "
                    + " / ".join(_yuan(commission.get(k)) for k in ("leader", "dist_l1", "dist_l2", "clawback"))
                    + " |")
+    attention = [f"- **Inbox not ready**: {_cell(w)}" for w in _warnings(summary, "inbox_not_ready")]
+    attention += [f"- **No order lines**: {_cell(w)}" for w in _warnings(summary, "empty_cutoff")]
+    if attention:
+        out += ["", f"## Attention ({len(attention)})", ""] + attention
     not_formed = _warnings(summary, "group_not_formed")
     below = _warnings(summary, "below_supplier_minimum")
     out += ["", f"## Groups not formed ({len(not_formed)})", ""]
@@ -110,9 +114,12 @@ def publish_run_artifacts(summary: dict, email_results: dict[str, str] | None = 
         from prefect.artifacts import create_markdown_artifact, create_table_artifact
         calendar, day = summary["calendar"], summary["cutoff_date"]
         net = _yuan(summary["fen"]["net"])
+        flags = [label for kind, label in (("inbox_not_ready", "inbox not ready"), ("empty_cutoff", "no order lines"))
+                 if _warnings(summary, kind)]
         create_markdown_artifact(
             key=artifact_key("cutoff", calendar), markdown=render_run_markdown(summary, email_results),
-            description=f"{calendar} cutoff {day}: net {net}, {len(summary.get('suppliers', []))} purchase order(s)")
+            description=f"{calendar} cutoff {day}: net {net}, {len(summary.get('suppliers', []))} purchase order(s)"
+                        + "".join(f"; {flag.upper()}" for flag in flags))
         create_table_artifact(
             key=artifact_key("po-totals", calendar), table=po_totals_table(summary, email_results),
             description=f"{calendar} cutoff {day}: purchase-order total per supplier")

@@ -12,7 +12,7 @@ import sys
 import time as clock
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.alerts import report_cutoff_events
 from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
 from flows.errors import MasterDataError, RejectLimitExceeded, UserError
@@ -29,6 +30,7 @@ from flows.mailer import purchase_order_mails, send_purchase_orders
 from flows.master import Master, load_master
 from flows.outputs import (new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir,
                            temporary_files_in, write_csv, write_json)
+from flows.readiness import utc_now, wait_for_cutoff, wait_for_inbox
 from flows.settings import Settings, load_settings
 from flows.sheets import RunTables, write_run_workbooks
 from flows.warehouse import Warehouse, open_warehouse
@@ -48,6 +50,7 @@ class RunPlan:
     settings: Settings
     send_email: bool = True
     progress: bool = False
+    warnings: tuple[str, ...] = ()  # found before the run (an inbox not ready): into summary.json
 
     @property
     def calendar(self) -> str:
@@ -73,20 +76,38 @@ class CutoffResult:
 
 def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: bool = False,
              now: datetime | None = None, send_email: bool = True, progress: bool = False) -> RunPlan:
-    """Check a run before anything starts: the calendar allows the date, it is not in the future,
-    and the data dir exists. Raises UserError with what to do."""
+    """Check a run before anything starts: the calendar allows the date, the cutoff instant is not
+    further ahead than a run may wait for (CUTOFF_EARLY_START_MAX_WAIT_SECONDS: a run that starts
+    a little early waits for it, see `flows.readiness.wait_for_cutoff`), and the data dir exists.
+    Raises UserError with what to do."""
     try:
         window = window_for(calendar, cutoff_date, settings.timezone, parse_clock(settings.nightly_at))
     except CalendarError as exc:
         raise UserError(str(exc)) from exc
     now = now or datetime.now(timezone.utc)
-    if window.end > now and not force:
-        raise UserError(f"the {window.label} cutoff is at {window.end.isoformat()}, in the future: its "
-                        "orders are not locked yet. Use --force to run it anyway.")
+    early = (window.end - now).total_seconds()
+    if early > settings.early_start_max_wait_seconds and not force:
+        raise UserError(
+            f"the {window.label} cutoff is at {window.end.isoformat()}, in the future ({_duration(early)} from "
+            f"now): its orders are not locked yet. Use --force to run it anyway (without the orders still to "
+            f"come). A run started a little before its cutoff waits for it, up to "
+            f"{_duration(settings.early_start_max_wait_seconds)} (CUTOFF_EARLY_START_MAX_WAIT_SECONDS); a scheduled "
+            f"run begins a second early at most, so a start this early means it was started by hand or "
+            f"its schedule is wrong.")
     if not settings.data_dir.is_dir():
         raise UserError(f"data dir {settings.data_dir} does not exist. Pass --data-dir or set "
                         "CUTOFF_DATA_DIR (`cutoff generate --data-dir DIR` makes a synthetic one).")
     return RunPlan(window, settings, send_email, progress)
+
+
+def _duration(seconds: float) -> str:
+    """'30.0 s', '12 min 5 s', '5 h 0 min'."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 class Progress:
@@ -106,7 +127,7 @@ def ingest(plan: RunPlan) -> tuple[Master, list[InboxFile]]:
     master = load_master(plan.settings.data_dir, plan.settings.timezone)
     with open_warehouse(plan.settings.warehouse_path) as warehouse:
         hashes, _, _ = known_state(warehouse)
-    return master, read_inbox(plan.settings.data_dir, hashes)
+    return master, read_inbox(plan.settings.data_dir, hashes, plan.settings.ready_marker)
 
 
 def select_window_rejects(warehouse: Warehouse, plan: RunPlan, closing_ids: list[str]) -> pl.DataFrame:
@@ -238,12 +259,22 @@ def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffR
     summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
                                result.purchase_lines, result.supplier_totals,
                                rejected=rejected_rows(rejects), commission=posting.totals)
+    summary["warnings"] = list(plan.warnings) + empty_cutoff_warnings(summary) + summary.get("warnings", [])
     write_json(folder / "summary.json", summary)
     write_csv(folder / "refunds.csv", refunds_owed(closed.allocations))
     write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS))
     return RunTables(window=plan.window, summary=summary, allocations=closed.allocations,
                      purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
                      groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)
+
+
+def empty_cutoff_warnings(summary: dict) -> list[str]:
+    """A cutoff with no eligible order line is almost always a missing or broken export."""
+    if summary["order_lines"]["eligible"]:
+        return []
+    return [f"empty_cutoff: no paid order line belongs to this cutoff ({summary['listings_closed']} listing(s) "
+            f"closed, {summary['order_lines']['rejected']} rejected row(s)); almost always a missing or broken "
+            f"order export: check inbox/orders, then rerun"]
 
 
 @task(name="write", cache_policy=NO_CACHE)
@@ -390,6 +421,34 @@ def cutoff_flow(calendar: str = "nightly", cutoff_date: date | None = None, forc
         data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None)
     day = resolve_cutoff_date(calendar, cutoff_date, settings)
     plan = plan_run(calendar, day, settings, force=force, send_email=send_email, progress=progress)
+    plan = await_start(plan, force)
     summary = execute_cutoff(plan)
     publish_run_artifacts(summary)
+    report_cutoff_events(summary, plan.warnings)
     return summary
+
+
+def _say(plan: RunPlan):
+    """The run's log (the UI), and stderr too on the command line."""
+    from prefect.logging import get_run_logger
+    logger = get_run_logger()
+
+    def say(text: str) -> None:
+        logger.info(text)
+        if plan.progress:
+            print(f"  {text}", file=sys.stderr, flush=True)
+    return say
+
+
+def await_start(plan: RunPlan, force: bool = False, *, now=utc_now, sleep=clock.sleep) -> RunPlan:
+    """Wait for the cutoff instant (a run that started a little early), then for the inbox to be
+    ready (when configured). `force` (--force) waits for neither. Returns the plan with the
+    inbox's warning, if any."""
+    if force:
+        return plan
+    say = _say(plan)
+    wait_for_cutoff(plan.window, clock=now, sleep=sleep, say=say)
+    readiness = wait_for_inbox(plan.window, plan.settings, clock=now, sleep=sleep, say=say)
+    if readiness.warning:
+        return replace(plan, warnings=plan.warnings + (readiness.warning,))
+    return plan

@@ -47,14 +47,16 @@ class ValidatedInbox:
         return sum(f.raw.height for f in self.files if f.raw is not None)
 
 
-def find_new_files(data_dir: Path, known_hashes: set[str]) -> list[InboxFile]:
-    """Files not ingested before, by content: orders first, then refunds, each in name order."""
+def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "") -> list[InboxFile]:
+    """Files not ingested before, by content: orders first, then refunds, each in name order.
+    Hidden files and the exporter's ready marker (CUTOFF_READY_MARKER) are not inputs."""
     found, seen = [], set(known_hashes)
     for kind in KINDS:
         folder = data_dir / "inbox" / kind
         if not folder.is_dir():
             continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                           and not (ready_marker and p.name == ready_marker)):
             digest = file_hash(path)
             if digest in seen:
                 continue
@@ -63,8 +65,8 @@ def find_new_files(data_dir: Path, known_hashes: set[str]) -> list[InboxFile]:
     return found
 
 
-def read_inbox(data_dir: Path, known_hashes: set[str]) -> list[InboxFile]:
-    files = find_new_files(data_dir, known_hashes)
+def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "") -> list[InboxFile]:
+    files = find_new_files(data_dir, known_hashes, ready_marker)
     for inbox_file in files:
         if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
             inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl)"

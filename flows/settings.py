@@ -11,7 +11,8 @@ from pathlib import Path
 
 from flows.errors import UserError
 
-SECRET_FIELDS = {"smtp_password"}
+SECRET_FIELDS = {"smtp_password", "alert_webhook"}  # a chat webhook URL carries its token
+WEBHOOK_FORMATS = ("json", "wecom", "dingtalk", "feishu")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ class Settings:
     platform_name: str = "社区团购平台"
     warehouse_address: str = ""
     workers: int = 2
+    # the start of a run (docs/rules.md "Running", docs/ops.md "The 20:00 run")
+    early_start_max_wait_seconds: float = 300.0  # a run started this early waits for its cutoff
+    ready_marker: str = ""               # file name the exporter writes into each inbox folder
+    settle_seconds: float = 0.0          # without a marker: quiet time of the inbox after the cutoff
+    ready_deadline_seconds: float = 900.0  # after the cutoff instant: go on anyway, with a warning
+    # alerts (docs/ops.md "Alerts"), set up by `cutoff serve`
+    ops_email: str = ""
+    alert_webhook: str = ""
+    alert_webhook_format: str = "json"
+    alert_deadline_minutes: float = 30.0
+
+    @property
+    def readiness_enabled(self) -> bool:
+        return bool(self.ready_marker) or self.settle_seconds > 0
 
     @property
     def warehouse_path(self) -> Path:
@@ -87,4 +102,14 @@ def load_settings(config_file: Path | None = None, environ: dict | None = None) 
         raise UserError(f"CUTOFF_LANG must be zh or en, not {settings.lang!r}")
     if settings.smtp_security not in ("none", "starttls", "ssl"):
         raise UserError(f"CUTOFF_SMTP_SECURITY must be none, starttls or ssl, not {settings.smtp_security!r}")
+    if settings.alert_webhook_format not in WEBHOOK_FORMATS:
+        raise UserError(f"CUTOFF_ALERT_WEBHOOK_FORMAT must be one of {', '.join(WEBHOOK_FORMATS)}, "
+                        f"not {settings.alert_webhook_format!r}")
+    if settings.ready_marker and ("/" in settings.ready_marker or settings.ready_marker in (".", "..")):
+        raise UserError(f"CUTOFF_READY_MARKER is a file name (such as _READY), not a path: "
+                        f"{settings.ready_marker!r}")
+    for name in ("early_start_max_wait_seconds", "settle_seconds", "ready_deadline_seconds",
+                 "alert_deadline_minutes"):
+        if getattr(settings, name) < 0:
+            raise UserError(f"CUTOFF_{name.upper()} must be 0 or more, not {getattr(settings, name):g}")
     return settings

@@ -82,3 +82,25 @@ def mooncake_data_dir(data_dir: Path) -> Path:
     write_master(data_dir)
     write_orders(data_dir, MOONCAKE_ORDERS)
     return data_dir
+
+
+def mooncake_closing_at(data_dir: Path, closes_at, late: bool = True) -> list[dict]:
+    """The mooncake example for a cutoff at `closes_at` (an aware datetime; the nightly cutoff of
+    CUTOFF_NIGHTLY_AT on its date): the listings open a day before and close then; orders A-E are
+    in inbox/orders/orders-1.csv. Order F (7 x 29.90 on L2), placed half a minute before the
+    cutoff, is the late export: returned (to be written by `write_orders(..., name="orders-2.csv")`
+    after the cutoff) when `late`, else written with the others. The figures are the mooncake
+    example's: paid 5129.30, net 4145.30."""
+    from datetime import timedelta
+
+    def stamp(instant) -> str:
+        return instant.isoformat(timespec="seconds")
+    opens_at = closes_at - timedelta(days=1)
+    listings = [dict(row, opens_at=stamp(opens_at), closes_at=stamp(closes_at)) for row in LISTINGS]
+    write_master(data_dir, listings=listings)
+    placed = [dict(row, created_at=stamp(closes_at - timedelta(hours=10) + timedelta(minutes=n)))
+              for n, row in enumerate(MOONCAKE_ORDERS)]
+    placed[-1]["created_at"] = stamp(closes_at - timedelta(seconds=30))
+    on_time, late_rows = (placed[:-1], placed[-1:]) if late else (placed, [])
+    write_orders(data_dir, on_time)
+    return late_rows

@@ -4,13 +4,6 @@ artifacts a run publishes."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,9 +16,8 @@ from flows.backfill import BackfillStopped, backfill_flow
 from flows.deployments import SERVER_HELP, build_deployments, serve_deployments
 from flows.errors import UserError
 from tests.datasets import MOONCAKE_ORDERS, mooncake_data_dir, order, write_orders
+from tests.servers import PrefectServer, free_port, tail, wait_for, wait_for_deployment
 
-ROOT = Path(__file__).resolve().parents[2]
-PREFECT = str(ROOT / ".venv" / "bin" / "prefect")
 MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
 
 
@@ -33,7 +25,10 @@ MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
 
 def test_deployments_schedules_parameters_and_concurrency():
     deployments = {f"{d.flow_name}/{d.name}": d for d in build_deployments(include_settle=False)}
-    assert set(deployments) == {"cutoff/nightly", "cutoff/weekly", "backfill/backfill"}
+    assert set(deployments) == {"cutoff/nightly", "cutoff/weekly", "backfill/backfill", "alert/alert"}
+    alert = deployments.pop("alert/alert")  # started by the alert automations, several at once
+    assert alert.schedules == [] and alert.concurrency_limit is None
+    assert set(alert._parameter_openapi_schema.required) == {"kind", "subject", "body"}
     nightly, weekly, backfill = deployments["cutoff/nightly"], deployments["cutoff/weekly"], deployments["backfill/backfill"]
     assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [("0 20 * * *", "Asia/Shanghai")]
     assert [(s.schedule.cron, s.schedule.timezone) for s in weekly.schedules] == [("0 0 * * 1", "Asia/Shanghai")]
@@ -51,6 +46,21 @@ def test_deployments_schedules_parameters_and_concurrency():
     assert set(backfill_schema.required) == {"start", "end"}
 
 
+def test_waiting_runs_get_the_name_their_flow_would_give_them():
+    from flows.deployments import expected_run_name
+    from flows.settings import Settings
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert expected_run_name("cutoff", {"calendar": "nightly"}, datetime(2026, 12, 3, 20, 0, tzinfo=shanghai),
+                             Settings()) == "nightly 2026-12-03"
+    assert expected_run_name("cutoff", {"calendar": "weekly"}, datetime(2026, 11, 23, 0, 0, tzinfo=shanghai),
+                             Settings()) == "weekly 2026-11-22"
+    assert expected_run_name("cutoff", {"calendar": "nightly", "cutoff_date": "2026-11-21"}, None,
+                             Settings()) == "nightly 2026-11-21"
+    assert expected_run_name("backfill", {"start": "2026-11-01", "end": "2026-11-07"}, None,
+                             Settings()) == "backfill nightly 2026-11-01..2026-11-07"
+    assert expected_run_name("alert", {"kind": "failed"}, None, Settings()) is None
+
+
 def test_serve_without_a_server_says_how_to_start_one(monkeypatch):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -64,7 +74,7 @@ def test_serve_without_a_server_says_how_to_start_one(monkeypatch):
 
 def test_serve_with_no_server_answering_says_so():
     from prefect.settings import PREFECT_API_URL, temporary_settings
-    with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"}):
+    with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"}):
         with pytest.raises(UserError, match="no Prefect server answers"):
             serve_deployments()
 
@@ -216,93 +226,19 @@ def test_backfill_refuses_a_future_range_before_running_anything(prefect_harness
 
 # ---- a real server, the deployments served in a subprocess -------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> None:
-    """Stop a process we started (and its own process group): `first` signal, wait, kill on timeout."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, first)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
-
-
-def _wait_for(condition, timeout: float, what: str, log: Path | None = None, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{_tail(log) if log else ''}")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """A real `prefect server` on a free port with its own PREFECT_HOME, and the deployments
     served from a subprocess against a mooncake data dir. Yields a dict of what tests need."""
     base = tmp_path_factory.mktemp("served")
-    home, data_dir, reports = base / "prefect-home", mooncake_data_dir(base / "data"), base / "reports"
-    port = _free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CUTOFF_"))}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
-               PREFECT_SERVER_LOGGING_LEVEL="WARNING", PREFECT_LOGGING_LEVEL="INFO")
-    subprocess.run([PREFECT, "server", "database", "upgrade", "-y"], env=env, check=True,
-                   capture_output=True, timeout=120)
-    server_log, serve_log = base / "server.log", base / "serve.log"
-    started: list[subprocess.Popen] = []
-    try:
-        with server_log.open("wb") as out:
-            started.append(subprocess.Popen(
-                [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=base,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
-
-        def healthy() -> bool:
-            try:
-                with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                    return response.status == 200
-            except OSError:
-                return False
-        _wait_for(healthy, 60, "the Prefect server's /api/health", server_log)
-
-        serve_env = dict(env, PREFECT_API_URL=api_url, CUTOFF_DATA_DIR=str(data_dir),
-                         CUTOFF_REPORTS_DIR=str(reports), PREFECT_RUNNER_POLL_FREQUENCY="2",
-                         PYTHONPATH=str(ROOT))
-        with serve_log.open("wb") as out:
-            started.append(subprocess.Popen(
-                [sys.executable, "-c", "from flows.deployments import serve_deployments; serve_deployments()"],
-                env=serve_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
-
-        from prefect.client.orchestration import get_client
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-        with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
-            def deployed():
-                if started[-1].poll() is not None:
-                    pytest.fail(f"the serve process exited with {started[-1].returncode}\n{_tail(serve_log)}")
-                try:
-                    return client.read_deployment_by_name("cutoff/nightly")
-                except Exception:  # not registered yet
-                    return None
-            deployment = _wait_for(deployed, 60, "the cutoff/nightly deployment", serve_log)
+    data_dir, reports = mooncake_data_dir(base / "data"), base / "reports"
+    serve_log = base / "serve.log"
+    with PrefectServer(base) as server:
+        serve = server.serve({"CUTOFF_DATA_DIR": str(data_dir), "CUTOFF_REPORTS_DIR": str(reports)}, serve_log)
+        with server.client() as client:
+            deployment = wait_for_deployment(client, "cutoff/nightly", serve, serve_log)
             yield {"client": client, "deployment": deployment, "data_dir": data_dir, "reports": reports,
                    "serve_log": serve_log}
-    finally:
-        for process, first in reversed(list(zip(started, [signal.SIGTERM, signal.SIGINT]))):
-            _stop(process, first)  # the serve process gets Ctrl-C, as ops stop it
 
 
 def _run_to_end(served: dict, timeout: float = 120, **create) -> object:
@@ -317,7 +253,7 @@ def _wait_for_final(served: dict, run_id, timeout: float = 120):
     def final():
         current = client.read_flow_run(run_id)
         return current if current.state and current.state.is_final() else None
-    return _wait_for(final, timeout, f"flow run {run_id} to end", served["serve_log"], interval=1)
+    return wait_for(final, timeout, f"flow run {run_id} to end", served["serve_log"], interval=1)
 
 
 def _runs_logged(data_dir: Path, day: str) -> int:
@@ -330,7 +266,7 @@ def _runs_logged(data_dir: Path, day: str) -> int:
 def test_custom_run_of_nightly_with_a_past_date(served):
     """What ops do in the UI: Deployments -> cutoff/nightly -> Run -> Custom run, cutoff_date set."""
     run = _run_to_end(served, parameters={"cutoff_date": "2026-11-21"})
-    assert run.state.is_completed(), f"{run.state.type}: {run.state.message}\n{_tail(served['serve_log'])}"
+    assert run.state.is_completed(), f"{run.state.type}: {run.state.message}\n{tail(served['serve_log'])}"
     assert run.name == "nightly 2026-11-21"
     assert run.parameters["calendar"] == "nightly"  # from the deployment
     summary = json.loads((served["reports"] / "nightly" / "2026-11-21" / "summary.json").read_text(encoding="utf-8"))
@@ -351,7 +287,7 @@ def test_a_late_scheduled_run_without_a_date_processes_its_scheduled_cutoff(serv
     before = _runs_logged(served["data_dir"], "2026-11-21")
     scheduled_at = datetime(2026, 11, 21, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     run = _run_to_end(served, state=Scheduled(scheduled_time=scheduled_at))
-    assert run.state.is_completed(), f"{run.state.type}: {run.state.message}\n{_tail(served['serve_log'])}"
+    assert run.state.is_completed(), f"{run.state.type}: {run.state.message}\n{tail(served['serve_log'])}"
     assert run.parameters.get("cutoff_date") is None
     assert _runs_logged(served["data_dir"], "2026-11-21") == before + 1
     from flows.cutoff_flow import cutoff_flow
@@ -363,7 +299,7 @@ def test_a_late_scheduled_run_without_a_date_processes_its_scheduled_cutoff(serv
 
 
 @pytest.mark.slow
-def test_a_second_run_of_a_deployment_at_once_is_refused(served):
+def test_a_second_run_of_a_deployment_at_once_is_refused_and_named_after_its_cutoff(served):
     client = served["client"]
     first = client.create_flow_run_from_deployment(served["deployment"].id, parameters={"cutoff_date": "2026-11-21"})
     second = client.create_flow_run_from_deployment(served["deployment"].id, parameters={"cutoff_date": "2026-11-21"})
@@ -371,3 +307,34 @@ def test_a_second_run_of_a_deployment_at_once_is_refused(served):
     states = sorted((r.state.type.value, r.state.message or "") for r in ends)
     assert states[0][0] == "CANCELLED" and "concurrency limit" in states[0][1]
     assert states[1][0] == "COMPLETED"
+    # the cancelled twin never ran flow code (never Running); `cutoff serve` names it all the same
+    twin = next(r for r in ends if r.state.is_cancelled())
+    assert [state.type.value for state in client.read_flow_run_states(twin.id)] == ["SCHEDULED", "CANCELLED"]
+    assert wait_for(lambda: client.read_flow_run(twin.id).name == "nightly 2026-11-21", 30,
+                    "the cancelled run to be named after its cutoff", served["serve_log"])
+
+
+@pytest.mark.slow
+def test_upcoming_scheduled_runs_are_named_after_their_cutoff(served):
+    """The UI's upcoming runs read `nightly 2026-12-03`, not a random name, before they start."""
+    from datetime import timedelta, timezone
+
+    from prefect.client.schemas.filters import (
+        DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+    from transforms.windows import cutoff_date_for_instant
+    client = served["client"]
+
+    def upcoming():
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=dict(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+                expected_start_time=FlowRunFilterExpectedStartTime(
+                    before_=datetime.now(timezone.utc) + timedelta(days=1, hours=12))),
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[served["deployment"].id])))
+        runs = [r for r in runs if r.auto_scheduled]
+        return runs if runs and all(r.name.startswith("nightly 20") for r in runs) else None
+    runs = wait_for(upcoming, 60, "the scheduled nightly runs to be named", served["serve_log"])
+    for run in runs:
+        assert run.name == f"nightly {cutoff_date_for_instant('nightly', run.expected_start_time).isoformat()}"
+        assert run.expected_start_time.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S") == "20:00:00"
