@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 from schemas.commission_ledger import CommissionLedger
 from transforms.commissions import (LEDGER_COLUMNS, accrue_commissions, claw_back_commissions, clawed_back,
                                     commission_totals, decide_refunds, effective_accruals, latest_allocations,
-                                    total_by_beneficiary)
+                                    beneficiary_names, total_by_beneficiary)
 from transforms.windows import window_for
 
 NIGHTLY = window_for("nightly", date(2026, 11, 21))
@@ -488,3 +488,38 @@ def test_clawed_back_sums_the_clawbacks_of_each_accrual():
     expected = pl.DataFrame({"order_id": ["A", "A"], "line_no": [1, 1], "role": ["leader", "dist_l1"],
                              "beneficiary_id": ["T1", "D2"], "clawed_fen": [-1580, -1500]})
     assert_frame_equal(clawed_back(rows), expected, check_row_order=False)
+
+
+def test_beneficiary_names_leaders_by_their_first_pickup_point_and_distributors_in_both_levels():
+    points = pl.DataFrame({"pickup_point_id": ["P3", "P2", "P1"], "leader_id": ["T2", "T1", "T1"],
+                           "leader_name": ["李娜", "王芳(二店)", "王芳"], "leader_bp": [None, None, 1200]},
+                          schema_overrides={"leader_bp": pl.Int64})
+    distributors = pl.DataFrame({"distributor_id": ["D1", "D2"], "name": ["张三", "李四"], "upline_id": [None, "D1"]},
+                                schema_overrides={"upline_id": pl.String})
+    expected = pl.DataFrame({
+        "role": ["leader", "leader", "dist_l1", "dist_l1", "dist_l2", "dist_l2"],
+        "beneficiary_id": ["T1", "T2", "D1", "D2", "D1", "D2"],
+        "name": ["王芳", "李娜", "张三", "李四", "张三", "李四"]})
+    names = beneficiary_names(points, distributors)
+    assert_frame_equal(names, expected)
+    # and they name the statements: T1 by their first point's name, D1 at level 2
+    entries = pl.concat([accrue(allocations(allocation(distributor="D2")))])
+    totals = total_by_beneficiary(entries, names)
+    assert totals.select("role", "beneficiary_id", "name").rows() == [
+        ("leader", "T1", "王芳"), ("dist_l1", "D2", "李四"), ("dist_l2", "D1", "张三")]
+
+
+def test_totals_by_beneficiary_without_names_leave_the_name_empty():
+    entries = accrue(allocations(allocation(distributor="D2"), allocation("B", point="P1")))
+    for names in (None, pl.DataFrame(schema={"role": pl.String, "beneficiary_id": pl.String, "name": pl.String})):
+        expected = pl.DataFrame({"role": ["leader", "dist_l1", "dist_l2"], "beneficiary_id": ["T1", "D2", "D1"],
+                                 "name": [None, None, None], "entries": [2, 1, 1], "amount_fen": [6160, 4620, 1540]},
+                                schema_overrides={"name": pl.String})
+        assert_frame_equal(total_by_beneficiary(entries, names), expected)
+
+
+def test_totals_by_beneficiary_sort_several_of_one_role_by_id():
+    entries = pl.concat([accrue(allocations(allocation("A", distributor="D2"))),
+                         accrue(allocations(allocation("B", distributor="D1")))])
+    assert total_by_beneficiary(entries).select("role", "beneficiary_id", "amount_fen").rows() == [
+        ("leader", "T1", 6160), ("dist_l1", "D1", 4620), ("dist_l1", "D2", 4620), ("dist_l2", "D1", 1540)]

@@ -88,3 +88,19 @@ def test_purchase_lines_per_supplier_and_sku_and_their_totals():
     totals = total_by_supplier(purchase, supplier_rows(("S1", 40001), ("S2", 20800)))
     assert totals.select("supplier_id", "name", "po_fen", "units_purchased", "min_order_fen", "below_minimum").rows() == [
         ("S1", "供应商S1", 40000, 2, 40001, True), ("S2", "供应商S2", 20800, 16, 20800, False)]
+
+
+def test_supplier_totals_carry_the_address_and_never_drop_a_purchase_order():
+    rows = orders(dict(order_id="A", customer_id="c1", qty=1, created_at="2026-11-21 10:00", listing_id="L1"),
+                  dict(order_id="B", customer_id="c2", qty=1, created_at="2026-11-21 10:01", listing_id="L2"),
+                  dict(order_id="C", customer_id="c3", qty=1, created_at="2026-11-21 10:02", listing_id="L3"))
+    items = products(dict(sku_id="SKU1", supplier_id="S3", cost_fen=100), dict(sku_id="SKU2", supplier_id="S1", cost_fen=200),
+                     dict(sku_id="SKU3", supplier_id="S2", cost_fen=300))
+    closed = close_listings(rows, listings(dict(listing_id="L1", sku_id="SKU1"), dict(listing_id="L2", sku_id="SKU2"),
+                                           dict(listing_id="L3", sku_id="SKU3")), items, NIGHTLY)
+    known = supplier_rows(("S1", 0), ("S3", 0)).with_columns(pl.format("{}@example.com", "supplier_id").alias("email"))
+    totals = total_by_supplier(build_purchase_lines(closed.allocations, items), known)
+    assert totals.select("supplier_id", "name", "email", "po_fen", "below_minimum").rows() == [
+        ("S1", "供应商S1", "S1@example.com", 200, False),
+        ("S2", None, None, 300, False),   # not in the supplier list (master data stops that first): still counted
+        ("S3", "供应商S3", "S3@example.com", 100, False)]
