@@ -25,13 +25,19 @@ def suppliers(*rows: tuple) -> pl.DataFrame:
                                 "min_order_fen": pl.Int64})
 
 
-ITEMS = products(
-    dict(sku_id="SKU1", supplier_id="S1", cost_fen=20000, case_pack=1),               # mooncakes
-    dict(sku_id="SKU2", supplier_id="S2", cost_fen=1500, case_pack=6, name="砂糖橘"),   # oranges, cases of 6
-    dict(sku_id="SKU3", supplier_id="S1", cost_fen=900, name="蛋黄酥"),
-    dict(sku_id="SKU4", supplier_id="S1", cost_fen=3000, name="榴莲千层"),
-)
-SUPPLIERS = suppliers(("S1", "广州月饼食品有限公司", 0), ("S2", "从化鲜果合作社", 10000))
+# Frames are built inside the tests, never at import: a polars query run while `make mutate`'s fork
+# server collects the tests starts polars' thread pool there, and every mutant forked from it hangs.
+def items() -> pl.DataFrame:
+    return products(
+        dict(sku_id="SKU1", supplier_id="S1", cost_fen=20000, case_pack=1),               # mooncakes
+        dict(sku_id="SKU2", supplier_id="S2", cost_fen=1500, case_pack=6, name="砂糖橘"),   # oranges, cases of 6
+        dict(sku_id="SKU3", supplier_id="S1", cost_fen=900, name="蛋黄酥"),
+        dict(sku_id="SKU4", supplier_id="S1", cost_fen=3000, name="榴莲千层"),
+    )
+
+
+def two_suppliers() -> pl.DataFrame:
+    return suppliers(("S1", "广州月饼食品有限公司", 0), ("S2", "从化鲜果合作社", 10000))
 
 
 def busy_cutoff():
@@ -62,9 +68,9 @@ def busy_cutoff():
         dict(listing_id="W1", sku_id="SKU3", calendar="weekly", closes_at=at("2026-11-23 00:00")),
         dict(listing_id="N2", sku_id="SKU3", closes_at=at("2026-11-22 20:00")),
     )
-    closed = close_listings(order_rows, listing_rows, ITEMS, NIGHTLY)
-    purchase = build_purchase_lines(closed.allocations, ITEMS)
-    return closed, purchase, total_by_supplier(purchase, SUPPLIERS)
+    closed = close_listings(order_rows, listing_rows, items(), NIGHTLY)
+    purchase = build_purchase_lines(closed.allocations, items())
+    return closed, purchase, total_by_supplier(purchase, two_suppliers())
 
 
 def test_every_figure_of_a_busy_cutoff_is_the_contracts():
@@ -114,10 +120,10 @@ def test_every_figure_of_a_busy_cutoff_is_the_contracts():
 def test_a_cutoff_where_nothing_forms_counts_its_lines_and_zero_fen():
     order_rows = orders(dict(order_id="A", customer_id="c1", qty=2, created_at="2026-11-21 10:00"),
                         dict(order_id="B", customer_id="c2", qty=1, created_at="2026-11-21 10:01"))
-    closed = close_listings(order_rows, listings(dict(listing_id="L1", min_qty=5)), ITEMS, NIGHTLY)
-    purchase = build_purchase_lines(closed.allocations, ITEMS)
+    closed = close_listings(order_rows, listings(dict(listing_id="L1", min_qty=5)), items(), NIGHTLY)
+    purchase = build_purchase_lines(closed.allocations, items())
     summary = summarize_cutoff(NIGHTLY, closed.closing, closed.allocations, closed.groups, purchase,
-                               total_by_supplier(purchase, SUPPLIERS), rejected=0)
+                               total_by_supplier(purchase, two_suppliers()), rejected=0)
     assert purchase.height == 0
     assert (summary["listings_closed"], summary["groups_not_formed"]) == (1, 1)
     assert summary["order_lines"] == {"eligible": 2, "allocated": 0, "cut": 2, "rejected": 0}
@@ -131,10 +137,10 @@ def test_a_cutoff_where_nothing_forms_counts_its_lines_and_zero_fen():
 def test_a_cutoff_that_closes_nothing_is_all_zero():
     weekly = window_for("weekly", date(2026, 11, 22))
     closed = close_listings(orders(dict(order_id="A", customer_id="c1", qty=2, created_at="2026-11-21 10:00")),
-                            listings(dict(listing_id="L1")), ITEMS, weekly)
-    purchase = build_purchase_lines(closed.allocations, ITEMS)
+                            listings(dict(listing_id="L1")), items(), weekly)
+    purchase = build_purchase_lines(closed.allocations, items())
     summary = summarize_cutoff(weekly, closed.closing, closed.allocations, closed.groups, purchase,
-                               total_by_supplier(purchase, SUPPLIERS), rejected=1)
+                               total_by_supplier(purchase, two_suppliers()), rejected=1)
     assert summary == {
         "calendar": "weekly", "cutoff_date": "2026-11-22",
         "window": {"start": "2026-11-16T00:00:00+08:00", "end": "2026-11-23T00:00:00+08:00"},
