@@ -523,3 +523,69 @@ def test_totals_by_beneficiary_sort_several_of_one_role_by_id():
                          accrue(allocations(allocation("B", distributor="D1")))])
     assert total_by_beneficiary(entries).select("role", "beneficiary_id", "amount_fen").rows() == [
         ("leader", "T1", 6160), ("dist_l1", "D1", 4620), ("dist_l1", "D2", 4620), ("dist_l2", "D1", 1540)]
+
+
+def test_a_line_without_a_leader_rate_still_pays_its_distributors():
+    # category 生鲜 has no row in categories and P1 no override: the leader's rate is absent (0), nothing posted
+    entries = accrue(allocations(allocation(distributor="D2", category="生鲜")))
+    assert amounts(entries) == {("dist_l1", "D2"): 4620, ("dist_l2", "D1"): 1540}
+
+
+def test_a_line_of_a_pickup_point_missing_from_master_still_pays_its_distributors():
+    entries = accrue(allocations(allocation(distributor="D2", point="P9")))
+    assert amounts(entries) == {("dist_l1", "D2"): 4620, ("dist_l2", "D1"): 1540}
+
+
+def test_a_line_of_a_listing_without_distributor_rates_still_pays_its_leader():
+    entries = accrue(allocations(allocation(distributor="D2", listing="L9")))
+    assert amounts(entries) == {("leader", "T1"): 3080}
+
+
+def test_the_point_override_pays_the_leader_even_without_a_category_rate():
+    entries = accrue(allocations(allocation(category="生鲜")), point_bp=1200)
+    assert amounts(entries) == {("leader", "T1"): 3696}
+
+
+def alloc_runs(*rows: tuple) -> pl.DataFrame:
+    """(order_id, calendar, cutoff_date, net_fen) of line 1."""
+    return pl.DataFrame([{"order_id": o, "line_no": 1, "calendar": c, "cutoff_date": d, "net_fen": n} for o, c, d, n in rows],
+                        schema={"order_id": pl.String, "line_no": pl.Int64, "calendar": pl.String,
+                                "cutoff_date": pl.Date, "net_fen": pl.Int64})
+
+
+def test_of_two_runs_that_allocated_a_line_the_later_cutoff_gives_its_net():
+    rows = alloc_runs(("A", "nightly", date(2026, 11, 21), 800), ("A", "nightly", date(2026, 11, 20), 500),
+                      ("B", "nightly", date(2026, 11, 22), 100), ("B", "nightly", date(2026, 11, 19), 300))
+    assert latest_allocations(rows).rows() == [("A", 1, 800), ("B", 1, 100)]
+
+
+def test_a_one_fen_allocation_wins_over_a_later_run_that_allocated_nothing():
+    rows = alloc_runs(("A", "nightly", date(2026, 11, 20), 1), ("A", "nightly", date(2026, 11, 21), 0))
+    assert latest_allocations(rows).rows() == [("A", 1, 1)]
+
+
+def test_two_calendars_on_one_date_are_ordered_by_calendar_name():
+    rows = alloc_runs(("A", "weekly", date(2026, 11, 22), 700), ("A", "nightly", date(2026, 11, 22), 500))
+    assert latest_allocations(rows).rows() == [("A", 1, 700)]  # weekly sorts after nightly: it is taken
+
+
+def test_the_rate_in_force_is_that_of_the_latest_adjustment_by_date_whatever_the_row_order():
+    rows = ledger_rows(ledger_row(kind="adjustment", adjusted="accrual", day=date(2026, 11, 30), rate=1500, amount=924),
+                       ledger_row(),
+                       ledger_row(kind="adjustment", adjusted="accrual", day=date(2026, 11, 23), rate=1200, amount=616))
+    assert effective_accruals(rows).select("amount_fen", "rate_bp").rows() == [(4620, 1500)]
+
+
+def test_a_beneficiary_without_a_name_keeps_their_total():
+    entries = accrue(allocations(allocation(distributor="D2")))
+    names = pl.DataFrame({"role": ["leader"], "beneficiary_id": ["T1"], "name": ["王芳"]})
+    assert total_by_beneficiary(entries, names).select("role", "beneficiary_id", "name", "amount_fen").rows() == [
+        ("leader", "T1", "王芳", 3080), ("dist_l1", "D2", None, 4620), ("dist_l2", "D1", None, 1540)]
+
+
+def test_a_beneficiary_named_twice_is_still_one_row():
+    entries = accrue(allocations(allocation()))
+    names = pl.DataFrame({"role": ["leader", "leader"], "beneficiary_id": ["T1", "T1"], "name": ["王芳", "王芳(二店)"]})
+    totals = total_by_beneficiary(entries, names)
+    assert totals.select("beneficiary_id", "entries", "amount_fen").rows() == [("T1", 1, 3080)]
+    assert totals["name"][0] in {"王芳", "王芳(二店)"}

@@ -104,3 +104,9 @@ def test_supplier_totals_carry_the_address_and_never_drop_a_purchase_order():
         ("S1", "供应商S1", "S1@example.com", 200, False),
         ("S2", None, None, 300, False),   # not in the supplier list (master data stops that first): still counted
         ("S3", "供应商S3", "S3@example.com", 100, False)]
+
+
+def test_a_free_purchase_order_without_a_minimum_is_not_below_it():
+    purchase = purchase_for([3], cost_fen=0)  # samples the supplier gives away: a PO of 0 fen
+    totals = total_by_supplier(purchase, supplier_rows(("S1", None)))
+    assert totals.select("po_fen", "units_purchased", "below_minimum").row(0) == (0, 3, False)
