@@ -589,3 +589,31 @@ def test_a_beneficiary_named_twice_is_still_one_row():
     totals = total_by_beneficiary(entries, names)
     assert totals.select("beneficiary_id", "entries", "amount_fen").rows() == [("T1", 1, 3080)]
     assert totals["name"][0] in {"王芳", "王芳(二店)"}
+
+
+def test_accruals_come_in_order_line_and_role_order():
+    rows = allocations(allocation("B", distributor="D2"), allocation("A", line_no=2), allocation("A", line_no=1,
+                                                                                            distributor="D1"))
+    entries = accrue(rows)
+    assert entries.select("order_id", "line_no", "role").rows() == [
+        ("A", 1, "dist_l1"), ("A", 1, "leader"), ("A", 2, "leader"),
+        ("B", 1, "dist_l1"), ("B", 1, "dist_l2"), ("B", 1, "leader")]
+
+
+def test_refund_decisions_at_one_instant_are_listed_by_refund_id():
+    result = decide_refunds(refunds(("R3", "A", 100, 1), ("R1", "B", 100, 1), ("R2", "A", 100, 1)),
+                            lines("A", "B"), nets(A=1000, B=1000), NO_REFUNDS)
+    assert result["refund_id"].to_list() == ["R1", "R2", "R3"]
+
+
+def test_refunds_at_one_instant_are_clawed_back_in_refund_id_order():
+    # accrual of 2 fen; R1 and R2 at the same minute would claw 2 each: R1 takes both fen, R2 nothing
+    entries = claw(refunds(("R2", "A", 15, 1), ("R1", "A", 15, 1)), accrual_basis(("leader", "T1", 1000, 2)))
+    assert dict(zip(entries["refund_id"], entries["amount_fen"])) == {"R1": -2}
+
+
+def test_clawbacks_come_in_refund_then_role_order():
+    entries = claw(refunds(("R2", "A", 1000, 2), ("R1", "A", 1000, 1)))
+    assert entries.select("refund_id", "role", "amount_fen").rows() == [
+        ("R1", "dist_l1", -150), ("R1", "dist_l2", -50), ("R1", "leader", -100),
+        ("R2", "dist_l1", -150), ("R2", "dist_l2", -50), ("R2", "leader", -100)]

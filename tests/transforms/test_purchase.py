@@ -110,3 +110,14 @@ def test_a_free_purchase_order_without_a_minimum_is_not_below_it():
     purchase = purchase_for([3], cost_fen=0)  # samples the supplier gives away: a PO of 0 fen
     totals = total_by_supplier(purchase, supplier_rows(("S1", None)))
     assert totals.select("po_fen", "units_purchased", "below_minimum").row(0) == (0, 3, False)
+
+
+def test_a_suppliers_lines_come_in_sku_order():
+    skus = ["SKU5", "SKU3", "SKU1", "SKU4", "SKU2", "SKU6"]
+    rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=i + 1, created_at=f"2026-11-21 10:0{i}",
+                         listing_id=f"L{sku[-1]}") for i, sku in enumerate(skus)])
+    items = products(*[dict(sku_id=sku, supplier_id="S1" if sku != "SKU6" else "S0", cost_fen=100) for sku in skus])
+    closed = close_listings(rows, listings(*[dict(listing_id=f"L{sku[-1]}", sku_id=sku) for sku in skus]), items, NIGHTLY)
+    purchase = build_purchase_lines(closed.allocations, items)
+    assert purchase.select("supplier_id", "sku_id", "units_allocated").rows() == [
+        ("S0", "SKU6", 6), ("S1", "SKU1", 3), ("S1", "SKU2", 5), ("S1", "SKU3", 2), ("S1", "SKU4", 4), ("S1", "SKU5", 1)]

@@ -140,3 +140,17 @@ def test_only_keys_with_several_versions_are_chosen_among():
     assert current.sort("order_id", "line_no").select("order_id", "line_no", "ingest_seq", "status").rows() == [
         ("A", 1, 3, "cancelled"), ("A", 2, 2, "paid"), ("B", 1, 4, "paid"), ("C", 1, 5, "paid")]
     assert_frame_equal(latest_versions(frame.slice(3), ["order_id", "line_no"], ["updated_at"]), frame.slice(3))
+
+
+@pytest.mark.parametrize("text", ["2026-11-21T20:00:00XXXX", "2026-11-21T20:00:00 +08:00 CST", "2026-11-21T20:00:00+8"])
+def test_a_timestamp_with_junk_after_it_is_rejected(text):
+    row = parse([text], "ts")[0]
+    assert (row["v"], row["_parse_error"]) == (None, f"v: '{text}' is not an ISO 8601 timestamp")
+
+
+@pytest.mark.parametrize("text", ["2026-11-01 01:30:00", "2026-11-01T01:30", "2026-11-01 01:30:00.5"])
+def test_an_ambiguous_local_time_in_another_spelling_is_the_earlier_instant(text):
+    from schemas.columns import ColumnSpec
+    typed = parse_columns(pl.DataFrame({"v": [text]}), {"v": ColumnSpec("ts")}, "America/Los_Angeles")
+    assert typed["v"][0].replace(microsecond=0) == datetime(2026, 11, 1, 8, 30, tzinfo=timezone.utc)  # 01:30 PDT
+    assert typed["_parse_error"][0] is None
