@@ -617,3 +617,17 @@ def test_clawbacks_come_in_refund_then_role_order():
     assert entries.select("refund_id", "role", "amount_fen").rows() == [
         ("R1", "dist_l1", -150), ("R1", "dist_l2", -50), ("R1", "leader", -100),
         ("R2", "dist_l1", -150), ("R2", "dist_l2", -50), ("R2", "leader", -100)]
+
+
+def test_a_one_fen_line_can_be_refunded_its_fen():
+    result = decide_refunds(refunds(("R1", "A", 1, 1), ("R2", "B", 1, 2)), lines("A", "B"), nets(A=1, B=0), NO_REFUNDS)
+    assert result.select("refund_id", "status", "reason").rows() == [
+        ("R1", "applied", None), ("R2", "rejected", "order line B/1 has been allocated nothing (net_fen 0)")]
+
+
+def test_totals_list_the_beneficiaries_of_one_role_by_id():
+    ids = ["T5", "T2", "T6", "T1", "T4", "T3"]
+    entries = pl.DataFrame({"role": ["leader"] * 6 + ["dist_l1"], "beneficiary_id": ids + ["D1"],
+                            "amount_fen": [100 * int(i[1]) for i in ids] + [7]})
+    assert total_by_beneficiary(entries).select("beneficiary_id", "amount_fen").rows() == [
+        ("T1", 100), ("T2", 200), ("T3", 300), ("T4", 400), ("T5", 500), ("T6", 600), ("D1", 7)]

@@ -121,3 +121,11 @@ def test_a_suppliers_lines_come_in_sku_order():
     purchase = build_purchase_lines(closed.allocations, items)
     assert purchase.select("supplier_id", "sku_id", "units_allocated").rows() == [
         ("S0", "SKU6", 6), ("S1", "SKU1", 3), ("S1", "SKU2", 5), ("S1", "SKU3", 2), ("S1", "SKU4", 4), ("S1", "SKU5", 1)]
+
+
+def test_supplier_totals_come_in_supplier_order():
+    ids = ["S5", "S2", "S6", "S1", "S4", "S3"]
+    purchase = pl.DataFrame({"supplier_id": ids, "sku_id": [f"K{s}" for s in ids], "cost_fen": [100] * 6,
+                             "units_purchased": [1] * 6})
+    totals = total_by_supplier(purchase, supplier_rows(*[(s, 0) for s in ids]))
+    assert totals["supplier_id"].to_list() == ["S1", "S2", "S3", "S4", "S5", "S6"]

@@ -194,6 +194,7 @@ def test_settlement_mismatches_count_entries_too():
     one_less = statements.with_columns(pl.lit(1, pl.Int64).alias("entries"))
     assert settlement_mismatches(one_less, entries, "2026-W47") == [
         "2026-W47 leader: statements 1 entries 3080 fen, ledger 2 entries 3080 fen"]
+    # checked against another week, the ledger side holds that week's entries only (none)
     assert settlement_mismatches(statements, entries, "2026-W48") == [
         "2026-W48 leader: statements 2 entries 3080 fen, ledger 0 entries 0 fen"]
 

@@ -70,7 +70,7 @@ def shanghai(text: str) -> datetime:
     (shanghai("2026-11-22 19:59:59"), date(2026, 11, 21)),
     (datetime(2026, 11, 21, 12, 0, tzinfo=UTC), date(2026, 11, 21)),              # 20:00 Shanghai, given in UTC
     (datetime(2026, 11, 21, 11, 59, 59, 999000, tzinfo=UTC), date(2026, 11, 20)),
-    (datetime(2026, 11, 21, 16, 30, tzinfo=UTC), date(2026, 11, 22 - 1)),          # 00:30 on the 22nd local
+    (datetime(2026, 11, 21, 16, 30, tzinfo=UTC), date(2026, 11, 21)),              # 00:30 on the 22nd local
 ])
 def test_nightly_cutoff_of_an_instant(instant, cutoff):
     assert cutoff_date_for_instant("nightly", instant) == cutoff
