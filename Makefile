@@ -1,4 +1,5 @@
 # Two commands: `make demo` and `make test`. Both build .venv from the lock file first.
+# For developers: `make mutate` (mutation testing of transforms/, docs/mutation.md).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: demo test venv lock bench clean
+.PHONY: demo test venv lock bench clean mutate
 
 venv: $(STAMP)
 
@@ -28,6 +29,33 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Mutation testing of transforms/ against the unit tests ([tool.mutmut] in pyproject.toml).
+# mutmut comes from requirements-dev.lock, installed on demand: `make test` never needs it.
+# A clean run each time (mutants/ is rebuilt). MUTATE_CHILDREN: parallel mutants (the machine is
+# shared: 1 by default). MUTANTS: a subset, e.g. MUTANTS='transforms.summary*'.
+MUTATE_CHILDREN ?= 1
+MUTANTS ?=
+DEV_STAMP := $(VENV)/.installed-dev
+
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.lock
+	touch $(DEV_STAMP)
+
+mutate: $(DEV_STAMP)
+	rm -rf mutants
+	@start=$$(date +%s); \
+	$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS); \
+	echo; echo "mutmut took $$(( $$(date +%s) - start )) s"
+	@$(BIN)/mutmut results --all true | awk -F': ' '/: / { \
+	    split($$1, name, "."); m = name[2]; n[m]++; c[m, $$2]++; n["all"]++; c["all", $$2]++ } \
+	  function row(m, caught, reached) { caught = c[m, "killed"] + c[m, "timeout"]; reached = n[m] - c[m, "no tests"]; \
+	    return sprintf("%-14s %7d %7d %8d %7d %11d %7.1f%%", m, n[m], c[m, "killed"], c[m, "survived"], \
+	                   c[m, "timeout"], c[m, "no tests"], reached ? 100 * caught / reached : 100) } \
+	  END { printf "%-14s %7s %7s %8s %7s %11s %8s\n", "module", "mutants", "killed", "survived", "timeout", \
+	          "not reached", "score"; \
+	    for (m in n) if (m != "all") print row(m) | "sort"; close("sort"); print row("all") }'
+	@echo "Survivors: $(BIN)/mutmut results; one of them: $(BIN)/mutmut show NAME"
 
 # Re-resolve the lock after changing pins in pyproject.toml (needs the package registry).
 lock:

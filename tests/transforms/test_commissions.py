@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 from schemas.commission_ledger import CommissionLedger
 from transforms.commissions import (LEDGER_COLUMNS, accrue_commissions, claw_back_commissions, clawed_back,
                                     commission_totals, decide_refunds, effective_accruals, latest_allocations,
-                                    total_by_beneficiary)
+                                    beneficiary_names, total_by_beneficiary)
 from transforms.windows import window_for
 
 NIGHTLY = window_for("nightly", date(2026, 11, 21))
@@ -345,3 +345,289 @@ def test_ledger_columns_are_the_contracts():
     contract = ["entry_id", "calendar", "cutoff_date", "entry_type", "role", "beneficiary_id", "order_id",
                 "line_no", "refund_id", "base_fen", "rate_bp", "amount_fen"]
     assert set(contract) <= set(LEDGER_COLUMNS)
+
+
+# -- what the mutation run showed the tests did not hold (issue 17) ---------------------------------
+
+def refunds_of(*rows: tuple, line_no: int = 1) -> pl.DataFrame:
+    """(refund_id, order_id, amount_fen, minutes after the window start) of line `line_no`."""
+    return refunds(*rows).with_columns(pl.lit(line_no, pl.Int64).alias("line_no"))
+
+
+def test_refunds_are_decided_in_time_order_not_refund_id_order():
+    # R2 came first and takes 600 of 1000; R1, later, asks 500: R1 is the one rejected
+    result = decide_refunds(refunds(("R1", "A", 500, 2), ("R2", "A", 600, 1)), lines("A"), nets(A=1000), NO_REFUNDS)
+    assert decided(result) == {"R2": "applied", "R1": "rejected"}
+    assert result["refund_id"].to_list() == ["R2", "R1"]  # the decisions, in time order
+    assert result.filter(pl.col("refund_id") == "R1")["reason"][0] == (
+        "refund of 500 fen is larger than the line's net_fen 1000 minus its earlier refunds 600")
+
+
+def test_a_refund_applied_later_elsewhere_with_a_smaller_id_does_not_count_as_earlier():
+    later = pl.DataFrame([{"refund_id": "R0", "order_id": "A", "line_no": 1, "amount_fen": 700,
+                           "created_at": NEXT_NIGHT.end.astimezone(timezone.utc) + timedelta(days=1)}],
+                         schema=refunds().schema)
+    result = decide_refunds(refunds(("R5", "A", 400, 1)), lines("A"), nets(A=1000), later)
+    assert decided(result) == {"R5": "applied"}
+
+
+def test_a_refund_elsewhere_at_the_same_instant_counts_only_with_a_smaller_id():
+    same = NEXT_NIGHT.start.astimezone(timezone.utc) + timedelta(minutes=1)
+    elsewhere = pl.DataFrame([{"refund_id": "R1", "order_id": "A", "line_no": 1, "amount_fen": 700, "created_at": same},
+                              {"refund_id": "R9", "order_id": "A", "line_no": 1, "amount_fen": 200, "created_at": same}],
+                             schema=refunds().schema)
+    result = decide_refunds(refunds(("R5", "A", 301, 1)), lines("A"), nets(A=1000), elsewhere)
+    assert decided(result) == {"R5": "rejected"}
+    assert result["reason"][0].endswith("net_fen 1000 minus its earlier refunds 700")  # R1 counts, R9 does not
+
+
+def test_refunds_of_two_lines_of_one_order_are_checked_per_line():
+    frame = pl.concat([refunds_of(("R1", "A", 800, 1), line_no=1), refunds_of(("R2", "A", 800, 2), line_no=2)])
+    known = pl.DataFrame({"order_id": ["A", "A"], "line_no": [1, 2]}, schema={"order_id": pl.String, "line_no": pl.Int64})
+    line_nets = known.with_columns(pl.Series("net_fen", [1000, 1000], pl.Int64))
+    result = decide_refunds(frame, known, line_nets, NO_REFUNDS)
+    assert decided(result) == {"R1": "applied", "R2": "applied"}
+
+
+def test_a_rejected_refund_leaves_room_for_a_later_one_over_several_rounds():
+    # net 1000: R1 600 applied; R2 500 and R3 450 both go over; R4 400 fits (600 + 400)
+    result = decide_refunds(refunds(("R1", "A", 600, 1), ("R2", "A", 500, 2), ("R3", "A", 450, 3), ("R4", "A", 400, 4)),
+                            lines("A"), nets(A=1000), NO_REFUNDS)
+    assert decided(result) == {"R1": "applied", "R2": "rejected", "R3": "rejected", "R4": "applied"}
+    assert result.select("refund_id", "reason").rows()[1:3] == [
+        ("R2", "refund of 500 fen is larger than the line's net_fen 1000 minus its earlier refunds 600"),
+        ("R3", "refund of 450 fen is larger than the line's net_fen 1000 minus its earlier refunds 600")]
+
+
+def test_refund_decisions_keep_the_refunds_figures():
+    result = decide_refunds(refunds(("R1", "A", 600, 1)), lines("A"), nets(A=1000), NO_REFUNDS)
+    expected = pl.DataFrame({"refund_id": ["R1"], "order_id": ["A"], "line_no": [1], "amount_fen": [600],
+                             "created_at": [NEXT_NIGHT.start.astimezone(timezone.utc) + timedelta(minutes=1)],
+                             "status": ["applied"], "reason": [None]},
+                            schema={**refunds().schema, "status": pl.String, "reason": pl.String})
+    assert_frame_equal(result, expected)
+
+
+def test_the_cap_of_a_clawback_lands_on_the_later_refund_not_the_higher_id():
+    # accrual 2 fen (net 25 at 1000 bp); R2 (first) claws 2 (15 -> 1.5 -> 2), R1 (later) finds nothing left
+    entries = claw(refunds(("R1", "A", 10, 2), ("R2", "A", 15, 1)), accrual_basis(("leader", "T1", 1000, 2)))
+    assert dict(zip(entries["refund_id"], entries["amount_fen"])) == {"R2": -2}
+
+
+def test_a_one_fen_accrual_can_be_clawed_back():
+    entries = claw(refunds(("R1", "A", 10, 1)), accrual_basis(("leader", "T1", 1000, 1)))  # 10 x 10% = 1 fen
+    assert amounts(entries) == {("leader", "T1"): -1}
+
+
+def test_a_one_fen_line_posts_its_accrual():
+    entries = accrue(allocations(allocation(net_fen=1)), category_bp=6000)  # 0.6 fen -> 1
+    assert amounts(entries) == {("leader", "T1"): 1}
+
+
+def test_an_amount_that_rounds_to_zero_is_still_posted_when_the_rate_is_not_zero():
+    entries = accrue(allocations(allocation(net_fen=1, distributor="D2")), category_bp=4000, dist_l1_bp=1, dist_l2_bp=0)
+    assert amounts(entries) == {("leader", "T1"): 0, ("dist_l1", "D2"): 0}
+
+
+def test_a_one_entry_ledger_totals_its_entry():
+    one = accrue(allocations(allocation()))
+    assert one.height == 1
+    assert commission_totals(one) == {"leader": 3080, "dist_l1": 0, "dist_l2": 0, "clawback": 0}
+
+
+def test_totals_count_adjustments_as_the_type_they_adjust():
+    entries = pl.concat([accrue(allocations(allocation())), claw(refunds(("R1", "A", 10000, 1)))])
+    adjustments = entries.with_columns(pl.lit("adjustment").alias("entry_type"),
+                                       pl.col("entry_type").alias("adjusted_type"),
+                                       (pl.col("amount_fen") * 2).alias("amount_fen"))
+    assert commission_totals(pl.concat([entries, adjustments])) == {
+        "leader": 3 * 3080, "dist_l1": 0, "dist_l2": 0, "clawback": 3 * (-1000 - 1500 - 500)}
+
+
+def ledger_row(kind="accrual", order="A", role="leader", beneficiary="T1", day=date(2026, 11, 21), rate=1000,
+               amount=3080, adjusted=None) -> dict:
+    return {"entry_type": kind, "adjusted_type": adjusted, "entry_date": day, "order_id": order, "line_no": 1,
+            "role": role, "beneficiary_id": beneficiary, "rate_bp": rate, "amount_fen": amount}
+
+
+def ledger_rows(*rows: dict) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema={"entry_type": pl.String, "adjusted_type": pl.String, "entry_date": pl.Date,
+                                            "order_id": pl.String, "line_no": pl.Int64, "role": pl.String,
+                                            "beneficiary_id": pl.String, "rate_bp": pl.Int64, "amount_fen": pl.Int64})
+
+
+def test_effective_accruals_are_one_per_line_role_and_beneficiary():
+    rows = ledger_rows(ledger_row(), ledger_row(order="B", amount=1000),
+                       ledger_row(role="dist_l1", beneficiary="D2", rate=1500, amount=4620),
+                       ledger_row(role="dist_l2", beneficiary="D1", rate=500, amount=1540),
+                       ledger_row(kind="clawback", amount=-1000))
+    expected = pl.DataFrame({"order_id": ["A", "B", "A", "A"], "line_no": [1, 1, 1, 1],
+                             "role": ["leader", "leader", "dist_l1", "dist_l2"], "beneficiary_id": ["T1", "T1", "D2", "D1"],
+                             "amount_fen": [3080, 1000, 4620, 1540], "rate_bp": [1000, 1000, 1500, 500]})
+    assert_frame_equal(effective_accruals(rows), expected, check_row_order=False)
+
+
+def test_an_accrual_and_its_adjustment_on_one_date_take_the_adjustments_rate():
+    day = date(2026, 11, 23)
+    rows = ledger_rows(ledger_row(kind="adjustment", adjusted="accrual", day=day, rate=1200, amount=616),
+                       ledger_row(day=day, rate=1000, amount=3080))
+    assert effective_accruals(rows).select("amount_fen", "rate_bp").rows() == [(3696, 1200)]
+
+
+def test_an_accrual_adjusted_to_nothing_is_not_in_force():
+    rows = ledger_rows(ledger_row(), ledger_row(kind="adjustment", adjusted="accrual", day=date(2026, 11, 23),
+                                                amount=-3080),
+                       ledger_row(order="B", amount=1))
+    assert effective_accruals(rows).select("order_id", "amount_fen").rows() == [("B", 1)]
+
+
+def test_clawed_back_sums_the_clawbacks_of_each_accrual():
+    rows = ledger_rows(ledger_row(), ledger_row(kind="clawback", amount=-1000), ledger_row(kind="clawback", amount=-500),
+                       ledger_row(kind="adjustment", adjusted="clawback", amount=-80, day=date(2026, 11, 23)),
+                       ledger_row(kind="clawback", role="dist_l1", beneficiary="D2", amount=-1500))
+    expected = pl.DataFrame({"order_id": ["A", "A"], "line_no": [1, 1], "role": ["leader", "dist_l1"],
+                             "beneficiary_id": ["T1", "D2"], "clawed_fen": [-1580, -1500]})
+    assert_frame_equal(clawed_back(rows), expected, check_row_order=False)
+
+
+def test_beneficiary_names_leaders_by_their_first_pickup_point_and_distributors_in_both_levels():
+    points = pl.DataFrame({"pickup_point_id": ["P3", "P2", "P1"], "leader_id": ["T2", "T1", "T1"],
+                           "leader_name": ["李娜", "王芳(二店)", "王芳"], "leader_bp": [None, None, 1200]},
+                          schema_overrides={"leader_bp": pl.Int64})
+    distributors = pl.DataFrame({"distributor_id": ["D1", "D2"], "name": ["张三", "李四"], "upline_id": [None, "D1"]},
+                                schema_overrides={"upline_id": pl.String})
+    expected = pl.DataFrame({
+        "role": ["leader", "leader", "dist_l1", "dist_l1", "dist_l2", "dist_l2"],
+        "beneficiary_id": ["T1", "T2", "D1", "D2", "D1", "D2"],
+        "name": ["王芳", "李娜", "张三", "李四", "张三", "李四"]})
+    names = beneficiary_names(points, distributors)
+    assert_frame_equal(names, expected)
+    # and they name the statements: T1 by their first point's name, D1 at level 2
+    entries = pl.concat([accrue(allocations(allocation(distributor="D2")))])
+    totals = total_by_beneficiary(entries, names)
+    assert totals.select("role", "beneficiary_id", "name").rows() == [
+        ("leader", "T1", "王芳"), ("dist_l1", "D2", "李四"), ("dist_l2", "D1", "张三")]
+
+
+def test_totals_by_beneficiary_without_names_leave_the_name_empty():
+    entries = accrue(allocations(allocation(distributor="D2"), allocation("B", point="P1")))
+    for names in (None, pl.DataFrame(schema={"role": pl.String, "beneficiary_id": pl.String, "name": pl.String})):
+        expected = pl.DataFrame({"role": ["leader", "dist_l1", "dist_l2"], "beneficiary_id": ["T1", "D2", "D1"],
+                                 "name": [None, None, None], "entries": [2, 1, 1], "amount_fen": [6160, 4620, 1540]},
+                                schema_overrides={"name": pl.String})
+        assert_frame_equal(total_by_beneficiary(entries, names), expected)
+
+
+def test_totals_by_beneficiary_sort_several_of_one_role_by_id():
+    entries = pl.concat([accrue(allocations(allocation("A", distributor="D2"))),
+                         accrue(allocations(allocation("B", distributor="D1")))])
+    assert total_by_beneficiary(entries).select("role", "beneficiary_id", "amount_fen").rows() == [
+        ("leader", "T1", 6160), ("dist_l1", "D1", 4620), ("dist_l1", "D2", 4620), ("dist_l2", "D1", 1540)]
+
+
+def test_a_line_without_a_leader_rate_still_pays_its_distributors():
+    # category 生鲜 has no row in categories and P1 no override: the leader's rate is absent (0), nothing posted
+    entries = accrue(allocations(allocation(distributor="D2", category="生鲜")))
+    assert amounts(entries) == {("dist_l1", "D2"): 4620, ("dist_l2", "D1"): 1540}
+
+
+def test_a_line_of_a_pickup_point_missing_from_master_still_pays_its_distributors():
+    entries = accrue(allocations(allocation(distributor="D2", point="P9")))
+    assert amounts(entries) == {("dist_l1", "D2"): 4620, ("dist_l2", "D1"): 1540}
+
+
+def test_a_line_of_a_listing_without_distributor_rates_still_pays_its_leader():
+    entries = accrue(allocations(allocation(distributor="D2", listing="L9")))
+    assert amounts(entries) == {("leader", "T1"): 3080}
+
+
+def test_the_point_override_pays_the_leader_even_without_a_category_rate():
+    entries = accrue(allocations(allocation(category="生鲜")), point_bp=1200)
+    assert amounts(entries) == {("leader", "T1"): 3696}
+
+
+def alloc_runs(*rows: tuple) -> pl.DataFrame:
+    """(order_id, calendar, cutoff_date, net_fen) of line 1."""
+    return pl.DataFrame([{"order_id": o, "line_no": 1, "calendar": c, "cutoff_date": d, "net_fen": n} for o, c, d, n in rows],
+                        schema={"order_id": pl.String, "line_no": pl.Int64, "calendar": pl.String,
+                                "cutoff_date": pl.Date, "net_fen": pl.Int64})
+
+
+def test_of_two_runs_that_allocated_a_line_the_later_cutoff_gives_its_net():
+    rows = alloc_runs(("A", "nightly", date(2026, 11, 21), 800), ("A", "nightly", date(2026, 11, 20), 500),
+                      ("B", "nightly", date(2026, 11, 22), 100), ("B", "nightly", date(2026, 11, 19), 300))
+    assert latest_allocations(rows).rows() == [("A", 1, 800), ("B", 1, 100)]
+
+
+def test_a_one_fen_allocation_wins_over_a_later_run_that_allocated_nothing():
+    rows = alloc_runs(("A", "nightly", date(2026, 11, 20), 1), ("A", "nightly", date(2026, 11, 21), 0))
+    assert latest_allocations(rows).rows() == [("A", 1, 1)]
+
+
+def test_two_calendars_on_one_date_are_ordered_by_calendar_name():
+    rows = alloc_runs(("A", "weekly", date(2026, 11, 22), 700), ("A", "nightly", date(2026, 11, 22), 500))
+    assert latest_allocations(rows).rows() == [("A", 1, 700)]  # weekly sorts after nightly: it is taken
+
+
+def test_the_rate_in_force_is_that_of_the_latest_adjustment_by_date_whatever_the_row_order():
+    rows = ledger_rows(ledger_row(kind="adjustment", adjusted="accrual", day=date(2026, 11, 30), rate=1500, amount=924),
+                       ledger_row(),
+                       ledger_row(kind="adjustment", adjusted="accrual", day=date(2026, 11, 23), rate=1200, amount=616))
+    assert effective_accruals(rows).select("amount_fen", "rate_bp").rows() == [(4620, 1500)]
+
+
+def test_a_beneficiary_without_a_name_keeps_their_total():
+    entries = accrue(allocations(allocation(distributor="D2")))
+    names = pl.DataFrame({"role": ["leader"], "beneficiary_id": ["T1"], "name": ["王芳"]})
+    assert total_by_beneficiary(entries, names).select("role", "beneficiary_id", "name", "amount_fen").rows() == [
+        ("leader", "T1", "王芳", 3080), ("dist_l1", "D2", None, 4620), ("dist_l2", "D1", None, 1540)]
+
+
+def test_a_beneficiary_named_twice_is_still_one_row():
+    entries = accrue(allocations(allocation()))
+    names = pl.DataFrame({"role": ["leader", "leader"], "beneficiary_id": ["T1", "T1"], "name": ["王芳", "王芳(二店)"]})
+    totals = total_by_beneficiary(entries, names)
+    assert totals.select("beneficiary_id", "entries", "amount_fen").rows() == [("T1", 1, 3080)]
+    assert totals["name"][0] in {"王芳", "王芳(二店)"}
+
+
+def test_accruals_come_in_order_line_and_role_order():
+    rows = allocations(allocation("B", distributor="D2"), allocation("A", line_no=2), allocation("A", line_no=1,
+                                                                                            distributor="D1"))
+    entries = accrue(rows)
+    assert entries.select("order_id", "line_no", "role").rows() == [
+        ("A", 1, "dist_l1"), ("A", 1, "leader"), ("A", 2, "leader"),
+        ("B", 1, "dist_l1"), ("B", 1, "dist_l2"), ("B", 1, "leader")]
+
+
+def test_refund_decisions_at_one_instant_are_listed_by_refund_id():
+    result = decide_refunds(refunds(("R3", "A", 100, 1), ("R1", "B", 100, 1), ("R2", "A", 100, 1)),
+                            lines("A", "B"), nets(A=1000, B=1000), NO_REFUNDS)
+    assert result["refund_id"].to_list() == ["R1", "R2", "R3"]
+
+
+def test_refunds_at_one_instant_are_clawed_back_in_refund_id_order():
+    # accrual of 2 fen; R1 and R2 at the same minute would claw 2 each: R1 takes both fen, R2 nothing
+    entries = claw(refunds(("R2", "A", 15, 1), ("R1", "A", 15, 1)), accrual_basis(("leader", "T1", 1000, 2)))
+    assert dict(zip(entries["refund_id"], entries["amount_fen"])) == {"R1": -2}
+
+
+def test_clawbacks_come_in_refund_then_role_order():
+    entries = claw(refunds(("R2", "A", 1000, 2), ("R1", "A", 1000, 1)))
+    assert entries.select("refund_id", "role", "amount_fen").rows() == [
+        ("R1", "dist_l1", -150), ("R1", "dist_l2", -50), ("R1", "leader", -100),
+        ("R2", "dist_l1", -150), ("R2", "dist_l2", -50), ("R2", "leader", -100)]
+
+
+def test_a_one_fen_line_can_be_refunded_its_fen():
+    result = decide_refunds(refunds(("R1", "A", 1, 1), ("R2", "B", 1, 2)), lines("A", "B"), nets(A=1, B=0), NO_REFUNDS)
+    assert result.select("refund_id", "status", "reason").rows() == [
+        ("R1", "applied", None), ("R2", "rejected", "order line B/1 has been allocated nothing (net_fen 0)")]
+
+
+def test_totals_list_the_beneficiaries_of_one_role_by_id():
+    ids = ["T5", "T2", "T6", "T1", "T4", "T3"]
+    entries = pl.DataFrame({"role": ["leader"] * 6 + ["dist_l1"], "beneficiary_id": ids + ["D1"],
+                            "amount_fen": [100 * int(i[1]) for i in ids] + [7]})
+    assert total_by_beneficiary(entries).select("beneficiary_id", "amount_fen").rows() == [
+        ("T1", 100), ("T2", 200), ("T3", 300), ("T4", 400), ("T5", 500), ("T6", 600), ("D1", 7)]

@@ -27,3 +27,19 @@ def test_expression_matches_scalar_and_exact_rational(numerator):
 @pytest.mark.parametrize("fen, text", [(0, "0.00"), (5, "0.05"), (32800, "328.00"), (-1234, "-12.34")])
 def test_fen_to_yuan_text(fen, text):
     assert fen_to_yuan_text(fen) == text
+
+
+@pytest.mark.parametrize("denominator", [0, -100])
+def test_a_denominator_that_is_not_positive_is_refused(denominator):
+    with pytest.raises(ValueError, match="^denominator must be positive$"):
+        round_half_even(5, denominator)
+
+
+@pytest.mark.parametrize("numerator, denominator, expected", [
+    (7, 1, 7), (-7, 1, -7),      # a denominator of 1 is a whole number already
+    (3, 2, 2), (5, 2, 2), (-3, 2, -2), (7, 4, 2), (-7, 4, -2), (1, 3, 0), (2, 3, 1),
+])
+def test_round_half_even_over_any_positive_denominator(numerator, denominator, expected):
+    assert round_half_even(numerator, denominator) == expected == round(Fraction(numerator, denominator))
+    frame = pl.DataFrame({"n": [numerator]}, schema={"n": pl.Int64})
+    assert frame.select(round_half_even_expr(pl.col("n"), denominator))["n"][0] == expected

@@ -3,7 +3,7 @@ closed week, statements, reconciliation. Hand-built ledger rows."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -11,9 +11,9 @@ from polars.testing import assert_frame_equal
 
 from schemas.commission_ledger import CommissionLedger
 from transforms.commissions import LEDGER_SCHEMA, empty_ledger
-from transforms.settlement import (adjust_closed_entries, build_statements, first_open_week, settlement_mismatches,
-                                   statement_lines)
-from transforms.windows import window_for
+from transforms.settlement import (MAX_WEEKS_AHEAD, adjust_closed_entries, build_statements, first_open_week,
+                                   settlement_mismatches, statement_lines)
+from transforms.windows import iso_week_of, window_for
 
 CUTOFF = window_for("nightly", date(2026, 11, 21))  # a Saturday of 2026-W47
 
@@ -142,3 +142,134 @@ def test_settlement_mismatches_compare_statements_with_the_ledger_per_role():
                                     .alias("amount_fen"))
     assert settlement_mismatches(short, entries, "2026-W47") == [
         "2026-W47 leader: statements 1 entries 3079 fen, ledger 1 entries 3080 fen"]
+
+
+# -- what the mutation run showed the tests did not hold (issue 17) ---------------------------------
+
+def test_a_statement_holds_its_own_beneficiarys_entries_when_a_role_has_two():
+    entries = ledger(entry(), entry(beneficiary="T2", order="B", amount=1000, base=10000),
+                     entry(role="dist_l1", beneficiary="T1", amount=4620, rate=1500))  # an id shared across roles
+    assert statement_lines(entries, "leader", "T1").select("order_id", "amount_fen").rows() == [("A", 3080)]
+    assert statement_lines(entries, "leader", "T2").select("order_id", "amount_fen").rows() == [("B", 1000)]
+    statements = build_statements(entries, "2026-W47")
+    assert statements.select("role", "beneficiary_id", "entries", "amount_fen").rows() == [
+        ("leader", "T1", 1, 3080), ("leader", "T2", 1, 1000), ("dist_l1", "T1", 1, 4620)]
+
+
+def test_statement_lines_carry_the_statement_columns():
+    lines = statement_lines(ledger(entry(kind="clawback", refund="R1", amount=-500, base=5000)), "leader", "T1")
+    assert lines.columns == ["entry_id", "entry_type", "adjusted_type", "calendar", "cutoff_date", "entry_date",
+                             "order_id", "line_no", "refund_id", "base_fen", "rate_bp", "amount_fen"]
+    assert lines.row(0) == ("clawback|nightly|2026-11-21||A|1|R1|leader|T1", "clawback", None, "nightly",
+                            date(2026, 11, 21), date(2026, 11, 21), "A", 1, "R1", 5000, 1000, -500)
+
+
+def test_a_reversal_takes_the_rate_of_the_adjustment_posted_on_the_same_date_as_its_accrual():
+    # W47 closed with the accrual (1000 bp) and an adjustment to 1200 bp on the same date; the line is gone now
+    posted = ledger(adjustment(616, rate=1200, week="2026-W47", monday=date(2026, 11, 21)), entry(amount=3080))
+    result = adjust_closed_entries(empty_ledger(), posted, {"2026-W47"}, CUTOFF)
+    assert result.select("adjusted_type", "amount_fen", "rate_bp", "base_fen").rows() == [("accrual", -3696, 1200, 30800)]
+
+
+def test_a_cutoff_week_still_open_dates_its_adjustments_on_the_cutoff():
+    # only a later week is closed and holds an adjustment of this cutoff: the difference goes in the open W47
+    posted = ledger(entry(amount=3080), adjustment(616, rate=1200))  # W48 closed, W47 open
+    computed = ledger(entry(rate=1500, amount=4620))
+    result = adjust_closed_entries(computed, posted, {"2026-W48"}, CUTOFF)
+    assert result.select("settlement_week", "entry_date", "amount_fen").rows() == [("2026-W47", date(2026, 11, 21), 4004)]
+
+
+def test_a_reversed_clawback_keeps_its_refund_and_an_accrual_has_none():
+    posted = ledger(entry(), entry(kind="clawback", refund="R1", amount=-500, base=5000))
+    result = adjust_closed_entries(empty_ledger(), posted, {"2026-W47"}, CUTOFF)
+    assert result.select("entry_id", "adjusted_type", "refund_id", "amount_fen").rows() == [
+        ("adjustment|nightly|2026-11-21|2026-W48|accrual|A|1||leader|T1", "accrual", None, -3080),
+        ("adjustment|nightly|2026-11-21|2026-W48|clawback|A|1|R1|leader|T1", "clawback", "R1", 500)]
+    CommissionLedger.validate(result)
+
+
+def test_settlement_mismatches_count_entries_too():
+    entries = ledger(entry(), entry(order="B", amount=0, base=0))
+    statements = build_statements(entries, "2026-W47")
+    one_less = statements.with_columns(pl.lit(1, pl.Int64).alias("entries"))
+    assert settlement_mismatches(one_less, entries, "2026-W47") == [
+        "2026-W47 leader: statements 1 entries 3080 fen, ledger 2 entries 3080 fen"]
+    # checked against another week, the ledger side holds that week's entries only (none)
+    assert settlement_mismatches(statements, entries, "2026-W48") == [
+        "2026-W48 leader: statements 2 entries 3080 fen, ledger 0 entries 0 fen"]
+
+
+def test_the_first_open_week_gives_up_past_its_horizon():
+    closed = {iso_week_of(date(2026, 11, 16) + timedelta(weeks=step)) for step in range(MAX_WEEKS_AHEAD)}
+    with pytest.raises(ValueError, match=f"no open week within {MAX_WEEKS_AHEAD} weeks after 2026-W47"):
+        first_open_week("2026-W47", closed)
+
+
+def test_a_reversal_takes_the_rate_of_the_latest_adjustment_by_date_whatever_the_row_order():
+    posted = ledger(adjustment(924, rate=1500, week="2026-W49", monday=date(2026, 11, 30)), entry(amount=3080),
+                    adjustment(616, rate=1200))
+    result = adjust_closed_entries(empty_ledger(), posted, {"2026-W47", "2026-W48", "2026-W49"}, CUTOFF)
+    assert result.select("settlement_week", "amount_fen", "rate_bp").rows() == [("2026-W50", -4620, 1500)]
+
+
+def test_an_adjustment_carries_the_base_computed_now():
+    # the line's net went from 30800 to 40000 after W47 closed: 4000 - 3080 = 920 more, on a base of 40000
+    posted = ledger(entry(amount=3080, base=30800))
+    computed = ledger(entry(amount=4000, base=40000))
+    result = adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF)
+    assert result.select("base_fen", "rate_bp", "amount_fen").rows() == [(40000, 1000, 920)]
+
+
+def on_line(row: dict, line_no: int) -> dict:
+    return {**row, "line_no": line_no, "entry_id": row["entry_id"].replace("|A|1|", f"|A|{line_no}|")}
+
+
+def test_adjustments_come_in_line_type_refund_role_beneficiary_order():
+    computed = ledger(
+        entry(role="dist_l2", beneficiary="D1", rate=500, amount=1540),
+        entry(role="dist_l1", beneficiary="D2", rate=1500, amount=4620),
+        on_line(entry(amount=1000, base=10000), 2),
+        entry(kind="clawback", refund="R2", amount=-200, base=2000),
+        entry(kind="clawback", refund="R1", amount=-100, base=1000),
+        entry(beneficiary="T2", amount=3080),
+        entry(order="0", amount=500, base=5000),
+        entry())
+    result = adjust_closed_entries(computed, empty_ledger(), {"2026-W47"}, CUTOFF)
+    assert result.select("order_id", "line_no", "adjusted_type", "refund_id", "role", "beneficiary_id").rows() == [
+        ("0", 1, "accrual", None, "leader", "T1"),
+        ("A", 1, "accrual", None, "dist_l1", "D2"),
+        ("A", 1, "accrual", None, "dist_l2", "D1"),
+        ("A", 1, "accrual", None, "leader", "T1"),
+        ("A", 1, "accrual", None, "leader", "T2"),
+        ("A", 1, "clawback", "R1", "leader", "T1"),
+        ("A", 1, "clawback", "R2", "leader", "T1"),
+        ("A", 2, "accrual", None, "leader", "T1")]
+
+
+def test_statement_lines_are_in_date_then_calendar_then_cutoff_then_entry_order():
+    def dated(kind, calendar, cutoff, day, order="A"):
+        row = entry(kind=kind, order=order, cutoff=cutoff, entry_date=day, week=iso_week_of(day),
+                    adjusted="accrual" if kind == "adjustment" else None,
+                    refund="R1" if kind == "clawback" else None)
+        row["calendar"] = calendar
+        row["entry_id"] = "|".join([kind, calendar, cutoff.isoformat(), row["settlement_week"] if kind == "adjustment"
+                                    else "", order, "1", row["refund_id"] or "", "leader", "T1"])
+        return row
+    rows = [
+        dated("accrual", "nightly", date(2026, 11, 23), date(2026, 11, 23)),      # 6
+        dated("adjustment", "weekly", date(2026, 11, 15), date(2026, 11, 23)),    # 7
+        dated("accrual", "weekly", date(2026, 11, 22), date(2026, 11, 22)),       # 4
+        dated("adjustment", "nightly", date(2026, 11, 19), date(2026, 11, 23)),   # 5
+        dated("clawback", "nightly", date(2026, 11, 22), date(2026, 11, 22)),     # 3
+        dated("accrual", "nightly", date(2026, 11, 21), date(2026, 11, 21), "B"),  # 2
+        dated("accrual", "nightly", date(2026, 11, 21), date(2026, 11, 21)),      # 1
+    ]
+    lines = statement_lines(ledger(*rows), "leader", "T1")
+    assert lines.select("entry_date", "calendar", "cutoff_date", "entry_type", "order_id").rows() == [
+        (date(2026, 11, 21), "nightly", date(2026, 11, 21), "accrual", "A"),
+        (date(2026, 11, 21), "nightly", date(2026, 11, 21), "accrual", "B"),
+        (date(2026, 11, 22), "nightly", date(2026, 11, 22), "clawback", "A"),
+        (date(2026, 11, 22), "weekly", date(2026, 11, 22), "accrual", "A"),
+        (date(2026, 11, 23), "nightly", date(2026, 11, 19), "adjustment", "A"),
+        (date(2026, 11, 23), "nightly", date(2026, 11, 23), "accrual", "A"),
+        (date(2026, 11, 23), "weekly", date(2026, 11, 15), "adjustment", "A")]
