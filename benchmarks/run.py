@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from flows import cutoff_flow as stages  # noqa: E402
 from flows.generate import generate_dataset  # noqa: E402
 from flows.ledger import ensure_ledger_tables, post_commissions, write_commissions_workbook  # noqa: E402
-from flows.outputs import new_staging_dir, publish_dir  # noqa: E402
+from outputs.run_folder import new_staging_dir, publish_dir  # noqa: E402
 from flows.sheets import write_run_workbooks  # noqa: E402
 from flows.warehouse import open_warehouse  # noqa: E402
 from flows.settings import Settings  # noqa: E402

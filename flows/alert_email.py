@@ -51,7 +51,7 @@ def send_alert(message: EmailMessage, settings: Settings) -> dict:
 
 
 def _outbox(settings: Settings, kind: str, message: EmailMessage) -> Path:
-    from flows.outputs import atomic_write_bytes
+    from outputs.files import atomic_write_bytes
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path = settings.reports_dir / "alerts" / f"{stamp}-{kind}.eml"
     atomic_write_bytes(path, bytes(message))

@@ -16,7 +16,7 @@ from typing import Literal
 
 from prefect import flow
 
-from flows.errors import UserError
+from errors import UserError
 from transforms.windows import CALENDARS, SUNDAY, cutoff_date_for_instant, parse_clock
 
 

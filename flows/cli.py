@@ -12,7 +12,7 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from flows.errors import UserError
+from errors import UserError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORDERS = 20_000
@@ -145,7 +145,7 @@ def _start_prefect(local_server: bool = True) -> None:
     import prefect  # noqa: F401  (sets up Prefect's logging)
     from prefect.logging.configuration import setup_logging
     setup_logging()
-    from flows.errors import quiet_user_errors_in_console
+    from flows.console import quiet_user_errors_in_console
     quiet_user_errors_in_console()
     if local_server:
         from flows.local_server import prefect_api_for_this_command

@@ -23,13 +23,14 @@ from prefect.cache_policies import NO_CACHE
 from flows.alerts import report_cutoff_events
 from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
-from flows.errors import MasterDataError, RejectLimitExceeded, UserError
+from errors import MasterDataError, RejectLimitExceeded, UserError
 from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from flows.ledger import CommissionPosting, ensure_ledger_tables, post_commissions, write_commissions_workbook
 from flows.mailer import purchase_order_mails, send_purchase_orders
 from flows.master import Master, load_master
-from flows.outputs import (new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir,
-                           temporary_files_in, write_csv, write_json)
+from outputs.files import write_csv, write_json
+from outputs.run_folder import (new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir,
+                                temporary_files_in)
 from flows.readiness import utc_now, wait_for_cutoff, wait_for_inbox
 from flows.settings import Settings, load_settings
 from flows.sheets import RunTables, write_run_workbooks

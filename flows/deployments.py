@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from flows.errors import UserError
+from errors import UserError
 
 SERVER_HELP = (
     "`cutoff serve` needs a Prefect server, and PREFECT_API_URL is not set. Start one in another "

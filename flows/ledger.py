@@ -20,9 +20,10 @@ import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.errors import UserError
+from errors import UserError
 from flows.master import Master
-from flows.outputs import new_staging_dir, publish_dir, write_csv, write_json
+from outputs.files import write_csv, write_json
+from outputs.run_folder import new_staging_dir, publish_dir
 from flows.settings import Settings, load_settings
 from flows.warehouse import Warehouse, open_warehouse
 from schemas.commission_ledger import CommissionLedger

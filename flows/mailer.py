@@ -35,8 +35,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
-from flows.errors import CONSOLE_QUIET
-from flows.outputs import atomic_write_bytes
+from flows.console import CONSOLE_QUIET
+from outputs.files import atomic_write_bytes
 from flows.settings import Settings
 from flows.warehouse import Warehouse
 from transforms.money import fen_to_yuan_text

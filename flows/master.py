@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.errors import MasterDataError
+from errors import MasterDataError
 from flows.readers import read_master_file
 from schemas import categories, distributors, listings, pickup_points, products, suppliers
 from schemas.distributors import find_upline_cycles

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.errors import UserError
+from errors import UserError
 from transforms.staging import ROW_COLUMN
 
 INPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from flows.errors import UserError
+from errors import UserError
 
 SECRET_FIELDS = {"smtp_password", "alert_webhook"}  # a chat webhook URL carries its token
 WEBHOOK_FORMATS = ("json", "wecom", "dingtalk", "feishu")

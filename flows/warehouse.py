@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from flows.errors import WarehouseBusy
+from errors import WarehouseBusy
 
 DDL = """
 CREATE TABLE IF NOT EXISTS ingested_files (

@@ -117,9 +117,9 @@ def expected_workbooks(tables: RunTables) -> int:
 
 def _start_worker(temporary_dir: str, parent_pid: int) -> None:
     """In each worker process: openpyxl's temporary sheet files go where the parent's go (the run's
-    staging folder, flows/outputs.py: they hold customer names and go with it), and the worker
+    staging folder, outputs/run_folder.py: they hold customer names and go with it), and the worker
     dies with the parent (a killed run leaves no worker writing into a folder the rerun clears)."""
-    from flows.processes import die_with_parent
+    from outputs.processes import die_with_parent
     die_with_parent(parent_pid)
     tempfile.tempdir = temporary_dir
 

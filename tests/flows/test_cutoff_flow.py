@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from flows.cutoff_flow import cutoff_flow
-from flows.errors import MasterDataError, RejectLimitExceeded
+from errors import MasterDataError, RejectLimitExceeded
 from tests import datasets
 from tests.datasets import order
 

@@ -14,7 +14,7 @@ import pytest
 from flows.artifacts import artifact_key, po_totals_table, publish_run_artifacts, render_run_markdown
 from flows.backfill import BackfillStopped, backfill_flow
 from flows.deployments import SERVER_HELP, build_deployments, serve_deployments
-from flows.errors import UserError
+from errors import UserError
 from tests.datasets import MOONCAKE_ORDERS, mooncake_data_dir, order, write_orders
 from tests.servers import PrefectServer, free_port, tail, wait_for, wait_for_deployment
 

@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 
 from flows.generate import generate_dataset
 from flows.local_server import PIDFILE_DIR
-from flows.processes import is_running, process_start_time
+from outputs.processes import is_running, process_start_time
 from tests import datasets
 from tests.flows.test_mailer import Mailbox, free_port
 

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows.errors import UserError
+from errors import UserError
 from flows.ingest import known_state, load_inbox, read_inbox, validate_inbox
 from flows.ledger import (LedgerMismatch, ensure_ledger_tables, post_commissions, settle_flow, settle_week,
                           write_commissions_workbook)

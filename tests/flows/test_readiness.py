@@ -17,7 +17,7 @@ import pytest
 
 from flows.artifacts import render_run_markdown
 from flows.cutoff_flow import plan_run
-from flows.errors import UserError
+from errors import UserError
 from flows.ingest import read_inbox
 from flows.readiness import inbox_snapshot, missing_markers, wait_for_cutoff, wait_for_inbox
 from flows.settings import Settings, load_settings

@@ -11,7 +11,7 @@ import pytest
 
 from flows.backfill import backfill_dates, check_range
 from flows.deployments import WEEKLY_CRON, cutoff_run_name, nightly_cron
-from flows.errors import UserError
+from errors import UserError
 from transforms.windows import cutoff_date_for_instant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

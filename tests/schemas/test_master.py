@@ -2,7 +2,7 @@
 
 import pytest
 
-from flows.errors import MasterDataError
+from errors import MasterDataError
 from flows.master import load_master
 from schemas.distributors import find_upline_cycles
 from tests import datasets

@@ -1,4 +1,4 @@
-"""Files a run leaves under the reports dir: written under temporary names, then renamed.
+"""The run folder under the reports dir: written aside, then renamed into place.
 
 A run folder is written aside (`.<date>.staging-<pid>-<token>`, next to where it goes) and renamed
 into place. Everything is created the way a plain `mkdir` or `open` would (folders 0777 and files
@@ -11,20 +11,17 @@ writers (openpyxl's) live in the staging folder's `.tmp`, so they go with it.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
-import secrets
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import polars as pl
-
-from flows.errors import OutputError
-from flows.processes import is_running
+from errors import OutputError
+from outputs.files import unique_token
+from outputs.processes import is_running
 
 KEPT_ACROSS_RERUNS = ("outbox",)  # emails already written stay; the mailer decides what changes
 TEMPORARY_DIR = ".tmp"            # the writers' temporary files, inside a staging folder
@@ -36,44 +33,12 @@ def run_dir(reports_dir: Path, calendar: str, cutoff_date) -> Path:
     return reports_dir / calendar / str(cutoff_date)
 
 
-def _token() -> str:
-    return f"{os.getpid()}-{secrets.token_hex(4)}"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `.<name>.<pid>-<token>.tmp`, then rename it to `path`. Created with mode 0666 minus
-    the umask, as any new file (not mkstemp's 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{_token()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_json(path: Path, payload: dict) -> None:
-    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-
-
-def write_csv(path: Path, frame: pl.DataFrame) -> None:
-    """UTF-8 CSV with a header (no BOM), written atomically."""
-    atomic_write_bytes(path, frame.write_csv().encode("utf-8"))
-
-
 def new_staging_dir(final: Path) -> Path:
     """`.<final name>.staging-<pid>-<token>` beside `final`, mode 0777 minus the umask (as the
     folder it becomes; mkdtemp's 0700 would carry over)."""
     final.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        staging = final.with_name(f".{final.name}.staging-{_token()}")
+        staging = final.with_name(f".{final.name}.staging-{unique_token()}")
         try:
             os.mkdir(staging)
         except FileExistsError:
@@ -85,7 +50,7 @@ def new_staging_dir(final: Path) -> Path:
 def temporary_files_in(staging: Path) -> Iterator[Path]:
     """Python's temporary files (openpyxl's sheet data: customer names) go to `staging/.tmp` for
     the duration, and the folder is removed at the end. Worker processes started meanwhile take
-    `tempfile.gettempdir()` with them (flows/sheets)."""
+    `tempfile.gettempdir()` with them (sheets/run_books.py)."""
     folder = staging / TEMPORARY_DIR
     folder.mkdir(exist_ok=True)
     before = tempfile.tempdir

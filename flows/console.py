@@ -1,37 +1,9 @@
-"""User errors: a clear paragraph and a non-zero exit, never a traceback."""
+"""The command line's console: a user error is one paragraph printed by the CLI, never also a
+Prefect log record with a traceback."""
 
+import logging
 
-class UserError(Exception):
-    """Something the operator can fix: a bad date, a missing folder, bad master data, ..."""
-
-    exit_code = 2
-
-
-class MasterDataError(UserError):
-    """Master data that would make the run wrong. Nothing is written."""
-
-
-class WarehouseBusy(UserError):
-    """Another process holds the warehouse file."""
-
-    exit_code = 3
-
-
-class RejectLimitExceeded(UserError):
-    """Too many bad rows in the window: the run stops before anything is sent."""
-
-    exit_code = 4
-
-
-class OutputError(UserError):
-    """The run's files cannot be written (the reports dir is not a writable folder, the disk is
-    full): the message names the path. The run is recorded failed; a rerun redoes it."""
-
-    exit_code = 5
-
-
-USER_ERROR_NAMES = ("UserError", "MasterDataError", "WarehouseBusy", "RejectLimitExceeded", "OutputError")
-
+from errors import USER_ERROR_NAMES, UserError
 
 CONSOLE_QUIET = "cutoff_console_quiet"  # a log record with this attribute set: the CLI says it in its own words
 QUIET_TASKS = ("send_one",)  # their attempts' tracebacks: the CLI prints one warning per supplier instead
@@ -41,8 +13,6 @@ def quiet_user_errors_in_console() -> None:
     """On the command line a user error is one paragraph, printed by the CLI, and a supplier whose
     email failed is one warning line. Prefect's console handlers would also log them, with
     tracebacks; drop those records from the console (the Prefect UI keeps them all)."""
-    import logging
-
     class DropUserErrors(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
             if record.exc_info and isinstance(record.exc_info[1], UserError):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.errors import OutputError
-from flows.outputs import (atomic_write_bytes, clear_leftovers, new_staging_dir, output_errors, prepare_run_folder,
-                           publish_dir, temporary_files_in, write_json)
+from errors import OutputError
+from outputs.files import atomic_write_bytes, write_json
+from outputs.run_folder import (clear_leftovers, new_staging_dir, output_errors, prepare_run_folder, publish_dir,
+                                temporary_files_in)
 
 DAY = "2026-11-21"
 
