@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from flows import cutoff_flow as stages  # noqa: E402
 from flows.generate import generate_dataset  # noqa: E402
-from flows.ledger import ensure_ledger_tables, post_commissions, write_commissions_workbook  # noqa: E402
+from flows.ledger import post_commissions, write_commissions_workbook  # noqa: E402
 from outputs.run_folder import new_staging_dir, publish_dir  # noqa: E402
 from flows.sheets import write_run_workbooks  # noqa: E402
-from flows.warehouse import open_warehouse  # noqa: E402
+from warehouse.connection import open_warehouse  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from transforms.close import select_closing_listings  # noqa: E402
 
@@ -67,7 +67,6 @@ def main() -> None:
     rejects = timed("validate", stages.validate.fn, plan, master, files, closing_ids)
     result = timed("close", stages.close.fn, plan, master, rejects)
     with open_warehouse(settings.warehouse_path) as warehouse:  # as stages.store_run_tables, timed apart
-        ensure_ledger_tables(warehouse)
         with warehouse.transaction():
             timed("write", stages.write_partitions, warehouse, plan, result)
             posting = timed("ledger", post_commissions, warehouse, plan.window, result.closed.allocations, master)

@@ -125,7 +125,7 @@ def _print_email_warnings(summary: dict) -> None:
 
 def _check_warehouse_free(settings) -> None:
     """Refuse early (before Prefect starts) when another process holds the warehouse."""
-    from flows.warehouse import open_warehouse
+    from warehouse.connection import open_warehouse
     if settings.warehouse_path.exists():  # a warehouse not yet made is held by no one
         with open_warehouse(settings.warehouse_path):
             pass

@@ -25,7 +25,7 @@ from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
 from errors import MasterDataError, RejectLimitExceeded, UserError
 from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import CommissionPosting, ensure_ledger_tables, post_commissions, write_commissions_workbook
+from flows.ledger import CommissionPosting, post_commissions, write_commissions_workbook
 from flows.mailer import purchase_order_mails, send_purchase_orders
 from flows.master import Master, load_master
 from outputs.files import write_csv, write_json
@@ -34,16 +34,18 @@ from outputs.run_folder import (new_staging_dir, output_errors, prepare_run_fold
 from flows.readiness import utc_now, wait_for_cutoff, wait_for_inbox
 from flows.settings import Settings, load_settings
 from flows.sheets import RunTables, write_run_workbooks
-from flows.warehouse import Warehouse, open_warehouse
+from warehouse.connection import Warehouse, open_warehouse
+from warehouse.queries import (count_order_lines, latest_ingestion, order_lines_of_calendar, record_run, reject_facts,
+                               replace_partitions)
 from schemas.allocations import Allocations
+from schemas.groups import Groups
 from schemas.purchase_lines import PurchaseLines
 from transforms.close import ClosedCutoff, close_listings, select_closing_listings
 from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.summary import refunds_owed, summarize_cutoff
+from transforms.rejects import (REJECT_COLUMNS, merge_rejects, over_reject_limit, rejected_rows,
+                                select_window_rejects)
 from transforms.windows import CalendarError, CutoffWindow, cutoff_date_for_instant, parse_clock, window_for
-
-REJECT_COLUMNS = ["source_file", "row_number", "reason", "raw"]
-
 
 @dataclass(frozen=True)
 class RunPlan:
@@ -131,39 +133,6 @@ def ingest(plan: RunPlan) -> tuple[Master, list[InboxFile]]:
     return master, read_inbox(plan.settings.data_dir, hashes, plan.settings.ready_marker)
 
 
-def select_window_rejects(warehouse: Warehouse, plan: RunPlan, closing_ids: list[str]) -> pl.DataFrame:
-    """The rejected rows that belong to this cutoff: order rows of its closing listings; rows whose
-    listing is unknown (or empty) and whose created_at lies in the window; refunds created in the
-    window (nightly); rows with neither, and whole files, of the run that ingested them.
-
-    A reject that has been corrected no longer counts: an order row whose line has a good version
-    ingested after it, or any row of a file whose path was ingested again later (a re-export)."""
-    return warehouse.frame(
-        """
-        SELECT r.* FROM rejects r
-        WHERE ((r.kind = 'orders' AND r.listing_id IN (SELECT unnest(?::VARCHAR[])))
-           OR (r.kind = 'orders' AND (r.listing_id IS NULL OR r.listing_id NOT IN (SELECT listing_id FROM listings))
-               AND r.created_at > ? AND r.created_at <= ?)
-           OR (r.kind = 'refunds' AND ? = 'nightly' AND r.created_at > ? AND r.created_at <= ?)
-           OR ((r.created_at IS NULL OR r.row_number IS NULL)
-               AND (r.listing_id IS NULL OR r.listing_id NOT IN (SELECT listing_id FROM listings))
-               AND r.ingested_by = ?))
-          AND NOT EXISTS (SELECT 1 FROM order_lines o
-                          WHERE r.kind = 'orders' AND o.order_id = r.order_id
-                            AND CAST(o.line_no AS VARCHAR) = r.line_no
-                            AND o.ingest_seq > r.file_seq * 1000000000 + coalesce(r.row_number, 0))
-          AND NOT EXISTS (SELECT 1 FROM ingested_files f
-                          WHERE f.path = r.source_file AND f.file_seq > r.file_seq)
-        ORDER BY r.source_file, r.row_number NULLS FIRST, r.reason""",
-        [closing_ids, plan.window.start, plan.window.end, plan.calendar, plan.window.start,
-         plan.window.end, plan.window.label])
-
-
-def rejected_rows(rejects: pl.DataFrame, kind: str = "orders") -> int:
-    """Input rows rejected: a whole rejected file counts its rows."""
-    return int(rejects.filter(pl.col("kind") == kind)["rows_rejected"].fill_null(1).sum())
-
-
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(plan: RunPlan, master: Master, files: list[InboxFile], closing_ids: list[str]) -> pl.DataFrame:
     """Validate the new rows with Pandera and load them (bad rows to `rejects`); then the breaker:
@@ -184,12 +153,10 @@ def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[I
         for name, table in master.tables().items():
             warehouse.replace_table(name, table)
     load_inbox(warehouse, inbox)
-    rejects = select_window_rejects(warehouse, plan, closing_ids)
+    rejects = select_window_rejects(reject_facts(warehouse), plan.window, closing_ids)
     order_rejects = rejected_rows(rejects)
-    window_rows = warehouse.scalar(
-        "SELECT count(*) FROM order_lines WHERE listing_id IN (SELECT unnest(?::VARCHAR[]))", [closing_ids])
-    total = window_rows + order_rejects
-    if total and order_rejects * 100 > plan.settings.reject_limit_pct * total:
+    total = count_order_lines(warehouse, closing_ids) + order_rejects
+    if over_reject_limit(order_rejects, total - order_rejects, plan.settings.reject_limit_pct):
         with output_errors(plan.settings.reports_dir, "the rejected rows"):
             write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
         return rejects, (
@@ -204,11 +171,10 @@ def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[I
 def close(plan: RunPlan, master: Master, rejects: pl.DataFrame) -> CutoffResult:
     """Apply the rulebook to the closing listings: allocations, groups, purchase lines."""
     with open_warehouse(plan.settings.warehouse_path) as warehouse:
-        lines = warehouse.frame(
-            "SELECT * FROM order_lines WHERE listing_id IN (SELECT listing_id FROM listings WHERE calendar = ?)",
-            [plan.calendar])
+        lines = order_lines_of_calendar(warehouse, plan.calendar)
     closed = close_listings(lines, master.listings, master.products, plan.window)
     Allocations.validate(closed.allocations)
+    Groups.validate(closed.groups)
     purchase = build_purchase_lines(closed.allocations, master.products)
     PurchaseLines.validate(purchase)
     return CutoffResult(closed, purchase, total_by_supplier(purchase, master.suppliers), rejects)
@@ -218,28 +184,14 @@ def inputs_as_of(warehouse: Warehouse, settings: Settings) -> datetime:
     """When the run's inputs last changed: the latest of the master files' modification times and
     the inbox files' ingestion. Printed as the sheets' "generated at", so a rerun on the same
     inputs leaves the same sheet contents."""
-    ingested = warehouse.scalar("SELECT max(ingested_at) FROM ingested_files")
+    ingested = latest_ingestion(warehouse)
     master_times = [datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
                     for p in (settings.data_dir / "master").glob("*.csv")]
     return max([t for t in (ingested, *master_times) if t is not None] or [datetime.now(timezone.utc)])
 
 
-def merge_rejects(*frames: pl.DataFrame) -> pl.DataFrame:
-    """The run's rejects (its window's, and the refunds its commissions turned down), once each."""
-    columns = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String,
-               "kind": pl.String, "rows_rejected": pl.Int64}
-    present = [f.with_columns(pl.lit(1, pl.Int64).alias("rows_rejected")) if "rows_rejected" not in f.columns
-               else f for f in frames if f.height]
-    if not present:
-        return pl.DataFrame(schema=columns)
-    return (pl.concat([f.select(list(columns)).cast(columns) for f in present], how="vertical_relaxed")
-            .unique(subset=["source_file", "row_number", "reason"], maintain_order=True)
-            .sort("source_file", "row_number", "reason", nulls_last=False))
-
-
 def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result: CutoffResult) -> CommissionPosting:
     """The run's partitions and its commission postings, in one transaction."""
-    ensure_ledger_tables(warehouse)
     with warehouse.transaction():
         write_partitions(warehouse, plan, result)
         return post_commissions(warehouse, plan.window, result.closed.allocations, master)
@@ -247,9 +199,9 @@ def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result
 
 def write_partitions(warehouse: Warehouse, plan: RunPlan, result: CutoffResult) -> None:
     """Replace the run's rows of allocations, purchase_lines and groups (inside a transaction)."""
-    for table, frame in (("allocations", result.closed.allocations), ("purchase_lines", result.purchase_lines),
-                         ("groups", result.closed.groups)):
-        warehouse.replace_partition(table, frame, plan.calendar, plan.cutoff_date)
+    replace_partitions(warehouse, plan.calendar, plan.cutoff_date, {
+        "allocations": result.closed.allocations, "purchase_lines": result.purchase_lines,
+        "groups": result.closed.groups})
 
 
 def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffResult,
@@ -320,31 +272,6 @@ def email(plan: RunPlan, master: Master, result: CutoffResult) -> dict[str, str]
     return statuses
 
 
-def record_run(warehouse: Warehouse, plan: RunPlan, run_id: str, started: datetime, status: str,
-               message: str = "", summary: dict | None = None) -> None:
-    """`runs` keeps one row per (calendar, cutoff_date), the latest attempt; `run_log` all of them."""
-    ended = datetime.now(timezone.utc)
-    attempts = (warehouse.scalar("SELECT max(attempts) FROM runs WHERE calendar = ? AND cutoff_date = ?",
-                                 [plan.calendar, plan.cutoff_date]) or 0) + 1
-    counts = summary or {}
-    lines, units, fen = counts.get("order_lines", {}), counts.get("units", {}), counts.get("fen", {})
-    row = pl.DataFrame([{
-        "run_id": run_id, "started_at": started, "ended_at": ended, "status": status, "message": message,
-        "attempts": attempts, "listings_closed": counts.get("listings_closed"),
-        "lines_eligible": lines.get("eligible"), "lines_allocated": lines.get("allocated"),
-        "lines_cut": lines.get("cut"), "lines_rejected": lines.get("rejected"),
-        "units_allocated": units.get("allocated"), "net_fen": fen.get("net"),
-        "purchase_cost_fen": fen.get("purchase_cost")}],
-        schema_overrides={k: pl.Int64 for k in ("listings_closed", "lines_eligible", "lines_allocated",
-                                                 "lines_cut", "lines_rejected", "units_allocated",
-                                                 "net_fen", "purchase_cost_fen")})
-    with warehouse.transaction():
-        warehouse.replace_partition("runs", row, plan.calendar, plan.cutoff_date)
-        warehouse.insert("run_log", pl.DataFrame([{
-            "run_id": run_id, "calendar": plan.calendar, "cutoff_date": plan.cutoff_date,
-            "started_at": started, "ended_at": ended, "status": status, "message": message}]))
-
-
 def execute_cutoff(plan: RunPlan) -> dict:
     """Every stage in order against the warehouse, which this run holds until it ends."""
     progress = Progress(plan.progress)
@@ -359,10 +286,10 @@ def execute_cutoff(plan: RunPlan) -> dict:
             summary = run_stages(plan, progress)
         except UserError as exc:
             if not isinstance(exc, MasterDataError):  # bad master data: nothing at all is written
-                record_run(warehouse, plan, run_id, started, "failed", str(exc))
+                record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "failed", str(exc))
             failure = exc
         else:
-            record_run(warehouse, plan, run_id, started, "success", "", summary)
+            record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "success", "", summary)
     del warehouse
     if isinstance(failure, MasterDataError) and not existed:  # nothing written: not even a new warehouse
         for leftover in (path, path.with_name(path.name + ".wal")):

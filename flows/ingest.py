@@ -15,7 +15,7 @@ import polars as pl
 
 from flows.master import Master
 from flows.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
-from flows.warehouse import Warehouse
+from warehouse.connection import Warehouse
 from schemas import orders, refunds
 from schemas.validation import ROW, Reference, validate_rows
 from transforms.staging import latest_versions, missing_columns, parse_columns

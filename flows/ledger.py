@@ -25,7 +25,7 @@ from flows.master import Master
 from outputs.files import write_csv, write_json
 from outputs.run_folder import new_staging_dir, publish_dir
 from flows.settings import Settings, load_settings
-from flows.warehouse import Warehouse, open_warehouse
+from warehouse.connection import Warehouse, open_warehouse
 from schemas.commission_ledger import CommissionLedger
 from schemas.settlements import SettledWeeks, Settlements
 from transforms.commissions import (LEDGER_COLUMNS, LEDGER_SCHEMA, REFUND_DECISION_SCHEMA, ROLES,
@@ -36,23 +36,6 @@ from transforms.settlement import (adjust_closed_entries, build_statements, sett
                                    statement_lines)
 from transforms.windows import CalendarError, CutoffWindow, iso_week_bounds, iso_week_of
 
-LEDGER_DDL = """
-CREATE TABLE IF NOT EXISTS commission_ledger (
-    entry_id VARCHAR, calendar VARCHAR, cutoff_date DATE, entry_date DATE,
-    settlement_week VARCHAR, entry_type VARCHAR, adjusted_type VARCHAR, role VARCHAR,
-    beneficiary_id VARCHAR, order_id VARCHAR, line_no BIGINT, refund_id VARCHAR, base_fen BIGINT,
-    rate_bp BIGINT, amount_fen BIGINT);
-CREATE TABLE IF NOT EXISTS refund_decisions (
-    refund_id VARCHAR, calendar VARCHAR, cutoff_date DATE, order_id VARCHAR, line_no BIGINT,
-    amount_fen BIGINT, created_at TIMESTAMPTZ, status VARCHAR, reason VARCHAR, source_file VARCHAR,
-    source_row BIGINT);
-CREATE TABLE IF NOT EXISTS settlements (
-    week VARCHAR, role VARCHAR, beneficiary_id VARCHAR, beneficiary_name VARCHAR, entries BIGINT,
-    amount_fen BIGINT, settled_at TIMESTAMPTZ, statement_file VARCHAR);
-CREATE TABLE IF NOT EXISTS settled_weeks (
-    week VARCHAR PRIMARY KEY, week_start DATE, week_end DATE, beneficiaries BIGINT, entries BIGINT,
-    amount_fen BIGINT, settled_at TIMESTAMPTZ, statement_dir VARCHAR);
-"""
 REFUND_REJECT_COLUMNS = ["source_file", "row_number", "reason", "raw"]
 ROW_LIMIT = 1_000_000  # rows per detail sheet (Excel holds 1,048,576)
 
@@ -69,10 +52,6 @@ class CommissionPosting:
     posted: pl.DataFrame = field(default_factory=pl.DataFrame)            # rows inserted by this call
     refund_decisions: pl.DataFrame = field(default_factory=pl.DataFrame)  # this window's refunds
     adjustment_week: str | None = None  # the week adjustments were dated in, if any
-
-
-def ensure_ledger_tables(warehouse: Warehouse) -> None:
-    warehouse.con.execute(LEDGER_DDL)
 
 
 def closed_weeks(warehouse: Warehouse) -> set[str]:
@@ -194,8 +173,7 @@ def compute_clawbacks(context: RefundContext, accruals: pl.DataFrame,
 
 def post_commissions(warehouse: Warehouse, window: CutoffWindow, allocations: pl.DataFrame,
                      master: Master) -> CommissionPosting:
-    """Post a cutoff's commissions (call inside the run's write transaction, after
-    `ensure_ledger_tables`): its accruals; on the nightly calendar the clawbacks of the refunds
+    """Post a cutoff's commissions (call inside the run's write transaction): its accruals; on the nightly calendar the clawbacks of the refunds
     created in its window (bad refunds to `rejects`, once); then replace its ledger rows, or, where
     they lie in a closed week, post the difference as adjustments in the first open week. Reads
     the ledger back and raises LedgerMismatch unless it reconciles with the figures returned."""
@@ -426,7 +404,6 @@ def settle_week(warehouse: Warehouse, week: str, reports_dir: Path, master: Mast
     closed week again returns its settlement and writes nothing. A week that has not ended yet
     (Sunday 24:00, business time) is settled too, with a warning: its later cutoffs then post adjustments."""
     week, monday, sunday = parse_week(week)
-    ensure_ledger_tables(warehouse)
     reports_dir = Path(reports_dir)
     stored = _stored_settlement(warehouse, week, monday, sunday, reports_dir)
     if stored is not None:

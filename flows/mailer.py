@@ -38,7 +38,7 @@ from prefect.logging import get_run_logger
 from flows.console import CONSOLE_QUIET
 from outputs.files import atomic_write_bytes
 from flows.settings import Settings
-from flows.warehouse import Warehouse
+from warehouse.connection import Warehouse
 from transforms.money import fen_to_yuan_text
 from transforms.windows import CutoffWindow
 
@@ -50,12 +50,6 @@ PASSWORD_BLOCK_ENV = "CUTOFF_SMTP_PASSWORD_BLOCK"  # name of a Prefect Secret bl
 STATUSES = ("sent", "revised", "unchanged", "outbox", "no_address", "failed")
 DELIVERED = {"smtp": ("sent", "revised"), "outbox": ("outbox",)}  # what counts as delivered, per channel
 
-EMAILS_DDL = """
-CREATE TABLE IF NOT EXISTS emails (
-    calendar VARCHAR, cutoff_date DATE, supplier_id VARCHAR, content_hash VARCHAR, revision BIGINT,
-    status VARCHAR, recipients VARCHAR, message_id VARCHAR, sent_at TIMESTAMPTZ, error VARCHAR,
-    po_number VARCHAR, channel VARCHAR)
-"""
 EMAIL_SCHEMA = {
     "calendar": pl.String, "cutoff_date": pl.Date, "supplier_id": pl.String, "content_hash": pl.String,
     "revision": pl.Int64, "status": pl.String, "recipients": pl.String, "message_id": pl.String,
@@ -402,10 +396,6 @@ def send_one(supplier_id: str, message: EmailMessage, settings: Settings, delive
     return delivery.accepted or {}
 
 
-def ensure_email_table(warehouse: Warehouse) -> None:
-    warehouse.execute(EMAILS_DDL)
-
-
 def latest_delivery(warehouse: Warehouse, window: CutoffWindow, supplier_id: str, channel: str) -> dict | None:
     """The newest delivered row of this supplier's PO on this channel (smtp or outbox), if any."""
     statuses = list(DELIVERED[channel])
@@ -449,7 +439,6 @@ def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
     exactly-once rule. A delivery is recorded in `emails` the moment the server accepts it."""
     if not send_email:  # --no-email: nothing goes over SMTP; the messages are left in the outbox
         settings = replace(settings, smtp_host="")
-    ensure_email_table(warehouse)
     channel = "smtp" if settings.smtp_host else "outbox"
     setup_error: str | None = None
     if channel == "smtp":

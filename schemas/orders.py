@@ -33,3 +33,12 @@ class OrderLines(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+class StoredOrderLines(OrderLines):
+    """order_lines: the current version of every ingested line (key: order_id, line_no), with
+    where it came from."""
+
+    source_file: str = pa.Field(description="relative to the data dir")
+    source_row: int = pa.Field(ge=1, description="the row as the file shows it")
+    ingest_seq: int = pa.Field(ge=0, description="file_seq * 1e9 + row: the order of ingestion")

@@ -8,7 +8,7 @@ import pytest
 
 from flows.ingest import known_state, load_inbox, read_inbox, validate_inbox
 from flows.master import load_master
-from flows.warehouse import open_warehouse
+from warehouse.connection import open_warehouse
 from tests import datasets
 from tests.datasets import order
 

@@ -18,10 +18,10 @@ from polars.testing import assert_frame_equal
 
 from errors import UserError
 from flows.ingest import known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import (LedgerMismatch, ensure_ledger_tables, post_commissions, settle_flow, settle_week,
+from flows.ledger import (LedgerMismatch, post_commissions, settle_flow, settle_week,
                           write_commissions_workbook)
 from flows.master import Master, load_master
-from flows.warehouse import Warehouse, open_warehouse
+from warehouse.connection import Warehouse, open_warehouse
 from tests.datasets import mooncake_data_dir, write_csv
 from transforms.close import close_listings
 from transforms.windows import window_for
@@ -52,7 +52,6 @@ class Books:
         self.reports_dir = reports_dir
         self.warehouse = warehouse
         self.master = load_master(self.data_dir, TZ)
-        ensure_ledger_tables(warehouse)
 
     def refunds(self, rows: list[dict], name: str = "refunds-1.csv") -> None:
         write_csv(self.data_dir / "inbox" / "refunds" / name, rows, REFUND_COLUMNS)

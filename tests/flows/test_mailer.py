@@ -22,7 +22,7 @@ from prefect import flow
 from flows.mailer import (Delivery, PurchaseOrderMail, attachment_name, build_message, content_hash,
                           purchase_order_mails, send_one, send_purchase_orders, subject_for)
 from flows.settings import Settings
-from flows.warehouse import open_warehouse
+from warehouse.connection import open_warehouse
 from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.windows import window_for
 
