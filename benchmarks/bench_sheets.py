@@ -29,7 +29,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.master import Master  # noqa: E402
+from inbox.master import Master  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from flows.sheets import RunTables, plan_workbooks, write_run_workbooks  # noqa: E402
 from transforms.close import ALLOCATION_COLUMNS  # noqa: E402

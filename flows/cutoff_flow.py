@@ -24,10 +24,10 @@ from flows.alerts import report_cutoff_events
 from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
 from errors import MasterDataError, RejectLimitExceeded, UserError
-from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
+from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from flows.ledger import CommissionPosting, post_commissions, write_commissions_workbook
 from flows.mailer import purchase_order_mails, send_purchase_orders
-from flows.master import Master, load_master
+from inbox.master import Master, load_master, master_files_changed_at
 from outputs.files import write_csv, write_json
 from outputs.run_folder import (new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir,
                                 temporary_files_in)
@@ -185,8 +185,7 @@ def inputs_as_of(warehouse: Warehouse, settings: Settings) -> datetime:
     the inbox files' ingestion. Printed as the sheets' "generated at", so a rerun on the same
     inputs leaves the same sheet contents."""
     ingested = latest_ingestion(warehouse)
-    master_times = [datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
-                    for p in (settings.data_dir / "master").glob("*.csv")]
+    master_times = master_files_changed_at(settings.data_dir)
     return max([t for t in (ingested, *master_times) if t is not None] or [datetime.now(timezone.utc)])
 
 

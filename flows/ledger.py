@@ -21,7 +21,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from errors import UserError
-from flows.master import Master
+from inbox.master import Master
 from outputs.files import write_csv, write_json
 from outputs.run_folder import new_staging_dir, publish_dir
 from flows.settings import Settings, load_settings

@@ -29,4 +29,4 @@ class RefundRequests(Refunds):
 
     source_file: str = pa.Field(description="relative to the data dir")
     source_row: int = pa.Field(ge=1, description="the row as the file shows it")
-    ingest_seq: int = pa.Field(ge=0, description="file_seq * 1e9 + row: the order of ingestion")
+    ingest_seq: int = pa.Field(ge=0, description="file_seq * SEQ_PER_FILE (schemas/orders.py) + row")

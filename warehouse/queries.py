@@ -7,11 +7,11 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 
+from schemas.orders import SEQ_PER_FILE
 from schemas.runs import RunLog, Runs
 from warehouse.connection import Warehouse
 from warehouse.tables import BY_NAME
 
-SEQ_PER_FILE = 1_000_000_000  # ingest_seq = file_seq * SEQ_PER_FILE + row (inbox/ingest.py)
 RUN_FIGURES = ("listings_closed", "lines_eligible", "lines_allocated", "lines_cut", "lines_rejected",
                "units_allocated", "net_fen", "purchase_cost_fen")
 

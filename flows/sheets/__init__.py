@@ -27,7 +27,7 @@ from flows.sheets.writer import workbook_path, write_workbooks
 from transforms.windows import CutoffWindow
 
 if TYPE_CHECKING:  # kept out of the worker processes' imports
-    from flows.master import Master
+    from inbox.master import Master
     from flows.settings import Settings
 
 POOL_MIN_FILES = 200      # fewer files than this are written in-process (a pool costs ~1 s to start)
@@ -44,7 +44,7 @@ class RunTables:
     supplier_totals: pl.DataFrame   # transforms.purchase.total_by_supplier
     groups: pl.DataFrame            # transforms.groups.summarize_groups + tier_price_fen
     rejects: pl.DataFrame           # source_file, row_number, reason, raw
-    master: "Master"                # flows.master.Master
+    master: "Master"                # inbox.master.Master
     generated_at: datetime          # aware; printed on the PO (NOT part of any content hash)
 
 

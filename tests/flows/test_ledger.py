@@ -17,10 +17,10 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from errors import UserError
-from flows.ingest import known_state, load_inbox, read_inbox, validate_inbox
+from inbox.ingest import known_state, load_inbox, read_inbox, validate_inbox
 from flows.ledger import (LedgerMismatch, post_commissions, settle_flow, settle_week,
                           write_commissions_workbook)
-from flows.master import Master, load_master
+from inbox.master import Master, load_master
 from warehouse.connection import Warehouse, open_warehouse
 from tests.datasets import mooncake_data_dir, write_csv
 from transforms.close import close_listings

@@ -19,8 +19,8 @@ import pytest
 from openpyxl import load_workbook
 
 import flows.sheets as sheets
-from flows.ingest import read_inbox, validate_inbox
-from flows.master import load_master
+from inbox.ingest import read_inbox, validate_inbox
+from inbox.master import load_master
 from flows.settings import Settings
 from flows.sheets import RunTables, write_run_workbooks
 from flows.sheets.writer import (INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, po_number,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from flows.master import load_master
+from inbox.master import load_master
 from tests.datasets import mooncake_data_dir
 from warehouse.connection import open_warehouse
 from warehouse.tables import BY_NAME, MASTER_TABLES, TABLES, sql_type

@@ -3,7 +3,7 @@
 import pytest
 
 from errors import MasterDataError
-from flows.master import load_master
+from inbox.master import load_master
 from schemas.distributors import find_upline_cycles
 from tests import datasets
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
 
 from errors import MasterDataError
-from flows.readers import read_master_file
+from inbox.readers import read_master_file
 from schemas import categories, distributors, listings, pickup_points, products, suppliers
 from schemas.distributors import find_upline_cycles
 from schemas.validation import ROW, Reference, validate_rows
@@ -50,6 +51,11 @@ def _upline_cycle_problems(frame: pl.DataFrame, path: str) -> list[str]:
     return [f"{path} row {row[ROW]}: distributor {row['distributor_id']} is their own upline "
             f"(through {row['upline_id']}): upline cycles are not allowed"
             for row in rows.sort(ROW).iter_rows(named=True)]
+
+
+def master_files_changed_at(data_dir: Path) -> list[datetime]:
+    """When each master file was last changed (its modification time)."""
+    return [datetime.fromtimestamp(p.stat().st_mtime, timezone.utc) for p in (data_dir / "master").glob("*.csv")]
 
 
 def load_master(data_dir: Path, timezone: str) -> Master:

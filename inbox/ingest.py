@@ -13,15 +13,15 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.master import Master
-from flows.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
+from inbox.master import Master
+from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
 from warehouse.connection import Warehouse
 from schemas import orders, refunds
+from schemas.orders import SEQ_PER_FILE
 from schemas.validation import ROW, Reference, validate_rows
 from transforms.staging import latest_versions, missing_columns, parse_columns
 
 KINDS = ("orders", "refunds")
-SEQ_PER_FILE = 1_000_000_000  # ingest_seq = file_seq * SEQ_PER_FILE + row
 
 
 @dataclass

@@ -6,8 +6,8 @@ import json
 import polars as pl
 import pytest
 
-from flows.ingest import known_state, load_inbox, read_inbox, validate_inbox
-from flows.master import load_master
+from inbox.ingest import known_state, load_inbox, read_inbox, validate_inbox
+from inbox.master import load_master
 from warehouse.connection import open_warehouse
 from tests import datasets
 from tests.datasets import order
