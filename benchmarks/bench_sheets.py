@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from inbox.master import Master  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from flows.sheets import RunTables, plan_workbooks, write_run_workbooks  # noqa: E402
+from sheets.run_books import plan_workbooks, write_run_workbooks  # noqa: E402
+from sheets.run_tables import RunTables  # noqa: E402
 from transforms.close import ALLOCATION_COLUMNS  # noqa: E402
 from transforms.purchase import build_purchase_lines, total_by_supplier  # noqa: E402
 from transforms.summary import summarize_cutoff  # noqa: E402

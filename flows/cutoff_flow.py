@@ -25,7 +25,8 @@ from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
 from errors import MasterDataError, RejectLimitExceeded, UserError
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import CommissionPosting, post_commissions, write_commissions_workbook
+from flows.ledger import CommissionPosting, post_commissions
+from sheets.commissions_book import write_commissions_workbook
 from flows.mailer import purchase_order_mails, send_purchase_orders
 from inbox.master import Master, load_master, master_files_changed_at
 from outputs.files import write_csv, write_json
@@ -33,7 +34,8 @@ from outputs.run_folder import (new_staging_dir, output_errors, prepare_run_fold
                                 temporary_files_in)
 from flows.readiness import utc_now, wait_for_cutoff, wait_for_inbox
 from flows.settings import Settings, load_settings
-from flows.sheets import RunTables, write_run_workbooks
+from sheets.run_books import write_run_workbooks
+from sheets.run_tables import RunTables
 from warehouse.connection import Warehouse, open_warehouse
 from warehouse.queries import (count_order_lines, latest_ingestion, order_lines_of_calendar, record_run, reject_facts,
                                replace_partitions)

@@ -31,13 +31,12 @@ from schemas.settlements import SettledWeeks, Settlements
 from transforms.commissions import (LEDGER_COLUMNS, LEDGER_SCHEMA, REFUND_DECISION_SCHEMA, ROLES,
                                     accrue_commissions, beneficiary_names, claw_back_commissions,
                                     clawed_back, commission_totals, decide_refunds, effective_accruals,
-                                    empty_ledger, latest_allocations, total_by_beneficiary)
+                                    empty_ledger, latest_allocations)
 from transforms.settlement import (adjust_closed_entries, build_statements, settlement_mismatches,
                                    statement_lines)
 from transforms.windows import CalendarError, CutoffWindow, iso_week_bounds, iso_week_of
 
 REFUND_REJECT_COLUMNS = ["source_file", "row_number", "reason", "raw"]
-ROW_LIMIT = 1_000_000  # rows per detail sheet (Excel holds 1,048,576)
 
 
 class LedgerMismatch(RuntimeError):
@@ -259,87 +258,6 @@ def reconcile_posting(warehouse: Warehouse, window: CutoffWindow, computed: pl.D
         raise LedgerMismatch(
             f"the commission ledger of the {window.label} cutoff does not reconcile: ledger totals {from_ledger}, "
             f"run figures {totals}, {duplicates} duplicated entry id(s). {shown}".strip())
-
-
-# -- the workbook -----------------------------------------------------------------------------------
-
-ROLE_LABELS = {"zh": {"leader": "团长", "dist_l1": "一级分销", "dist_l2": "二级分销"},
-               "en": {"leader": "leader", "dist_l1": "distributor L1", "dist_l2": "distributor L2"}}
-TYPE_LABELS = {"zh": {"accrual": "佣金", "clawback": "退款扣回", "adjustment": "调整"},
-               "en": {"accrual": "accrual", "clawback": "clawback", "adjustment": "adjustment"}}
-CALENDAR_LABELS = {"zh": {"nightly": "每日", "weekly": "每周预售"}, "en": {"nightly": "nightly", "weekly": "weekly"}}
-WORDS = {
-    "zh": {"totals": "汇总", "detail": "明细", "total": "合计", "title": "佣金 · {run}", "role": "角色",
-           "beneficiary": "受益人", "name": "名称", "entries": "笔数", "amount": "金额", "type": "类型",
-           "order": "订单号", "line": "行号", "refund": "退款单号", "base": "基数", "rate": "费率(bp)",
-           "dated": "记账日期", "week": "结算周", "entry_id": "条目号"},
-    "en": {"totals": "totals", "detail": "entries", "total": "total", "title": "Commissions · {run}",
-           "role": "role", "beneficiary": "beneficiary", "name": "name", "entries": "entries",
-           "amount": "amount", "type": "type", "order": "order", "line": "line", "refund": "refund",
-           "base": "base", "rate": "rate (bp)", "dated": "dated", "week": "week", "entry_id": "entry id"},
-}
-
-
-def _labelled(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Role and entry-type words of `lang`, and dates as text, for the sheets."""
-    roles, types = ROLE_LABELS[lang], TYPE_LABELS[lang]
-    labelled = frame.with_columns(pl.col("role").replace_strict(roles, default=pl.col("role")).alias("role_label"))
-    if "entry_type" in frame.columns:
-        kind = pl.col("entry_type").replace_strict(types, default=pl.col("entry_type"))
-        adjusted = pl.col("adjusted_type").replace_strict(types, default=pl.col("adjusted_type"))
-        labelled = labelled.with_columns(
-            pl.when(pl.col("adjusted_type").is_null()).then(kind)
-            .otherwise(pl.format("{}({})", kind, adjusted)).alias("type_label"),
-            pl.col("entry_date").cast(pl.String).alias("entry_date_text"))
-    return labelled
-
-
-def commission_sheets(entries: pl.DataFrame, names: pl.DataFrame, lang: str = "zh") -> list:
-    """The sheet specs of commissions.xlsx: totals by beneficiary (with a totals row), then the
-    detail (split over sheets of ROW_LIMIT rows past Excel's limit)."""
-    from flows.sheets.writer import INT, MONEY, Column, SheetSpec
-
-    words = WORDS[lang]
-    run = ""
-    if entries.height:
-        first = entries.row(0, named=True)
-        run = f"{CALENDAR_LABELS[lang].get(first['calendar'], first['calendar'])} {first['cutoff_date'].isoformat()}"
-    title = words["title"].format(run=run).rstrip(" ·")
-    totals = _labelled(total_by_beneficiary(entries, names), lang)
-    total_columns = (Column("role_label", words["role"]), Column("beneficiary_id", words["beneficiary"]),
-                     Column("name", words["name"]), Column("entries", words["entries"], INT),
-                     Column("amount_fen", words["amount"], MONEY, width=12))
-    sheets = [SheetSpec(title=words["totals"], columns=total_columns, frame=totals, title_line=title,
-                        totals={"role_label": words["total"], "entries": int(totals["entries"].sum() or 0),
-                                "amount_fen": int(totals["amount_fen"].sum() or 0)})]
-    detail = (_labelled(entries.join(names, on=["role", "beneficiary_id"], how="left"), lang)
-              .with_columns(pl.col("role").replace_strict({r: i for i, r in enumerate(ROLES)}, default=9,
-                                                          return_dtype=pl.Int64).alias("_rank"))
-              .sort("_rank", "beneficiary_id", "entry_date", "order_id", "line_no", "entry_id"))
-    detail_columns = (Column("role_label", words["role"]), Column("beneficiary_id", words["beneficiary"]),
-                      Column("name", words["name"]), Column("type_label", words["type"]),
-                      Column("order_id", words["order"]), Column("line_no", words["line"], INT),
-                      Column("refund_id", words["refund"]), Column("base_fen", words["base"], MONEY, width=12),
-                      Column("rate_bp", words["rate"], INT), Column("amount_fen", words["amount"], MONEY, width=12),
-                      Column("entry_date_text", words["dated"], width=11), Column("settlement_week", words["week"]),
-                      Column("entry_id", words["entry_id"], max_width=60))
-    for part, start in enumerate(range(0, max(detail.height, 1), ROW_LIMIT)):
-        sheets.append(SheetSpec(title=words["detail"] if part == 0 else f"{words['detail']} ({part + 1})",
-                                columns=detail_columns, frame=detail.slice(start, ROW_LIMIT), landscape=True))
-    return sheets
-
-
-def write_commissions_workbook(path: Path, entries: pl.DataFrame, master: Master, lang: str = "zh") -> None:
-    """commissions.xlsx: the cutoff's totals by beneficiary (role, id, name, entries, amount) and the
-    detail of its ledger entries, through the house writer (flows/sheets/writer.py): money from
-    integer fen, every name written as text, written to a temporary name and renamed."""
-    from flows.sheets.writer import write_workbook
-
-    lang = lang if lang in WORDS else "zh"
-    names = beneficiary_names(master.pickup_points, master.distributors)
-    created = datetime.combine(entries["cutoff_date"].min(), time(0, 0)) if entries.height else None
-    write_workbook(Path(path), commission_sheets(_ledger(entries), names, lang),
-                   title=WORDS[lang]["title"].format(run="").rstrip(" ·"), created=created)
 
 
 # -- settlement -------------------------------------------------------------------------------------

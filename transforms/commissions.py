@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.commission_ledger import ROLES as LEDGER_ROLES
 from transforms.money import round_half_even_expr
 from transforms.windows import CutoffWindow
 
-ROLES = ("leader", "dist_l1", "dist_l2")
+ROLES = tuple(LEDGER_ROLES)  # ("leader", "dist_l1", "dist_l2"): the ledger's, in statement order
 LINE_KEY = ["order_id", "line_no"]
 ACCRUAL_KEY = ["order_id", "line_no", "role", "beneficiary_id"]
 LEDGER_COLUMNS = ["entry_id", "calendar", "cutoff_date", "entry_date", "settlement_week", "entry_type",
@@ -43,6 +44,11 @@ SEP = "|"  # ids match [A-Za-z0-9][A-Za-z0-9_.-]*: never a `|`, so the composite
 
 def empty_ledger() -> pl.DataFrame:
     return pl.DataFrame(schema=LEDGER_SCHEMA)
+
+
+def as_ledger(frame: pl.DataFrame) -> pl.DataFrame:
+    """Ledger rows as read from the warehouse, in LEDGER_COLUMNS and LEDGER_SCHEMA (none: empty)."""
+    return frame.select(LEDGER_COLUMNS).cast(LEDGER_SCHEMA) if frame.height else empty_ledger()
 
 
 def entry_kind() -> pl.Expr:

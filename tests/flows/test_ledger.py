@@ -18,8 +18,8 @@ from polars.testing import assert_frame_equal
 
 from errors import UserError
 from inbox.ingest import known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import (LedgerMismatch, post_commissions, settle_flow, settle_week,
-                          write_commissions_workbook)
+from flows.ledger import LedgerMismatch, post_commissions, settle_flow, settle_week
+from sheets.commissions_book import write_commissions_workbook
 from inbox.master import Master, load_master
 from warehouse.connection import Warehouse, open_warehouse
 from tests.datasets import mooncake_data_dir, write_csv

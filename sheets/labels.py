@@ -1,4 +1,5 @@
-"""Every word the workbooks print, in Chinese (default) and English (`--lang en`).
+"""Every word the workbooks print, in Chinese (default) and English (`--lang en`): the run's
+sheets, commissions.xlsx, the ledger's roles and entry types.
 
 One dictionary per language with the same keys; `labels_for(lang)` returns it. A label may hold
 `{name}` fields, filled with `str.format` by the sheet that prints it.
@@ -121,6 +122,34 @@ ZH = {
     "fig_suppliers": "供应商数",
     "fig_warnings": "提醒",
     "none": "无",
+    # commissions.xlsx (sheets/commissions_book.py)
+    "commissions_title": "佣金 · {run}",
+    "commissions_totals": "汇总",
+    "commissions_detail": "明细",
+    "commissions_total": "合计",
+    "commissions_role": "角色",
+    "commissions_beneficiary": "受益人",
+    "commissions_name": "名称",
+    "commissions_entries": "笔数",
+    "commissions_amount": "金额",
+    "commissions_type": "类型",
+    "commissions_order": "订单号",
+    "commissions_line": "行号",
+    "commissions_refund": "退款单号",
+    "commissions_base": "基数",
+    "commissions_rate": "费率(bp)",
+    "commissions_dated": "记账日期",
+    "commissions_week": "结算周",
+    "commissions_entry_id": "条目号",
+    "commissions_calendar_nightly": "每日",
+    "commissions_calendar_weekly": "每周预售",
+    # the ledger's roles and entry types (schemas/commission_ledger.py)
+    "role_leader": "团长",
+    "role_dist_l1": "一级分销",
+    "role_dist_l2": "二级分销",
+    "entry_accrual": "佣金",
+    "entry_clawback": "退款扣回",
+    "entry_adjustment": "调整",
 }
 
 EN = {
@@ -229,6 +258,32 @@ EN = {
     "fig_suppliers": "Suppliers",
     "fig_warnings": "Warnings",
     "none": "none",
+    "commissions_title": "Commissions · {run}",
+    "commissions_totals": "totals",
+    "commissions_detail": "entries",
+    "commissions_total": "total",
+    "commissions_role": "role",
+    "commissions_beneficiary": "beneficiary",
+    "commissions_name": "name",
+    "commissions_entries": "entries",
+    "commissions_amount": "amount",
+    "commissions_type": "type",
+    "commissions_order": "order",
+    "commissions_line": "line",
+    "commissions_refund": "refund",
+    "commissions_base": "base",
+    "commissions_rate": "rate (bp)",
+    "commissions_dated": "dated",
+    "commissions_week": "week",
+    "commissions_entry_id": "entry id",
+    "commissions_calendar_nightly": "nightly",
+    "commissions_calendar_weekly": "weekly",  # the run sheets say "weekly presale"
+    "role_leader": "leader",
+    "role_dist_l1": "distributor L1",
+    "role_dist_l2": "distributor L2",
+    "entry_accrual": "accrual",
+    "entry_clawback": "clawback",
+    "entry_adjustment": "adjustment",
 }
 
 LABELS = {"zh": ZH, "en": EN}

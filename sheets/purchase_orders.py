@@ -3,61 +3,20 @@
 Sheet 1: the header block (platform, PO number, supplier, warehouse address, cutoff, delivery
 window, generated at), a visible note when the order is below the supplier's minimum, then one
 row per SKU and a totals row. Sheet 2: subtotals by category. Built from `purchase_lines` and
-the product master only: no customer data can reach a supplier.
+the product master only (transforms/purchase.py `prepare_purchase_orders`): no customer data can
+reach a supplier.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from flows.sheets.labels import BookContext
-from flows.sheets.writer import INT, MONEY, TEXT, BookSpec, Column, SheetSpec, po_number, write_workbooks, yuan_text
-
-LINE_COLUMNS = ["sku_id", "name", "spec", "unit", "category", "units_allocated", "case_pack", "cases",
-                "units_purchased", "unit_cost_fen", "cost_fen"]
-
-
-@dataclass(frozen=True)
-class PurchaseOrder:
-    supplier_id: str
-    name: str
-    delivery_window: str | None
-    min_order_fen: int
-    below_minimum: bool
-    lines: pl.DataFrame  # LINE_COLUMNS, this supplier's SKUs only
-
-    @property
-    def total_fen(self) -> int:
-        return int(self.lines["cost_fen"].sum())
-
-
-def prepare_purchase_orders(purchase_lines: pl.DataFrame, supplier_totals: pl.DataFrame,
-                            suppliers: pl.DataFrame, products: pl.DataFrame) -> list[PurchaseOrder]:
-    """One order per supplier with something to deliver, lines sorted by category then SKU."""
-    lines = (
-        purchase_lines.filter(pl.col("units_allocated") > 0)
-        .join(products.select("sku_id", "name", "spec", "unit", "category"), on="sku_id", how="left")
-        .sort("supplier_id", "category", "sku_id", nulls_last=True)
-    )
-    info = (
-        supplier_totals.select("supplier_id", "below_minimum")
-        .join(suppliers.select("supplier_id", "name", "delivery_window", "min_order_fen"),
-              on="supplier_id", how="left")
-    )
-    by_supplier = lines.partition_by("supplier_id", as_dict=True, include_key=False, maintain_order=True)
-    orders = []
-    for row in info.sort("supplier_id").iter_rows(named=True):
-        supplier_lines = by_supplier.get((row["supplier_id"],))
-        if supplier_lines is None or supplier_lines.height == 0:
-            continue
-        orders.append(PurchaseOrder(
-            supplier_id=row["supplier_id"], name=row["name"] or "", delivery_window=row["delivery_window"],
-            min_order_fen=int(row["min_order_fen"] or 0), below_minimum=bool(row["below_minimum"]),
-            lines=supplier_lines.select(LINE_COLUMNS)))
-    return orders
+from sheets.labels import BookContext
+from sheets.spec import INT, MONEY, TEXT, BookSpec, Column, SheetSpec, yuan_text
+from sheets.writer import write_workbooks
+from transforms.purchase import PurchaseOrder, po_number
 
 
 def purchase_order_sheets(order: PurchaseOrder, ctx: BookContext) -> list[SheetSpec]:

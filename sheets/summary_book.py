@@ -5,15 +5,14 @@ SKUs and the rejected rows."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from flows.sheets.labels import BookContext
-from flows.sheets.writer import INT, MONEY, TEXT, ChartSpec, Column, SheetSpec, write_workbook
+from sheets.labels import BookContext
+from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, SheetSpec
+from sheets.writer import write_workbook
 
-if TYPE_CHECKING:
-    from flows.sheets import RunTables
+from sheets.run_tables import RunTables
 
 TOP_SKUS = 20
 FIGURES = [  # (label key, path in summary.json, kind)
@@ -72,7 +71,7 @@ def rejects_frame(rejects: pl.DataFrame) -> pl.DataFrame:
                           for c, kind in REJECT_SCHEMA.items())
 
 
-def summary_sheets(tables: "RunTables", ctx: BookContext) -> list[SheetSpec]:
+def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
     t, summary, master = ctx.labels, tables.summary, tables.master
     title = t["summary_title"].format(run=ctx.run)
     header = ((t["run"], ctx.run), (t["window"], ctx.window))
@@ -168,6 +167,6 @@ def summary_sheets(tables: "RunTables", ctx: BookContext) -> list[SheetSpec]:
     return [figures, categories, suppliers, below_minimum, groups_sheet, top_skus, rejects_sheet]
 
 
-def write_summary_book(path: Path, tables: "RunTables", ctx: BookContext) -> None:
+def write_summary_book(path: Path, tables: RunTables, ctx: BookContext) -> None:
     write_workbook(path, summary_sheets(tables, ctx), title=ctx.labels["summary_title"].format(run=ctx.run),
                    created=ctx.created)

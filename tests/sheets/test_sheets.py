@@ -18,13 +18,16 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-import flows.sheets as sheets
+import sheets.run_books as run_books
 from inbox.ingest import read_inbox, validate_inbox
 from inbox.master import load_master
 from flows.settings import Settings
-from flows.sheets import RunTables, write_run_workbooks
-from flows.sheets.writer import (INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, po_number,
-                                 workbook_path, write_workbook, yuan_expr, yuan_text)
+from sheets.cells import yuan_expr
+from sheets.run_books import write_run_workbooks
+from sheets.run_tables import RunTables
+from sheets.spec import INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, workbook_path, yuan_text
+from sheets.writer import write_workbook
+from transforms.purchase import po_number
 from tests import datasets
 from tests.datasets import MOONCAKE_ORDERS, PRODUCTS, mooncake_data_dir, order, write_master, write_orders
 from transforms.close import close_listings
@@ -464,7 +467,7 @@ def test_larger_run_matrices_add_up_to_the_purchase_lines(tmp_path, larger):
 
 def test_process_pool_writes_the_same_cells(tmp_path, larger, monkeypatch):
     write_run_workbooks(tmp_path / "one", larger, SETTINGS)
-    monkeypatch.setattr(sheets, "POOL_MIN_FILES", 1)
+    monkeypatch.setattr(run_books, "POOL_MIN_FILES", 1)
     counts = write_run_workbooks(tmp_path / "pool", larger, replace(SETTINGS, workers=2))
     files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.xlsx"))
     assert files == sorted(p.relative_to(tmp_path / "pool") for p in (tmp_path / "pool").rglob("*.xlsx"))
@@ -477,11 +480,11 @@ def test_process_pool_writes_the_same_cells(tmp_path, larger, monkeypatch):
 def test_parts_shared_across_workbooks_equal_freshly_written_ones(tmp_path, mooncake):
     """The writer keeps the package parts workbooks share (styles, workbook, content types) once
     per process; a workbook written with them equals one written from scratch."""
-    from flows.sheets import writer
+    from sheets import package
 
     write_run_workbooks(tmp_path / "warm", mooncake, SETTINGS)  # the shared parts are now kept
     write_run_workbooks(tmp_path / "warm2", mooncake, SETTINGS)
-    writer._SHARED_PARTS.clear()
+    package._SHARED_PARTS.clear()
     write_run_workbooks(tmp_path / "fresh", mooncake, SETTINGS)
     for path in sorted((tmp_path / "warm2").rglob("*.xlsx")):
         relative = path.relative_to(tmp_path / "warm2")

@@ -1,25 +1,52 @@
-"""handout/<pickup_point_id>.xlsx: the team leader's handout list (提货单) of one pickup point.
+"""Sorting (分拣) and handout (提货) (rulebook: "Sorting and handout"): what the warehouse sorts per
+route, stop by stop, and what each team leader hands to whom. The workbooks that print them are
+sheets/sorting.py and sheets/handouts.py.
 
-The header: pickup point, address, leader, date, then "今日订单共 N 件" (N = the point's allocated
-units) and the number of customers. Then one row per allocated order line, sorted the way a
-leader looks a customer up: by phone tail (customers give their last four digits), then name,
-then customer, order and line. A customer's number, phone tail and name are printed on their
-first row only, and an order id on its first row only, so each customer reads as one block.
-Only lines with allocated units, only this pickup point's customers.
+Per route: the allocated units by pickup point (in stop order: `route_seq`, then id) and SKU (by
+category, then SKU). Per pickup point: one row per allocated order line, sorted the way a leader
+looks a customer up: by phone tail (customers give their last four digits), then name, then
+customer, order and line; a customer's number, phone tail and name on their first row only, and
+an order id on its first row only, so each customer reads as one block. Only lines with
+allocated units; only the pickup point's own customers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
-from flows.sheets.labels import BookContext
-from flows.sheets.writer import INT, TEXT, BookSpec, Column, SheetSpec, write_workbooks
-
+POINT_COLUMNS = ["pickup_point_id", "route_seq", "point_name", "leader_name"]
+SKU_COLUMNS = ["sku_id", "name", "spec", "unit", "category"]
+SKU_ORDER = ["category", "sku_id"]
+STOP_ORDER = ["route_seq", "pickup_point_id"]
 HANDOUT_ORDER = ["pickup_point_id", "phone_tail", "customer_name", "customer_id", "order_id", "line_no"]
-ROW_COLUMNS = ["seq", "phone_tail", "customer_name", "order_id", "item", "units", "unit", "signed"]
+HANDOUT_COLUMNS = ["seq", "phone_tail", "customer_name", "order_id", "item", "units", "unit", "signed"]
+
+
+@dataclass(frozen=True)
+class RouteUnits:
+    route_id: str
+    units: pl.DataFrame  # one row per (pickup point, SKU) with units > 0: POINT_COLUMNS, SKU_COLUMNS, units
+
+
+def prepare_routes(allocations: pl.DataFrame, pickup_points: pl.DataFrame,
+                   products: pl.DataFrame) -> list[RouteUnits]:
+    """The allocated units of each route by pickup point and SKU; routes with none are left out."""
+    units = (
+        allocations.filter(pl.col("qty_allocated") > 0)
+        .group_by("pickup_point_id", "sku_id")
+        .agg(pl.col("qty_allocated").sum().cast(pl.Int64).alias("units"))
+        .join(pickup_points.select("pickup_point_id", "route_id", "route_seq", pl.col("name").alias("point_name"),
+                                   "leader_name"), on="pickup_point_id", how="left")
+        .join(products.select(SKU_COLUMNS), on="sku_id", how="left")
+        .sort("route_id", *STOP_ORDER, *SKU_ORDER, nulls_last=True)
+    )
+    missing = units.filter(pl.col("route_id").is_null())["pickup_point_id"].unique().sort().to_list()
+    if missing:
+        raise ValueError(f"pickup point(s) {missing[:5]} have allocated units but no route in pickup_points")
+    routes = units.partition_by("route_id", as_dict=True, include_key=False, maintain_order=True)
+    return [RouteUnits(route_id, frame) for (route_id,), frame in sorted(routes.items())]
 
 
 @dataclass(frozen=True)
@@ -30,7 +57,7 @@ class Handout:
     leader_name: str | None
     units: int           # allocated units: the N of "今日订单共 N 件"
     customers: int
-    lines: pl.DataFrame  # ROW_COLUMNS, in print order
+    lines: pl.DataFrame  # HANDOUT_COLUMNS, in print order
 
 
 def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
@@ -77,31 +104,3 @@ def prepare_handouts(allocations: pl.DataFrame, pickup_points: pl.DataFrame,
     return [Handout(row["pickup_point_id"], row["name"] or "", row["address"], row["leader_name"],
                     int(row["units"]), int(row["customers"]), by_point[(row["pickup_point_id"],)])
             for row in points.iter_rows(named=True)]
-
-
-def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
-    t = ctx.labels
-    columns = (Column("seq", t["seq"], INT, 5), Column("phone_tail", t["phone_tail"], TEXT, 8),
-               Column("customer_name", t["customer"], TEXT, 10, 24), Column("order_id", t["order_id"], TEXT, 10, 24),
-               Column("item", t["item"], TEXT, 20, 44), Column("units", t["units"], INT, 6),
-               Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
-    title = t["handout_title"].format(platform=ctx.platform_name)
-    units = handout.units
-    return SheetSpec(
-        title=t["sheet_handout"], columns=columns, frame=handout.lines,
-        title_line=title,
-        header=((t["pickup_point"], f"{handout.pickup_point_id} {handout.name}".strip()),
-                (t["address"], handout.address or ""), (t["leader"], handout.leader_name or ""),
-                (t["cutoff_date"], ctx.cutoff_date.isoformat())),
-        highlights=(t["total_items"].format(n=units), t["customers_count"].format(n=handout.customers)),
-        totals={"seq": t["total"], "units": units},
-        footer=f"{title} {handout.pickup_point_id}")
-
-
-def handout_book(path: Path, handout: Handout, ctx: BookContext) -> BookSpec:
-    return BookSpec(path, (handout_sheet(handout, ctx),),
-                    f"{ctx.labels['sheet_handout']} {handout.pickup_point_id}")
-
-
-def write_handout(path: Path, handout: Handout, ctx: BookContext) -> None:
-    write_workbooks([handout_book(path, handout, ctx)], created=ctx.created)

@@ -1,9 +1,9 @@
 """The workbooks of a run (contract.md, "Outputs"): purchase orders, sorting sheets, handout lists
 and the summary, written with openpyxl from the run's tables.
 
-`write_run_workbooks` prepares each file's rows with polars (here, in one pass over the run's
-frames), then writes the per-supplier, per-route and per-pickup-point workbooks, spread over
-`settings.workers` processes when there are many of them. Layout: flows/sheets/writer.py (the one
+`write_run_workbooks` prepares each file's rows with the rules of transforms/ (purchase.py,
+sorting.py), then writes the per-supplier, per-route and per-pickup-point workbooks, spread over
+`settings.workers` processes when there are many of them. Layout: sheets/writer.py (the one
 renderer) and docs/sheets.md.
 """
 
@@ -15,37 +15,23 @@ import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import polars as pl
 
-from flows.sheets import handouts, purchase_orders, sorting, summary_book
-from flows.sheets.labels import BookContext
-from flows.sheets.writer import workbook_path, write_workbooks
-from transforms.windows import CutoffWindow
-
-if TYPE_CHECKING:  # kept out of the worker processes' imports
-    from inbox.master import Master
-    from flows.settings import Settings
+from outputs.processes import die_with_parent
+from sheets import handouts, purchase_orders, sorting, summary_book
+from sheets.labels import BookContext
+from sheets.run_tables import RunTables
+from sheets.spec import workbook_path
+from sheets.writer import write_workbooks
+from transforms.purchase import prepare_purchase_orders
+from transforms.sorting import prepare_handouts, prepare_routes
 
 POOL_MIN_FILES = 200      # fewer files than this are written in-process (a pool costs ~1 s to start)
 FILE_COST_ROWS = 300      # a workbook's fixed cost, in rows, for balancing the workers
 BATCHES_PER_WORKER = 8
-
-
-@dataclass(frozen=True)
-class RunTables:
-    window: CutoffWindow            # transforms.windows
-    summary: dict                   # the summary.json dict (contract keys)
-    allocations: pl.DataFrame       # columns of transforms.close.ALLOCATION_COLUMNS (incl. customer_name, phone_tail)
-    purchase_lines: pl.DataFrame    # transforms.purchase.PURCHASE_COLUMNS
-    supplier_totals: pl.DataFrame   # transforms.purchase.total_by_supplier
-    groups: pl.DataFrame            # transforms.groups.summarize_groups + tier_price_fen
-    rejects: pl.DataFrame           # source_file, row_number, reason, raw
-    master: "Master"                # inbox.master.Master
-    generated_at: datetime          # aware; printed on the PO (NOT part of any content hash)
 
 
 @dataclass(frozen=True)
@@ -71,14 +57,14 @@ def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
     master = tables.master
     jobs = [WorkbookJob("purchase", workbook_path(out_dir, "purchase", order.supplier_id), order,
                         order.lines.height + FILE_COST_ROWS)
-            for order in purchase_orders.prepare_purchase_orders(
+            for order in prepare_purchase_orders(
                 tables.purchase_lines, tables.supplier_totals, master.suppliers, master.products)]
     jobs += [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
                          3 * route.units.height + FILE_COST_ROWS)
-             for route in sorting.prepare_routes(tables.allocations, master.pickup_points, master.products)]
+             for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
     jobs += [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
                          handout.lines.height + FILE_COST_ROWS)
-             for handout in handouts.prepare_handouts(tables.allocations, master.pickup_points, master.products)]
+             for handout in prepare_handouts(tables.allocations, master.pickup_points, master.products)]
     return jobs
 
 
@@ -119,7 +105,6 @@ def _start_worker(temporary_dir: str, parent_pid: int) -> None:
     """In each worker process: openpyxl's temporary sheet files go where the parent's go (the run's
     staging folder, outputs/run_folder.py: they hold customer names and go with it), and the worker
     dies with the parent (a killed run leaves no worker writing into a folder the rerun clears)."""
-    from outputs.processes import die_with_parent
     die_with_parent(parent_pid)
     tempfile.tempdir = temporary_dir
 
@@ -138,7 +123,15 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-def write_run_workbooks(out_dir: Path, tables: RunTables, settings: "Settings", lang: str = "zh") -> dict[str, int]:
+class BookSettings(Protocol):
+    """What the run's workbooks take from the settings (flows/settings.py Settings has them)."""
+
+    platform_name: str
+    warehouse_address: str
+    workers: int
+
+
+def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings, lang: str = "zh") -> dict[str, int]:
     """Write purchase/, sorting/, handout/ and summary.xlsx under out_dir (a staging folder the
     lead later renames into place). Returns counts per kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2}
     (and "summary": 1)."""
