@@ -219,7 +219,8 @@ def command_backfill(args) -> int:
 
 
 def command_settle(args) -> int:
-    from flows.ledger import parse_week, settle_flow
+    from flows.settle_flow import settle_flow
+    from ledger.settlement import parse_week
     from transforms.money import fen_to_yuan_text
     settings = _settings(args)
     week, _, _ = parse_week(args.week)  # a bad week is refused before Prefect starts

@@ -25,7 +25,7 @@ from flows.artifacts import publish_run_artifacts
 from flows.deployments import name_cutoff_run
 from errors import MasterDataError, RejectLimitExceeded, UserError
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import CommissionPosting, post_commissions
+from ledger.posting import CommissionPosting, post_commissions
 from sheets.commissions_book import write_commissions_workbook
 from flows.mailer import purchase_order_mails, send_purchase_orders
 from inbox.master import Master, load_master, master_files_changed_at

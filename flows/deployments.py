@@ -110,9 +110,9 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
                     "(docs/ops.md, Alerts), not by hand."))
     if include_settle:
         try:
-            from flows.ledger import settle_flow
+            from flows.settle_flow import settle_flow
         except Exception as exc:  # the ledger is optional here: serve the cutoffs regardless
-            print(f"note: the settle deployment is not served: flows.ledger.settle_flow does not import "
+            print(f"note: the settle deployment is not served: flows.settle_flow does not import "
                   f"({type(exc).__name__}: {exc}).", flush=True)
         else:
             deployments.append(settle_flow.to_deployment(

@@ -251,6 +251,22 @@ def claw_back_commissions(applied: pl.DataFrame, accruals: pl.DataFrame, earlier
 
 # -- figures ----------------------------------------------------------------------------------------
 
+def claw_back_refunds(refunds: pl.DataFrame, known_lines: pl.DataFrame, line_nets: pl.DataFrame,
+                      applied_elsewhere: pl.DataFrame, other_entries: pl.DataFrame, accruals: pl.DataFrame,
+                      window: CutoffWindow) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(decisions, clawback entries) of the window's refunds: each refund decided
+    (`decide_refunds`), and the applied ones clawed back from the accruals of their lines, this
+    run's and those other cutoffs posted (`other_entries`), less what was clawed back before."""
+    if refunds.height == 0:
+        return pl.DataFrame(schema=REFUND_DECISION_SCHEMA), empty_ledger()
+    decisions = decide_refunds(refunds, known_lines, line_nets, applied_elsewhere)
+    applied = decisions.filter(pl.col("status") == "applied")
+    basis = pl.concat([accruals.join(applied.select("order_id", "line_no").unique(),
+                                     on=["order_id", "line_no"], how="semi"), other_entries])
+    clawbacks = claw_back_commissions(applied, effective_accruals(basis), clawed_back(other_entries), window)
+    return decisions, clawbacks
+
+
 def commission_totals(entries: pl.DataFrame) -> dict[str, int]:
     """summary.json `fen.commission`: accruals per role (>= 0) and clawbacks (<= 0, a negative sum).
     Adjustments count as the type they adjust."""

@@ -18,7 +18,10 @@ from polars.testing import assert_frame_equal
 
 from errors import UserError
 from inbox.ingest import known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import LedgerMismatch, post_commissions, settle_flow, settle_week
+from flows.settle_flow import settle_flow
+from ledger.posting import post_commissions
+from ledger.reconcile import LedgerMismatch
+from ledger.settlement import settle_week
 from sheets.commissions_book import write_commissions_workbook
 from inbox.master import Master, load_master
 from warehouse.connection import Warehouse, open_warehouse
