@@ -27,7 +27,8 @@ from errors import MasterDataError, RejectLimitExceeded, UserError
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from ledger.posting import CommissionPosting, post_commissions
 from sheets.commissions_book import write_commissions_workbook
-from flows.mailer import purchase_order_mails, send_purchase_orders
+from flows.mailing import send_purchase_orders
+from mail.message import purchase_order_mails
 from inbox.master import Master, load_master, master_files_changed_at
 from outputs.files import write_csv, write_json
 from outputs.run_folder import (new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir,

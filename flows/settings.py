@@ -1,6 +1,6 @@
 """Per-environment settings: environment variables `CUTOFF_*`, or the same names in lower case
 without the prefix in an optional `cutoff.toml`. Secrets only from the environment (or a Prefect
-Secret block, see flows/mailer.py), never from a committed file."""
+Secret block, see flows/mailing.py), never from a committed file."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.alert_email import alert_message
+from mail.alert import alert_message
 from flows.alerts import (EMPTY_EVENT, INBOX_EVENT, PREFIX, WEBHOOK_PAYLOADS, alert_specs, automation_for,
                           cutoff_events, ensure_alerts)
 from flows.settings import Settings

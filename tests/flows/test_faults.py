@@ -21,7 +21,7 @@ from flows.generate import generate_dataset
 from flows.local_server import PIDFILE_DIR
 from outputs.processes import is_running, process_start_time
 from tests import datasets
-from tests.flows.test_mailer import Mailbox, free_port
+from tests.mail.test_mailer import Mailbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-21"

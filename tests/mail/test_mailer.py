@@ -19,8 +19,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from prefect import flow
 
-from flows.mailer import (Delivery, PurchaseOrderMail, attachment_name, build_message, content_hash,
-                          purchase_order_mails, send_one, send_purchase_orders, subject_for)
+from flows.mailing import send_one, send_purchase_orders
+from mail.message import PurchaseOrderMail, attachment_name, build_message, content_hash, purchase_order_mails, subject_for
+from mail.transport import Delivery
 from flows.settings import Settings
 from warehouse.connection import open_warehouse
 from transforms.purchase import build_purchase_lines, total_by_supplier
@@ -538,7 +539,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 def test_starttls_and_ssl_verify_the_server(smtp_server, warehouse, run_dir, tmp_path, monkeypatch, security):
     import ssl
 
-    import flows.mailer
+    import mail.transport
     cert_file, key_file = make_certificate(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert_file, key_file)
@@ -553,7 +554,7 @@ def test_starttls_and_ssl_verify_the_server(smtp_server, warehouse, run_dir, tmp
     assert "CERTIFICATE_VERIFY_FAILED" in emails_rows(warehouse)[0]["error"]
 
     # the same server once its certificate is trusted
-    monkeypatch.setattr(flows.mailer, "tls_context", lambda: ssl.create_default_context(cafile=str(cert_file)))
+    monkeypatch.setattr(mail.transport, "tls_context", lambda: ssl.create_default_context(cafile=str(cert_file)))
     assert send(warehouse, [make_mail(run_dir)], settings, run_dir) == {"S1": "sent"}
     assert len(server.envelopes) == 1
 
