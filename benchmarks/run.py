@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows import cutoff_flow as stages  # noqa: E402
-from flows.generate import generate_dataset  # noqa: E402
+from synthetic.dataset import generate_dataset  # noqa: E402
 from ledger.posting import post_commissions  # noqa: E402
 from sheets.commissions_book import write_commissions_workbook  # noqa: E402
 from outputs.run_folder import new_staging_dir, publish_dir  # noqa: E402

@@ -169,7 +169,7 @@ def command_run(args) -> int:
 
 
 def command_generate(args) -> int:
-    from flows.generate import generate_dataset
+    from synthetic.dataset import generate_dataset
     if args.orders < 1:
         raise UserError("--orders must be at least 1")
     result = generate_dataset(args.data_dir, args.orders, args.date, args.seed)
@@ -182,7 +182,7 @@ def command_generate(args) -> int:
 
 def command_demo(args) -> int:
     from flows.cutoff_flow import cutoff_flow, plan_run
-    from flows.generate import generate_dataset
+    from synthetic.dataset import generate_dataset
     from flows.settings import load_settings
     from transforms.windows import cutoff_date_for_instant, parse_clock
     settings = load_settings()

@@ -34,8 +34,6 @@ from warehouse.connection import Warehouse
 
 
 RETRY_DELAYS: tuple[float, ...] = (1, 4)  # seconds before the 2nd and the 3rd attempt
-
-
 PASSWORD_BLOCK_ENV = "CUTOFF_SMTP_PASSWORD_BLOCK"  # name of a Prefect Secret block holding the password
 
 

@@ -35,8 +35,6 @@ class MessageSettings(Protocol):
 
 
 XLSX_MAINTYPE, XLSX_SUBTYPE = "application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 LINE_KEYS = ("sku_id", "name", "spec", "unit", "units_allocated", "case_pack", "cases", "units_purchased",
              "unit_cost_fen", "cost_fen")
 
@@ -135,8 +133,6 @@ TEXTS = {
                  "Amount (CNY)"),
         closing="Questions? Reply to this email.", sign="{platform}"),
 }
-
-
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
 

@@ -13,8 +13,6 @@ from warehouse.connection import Warehouse
 from warehouse.tables import BY_NAME
 
 EMAIL_COLUMNS = list(BY_NAME["emails"].columns)
-
-
 # summary `suppliers[].email` values (the contract's); --no-email writes to the outbox
 STATUSES = ("sent", "revised", "unchanged", "outbox", "no_address", "failed")
 DELIVERED = {"smtp": ("sent", "revised"), "outbox": ("outbox",)}  # what counts as delivered, per channel

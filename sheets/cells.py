@@ -21,20 +21,10 @@ from transforms.money import fen_to_yuan_text
 
 
 MAX_CELL_CHARS = 32_767
-
-
 RISKY_FIRST_REGEX = r"^[=+\-@\t\r]"
-
-
 ILLEGAL_XML_REGEX = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # polars (Rust) syntax
-
-
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold", "quoted", "quoted_bold")
-
-
 STYLE = {name: number for number, name in enumerate(STYLE_NAMES, 1)}  # cell style ids (0: the default)
 
 

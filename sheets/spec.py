@@ -14,17 +14,9 @@ from schemas.columns import ID_PATTERN
 
 
 TEXT, INT, MONEY = "text", "int", "money"
-
-
 KINDS = (TEXT, INT, MONEY)
-
-
 MONEY_FORMAT = '"¥"#,##0.00'
-
-
 RISKY_FIRST = frozenset("=+-@\t\r")
-
-
 _ID = re.compile(ID_PATTERN)
 
 

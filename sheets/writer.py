@@ -41,14 +41,8 @@ from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
 
 
 PAPER_A4 = 9
-
-
 FOOTER_PAGES = "&P / &N"
-
-
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
 ROW_HEIGHT = 15.0
 
 

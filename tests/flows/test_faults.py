@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from flows.generate import generate_dataset
+from synthetic.dataset import generate_dataset
 from flows.local_server import PIDFILE_DIR
 from outputs.processes import is_running, process_start_time
 from tests import datasets

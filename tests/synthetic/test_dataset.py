@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from flows.generate import generate_dataset
+from synthetic.dataset import generate_dataset
 
 ORDERS = 2_000
 CUTOFF_DATE = date(2026, 11, 21)
