@@ -1,6 +1,9 @@
 """The `cutoff` command line (also `python -m flows`).
 
-User errors print one paragraph and exit non-zero; they never show a traceback.
+User errors print one paragraph and exit non-zero; they never show a traceback. Per-run values
+(the data and reports dirs, the language, the warehouse) go to the flows as parameters, never
+through the environment. The commands import what they run when they run it: the environment
+Prefect reads at import (PREFECT_HOME, ...) is prepared first, and `cutoff --help` stays quick.
 """
 
 from __future__ import annotations
@@ -153,16 +156,15 @@ def _start_prefect(local_server: bool = True) -> None:
 
 
 def command_run(args) -> int:
-    from flows.cutoff_flow import cutoff_flow, plan_run
+    from flows.cutoff_flow import cutoff_flow
+    from flows.planning import plan_run
     settings = _settings(args)
     plan = plan_run(args.calendar, args.date, settings, force=args.force)  # user errors before Prefect starts
     _check_warehouse_free(settings)
     _start_prefect()
-    if args.lang:
-        os.environ["CUTOFF_LANG"] = args.lang
     summary = cutoff_flow(calendar=args.calendar, cutoff_date=args.date, force=args.force,
                           send_email=not args.no_email, data_dir=str(settings.data_dir),
-                          reports_dir=str(settings.reports_dir), progress=True)
+                          reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
     return 0
@@ -181,9 +183,10 @@ def command_generate(args) -> int:
 
 
 def command_demo(args) -> int:
-    from flows.cutoff_flow import cutoff_flow, plan_run
-    from synthetic.dataset import generate_dataset
+    from flows.cutoff_flow import cutoff_flow
+    from flows.planning import plan_run
     from flows.settings import load_settings
+    from synthetic.dataset import generate_dataset
     from transforms.windows import cutoff_date_for_instant, parse_clock
     settings = load_settings()
     day = args.date or cutoff_date_for_instant("nightly", datetime.now(timezone.utc), settings.timezone,
@@ -197,9 +200,9 @@ def command_demo(args) -> int:
     plan = plan_run("nightly", day, settings, force=True)
     _check_warehouse_free(settings)
     _start_prefect()
-    os.environ["CUTOFF_WAREHOUSE"] = str(settings.warehouse_path)
     summary = cutoff_flow(calendar="nightly", cutoff_date=day, force=True, send_email=True,
-                          data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True)
+                          data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True,
+                          warehouse=str(settings.warehouse_path))
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
     print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
@@ -208,7 +211,7 @@ def command_demo(args) -> int:
 
 
 def command_backfill(args) -> int:
-    from flows.backfill import backfill_flow
+    from flows.backfill_flow import backfill_flow
     settings = _settings(args)
     _check_warehouse_free(settings)
     _start_prefect()

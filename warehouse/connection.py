@@ -66,7 +66,10 @@ class Warehouse:
                                               pl.lit(cutoff_date).alias("cutoff_date")))
 
     def close(self) -> None:
+        """Close the connection and let go of it: a failed stage's traceback (kept by Prefect) may
+        keep this object, and must not keep DuckDB's objects alive until the interpreter exits."""
         self.con.close()
+        self.con = None
 
 
 def connect(path: Path) -> Warehouse:

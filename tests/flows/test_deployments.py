@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from flows.artifacts import artifact_key, po_totals_table, publish_run_artifacts, render_run_markdown
-from flows.backfill import BackfillStopped, backfill_flow
+from flows.backfill_flow import BackfillStopped, backfill_flow
 from flows.deployments import SERVER_HELP, build_deployments, serve_deployments
 from errors import UserError
 from tests.datasets import MOONCAKE_ORDERS, mooncake_data_dir, order, write_orders
@@ -47,7 +47,7 @@ def test_deployments_schedules_parameters_and_concurrency():
 
 
 def test_waiting_runs_get_the_name_their_flow_would_give_them():
-    from flows.deployments import expected_run_name
+    from flows.naming import expected_run_name
     from flows.settings import Settings
     shanghai = ZoneInfo("Asia/Shanghai")
     assert expected_run_name("cutoff", {"calendar": "nightly"}, datetime(2026, 12, 3, 20, 0, tzinfo=shanghai),
@@ -155,7 +155,7 @@ def test_name_cutoff_run_names_a_flow_run_from_its_parameters_and_scheduled_time
     from prefect import flow
     from prefect.runtime import flow_run
 
-    from flows.deployments import name_cutoff_run
+    from flows.naming import name_cutoff_run
     from transforms.windows import cutoff_date_for_instant
 
     @flow(name="name-probe", flow_run_name=name_cutoff_run)
@@ -291,7 +291,7 @@ def test_a_late_scheduled_run_without_a_date_processes_its_scheduled_cutoff(serv
     assert run.parameters.get("cutoff_date") is None
     assert _runs_logged(served["data_dir"], "2026-11-21") == before + 1
     from flows.cutoff_flow import cutoff_flow
-    from flows.deployments import name_cutoff_run
+    from flows.naming import name_cutoff_run
     if cutoff_flow.flow_run_name is name_cutoff_run:
         assert run.name == "nightly 2026-11-21"
     else:  # until cutoff_flow names its runs with name_cutoff_run, the template shows the empty date

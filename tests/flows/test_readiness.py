@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.artifacts import render_run_markdown
-from flows.cutoff_flow import plan_run
+from flows.planning import plan_run
 from errors import UserError
 from inbox.ingest import read_inbox
 from flows.readiness import wait_for_cutoff, wait_for_inbox

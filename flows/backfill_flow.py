@@ -17,6 +17,10 @@ from typing import Literal
 from prefect import flow
 
 from errors import UserError
+from flows.cutoff_flow import cutoff_flow
+from flows.planning import plan_run
+from flows.settings import Settings, load_settings
+from transforms.money import fen_to_yuan_text as yuan
 from transforms.windows import CALENDARS, SUNDAY, cutoff_date_for_instant, parse_clock
 
 
@@ -44,9 +48,8 @@ def backfill_dates(calendar: str, start: date, end: date) -> list[date]:
     return days
 
 
-def check_range(calendar: str, days: list[date], settings, now: datetime | None = None) -> None:
+def check_range(calendar: str, days: list[date], settings: Settings, now: datetime | None = None) -> None:
     """Refuse the whole range before anything runs: a cutoff still in the future, a missing data dir."""
-    from flows.cutoff_flow import plan_run
     latest = cutoff_date_for_instant(calendar, now or datetime.now(timezone.utc), settings.timezone,
                                      parse_clock(settings.nightly_at))
     if days[-1] > latest:
@@ -67,7 +70,6 @@ def backfill_entry(day: date, summary: dict, seconds: float) -> dict:
 
 
 def describe_entry(calendar: str, entry: dict, position: int, total: int) -> str:
-    from transforms.money import fen_to_yuan_text as yuan
     return (f"backfill {calendar} {entry['cutoff_date']} ({position}/{total}): {entry['status']}, "
             f"{entry['listings_closed']} listing(s) closed, {entry['lines_allocated']:,} line(s) allocated, "
             f"net ¥{yuan(entry['net_fen'])}, purchase ¥{yuan(entry['purchase_cost_fen'])} "
@@ -84,9 +86,6 @@ def backfill_flow(calendar: Literal["nightly", "weekly"] = "nightly", *, start: 
                   progress: bool = False) -> list[dict]:
     """Run each cutoff of `calendar` from `start` to `end` (inclusive), oldest first, each as its
     own flow run; stop at the first failure. Returns one entry per date done."""
-    from flows.cutoff_flow import cutoff_flow
-    from flows.settings import load_settings
-
     days = backfill_dates(calendar, start, end)
     settings = load_settings().with_overrides(
         data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None)
