@@ -32,7 +32,8 @@ bench: $(STAMP)
 
 # Mutation testing of transforms/ against the unit tests ([tool.mutmut] in pyproject.toml).
 # mutmut comes from requirements-dev.lock, installed on demand: `make test` never needs it.
-# A clean run each time (mutants/ is rebuilt). MUTATE_CHILDREN: parallel mutants (the machine is
+# A clean run each time (mutants/ is rebuilt); "killed %" counts timeouts as caught and leaves out
+# the mutants no test reaches. MUTATE_CHILDREN: parallel mutants (the machine is
 # shared: 1 by default). MUTANTS: a subset, e.g. MUTANTS='transforms.summary*'.
 MUTATE_CHILDREN ?= 1
 MUTANTS ?=
@@ -53,7 +54,7 @@ mutate: $(DEV_STAMP)
 	    return sprintf("%-14s %7d %7d %8d %7d %11d %7.1f%%", m, n[m], c[m, "killed"], c[m, "survived"], \
 	                   c[m, "timeout"], c[m, "no tests"], reached ? 100 * caught / reached : 100) } \
 	  END { printf "%-14s %7s %7s %8s %7s %11s %8s\n", "module", "mutants", "killed", "survived", "timeout", \
-	          "not reached", "score"; \
+	          "not reached", "killed %"; \
 	    for (m in n) if (m != "all") print row(m) | "sort"; close("sort"); print row("all") }'
 	@echo "Survivors: $(BIN)/mutmut results; one of them: $(BIN)/mutmut show NAME"
 
