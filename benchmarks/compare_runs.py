@@ -83,8 +83,8 @@ def stable(frame: pl.DataFrame, table: str) -> pl.DataFrame:
 
 def compare_warehouses(a: Path, b: Path) -> tuple[list[str], str]:
     left, right = read_tables(a), read_tables(b)
-    problems = [f"table {t} only in {side}" for side, only in (("BEFORE", left.keys() - right.keys()),
-                                                            ("AFTER", right.keys() - left.keys())) for t in sorted(only)]
+    sides = (("BEFORE", left.keys() - right.keys()), ("AFTER", right.keys() - left.keys()))
+    problems = [f"table {t} only in {side}" for side, only in sides for t in sorted(only)]
     rows = 0
     for table in sorted(left.keys() & right.keys()):
         x, y = left[table], right[table]
@@ -139,7 +139,7 @@ def compare_workbooks(a: bytes, b: bytes, name: str) -> tuple[list[str], int]:
             continue
         if len(x) != len(y):
             problems.append(f"{name} [{key}]: {len(x)} rows != {len(y)} rows")
-        for number, (row_a, row_b) in enumerate(zip(x, y), 1):
+        for number, (row_a, row_b) in enumerate(zip(x, y, strict=False), 1):
             count += len(row_a)
             if row_a != row_b:
                 problems.append(f"{name} [{key}] row {number}: {row_a} != {row_b}")
@@ -182,7 +182,7 @@ def compare_emails(a: bytes, b: bytes, name: str) -> tuple[list[str], int]:
         problems.append(f"{name}: headers differ: {set(headers_a) ^ set(headers_b)}")
     if [p[:2] for p in parts_a] != [p[:2] for p in parts_b]:
         return problems + [f"{name}: parts differ"], 0
-    for (kind, filename, x), (_, _, y) in zip(parts_a, parts_b):
+    for (kind, filename, x), (_, _, y) in zip(parts_a, parts_b, strict=True):
         if filename and filename.endswith(".xlsx"):
             found, count = compare_workbooks(x, y, f"{name} attachment {filename} /purchase/")
             problems += found
@@ -221,7 +221,8 @@ def compare(before: Path, after: Path) -> int:
         if len(found) > SHOWN:
             found = found[:SHOWN] + [f"{name}: ... and {len(found) - SHOWN} more"]
         problems += found
-    print(f"compared {len(left & right):,} files: " + ", ".join(f"{n:,} {s or '(none)'}" for s, n in sorted(counts.items())))
+    kinds = ", ".join(f"{n:,} {s or '(none)'}" for s, n in sorted(counts.items()))
+    print(f"compared {len(left & right):,} files: {kinds}")
     for line in details:
         print(f"  {line}")
     print(f"  {cells:,} workbook cells (attachments included)")

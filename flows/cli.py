@@ -37,7 +37,7 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def add_dirs(command):
-        command.add_argument("--data-dir", type=Path, help="inputs and the warehouse (default: data, or CUTOFF_DATA_DIR)")
+        command.add_argument("--data-dir", type=Path,
+                             help="inputs and the warehouse (default: data, or CUTOFF_DATA_DIR)")
         command.add_argument("--reports-dir", type=Path, help="outputs (default: reports, or CUTOFF_REPORTS_DIR)")
 
     run = commands.add_parser("run", help="run one cutoff")
@@ -193,7 +194,8 @@ def command_demo(args) -> int:
                                                parse_clock(settings.nightly_at))
     data_dir = PROJECT_ROOT / "data" / "demo"
     reports_dir = PROJECT_ROOT / "reports" / "demo"
-    settings = settings.with_overrides(data_dir=data_dir, reports_dir=reports_dir, warehouse=data_dir / "warehouse.duckdb")
+    settings = settings.with_overrides(data_dir=data_dir, reports_dir=reports_dir,
+                                       warehouse=data_dir / "warehouse.duckdb")
     # seeded: the same date gives the same files, which the registry then knows and skips
     print(f"generating {args.orders:,} demo order lines for {day} under {data_dir} ...")
     generate_dataset(data_dir, args.orders, day, DEMO_SEED)

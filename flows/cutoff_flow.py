@@ -49,8 +49,14 @@ from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.rejects import REJECT_COLUMNS, merge_rejects, over_reject_limit, rejected_rows, select_window_rejects
 from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff, with_email_results
 from warehouse.connection import Warehouse, open_warehouse
-from warehouse.queries import (count_order_lines, latest_ingestion, order_lines_of_calendar, record_run, reject_facts,
-                               replace_partitions)
+from warehouse.queries import (
+    count_order_lines,
+    latest_ingestion,
+    order_lines_of_calendar,
+    record_run,
+    reject_facts,
+    replace_partitions,
+)
 
 
 @dataclass(frozen=True)

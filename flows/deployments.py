@@ -36,7 +36,6 @@ from flows.settings import load_settings
 from flows.settle_flow import settle_flow
 from transforms.windows import parse_clock
 
-
 SERVER_HELP = (
     "`cutoff serve` needs a Prefect server, and PREFECT_API_URL is not set. Start one in another "
     "terminal with `prefect server start --host 127.0.0.1 --port 4200`, then "

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Sequence
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -31,7 +31,6 @@ from mail.transport import Delivery, deliver, error_text
 from outputs.files import atomic_write_bytes
 from transforms.windows import CutoffWindow
 from warehouse.connection import Warehouse
-
 
 RETRY_DELAYS: tuple[float, ...] = (1, 4)  # seconds before the 2nd and the 3rd attempt
 PASSWORD_BLOCK_ENV = "CUTOFF_SMTP_PASSWORD_BLOCK"  # name of a Prefect Secret block holding the password

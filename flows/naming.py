@@ -10,8 +10,13 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
-    DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterExpectedStartTime,
-    FlowRunFilterState, FlowRunFilterStateType)
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterExpectedStartTime,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import StateType
 from prefect.runtime import flow_run
 from prefect.settings import get_current_settings

@@ -21,9 +21,9 @@ No Prefect here: the flow passes its logger's `info` as `say`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flows.settings import Settings

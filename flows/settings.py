@@ -55,7 +55,7 @@ class Settings:
     def warehouse_path(self) -> Path:
         return self.warehouse or self.data_dir / "warehouse.duckdb"
 
-    def with_overrides(self, **values) -> "Settings":
+    def with_overrides(self, **values) -> Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 

@@ -15,11 +15,11 @@ import polars as pl
 
 from inbox.master import Master
 from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
-from warehouse.connection import Warehouse
 from schemas import orders, refunds
 from schemas.orders import SEQ_PER_FILE
 from schemas.validation import ROW, Reference, validate_rows
 from transforms.staging import latest_versions, missing_columns, parse_columns
+from warehouse.connection import Warehouse
 
 KINDS = ("orders", "refunds")
 

@@ -45,7 +45,7 @@ MASTER_FILES = [
 
 
 def _upline_cycle_problems(frame: pl.DataFrame, path: str) -> list[str]:
-    uplines = dict(zip(frame["distributor_id"].to_list(), frame["upline_id"].to_list()))
+    uplines = dict(zip(frame["distributor_id"].to_list(), frame["upline_id"].to_list(), strict=True))
     cycle = find_upline_cycles(uplines)
     rows = frame.filter(pl.col("distributor_id").is_in(sorted(cycle)))
     return [f"{path} row {row[ROW]}: distributor {row['distributor_id']} is their own upline "

@@ -16,8 +16,15 @@ import polars as pl
 from inbox.master import Master
 from ledger.reconcile import reconcile_posting
 from schemas.commission_ledger import CommissionLedger
-from transforms.commissions import (REFUND_DECISION_SCHEMA, accrue_commissions, as_ledger, claw_back_refunds,
-                                    commission_totals, empty_ledger, latest_allocations)
+from transforms.commissions import (
+    REFUND_DECISION_SCHEMA,
+    accrue_commissions,
+    as_ledger,
+    claw_back_refunds,
+    commission_totals,
+    empty_ledger,
+    latest_allocations,
+)
 from transforms.rejects import no_refund_rejects, refund_rejects
 from transforms.settlement import adjust_closed_entries
 from transforms.windows import CutoffWindow
@@ -112,10 +119,11 @@ def _replace_refund_decisions(warehouse: Warehouse, window: CutoffWindow, decisi
 
 def post_commissions(warehouse: Warehouse, window: CutoffWindow, allocations: pl.DataFrame,
                      master: Master) -> CommissionPosting:
-    """Post a cutoff's commissions (call inside the run's write transaction): its accruals; on the nightly calendar the clawbacks of the refunds
-    created in its window (bad refunds to `rejects`, once); then replace its ledger rows, or, where
-    they lie in a closed week, post the difference as adjustments in the first open week. Reads
-    the ledger back and raises LedgerMismatch unless it reconciles with the figures returned."""
+    """Post a cutoff's commissions (call inside the run's write transaction): its accruals; on the
+    nightly calendar the clawbacks of the refunds created in its window (bad refunds to `rejects`,
+    once); then replace its ledger rows, or, where they lie in a closed week, post the difference
+    as adjustments in the first open week. Reads the ledger back and raises LedgerMismatch unless
+    it reconciles with the figures returned."""
     accruals = accrue_commissions(allocations, master.listings, master.pickup_points, master.categories,
                                   master.distributors, window)
     decisions, clawbacks = pl.DataFrame(schema=REFUND_DECISION_SCHEMA), empty_ledger()

@@ -22,7 +22,8 @@ class AlertSettings(Protocol):
     ops_email: str
 
 
-def alert_message(settings: AlertSettings, kind: str, subject: str, body: str, now: datetime | None = None) -> EmailMessage:
+def alert_message(settings: AlertSettings, kind: str, subject: str, body: str,
+                  now: datetime | None = None) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = formataddr((f"{settings.platform_name} cutoff", settings.mail_from)) \

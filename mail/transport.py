@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
-from typing import Callable, Protocol
+from typing import Protocol
 
 LOG = logging.getLogger("cutoff.mail")
 

@@ -19,7 +19,6 @@ from openpyxl.utils import get_column_letter
 from sheets.spec import INT, MONEY, TEXT, Column, is_formula_like
 from transforms.money import fen_to_yuan_text
 
-
 MAX_CELL_CHARS = 32_767
 RISKY_FIRST_REGEX = r"^[=+\-@\t\r]"
 ILLEGAL_XML_REGEX = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # polars (Rust) syntax
@@ -177,7 +176,7 @@ def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...]]]) 
             pieces = [_render_group([frame.slice(o, RENDER_ROWS)], [first_row + o], columns)[0]
                       for o in range(0, frame.height, RENDER_ROWS)]
             bodies[number] = Body(tuple(x for p in pieces for x in p.xml), frame.height,
-                                  tuple(max(w) for w in zip(*(p.widths for p in pieces))))
+                                  tuple(max(w) for w in zip(*(p.widths for p in pieces), strict=True)))
         else:
             by_columns.setdefault(columns, []).append((number, frame, first_row))
     for columns, tables in by_columns.items():
@@ -188,7 +187,7 @@ def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...]]]) 
             rows += table[1].height
             if rows >= RENDER_ROWS or index == len(tables) - 1:
                 rendered = _render_group([f for _, f, _ in batch], [r for _, _, r in batch], columns)
-                for (number, _, _), body in zip(batch, rendered):
+                for (number, _, _), body in zip(batch, rendered, strict=True):
                     bodies[number] = body
                 batch, rows = [], 0
     return bodies

@@ -54,7 +54,8 @@ def commission_sheets(entries: pl.DataFrame, names: pl.DataFrame, lang: str = "z
         run = f"{calendar} {first['cutoff_date'].isoformat()}"
     title = t["commissions_title"].format(run=run).rstrip(" ·")
     totals = _labelled(total_by_beneficiary(entries, names), lang)
-    total_columns = (Column("role_label", t["commissions_role"]), Column("beneficiary_id", t["commissions_beneficiary"]),
+    total_columns = (Column("role_label", t["commissions_role"]),
+                     Column("beneficiary_id", t["commissions_beneficiary"]),
                      Column("name", t["commissions_name"]), Column("entries", t["commissions_entries"], INT),
                      Column("amount_fen", t["commissions_amount"], MONEY, width=12))
     sheets = [SheetSpec(title=t["commissions_totals"], columns=total_columns, frame=totals, title_line=title,
@@ -73,8 +74,9 @@ def commission_sheets(entries: pl.DataFrame, names: pl.DataFrame, lang: str = "z
         Column("entry_date_text", t["commissions_dated"], width=11), Column("settlement_week", t["commissions_week"]),
         Column("entry_id", t["commissions_entry_id"], max_width=60))
     for part, start in enumerate(range(0, max(detail.height, 1), ROW_LIMIT)):
-        sheets.append(SheetSpec(title=t["commissions_detail"] if part == 0 else f"{t['commissions_detail']} ({part + 1})",
-                                columns=detail_columns, frame=detail.slice(start, ROW_LIMIT), landscape=True))
+        name = t["commissions_detail"] if part == 0 else f"{t['commissions_detail']} ({part + 1})"
+        sheets.append(SheetSpec(title=name, columns=detail_columns, frame=detail.slice(start, ROW_LIMIT),
+                                landscape=True))
     return sheets
 
 

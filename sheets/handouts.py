@@ -15,6 +15,7 @@ from sheets.spec import INT, TEXT, BookSpec, Column, SheetSpec
 from sheets.writer import write_workbooks
 from transforms.sorting import Handout
 
+
 def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
     t = ctx.labels
     columns = (Column("seq", t["seq"], INT, 5), Column("phone_tail", t["phone_tail"], TEXT, 8),

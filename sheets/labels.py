@@ -330,7 +330,7 @@ class BookContext:
 
     @classmethod
     def for_run(cls, window, lang: str, platform_name: str, warehouse_address: str,
-                generated_at: datetime) -> "BookContext":
+                generated_at: datetime) -> BookContext:
         labels_for(lang)  # refuse an unknown language before any file is written
         tz = window.timezone
         return cls(lang=lang, platform_name=platform_name, warehouse_address=warehouse_address,

@@ -33,13 +33,19 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.writer.theme import theme_xml
-from openpyxl.xml.constants import (ARC_APP, ARC_CORE, ARC_ROOT_RELS, ARC_STYLE, ARC_THEME, ARC_WORKBOOK,
-                                    ARC_WORKBOOK_RELS)
+from openpyxl.xml.constants import (
+    ARC_APP,
+    ARC_CORE,
+    ARC_ROOT_RELS,
+    ARC_STYLE,
+    ARC_THEME,
+    ARC_WORKBOOK,
+    ARC_WORKBOOK_RELS,
+)
 from openpyxl.xml.functions import tostring
 
 from sheets.cells import STYLE, STYLE_NAMES
 from sheets.spec import MONEY_FORMAT
-
 
 ZIP_LEVEL = 1  # deflate level 1: ~3x faster than the default 6, files ~25% larger
 
@@ -175,7 +181,7 @@ class _PackageWriter(ExcelWriter):
         if key not in _SHARED_PARTS:
             workbook = WorkbookWriter(wb)
             _SHARED_PARTS[key] = (workbook.write_root_rels(), workbook.write(), workbook.write_rels())
-        for name, data in zip((ARC_ROOT_RELS, ARC_WORKBOOK, ARC_WORKBOOK_RELS), _SHARED_PARTS[key]):
+        for name, data in zip((ARC_ROOT_RELS, ARC_WORKBOOK, ARC_WORKBOOK_RELS), _SHARED_PARTS[key], strict=True):
             archive.writestr(name, data)
         self.manifest.append(wb)
         key = ("manifest", tuple(archive.namelist()),

@@ -12,7 +12,6 @@ import polars as pl
 
 from schemas.columns import ID_PATTERN
 
-
 TEXT, INT, MONEY = "text", "int", "money"
 KINDS = (TEXT, INT, MONEY)
 MONEY_FORMAT = '"¥"#,##0.00'

@@ -9,10 +9,9 @@ from pathlib import Path
 import polars as pl
 
 from sheets.labels import BookContext
+from sheets.run_tables import RunTables
 from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, SheetSpec
 from sheets.writer import write_workbook
-
-from sheets.run_tables import RunTables
 
 TOP_SKUS = 20
 FIGURES = [  # (label key, path in summary.json, kind)

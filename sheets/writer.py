@@ -39,7 +39,6 @@ from sheets.cells import Body, render_bodies, row_xml, text_cell, value_cell
 from sheets.package import new_book, save_book, stream_rows
 from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
 
-
 PAPER_A4 = 9
 FOOTER_PAGES = "&P / &N"
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -112,10 +111,10 @@ def _widths(sheet: _Sheet) -> list[float]:
     widths = [max(c.width, max((display_width(line) for line in c.label.split("\n")), default=0) + 2)
               for c in spec.columns]
     for table in sheet.tables:
-        widths = [max(w, d + 2) for w, d in zip(widths, table.body.widths)]
+        widths = [max(w, d + 2) for w, d in zip(widths, table.body.widths, strict=True)]
     if spec.header and widths:  # the header block's labels sit in column A
         widths[0] = max(widths[0], max(display_width(str(label)) for label, _ in spec.header) + 2)
-    return [min(w, max(c.max_width, c.width)) for w, c in zip(widths, spec.columns)]
+    return [min(w, max(c.max_width, c.width)) for w, c in zip(widths, spec.columns, strict=True)]
 
 
 def _rows_xml(sheet: _Sheet, widths: list[float]):
@@ -133,7 +132,7 @@ def _rows_xml(sheet: _Sheet, widths: list[float]):
     for note in spec.notes:
         yield row_xml(row, [text_cell(f"A{row}", note, "note", "quoted_bold")])
         row += 1
-    lines = max((_label_lines(c.label, w) for c, w in zip(spec.columns, widths)), default=1)
+    lines = max((_label_lines(c.label, w) for c, w in zip(spec.columns, widths, strict=True)), default=1)
     label_height = ROW_HEIGHT * min(lines, 8) + 3 if lines > 1 else None
     for table in sheet.tables:
         for row, heading in enumerate(table.headings, table.heading_row):
@@ -235,9 +234,9 @@ def write_workbooks(books: list[BookSpec], *, created=None) -> None:
             for table in sheet.tables:
                 requests.append((table.frame, table.first_row, sheet.spec.columns))
                 targets.append(table)
-    for table, body in zip(targets, render_bodies(requests)):
+    for table, body in zip(targets, render_bodies(requests), strict=True):
         table.body = body
-    for book, sheets in zip(books, laid_out):
+    for book, sheets in zip(books, laid_out, strict=True):
         _write_book(book, sheets, created)
 
 

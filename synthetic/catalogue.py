@@ -9,7 +9,6 @@ import polars as pl
 
 from synthetic.draws import number_ids
 
-
 # category, leader_bp, share of the SKUs, supplier name word
 CATEGORIES = (
     ("水果", 1000, 0.22, "鲜果"),

@@ -7,7 +7,6 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"
 EPOCH = datetime(1970, 1, 1)
 

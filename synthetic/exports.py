@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from synthetic.master_data import Listings
-from synthetic.orders import Buyers, later_versions, make_order_lines, order_sizes, make_refund_requests, number_refunds
+from synthetic.orders import Buyers, later_versions, make_order_lines, make_refund_requests, number_refunds, order_sizes
 from synthetic.shape import CHUNK_ORDERS, CHUNKS_PER_PART, ORDER_COLUMNS, Calendar
 
 

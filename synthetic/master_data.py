@@ -15,7 +15,6 @@ from synthetic.catalogue import DISTRICTS
 from synthetic.draws import LOCAL_FORMAT, number_ids, some, take, zipf_weights
 from synthetic.shape import LISTED_SKU_SHARE, MEAN_QTY, WEEKLY_ORDER_SHARE, WEEKLY_SKU_SHARE, Calendar
 
-
 CITY = "广州市"
 ROADS = ("中山大道", "黄埔大道", "工业大道", "广州大道", "科韵路", "江南大道", "东风路", "迎宾路", "滨江路")
 COMMUNITIES = ("幸福里", "锦绣", "阳光", "翠苑", "金沙", "碧桂", "华景", "丽江", "东山", "龙湖",
@@ -149,7 +148,7 @@ def group_rules(
     stock_cap = np.where(some(rng, n, 0.15), np.maximum(1, expected * rng.uniform(0.5, 1.3, n)), -1)
     point_cap = np.where(some(rng, n, 0.05), rng.integers(2, 9, n), -1)
     tiered = some(rng, n, 0.10)
-    tiers = [draw_tiers(rng, int(p), int(c)) if t else None for p, c, t in zip(prices, costs, tiered)]
+    tiers = [draw_tiers(rng, int(p), int(c)) if t else None for p, c, t in zip(prices, costs, tiered, strict=True)]
     min_qty = np.where(some(rng, n, 0.10), np.maximum(2, expected * rng.uniform(0.05, 0.3, n)), 1)
     unreachable = some(rng, n, 0.015)
     min_qty = np.where(unreachable, np.maximum(50, expected * 5), min_qty)
@@ -177,7 +176,7 @@ def draw_tiers(rng: np.random.Generator, price: int, cost: int) -> str:
         if cheaper >= tier_prices[-1]:
             break
         tier_prices.append(cheaper)
-    return "|".join(f"{t}:{p}" for t, p in zip(thresholds, tier_prices))
+    return "|".join(f"{t}:{p}" for t, p in zip(thresholds, tier_prices, strict=False))
 
 
 def stamp(local: datetime, zone: ZoneInfo, with_offset: bool) -> str:

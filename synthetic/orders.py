@@ -13,10 +13,22 @@ import polars as pl
 
 from synthetic.draws import epoch, format_local, number_ids, numbered, take, zipf_weights
 from synthetic.master_data import Listings, person_names
-from synthetic.shape import (AFTER_CLOSE_ORDER_SHARE, AWAY_FROM_HOME_SHARE, CHANGED_LINE_SHARE, DISTRIBUTOR_ORDER_SHARE,
-                             HOURLY_ORDER_RATE, LATE_ORDER_SHARE, LINES_PER_ORDER_P, ORDER_COLUMNS, QTY_P,
-                             REFUND_LINE_SHARE, REFUNDED_SHARE_OF_CHANGED, WEEKLY_ORDER_SHARE, Calendar, Sizes)
-
+from synthetic.shape import (
+    AFTER_CLOSE_ORDER_SHARE,
+    AWAY_FROM_HOME_SHARE,
+    CHANGED_LINE_SHARE,
+    DISTRIBUTOR_ORDER_SHARE,
+    HOURLY_ORDER_RATE,
+    LATE_ORDER_SHARE,
+    LINES_PER_ORDER_P,
+    ORDER_COLUMNS,
+    QTY_P,
+    REFUND_LINE_SHARE,
+    REFUNDED_SHARE_OF_CHANGED,
+    WEEKLY_ORDER_SHARE,
+    Calendar,
+    Sizes,
+)
 
 REFUND_REASONS = ("坏果", "少件", "破损", "变质", "漏发", "规格不符")
 

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from synthetic.catalogue import CATEGORIES
 
-
 CHUNK_ORDERS = 250_000  # orders per generated chunk (about 450,000 lines)
 CHUNKS_PER_PART = 4  # chunks appended to one CSV part file
 LINES_PER_ORDER_P = (0.50, 0.27, 0.15, 0.08)  # 1..4 lines

@@ -15,6 +15,7 @@ import polars as pl
 from errors import WarehouseBusy
 from warehouse.tables import warehouse_ddl
 
+
 class Warehouse:
     """A DuckDB connection with the few operations the rooms need."""
 

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from errors import UserError
 from flows.artifacts import artifact_key, po_totals_table, publish_run_artifacts, render_run_markdown
 from flows.backfill_flow import BackfillStopped, backfill_flow
 from flows.deployments import SERVER_HELP, build_deployments, serve_deployments
-from errors import UserError
 from tests.datasets import MOONCAKE_ORDERS, mooncake_data_dir, order, write_orders
 from tests.servers import PrefectServer, free_port, tail, wait_for, wait_for_deployment
 
@@ -29,7 +29,8 @@ def test_deployments_schedules_parameters_and_concurrency():
     alert = deployments.pop("alert/alert")  # started by the alert automations, several at once
     assert alert.schedules == [] and alert.concurrency_limit is None
     assert set(alert._parameter_openapi_schema.required) == {"kind", "subject", "body"}
-    nightly, weekly, backfill = deployments["cutoff/nightly"], deployments["cutoff/weekly"], deployments["backfill/backfill"]
+    nightly, weekly = deployments["cutoff/nightly"], deployments["cutoff/weekly"]
+    backfill = deployments["backfill/backfill"]
     assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [("0 20 * * *", "Asia/Shanghai")]
     assert [(s.schedule.cron, s.schedule.timezone) for s in weekly.schedules] == [("0 0 * * 1", "Asia/Shanghai")]
     assert backfill.schedules == []
@@ -320,8 +321,14 @@ def test_upcoming_scheduled_runs_are_named_after_their_cutoff(served):
     from datetime import timedelta, timezone
 
     from prefect.client.schemas.filters import (
-        DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterStateType)
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
+
     from transforms.windows import cutoff_date_for_instant
     client = served["client"]
 

@@ -17,9 +17,9 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from synthetic.dataset import generate_dataset
 from flows.local_server import PIDFILE_DIR
 from outputs.processes import is_running, process_start_time
+from synthetic.dataset import generate_dataset
 from tests import datasets
 from tests.mail.test_mailer import Mailbox, free_port
 

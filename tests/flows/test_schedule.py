@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from errors import UserError
 from flows.backfill_flow import backfill_dates, check_range
 from flows.deployments import WEEKLY_CRON, nightly_cron
 from flows.naming import cutoff_run_name
-from errors import UserError
 from transforms.windows import cutoff_date_for_instant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,9 +8,9 @@ import pytest
 
 from inbox.ingest import known_state, load_inbox, read_inbox, validate_inbox
 from inbox.master import load_master
-from warehouse.connection import open_warehouse
 from tests import datasets
 from tests.datasets import order
+from warehouse.connection import open_warehouse
 
 
 @pytest.fixture
@@ -134,5 +134,6 @@ def test_refunds_ingested_once_per_refund_id(data_dir):
         held = warehouse.frame("SELECT refund_id, amount_fen FROM refund_requests ORDER BY refund_id").rows()
     assert held == [("R1", 100), ("R2", 100)]
     assert rejects.select("source_file", "row_number").rows() == [("inbox/refunds/r2.csv", 4)]
-    assert rejects["reason"][0] == "duplicate refund_id 'R1' with another line, amount or time: a refund is applied once"
+    assert rejects["reason"][0] == ("duplicate refund_id 'R1' with another line, amount or time: "
+                                    "a refund is applied once")
     assert json.loads(rejects["raw"][0])["amount_fen"] == "900"

@@ -17,17 +17,17 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from errors import UserError
-from inbox.ingest import known_state, load_inbox, read_inbox, validate_inbox
 from flows.settle_flow import settle_flow
+from inbox.ingest import known_state, load_inbox, read_inbox, validate_inbox
+from inbox.master import Master, load_master
 from ledger.posting import post_commissions
 from ledger.reconcile import LedgerMismatch
 from ledger.settlement import settle_week
 from sheets.commissions_book import write_commissions_workbook
-from inbox.master import Master, load_master
-from warehouse.connection import Warehouse, open_warehouse
 from tests.datasets import mooncake_data_dir, write_csv
 from transforms.close import close_listings
 from transforms.windows import window_for
+from warehouse.connection import Warehouse, open_warehouse
 
 TZ = "Asia/Shanghai"
 NOV = {day: date(2026, 11, day) for day in range(16, 31)}
@@ -97,7 +97,8 @@ def posted(entries: pl.DataFrame, kind: str = "accrual") -> dict:
 
 def with_leader_bp(master: Master, category: str, bp: int) -> Master:
     categories = master.categories.with_columns(
-        pl.when(pl.col("category") == category).then(bp).otherwise(pl.col("leader_bp")).cast(pl.Int64).alias("leader_bp"))
+        pl.when(pl.col("category") == category).then(bp).otherwise(pl.col("leader_bp")).cast(pl.Int64)
+        .alias("leader_bp"))
     return dataclasses.replace(master, categories=categories)
 
 
@@ -205,7 +206,7 @@ def test_an_over_refund_after_earlier_refunds_is_rejected(books):
     books.run(NOV[21])
     books.run(NOV[22])
     posting = books.run(NOV[23])
-    assert dict(zip(posting.refund_decisions["refund_id"], posting.refund_decisions["status"])) == {
+    assert dict(zip(posting.refund_decisions["refund_id"], posting.refund_decisions["status"], strict=True)) == {
         "R2": "rejected", "R3": "applied"}
     assert posting.refund_rejects["reason"].to_list() == [
         "refund of 6000 fen is larger than the line's net_fen 65600 minus its earlier refunds 60000"]
@@ -222,7 +223,8 @@ def test_settlement_of_a_closed_week_then_a_changed_rerun(books):
     result = books.settle("2026-W47", now=AFTER_W47)
     week_dir = books.reports_dir / "settlements" / "2026-W47"
     assert result["totals"] == {"leader": 41034, "dist_l1": 9840, "dist_l2": 3280}
-    assert {(s["role"], s["beneficiary_id"], s["name"], s["entries"], s["amount_fen"]) for s in result["statements"]} == {
+    statements = result["statements"]
+    assert {(s["role"], s["beneficiary_id"], s["name"], s["entries"], s["amount_fen"]) for s in statements} == {
         ("leader", "T1", "王芳", 3, 11514), ("leader", "T2", "李娜", 2, 29520),
         ("dist_l1", "D2", "李四", 1, 9840), ("dist_l2", "D1", "张三", 1, 3280)}
     assert sorted(p.name for p in week_dir.iterdir()) == [
@@ -257,7 +259,8 @@ def test_settlement_of_a_closed_week_then_a_changed_rerun(books):
     assert week48["totals"] == {"leader": 1312 + 656 + 3280 + 2624, "dist_l1": 0, "dist_l2": 0}
     assert {s["beneficiary_id"]: s["amount_fen"] for s in week48["statements"]} == {"T1": 1968, "T2": 5904}
     index = json.loads((books.reports_dir / "settlements" / "2026-W48" / "statement.json").read_text())
-    assert index["amount_fen"] == 7872 and [s["file"] for s in index["statements"]] == ["leader-T1.csv", "leader-T2.csv"]
+    assert index["amount_fen"] == 7872
+    assert [s["file"] for s in index["statements"]] == ["leader-T1.csv", "leader-T2.csv"]
 
     # both weeks closed: the same rerun posts nothing more
     books.run(NOV[21], master=changed)

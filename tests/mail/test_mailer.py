@@ -20,12 +20,19 @@ from aiosmtpd.smtp import AuthResult
 from prefect import flow
 
 from flows.mailing import send_one, send_purchase_orders
-from mail.message import PurchaseOrderMail, attachment_name, build_message, content_hash, purchase_order_mails, subject_for
-from mail.transport import Delivery
 from flows.settings import Settings
-from warehouse.connection import open_warehouse
+from mail.message import (
+    PurchaseOrderMail,
+    attachment_name,
+    build_message,
+    content_hash,
+    purchase_order_mails,
+    subject_for,
+)
+from mail.transport import Delivery
 from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.windows import window_for
+from warehouse.connection import open_warehouse
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NIGHTLY = window_for("nightly", date(2026, 11, 21))
@@ -578,7 +585,7 @@ def test_purchase_order_mails_from_the_run_frames(run_dir):
     assert (s1.po_number, s1.delivery_window, s1.po_fen) == ("PO-nightly-2026-11-21-S1", "次日 05:00-07:00",
                                                              12 * 20000 + 4 * 300)
     assert s1.workbook == run_dir / "purchase" / "S1.xlsx"
-    assert [(l["sku_id"], l["name"], l["units_purchased"], l["cases"]) for l in s1.lines] == \
+    assert [(line["sku_id"], line["name"], line["units_purchased"], line["cases"]) for line in s1.lines] == \
         [("K1", "月饼", 12, 2), ("K2", "砂糖橘", 4, 4)]
     assert (s2.emails, s2.below_minimum, s2.delivery_window) == ([], True, None)
 

@@ -13,8 +13,14 @@ import pytest
 
 from errors import OutputError
 from outputs.files import atomic_write_bytes, write_json
-from outputs.run_folder import (clear_leftovers, new_staging_dir, output_errors, prepare_run_folder, publish_dir,
-                                temporary_files_in)
+from outputs.run_folder import (
+    clear_leftovers,
+    new_staging_dir,
+    output_errors,
+    prepare_run_folder,
+    publish_dir,
+    temporary_files_in,
+)
 
 DAY = "2026-11-21"
 

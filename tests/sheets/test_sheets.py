@@ -19,19 +19,18 @@ import pytest
 from openpyxl import load_workbook
 
 import sheets.run_books as run_books
+from flows.settings import Settings
 from inbox.ingest import read_inbox, validate_inbox
 from inbox.master import load_master
-from flows.settings import Settings
 from sheets.cells import yuan_expr
 from sheets.run_books import write_run_workbooks
 from sheets.run_tables import RunTables
 from sheets.spec import INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, workbook_path, yuan_text
 from sheets.writer import write_workbook
-from transforms.purchase import po_number
 from tests import datasets
 from tests.datasets import MOONCAKE_ORDERS, PRODUCTS, mooncake_data_dir, order, write_master, write_orders
 from transforms.close import close_listings
-from transforms.purchase import build_purchase_lines, total_by_supplier
+from transforms.purchase import build_purchase_lines, po_number, total_by_supplier
 from transforms.summary import summarize_cutoff
 from transforms.windows import window_for
 
@@ -179,7 +178,8 @@ def test_route_matrix_totals_match_the_allocations(books, mooncake):
 def test_pick_lists_one_section_per_pickup_point_in_stop_order(books):
     ws = load_workbook(books / "sorting" / "R1.xlsx")["拣货单"]
     headings = [r[0] for r in rows(ws) if isinstance(r[0], str) and r[0].startswith("第 ")]
-    assert headings == ["第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件", "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"]
+    assert headings == ["第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件",
+                        "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"]
     second = row_starting(ws, headings[1])
     assert [b.id for b in ws.row_breaks.brk] == [second - 1]  # P2 starts a new page
     first_labels = row_starting(ws, "商品编码")
@@ -427,7 +427,7 @@ def route_matrix_totals(path: Path) -> dict[str, int]:
         out[key] = ws.cell(totals, column).value
     body = [[v or 0 for v in r[4:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
     assert all(sum(r[:-1]) == r[-1] for r in body)                       # row totals
-    assert [sum(c) for c in zip(*body)] == [out[k] for k in out]        # column totals
+    assert [sum(c) for c in zip(*body, strict=True)] == [out[k] for k in out]        # column totals
     return out
 
 

@@ -203,7 +203,7 @@ def test_listings_price_above_cost_with_cheaper_higher_tiers(data_dir):
     assert tiered.height > 0
     for price, tiers in tiered.select("unit_price_fen", "tiers").iter_rows():
         pairs = [tuple(map(int, tier.split(":"))) for tier in tiers.split("|")]
-        thresholds, prices = zip(*pairs)
+        thresholds, prices = zip(*pairs, strict=True)
         assert prices[0] == int(price)
         assert list(thresholds) == sorted(set(thresholds))
         assert list(prices) == sorted(set(prices), reverse=True)

@@ -68,7 +68,8 @@ def test_line_price_below_tier_price_keeps_its_own_price():
     ("2026-11-21 20:01", True),   # after closes_at
 ])
 def test_after_close(created, cut):
-    closed = close(orders(dict(order_id="A", customer_id="c", qty=2, created_at=created)), listings(dict(listing_id="L1")))
+    closed = close(orders(dict(order_id="A", customer_id="c", qty=2, created_at=created)),
+                   listings(dict(listing_id="L1")))
     line = closed.allocations.row(0, named=True)
     assert (line["cut_reason"] == "after_close") is cut
     assert line["qty_allocated"] == (0 if cut else 2)
@@ -199,7 +200,8 @@ def test_case_rounding_does_not_revisit_groups_or_tiers():
 def test_case_rounding_keeps_an_earlier_reason():
     rows = orders(dict(order_id="A", customer_id="c1", qty=6, created_at="2026-11-21 10:00"),
                   dict(order_id="B", customer_id="c2", qty=6, created_at="2026-11-21 10:01"))
-    lines = by_order(close(rows, listings(dict(listing_id="L1", stock_cap=9)), [dict(case_pack=6, case_rounding="down")]))
+    lines = by_order(close(rows, listings(dict(listing_id="L1", stock_cap=9)),
+                           [dict(case_pack=6, case_rounding="down")]))
     assert (lines["B"]["qty_allocated"], lines["B"]["cut_reason"]) == (0, "out_of_stock")
     assert lines["A"]["qty_allocated"] == 6
 

@@ -7,8 +7,14 @@ from datetime import date, datetime, timezone
 import polars as pl
 import pytest
 
-from transforms.rejects import (REJECT_COLUMNS, merge_rejects, over_reject_limit, refund_rejects, rejected_rows,
-                                select_window_rejects)
+from transforms.rejects import (
+    REJECT_COLUMNS,
+    merge_rejects,
+    over_reject_limit,
+    refund_rejects,
+    rejected_rows,
+    select_window_rejects,
+)
 from transforms.windows import window_for
 
 NIGHTLY = window_for("nightly", date(2026, 11, 21))  # (11-20 12:00 UTC, 11-21 12:00 UTC]
