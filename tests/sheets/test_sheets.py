@@ -29,6 +29,7 @@ from sheets.spec import INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, wo
 from sheets.writer import write_workbook
 from tests import datasets
 from tests.datasets import MOONCAKE_ORDERS, PRODUCTS, mooncake_data_dir, order, write_master, write_orders
+from tests.mooncake import TIERS as MOONCAKE_TIERS
 from transforms.close import close_listings
 from transforms.purchase import build_purchase_lines, po_number, total_by_supplier
 from transforms.summary import summarize_cutoff
@@ -382,7 +383,7 @@ def larger_data_dir(data_dir: Path) -> Path:
               "tiers": "", "min_qty": "", "group_scope": "", "stock_cap": "", "point_cap": "", "dist_l1_bp": "",
               "dist_l2_bp": ""}
     listings = [
-        {**window, "listing_id": "L1", "sku_id": "SKU1", "unit_price_fen": "32800", "tiers": "3:32800|10:30800",
+        {**window, "listing_id": "L1", "sku_id": "SKU1", "unit_price_fen": "32800", "tiers": MOONCAKE_TIERS,
          "stock_cap": "120"},
         {**window, "listing_id": "L2", "sku_id": "SKU2", "unit_price_fen": "2990", "point_cap": "6"},
         {**window, "listing_id": "L3", "sku_id": "SKU3", "unit_price_fen": "2500"},

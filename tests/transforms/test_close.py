@@ -4,11 +4,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests import mooncake
 from tests.builders import NIGHTLY, at, listings, mooncake_orders, orders, products
 from transforms.close import close_listings, select_closing_listings
 from transforms.purchase import build_purchase_lines
 
-MOONCAKE = dict(listing_id="L1", tiers="3:32800|10:30800", stock_cap=12)
+MOONCAKE = dict(listing_id="L1", tiers=mooncake.TIERS, stock_cap=mooncake.STOCK_CAP)  # the rulebook's L1
 
 
 def close(order_rows, listing_rows, product_rows=({},)):
@@ -46,7 +47,7 @@ def test_mooncake_variant_customer_counted_once():
 def test_ten_participants_reach_the_second_tier():
     rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=1, created_at=f"2026-11-21 10:{i:02d}")
                     for i in range(10)])
-    closed = close(rows, listings(dict(listing_id="L1", tiers="3:32800|10:30800")))
+    closed = close(rows, listings(dict(listing_id="L1", tiers=mooncake.TIERS)))
     assert set(closed.allocations["final_unit_price_fen"]) == {30800}
     assert closed.allocations["net_fen"].sum() == 10 * 30800
     assert closed.allocations["refund_fen"].sum() == 10 * (32800 - 30800)
@@ -142,7 +143,7 @@ def test_group_not_formed_below_min_qty_cuts_every_line():
 def test_group_needs_the_lowest_tier_in_participants_not_units():
     rows = orders(dict(order_id="A", customer_id="c1", qty=10, created_at="2026-11-21 10:00"),
                   dict(order_id="B", customer_id="c2", qty=10, created_at="2026-11-21 10:01"))
-    closed = close(rows, listings(dict(listing_id="L1", tiers="3:32800|10:30800")))
+    closed = close(rows, listings(dict(listing_id="L1", tiers=mooncake.TIERS)))
     assert closed.groups.row(0, named=True)["participants"] == 2
     assert closed.allocations["cut_reason"].to_list() == ["group_not_formed"] * 2
 

@@ -11,12 +11,17 @@ import pytest
 from transforms.purchase import PO_LINE_COLUMNS, po_number, prepare_purchase_orders
 from transforms.sorting import HANDOUT_COLUMNS, prepare_handouts, prepare_routes
 
-PRODUCTS = pl.DataFrame({"sku_id": ["K1", "K2", "K3"], "name": ["月饼", "砂糖橘", "鸡蛋"],
+
+def products() -> pl.DataFrame:  # built in the tests, never at import (docs/mutation.md)
+    return pl.DataFrame({"sku_id": ["K1", "K2", "K3"], "name": ["月饼", "砂糖橘", "鸡蛋"],
                          "spec": ["6枚/盒", "", None], "unit": ["盒", "箱", "盒"], "category": ["烘焙", "水果", "蛋"],
                          "supplier_id": ["S1", "S1", "S2"]})
-POINTS = pl.DataFrame({"pickup_point_id": ["P1", "P2", "P3"], "name": ["幸福里", "阳光", "翠苑"],
-                       "address": ["幸福路1号", None, "翠苑路3号"], "leader_name": ["王芳", "李娜", "赵敏"],
-                       "route_id": ["R2", "R1", "R1"], "route_seq": [1, 2, 1]})
+
+
+def points() -> pl.DataFrame:
+    return pl.DataFrame({"pickup_point_id": ["P1", "P2", "P3"], "name": ["幸福里", "阳光", "翠苑"],
+                         "address": ["幸福路1号", None, "翠苑路3号"], "leader_name": ["王芳", "李娜", "赵敏"],
+                         "route_id": ["R2", "R1", "R1"], "route_seq": [1, 2, 1]})
 
 
 def allocations(*rows: tuple) -> pl.DataFrame:
@@ -31,7 +36,7 @@ def test_routes_in_route_order_stops_in_stop_order_skus_by_category():
                        ("P3", "c2", "乙", "2222", "O2", 2, "K1", 3), ("P1", "c3", "丙", "3333", "O3", 1, "K2", 4),
                        ("P2", "c4", "丁", "4444", "O4", 1, "K1", 5), ("P2", "c5", "戊", "5555", "O5", 1, "K2", 0))
 
-    r1, r2 = prepare_routes(rows, POINTS, PRODUCTS)
+    r1, r2 = prepare_routes(rows, points(), products())
 
     assert (r1.route_id, r2.route_id) == ("R1", "R2")
     assert r1.units.select("pickup_point_id", "route_seq", "sku_id", "units").rows() == [
@@ -43,7 +48,7 @@ def test_routes_in_route_order_stops_in_stop_order_skus_by_category():
 def test_a_pickup_point_without_a_route_is_refused():
     rows = allocations(("P9", "c1", "甲", "1111", "O1", 1, "K1", 2))
     with pytest.raises(ValueError, match=r"\['P9'\].*no route"):
-        prepare_routes(rows, POINTS, PRODUCTS)
+        prepare_routes(rows, points(), products())
 
 
 def test_a_handout_reads_one_customer_block_after_another_by_phone_tail():
@@ -51,7 +56,7 @@ def test_a_handout_reads_one_customer_block_after_another_by_phone_tail():
                        ("P1", "c1", "张伟", "1234", "O2", 1, "K1", 2), ("P1", "c1", "张伟", "1234", "O5", 1, "K3", 1),
                        ("P1", "c3", "王磊", "0420", "O9", 1, "K1", 0), ("P2", "c4", "赵敏", "8888", "O4", 1, "K3", 6))
 
-    p1, p2 = prepare_handouts(rows, POINTS, PRODUCTS)
+    p1, p2 = prepare_handouts(rows, points(), products())
 
     assert (p1.pickup_point_id, p1.name, p1.address, p1.leader_name, p1.units, p1.customers) == \
         ("P1", "幸福里", "幸福路1号", "王芳", 7, 2)
@@ -74,7 +79,7 @@ def test_each_supplier_gets_its_own_lines_by_category_then_sku():
     suppliers = pl.DataFrame({"supplier_id": ["S1", "S2", "S3"], "name": ["鲜果", None, "空"],
                               "delivery_window": ["次日 05:00-07:00", None, None], "min_order_fen": [0, 10000, None]})
 
-    s1, s2 = prepare_purchase_orders(purchase_lines, totals, suppliers, PRODUCTS)  # S3 has nothing to deliver
+    s1, s2 = prepare_purchase_orders(purchase_lines, totals, suppliers, products())  # S3 has nothing to deliver
 
     assert (s1.supplier_id, s1.name, s1.delivery_window, s1.min_order_fen, s1.below_minimum, s1.total_fen) == \
         ("S1", "鲜果", "次日 05:00-07:00", 0, False, 241200)
