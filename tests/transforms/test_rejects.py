@@ -10,6 +10,7 @@ import pytest
 from transforms.rejects import (
     REJECT_COLUMNS,
     merge_rejects,
+    no_refund_rejects,
     over_reject_limit,
     refund_rejects,
     rejected_rows,
@@ -56,6 +57,15 @@ def selected(rejects: pl.DataFrame, closing=("L1",)) -> list[tuple]:
 ])
 def test_which_rejects_belong_to_the_window(row, belongs):
     assert selected(frame(row)) == ([(row["source_file"], row["row_number"])] if belongs else [])
+
+
+def test_the_window_excludes_its_start_and_includes_its_end():
+    start, end = NIGHTLY.start.astimezone(timezone.utc), NIGHTLY.end.astimezone(timezone.utc)
+    rows = frame(reject("a.csv", 2, listing_id="LX", created_at=start),
+                 reject("a.csv", 3, listing_id="LX", created_at=end),
+                 reject("r.csv", 2, kind="refunds", created_at=start),
+                 reject("r.csv", 3, kind="refunds", created_at=end))
+    assert selected(rows) == [("a.csv", 3), ("r.csv", 3)]
 
 
 def test_a_refund_reject_belongs_to_the_nightly_calendar_only():
@@ -109,6 +119,23 @@ def test_merge_rejects_keeps_each_row_once_in_order():
     assert merged.select("source_file", "row_number", "rows_rejected").rows() == [
         ("a.csv", 5, 3), ("b.csv", 2, 1), ("c.csv", 1, 1)]
     assert merge_rejects(pl.DataFrame()).columns[:4] == REJECT_COLUMNS
+
+
+def test_no_refund_rejects_has_the_contract_columns_and_types():
+    assert no_refund_rejects().schema == {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String,
+                                          "raw": pl.String}
+    assert no_refund_rejects().height == 0
+
+
+def test_rejected_refunds_in_file_and_row_order():
+    created = datetime(2026, 11, 21, 2, tzinfo=timezone.utc)
+    decisions = pl.DataFrame({"refund_id": ["R1", "R2", "R3"], "status": ["rejected"] * 3, "reason": ["x"] * 3})
+    refunds = pl.DataFrame({"refund_id": ["R1", "R2", "R3"], "order_id": ["O1"] * 3, "line_no": [1] * 3,
+                            "amount_fen": [1, 2, 3], "created_at": [created] * 3, "reason": [None] * 3,
+                            "source_file": ["b.csv", "a.csv", "b.csv"], "source_row": [9, 5, 2]})
+    rows = refund_rejects(decisions, refunds, NIGHTLY)
+    assert rows.select("source_file", "row_number").rows() == [("a.csv", 5), ("b.csv", 2), ("b.csv", 9)]
+    assert rows.schema["file_hash"] == pl.String and rows.schema["listing_id"] == pl.String
 
 
 def test_a_rejected_refund_becomes_a_reject_row_with_its_raw_row():

@@ -91,3 +91,29 @@ def test_each_supplier_gets_its_own_lines_by_category_then_sku():
 def test_the_purchase_order_number():
     assert po_number("nightly", date(2026, 11, 21), "S1") == "PO-nightly-2026-11-21-S1"
     assert po_number("weekly", "2026-11-22", "S002") == "PO-weekly-2026-11-22-S002"
+
+
+def test_an_unknown_sku_is_sorted_last_and_kept_and_the_route_is_not_a_column():
+    rows = allocations(("P3", "c1", "甲", "1111", "O1", 1, "K9", 2), ("P3", "c2", "乙", "2222", "O2", 1, "K3", 1))
+
+    [route] = prepare_routes(rows, points(), products())
+
+    assert route.units.select("sku_id", "category", "units").rows() == [("K3", "蛋", 1), ("K9", None, 2)]
+    assert "route_id" not in route.units.columns
+
+
+def test_at_most_five_pickup_points_without_a_route_are_named():
+    rows = allocations(*[(f"Q{n}", "c1", "甲", "1111", f"O{n}", 1, "K1", 1) for n in range(6)])
+    with pytest.raises(ValueError) as refused:
+        prepare_routes(rows, points(), products())
+    assert "['Q0', 'Q1', 'Q2', 'Q3', 'Q4']" in str(refused.value)
+
+
+def test_a_handout_lists_customers_without_a_phone_tail_last_and_unknown_things_as_they_are():
+    rows = allocations(("P9", "c1", "甲", None, "O1", 1, "K9", 2), ("P9", "c2", "乙", "2222", "O2", 1, "K3", 1))
+
+    [handout] = prepare_handouts(rows, points(), products())
+
+    assert (handout.pickup_point_id, handout.name, handout.address, handout.leader_name) == ("P9", "", None, None)
+    assert handout.lines.select("seq", "phone_tail", "customer_name", "item", "unit").rows() == [
+        (1, "2222", "乙", "鸡蛋", "盒"), (2, None, "甲", "K9", None)]  # an unknown SKU: its id
