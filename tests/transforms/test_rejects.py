@@ -121,6 +121,11 @@ def test_merge_rejects_keeps_each_row_once_in_order():
     assert merge_rejects(pl.DataFrame()).columns[:4] == REJECT_COLUMNS
 
 
+def test_a_whole_file_comes_before_its_rows():
+    merged = merge_rejects(frame(reject("b.csv", 3), reject("b.csv", None, rows_rejected=9), reject("a.csv", 7)))
+    assert merged.select("source_file", "row_number").rows() == [("a.csv", 7), ("b.csv", None), ("b.csv", 3)]
+
+
 def test_no_refund_rejects_has_the_contract_columns_and_types():
     assert no_refund_rejects().schema == {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String,
                                           "raw": pl.String}
@@ -135,6 +140,8 @@ def test_rejected_refunds_in_file_and_row_order():
                             "source_file": ["b.csv", "a.csv", "b.csv"], "source_row": [9, 5, 2]})
     rows = refund_rejects(decisions, refunds, NIGHTLY)
     assert rows.select("source_file", "row_number").rows() == [("a.csv", 5), ("b.csv", 2), ("b.csv", 9)]
+    assert rows.columns == ["source_file", "row_number", "reason", "raw", "kind", "file_hash", "listing_id",
+                            "created_at", "ingested_by"]
     assert rows.schema["file_hash"] == pl.String and rows.schema["listing_id"] == pl.String
 
 
