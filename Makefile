@@ -1,4 +1,4 @@
-# Two commands: `make demo` and `make test`. Both build .venv from the lock file first.
+# Two commands: `make demo` and `make test` (ruff, then pytest). Both build .venv from the lock file first.
 # For developers: `make mutate` (mutation testing of transforms/, docs/mutation.md).
 PYTHON ?= python3.11
 VENV := .venv
@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(BIN)/cutoff demo
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -29,9 +29,10 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.master import Master  # noqa: E402
 from flows.settings import Settings  # noqa: E402
-from flows.sheets import RunTables, plan_workbooks, write_run_workbooks  # noqa: E402
+from inbox.master import Master  # noqa: E402
+from sheets.run_books import plan_workbooks, write_run_workbooks  # noqa: E402
+from sheets.run_tables import RunTables  # noqa: E402
 from transforms.close import ALLOCATION_COLUMNS  # noqa: E402
 from transforms.purchase import build_purchase_lines, total_by_supplier  # noqa: E402
 from transforms.summary import summarize_cutoff  # noqa: E402
@@ -64,7 +65,7 @@ def make_master(rng: np.random.Generator, suppliers: int, skus: int, points: int
     products = pl.DataFrame({
         "sku_id": sku_ids,
         "name": [f"{a}{b}{i}" for i, (a, b) in enumerate(zip(choose(rng, PRODUCT_WORDS, skus),
-                                                             choose(rng, PRODUCT_NOUNS, skus)))],
+                                                             choose(rng, PRODUCT_NOUNS, skus), strict=True))],
         "spec": choose(rng, ["500g/袋", "5斤/箱", "6枚/盒", "1L/瓶", "2斤/盒", None], skus),
         "unit": choose(rng, ["袋", "箱", "盒", "瓶", "斤"], skus),
         "category": choose(rng, CATEGORIES, skus),
@@ -80,7 +81,8 @@ def make_master(rng: np.random.Generator, suppliers: int, skus: int, points: int
         "name": [f"幸福小区{i}号楼" for i in range(1, points + 1)],
         "address": [f"幸福路{i}号" for i in range(1, points + 1)],
         "leader_id": [f"T{i:05d}" for i in range(1, points + 1)],
-        "leader_name": [f"{s}{g}" for s, g in zip(choose(rng, SURNAMES, points), choose(rng, GIVEN, points))],
+        "leader_name": [f"{s}{g}" for s, g in zip(choose(rng, SURNAMES, points), choose(rng, GIVEN, points),
+                                                  strict=True)],
         "leader_phone": ["13800000000"] * points,
         "route_id": [f"R{i // per_route + 1:03d}" for i in point_numbers],
         "route_seq": (point_numbers % per_route + 1).astype(np.int64),
@@ -111,8 +113,9 @@ def make_allocations(rng: np.random.Generator, master: Master, lines: int) -> pl
         "supplier_id": master.products["supplier_id"].to_numpy()[sku_index],
         "category": master.products["category"].to_numpy()[sku_index],
         "pickup_point_id": master.pickup_points["pickup_point_id"].to_numpy()[point_index],
-        "customer_id": [f"C{p:05d}-{c:03d}" for p, c in zip(point_index, customer_in_point)],
-        "customer_name": [f"{s}{g}" for s, g in zip(choose(rng, SURNAMES, lines), choose(rng, GIVEN, lines))],
+        "customer_id": [f"C{p:05d}-{c:03d}" for p, c in zip(point_index, customer_in_point, strict=True)],
+        "customer_name": [f"{s}{g}" for s, g in zip(choose(rng, SURNAMES, lines), choose(rng, GIVEN, lines),
+                                                    strict=True)],
         "phone_tail": [f"{n:04d}" for n in rng.integers(0, 10_000, lines)],
         "qty": qty, "qty_allocated": qty_allocated, "unit_price_fen": price,
     })

@@ -24,13 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows import cutoff_flow as stages  # noqa: E402
-from flows.generate import generate_dataset  # noqa: E402
-from flows.ledger import ensure_ledger_tables, post_commissions, write_commissions_workbook  # noqa: E402
-from flows.outputs import new_staging_dir, publish_dir  # noqa: E402
-from flows.sheets import write_run_workbooks  # noqa: E402
-from flows.warehouse import open_warehouse  # noqa: E402
+from flows.planning import plan_run  # noqa: E402
 from flows.settings import Settings  # noqa: E402
+from ledger.posting import post_commissions  # noqa: E402
+from outputs.run_folder import new_staging_dir, publish_dir  # noqa: E402
+from sheets.commissions_book import write_commissions_workbook  # noqa: E402
+from sheets.run_books import write_run_workbooks  # noqa: E402
+from synthetic.dataset import generate_dataset  # noqa: E402
 from transforms.close import select_closing_listings  # noqa: E402
+from warehouse.connection import open_warehouse  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.jsonl"
 
@@ -61,14 +63,13 @@ def main() -> None:
     print(f"cutoff benchmark: {args.orders:,} order lines, nightly {args.date}")
     timed("generate", generate_dataset, data_dir, args.orders, args.date, args.seed)
     settings = Settings(data_dir=data_dir, reports_dir=reports_dir)
-    plan = stages.plan_run("nightly", args.date, settings, force=True)
-    master, files = timed("ingest", stages.ingest.fn, plan)
-    closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
-    rejects = timed("validate", stages.validate.fn, plan, master, files, closing_ids)
-    result = timed("close", stages.close.fn, plan, master, rejects)
-    with open_warehouse(settings.warehouse_path) as warehouse:  # as stages.store_run_tables, timed apart
-        ensure_ledger_tables(warehouse)
-        with warehouse.transaction():
+    plan = plan_run("nightly", args.date, settings, force=True)
+    with open_warehouse(settings.warehouse_path) as warehouse:  # once, as the flow does
+        master, files = timed("ingest", stages.ingest.fn, plan, warehouse)
+        closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
+        rejects = timed("validate", stages.validate.fn, plan, warehouse, master, files, closing_ids)
+        result = timed("close", stages.close.fn, plan, warehouse, master, rejects)
+        with warehouse.transaction():  # as stages.store_run_tables, timed apart
             timed("write", stages.write_partitions, warehouse, plan, result)
             posting = timed("ledger", post_commissions, warehouse, plan.window, result.closed.allocations, master)
         as_of = stages.inputs_as_of(warehouse, settings)

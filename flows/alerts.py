@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-
 from flows.settings import Settings
 
 PREFIX = "cutoff: "

@@ -1,6 +1,9 @@
 """The `cutoff` command line (also `python -m flows`).
 
-User errors print one paragraph and exit non-zero; they never show a traceback.
+User errors print one paragraph and exit non-zero; they never show a traceback. Per-run values
+(the data and reports dirs, the language, the warehouse) go to the flows as parameters, never
+through the environment. The commands import what they run when they run it: the environment
+Prefect reads at import (PREFECT_HOME, ...) is prepared first, and `cutoff --help` stays quick.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from flows.errors import UserError
+from errors import UserError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORDERS = 20_000
@@ -34,7 +37,7 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-21") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def add_dirs(command):
-        command.add_argument("--data-dir", type=Path, help="inputs and the warehouse (default: data, or CUTOFF_DATA_DIR)")
+        command.add_argument("--data-dir", type=Path,
+                             help="inputs and the warehouse (default: data, or CUTOFF_DATA_DIR)")
         command.add_argument("--reports-dir", type=Path, help="outputs (default: reports, or CUTOFF_REPORTS_DIR)")
 
     run = commands.add_parser("run", help="run one cutoff")
@@ -125,7 +129,7 @@ def _print_email_warnings(summary: dict) -> None:
 
 def _check_warehouse_free(settings) -> None:
     """Refuse early (before Prefect starts) when another process holds the warehouse."""
-    from flows.warehouse import open_warehouse
+    from warehouse.connection import open_warehouse
     if settings.warehouse_path.exists():  # a warehouse not yet made is held by no one
         with open_warehouse(settings.warehouse_path):
             pass
@@ -145,7 +149,7 @@ def _start_prefect(local_server: bool = True) -> None:
     import prefect  # noqa: F401  (sets up Prefect's logging)
     from prefect.logging.configuration import setup_logging
     setup_logging()
-    from flows.errors import quiet_user_errors_in_console
+    from flows.console import quiet_user_errors_in_console
     quiet_user_errors_in_console()
     if local_server:
         from flows.local_server import prefect_api_for_this_command
@@ -153,23 +157,22 @@ def _start_prefect(local_server: bool = True) -> None:
 
 
 def command_run(args) -> int:
-    from flows.cutoff_flow import cutoff_flow, plan_run
+    from flows.cutoff_flow import cutoff_flow
+    from flows.planning import plan_run
     settings = _settings(args)
     plan = plan_run(args.calendar, args.date, settings, force=args.force)  # user errors before Prefect starts
     _check_warehouse_free(settings)
     _start_prefect()
-    if args.lang:
-        os.environ["CUTOFF_LANG"] = args.lang
     summary = cutoff_flow(calendar=args.calendar, cutoff_date=args.date, force=args.force,
                           send_email=not args.no_email, data_dir=str(settings.data_dir),
-                          reports_dir=str(settings.reports_dir), progress=True)
+                          reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
     return 0
 
 
 def command_generate(args) -> int:
-    from flows.generate import generate_dataset
+    from synthetic.dataset import generate_dataset
     if args.orders < 1:
         raise UserError("--orders must be at least 1")
     result = generate_dataset(args.data_dir, args.orders, args.date, args.seed)
@@ -181,25 +184,27 @@ def command_generate(args) -> int:
 
 
 def command_demo(args) -> int:
-    from flows.cutoff_flow import cutoff_flow, plan_run
-    from flows.generate import generate_dataset
+    from flows.cutoff_flow import cutoff_flow
+    from flows.planning import plan_run
     from flows.settings import load_settings
+    from synthetic.dataset import generate_dataset
     from transforms.windows import cutoff_date_for_instant, parse_clock
     settings = load_settings()
     day = args.date or cutoff_date_for_instant("nightly", datetime.now(timezone.utc), settings.timezone,
                                                parse_clock(settings.nightly_at))
     data_dir = PROJECT_ROOT / "data" / "demo"
     reports_dir = PROJECT_ROOT / "reports" / "demo"
-    settings = settings.with_overrides(data_dir=data_dir, reports_dir=reports_dir, warehouse=data_dir / "warehouse.duckdb")
+    settings = settings.with_overrides(data_dir=data_dir, reports_dir=reports_dir,
+                                       warehouse=data_dir / "warehouse.duckdb")
     # seeded: the same date gives the same files, which the registry then knows and skips
     print(f"generating {args.orders:,} demo order lines for {day} under {data_dir} ...")
     generate_dataset(data_dir, args.orders, day, DEMO_SEED)
     plan = plan_run("nightly", day, settings, force=True)
     _check_warehouse_free(settings)
     _start_prefect()
-    os.environ["CUTOFF_WAREHOUSE"] = str(settings.warehouse_path)
     summary = cutoff_flow(calendar="nightly", cutoff_date=day, force=True, send_email=True,
-                          data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True)
+                          data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True,
+                          warehouse=str(settings.warehouse_path))
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
     print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
@@ -208,7 +213,7 @@ def command_demo(args) -> int:
 
 
 def command_backfill(args) -> int:
-    from flows.backfill import backfill_flow
+    from flows.backfill_flow import backfill_flow
     settings = _settings(args)
     _check_warehouse_free(settings)
     _start_prefect()
@@ -219,7 +224,8 @@ def command_backfill(args) -> int:
 
 
 def command_settle(args) -> int:
-    from flows.ledger import parse_week, settle_flow
+    from flows.settle_flow import settle_flow
+    from ledger.settlement import parse_week
     from transforms.money import fen_to_yuan_text
     settings = _settings(args)
     week, _, _ = parse_week(args.week)  # a bad week is refused before Prefect starts

@@ -1,8 +1,11 @@
 """The cutoff flow: ingest -> validate -> close -> write -> email, one Prefect task per stage.
 
-Tasks are thin: the rules live in transforms/, the I/O in the adapters of flows/. A run replaces
-its own partition of every table in one transaction and its own folder of files in one rename,
-so a rerun of the same cutoff on the same inputs leaves the same tables and files.
+The flow opens the warehouse once (`execute_cutoff`) and hands it to every stage; it holds it
+until the run ends, so another process is refused. Tasks are thin: they take the run's plan,
+warehouse and values, return values, and change nothing another task returned. The rules live in
+transforms/, the I/O in the adapters (inbox/, warehouse/, ledger/, sheets/, mail/, outputs/).
+A run replaces its own partition of every table in one transaction and its own folder of files
+in one rename, so a rerun of the same cutoff on the same inputs leaves the same tables and files.
 """
 
 from __future__ import annotations
@@ -12,102 +15,56 @@ import sys
 import time as clock
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from errors import MasterDataError, RejectLimitExceeded, UserError
 from flows.alerts import report_cutoff_events
 from flows.artifacts import publish_run_artifacts
-from flows.deployments import name_cutoff_run
-from flows.errors import MasterDataError, RejectLimitExceeded, UserError
-from flows.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
-from flows.ledger import CommissionPosting, ensure_ledger_tables, post_commissions, write_commissions_workbook
-from flows.mailer import purchase_order_mails, send_purchase_orders
-from flows.master import Master, load_master
-from flows.outputs import (new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir,
-                           temporary_files_in, write_csv, write_json)
-from flows.readiness import utc_now, wait_for_cutoff, wait_for_inbox
+from flows.mailing import send_purchase_orders
+from flows.naming import name_cutoff_run
+from flows.planning import RunPlan, await_start, plan_run, resolve_cutoff_date
 from flows.settings import Settings, load_settings
-from flows.sheets import RunTables, write_run_workbooks
-from flows.warehouse import Warehouse, open_warehouse
+from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
+from inbox.master import Master, load_master, master_files_changed_at
+from ledger.posting import CommissionPosting, post_commissions
+from mail.message import purchase_order_mails
+from mail.record import MailStatuses
+from outputs.files import write_csv, write_json
+from outputs.run_folder import new_staging_dir, output_errors, prepare_run_folder, publish_dir, temporary_files_in
 from schemas.allocations import Allocations
+from schemas.groups import Groups
 from schemas.purchase_lines import PurchaseLines
+from sheets.commissions_book import write_commissions_workbook
+from sheets.run_books import write_run_workbooks
+from sheets.run_tables import RunTables
 from transforms.close import ClosedCutoff, close_listings, select_closing_listings
 from transforms.purchase import build_purchase_lines, total_by_supplier
-from transforms.summary import refunds_owed, summarize_cutoff
-from transforms.windows import CalendarError, CutoffWindow, cutoff_date_for_instant, parse_clock, window_for
-
-REJECT_COLUMNS = ["source_file", "row_number", "reason", "raw"]
+from transforms.rejects import REJECT_COLUMNS, merge_rejects, over_reject_limit, rejected_rows, select_window_rejects
+from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff, with_email_results
+from warehouse.connection import Warehouse, open_warehouse
+from warehouse.queries import (
+    count_order_lines,
+    latest_ingestion,
+    order_lines_of_calendar,
+    record_run,
+    reject_facts,
+    replace_partitions,
+)
 
 
 @dataclass(frozen=True)
-class RunPlan:
-    window: CutoffWindow
-    settings: Settings
-    send_email: bool = True
-    progress: bool = False
-    warnings: tuple[str, ...] = ()  # found before the run (an inbox not ready): into summary.json
-
-    @property
-    def calendar(self) -> str:
-        return self.window.calendar
-
-    @property
-    def cutoff_date(self) -> date:
-        return self.window.cutoff_date
-
-    @property
-    def output_dir(self) -> Path:
-        return run_dir(self.settings.reports_dir, self.calendar, self.cutoff_date)
-
-
-@dataclass
 class CutoffResult:
     closed: ClosedCutoff
     purchase_lines: pl.DataFrame
     supplier_totals: pl.DataFrame
     rejects: pl.DataFrame
-    summary: dict = field(default_factory=dict)
-
-
-def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: bool = False,
-             now: datetime | None = None, send_email: bool = True, progress: bool = False) -> RunPlan:
-    """Check a run before anything starts: the calendar allows the date, the cutoff instant is not
-    further ahead than a run may wait for (CUTOFF_EARLY_START_MAX_WAIT_SECONDS: a run that starts
-    a little early waits for it, see `flows.readiness.wait_for_cutoff`), and the data dir exists.
-    Raises UserError with what to do."""
-    try:
-        window = window_for(calendar, cutoff_date, settings.timezone, parse_clock(settings.nightly_at))
-    except CalendarError as exc:
-        raise UserError(str(exc)) from exc
-    now = now or datetime.now(timezone.utc)
-    early = (window.end - now).total_seconds()
-    if early > settings.early_start_max_wait_seconds and not force:
-        raise UserError(
-            f"the {window.label} cutoff is at {window.end.isoformat()}, in the future ({_duration(early)} from "
-            f"now): its orders are not locked yet. Use --force to run it anyway (without the orders still to "
-            f"come). A run started a little before its cutoff waits for it, up to "
-            f"{_duration(settings.early_start_max_wait_seconds)} (CUTOFF_EARLY_START_MAX_WAIT_SECONDS); a scheduled "
-            f"run begins a second early at most, so a start this early means it was started by hand or "
-            f"its schedule is wrong.")
-    if not settings.data_dir.is_dir():
-        raise UserError(f"data dir {settings.data_dir} does not exist. Pass --data-dir or set "
-                        "CUTOFF_DATA_DIR (`cutoff generate --data-dir DIR` makes a synthetic one).")
-    return RunPlan(window, settings, send_email, progress)
-
-
-def _duration(seconds: float) -> str:
-    """'30.0 s', '12 min 5 s', '5 h 0 min'."""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest} s"
-    return f"{minutes // 60} h {minutes % 60} min"
 
 
 class Progress:
@@ -121,124 +78,104 @@ class Progress:
             print(f"  {name:<10} {text}  ({clock.perf_counter() - since:.1f}s)", file=sys.stderr, flush=True)
 
 
+# ---- the stages ------------------------------------------------------------------------------------
+
 @task(name="ingest", cache_policy=NO_CACHE)
-def ingest(plan: RunPlan) -> tuple[Master, list[InboxFile]]:
+def ingest(plan: RunPlan, warehouse: Warehouse) -> tuple[Master, list[InboxFile]]:
     """Read the master data (validated whole: bad master data stops here) and the new inbox files."""
     master = load_master(plan.settings.data_dir, plan.settings.timezone)
-    with open_warehouse(plan.settings.warehouse_path) as warehouse:
-        hashes, _, _ = known_state(warehouse)
+    hashes, _, _ = known_state(warehouse)
     return master, read_inbox(plan.settings.data_dir, hashes, plan.settings.ready_marker)
 
 
-def select_window_rejects(warehouse: Warehouse, plan: RunPlan, closing_ids: list[str]) -> pl.DataFrame:
-    """The rejected rows that belong to this cutoff: order rows of its closing listings; rows whose
-    listing is unknown (or empty) and whose created_at lies in the window; refunds created in the
-    window (nightly); rows with neither, and whole files, of the run that ingested them.
-
-    A reject that has been corrected no longer counts: an order row whose line has a good version
-    ingested after it, or any row of a file whose path was ingested again later (a re-export)."""
-    return warehouse.frame(
-        """
-        SELECT r.* FROM rejects r
-        WHERE ((r.kind = 'orders' AND r.listing_id IN (SELECT unnest(?::VARCHAR[])))
-           OR (r.kind = 'orders' AND (r.listing_id IS NULL OR r.listing_id NOT IN (SELECT listing_id FROM listings))
-               AND r.created_at > ? AND r.created_at <= ?)
-           OR (r.kind = 'refunds' AND ? = 'nightly' AND r.created_at > ? AND r.created_at <= ?)
-           OR ((r.created_at IS NULL OR r.row_number IS NULL)
-               AND (r.listing_id IS NULL OR r.listing_id NOT IN (SELECT listing_id FROM listings))
-               AND r.ingested_by = ?))
-          AND NOT EXISTS (SELECT 1 FROM order_lines o
-                          WHERE r.kind = 'orders' AND o.order_id = r.order_id
-                            AND CAST(o.line_no AS VARCHAR) = r.line_no
-                            AND o.ingest_seq > r.file_seq * 1000000000 + coalesce(r.row_number, 0))
-          AND NOT EXISTS (SELECT 1 FROM ingested_files f
-                          WHERE f.path = r.source_file AND f.file_seq > r.file_seq)
-        ORDER BY r.source_file, r.row_number NULLS FIRST, r.reason""",
-        [closing_ids, plan.window.start, plan.window.end, plan.calendar, plan.window.start,
-         plan.window.end, plan.window.label])
-
-
-def rejected_rows(rejects: pl.DataFrame, kind: str = "orders") -> int:
-    """Input rows rejected: a whole rejected file counts its rows."""
-    return int(rejects.filter(pl.col("kind") == kind)["rows_rejected"].fill_null(1).sum())
-
-
 @task(name="validate", cache_policy=NO_CACHE)
-def validate(plan: RunPlan, master: Master, files: list[InboxFile], closing_ids: list[str]) -> pl.DataFrame:
+def validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[InboxFile],
+             closing_ids: list[str]) -> pl.DataFrame:
     """Validate the new rows with Pandera and load them (bad rows to `rejects`); then the breaker:
     over the limit of the window's rows rejected, the run stops before anything is sent."""
-    with open_warehouse(plan.settings.warehouse_path) as warehouse:
-        rejects, breach = _validate(plan, warehouse, master, files, closing_ids)
-    del warehouse  # not kept alive by the traceback of a breach
-    if breach:
-        raise RejectLimitExceeded(breach)
-    return rejects
-
-
-def _validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[InboxFile],
-              closing_ids: list[str]) -> tuple[pl.DataFrame, str | None]:
     _, next_seq, known_refunds = known_state(warehouse)
     inbox = validate_inbox(files, master, plan.settings.timezone, next_seq, known_refunds, plan.window.label)
     with warehouse.transaction():
         for name, table in master.tables().items():
             warehouse.replace_table(name, table)
     load_inbox(warehouse, inbox)
-    rejects = select_window_rejects(warehouse, plan, closing_ids)
+    rejects = select_window_rejects(reject_facts(warehouse), plan.window, closing_ids)
     order_rejects = rejected_rows(rejects)
-    window_rows = warehouse.scalar(
-        "SELECT count(*) FROM order_lines WHERE listing_id IN (SELECT unnest(?::VARCHAR[]))", [closing_ids])
-    total = window_rows + order_rejects
-    if total and order_rejects * 100 > plan.settings.reject_limit_pct * total:
+    window_rows = count_order_lines(warehouse, closing_ids)
+    if over_reject_limit(order_rejects, window_rows, plan.settings.reject_limit_pct):
         with output_errors(plan.settings.reports_dir, "the rejected rows"):
             write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
-        return rejects, (
+        total = window_rows + order_rejects
+        raise RejectLimitExceeded(
             f"{order_rejects} of the {total} order rows of the {plan.window.label} cutoff were rejected "
             f"({order_rejects * 100 / total:.1f}%, over the {plan.settings.reject_limit_pct:g}% limit "
             f"CUTOFF_REJECT_LIMIT_PCT). The run stopped before anything was sent. The rows and reasons "
             f"are in {plan.output_dir / 'rejects.csv'}; fix the exports and run again.")
-    return rejects, None
+    return rejects
 
 
 @task(name="close", cache_policy=NO_CACHE)
-def close(plan: RunPlan, master: Master, rejects: pl.DataFrame) -> CutoffResult:
+def close(plan: RunPlan, warehouse: Warehouse, master: Master, rejects: pl.DataFrame) -> CutoffResult:
     """Apply the rulebook to the closing listings: allocations, groups, purchase lines."""
-    with open_warehouse(plan.settings.warehouse_path) as warehouse:
-        lines = warehouse.frame(
-            "SELECT * FROM order_lines WHERE listing_id IN (SELECT listing_id FROM listings WHERE calendar = ?)",
-            [plan.calendar])
+    lines = order_lines_of_calendar(warehouse, plan.calendar)
     closed = close_listings(lines, master.listings, master.products, plan.window)
     Allocations.validate(closed.allocations)
+    Groups.validate(closed.groups)
     purchase = build_purchase_lines(closed.allocations, master.products)
     PurchaseLines.validate(purchase)
     return CutoffResult(closed, purchase, total_by_supplier(purchase, master.suppliers), rejects)
 
 
+@task(name="write", cache_policy=NO_CACHE)
+def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffResult) -> dict:
+    """Replace the run's partitions and post its commissions in one transaction, then write its
+    folder of files (summary, sheets, refunds, rejects) aside and rename it into place. Returns
+    the run's summary (summary.json)."""
+    posting = store_run_tables(warehouse, plan, master, result)
+    as_of = inputs_as_of(warehouse, plan.settings)
+    with output_errors(plan.settings.reports_dir):
+        staging = new_staging_dir(plan.output_dir)
+        try:
+            with temporary_files_in(staging):  # openpyxl's temporary files: here, not in /tmp or /dev/shm
+                tables = write_run_files(staging, plan, master, result, posting, as_of)
+                write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
+                write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master,
+                                           plan.settings.lang)
+            publish_dir(staging, plan.output_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return tables.summary
+
+
+@task(name="email", cache_policy=NO_CACHE)
+def email(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffResult,
+          summary: dict) -> tuple[MailStatuses, dict]:
+    """Each supplier's purchase order, once per content. Returns the statuses and the summary with
+    them (a new dict), which replaces summary.json."""
+    mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
+                                 master.suppliers, plan.output_dir)
+    with output_errors(plan.settings.reports_dir, "the supplier emails"):
+        statuses = send_purchase_orders(warehouse, plan.window, mails, plan.settings, plan.output_dir / "outbox",
+                                        send_email=plan.send_email)
+    emailed = with_email_results(summary, statuses, statuses.errors)
+    with output_errors(plan.settings.reports_dir, "the run's summary"):
+        write_json(plan.output_dir / "summary.json", emailed)
+    return statuses, emailed
+
+
+# ---- what the stages are made of -------------------------------------------------------------------
+
 def inputs_as_of(warehouse: Warehouse, settings: Settings) -> datetime:
     """When the run's inputs last changed: the latest of the master files' modification times and
     the inbox files' ingestion. Printed as the sheets' "generated at", so a rerun on the same
     inputs leaves the same sheet contents."""
-    ingested = warehouse.scalar("SELECT max(ingested_at) FROM ingested_files")
-    master_times = [datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)
-                    for p in (settings.data_dir / "master").glob("*.csv")]
-    return max([t for t in (ingested, *master_times) if t is not None] or [datetime.now(timezone.utc)])
-
-
-def merge_rejects(*frames: pl.DataFrame) -> pl.DataFrame:
-    """The run's rejects (its window's, and the refunds its commissions turned down), once each."""
-    columns = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String,
-               "kind": pl.String, "rows_rejected": pl.Int64}
-    present = [f.with_columns(pl.lit(1, pl.Int64).alias("rows_rejected")) if "rows_rejected" not in f.columns
-               else f for f in frames if f.height]
-    if not present:
-        return pl.DataFrame(schema=columns)
-    return (pl.concat([f.select(list(columns)).cast(columns) for f in present], how="vertical_relaxed")
-            .unique(subset=["source_file", "row_number", "reason"], maintain_order=True)
-            .sort("source_file", "row_number", "reason", nulls_last=False))
+    times = [latest_ingestion(warehouse), *master_files_changed_at(settings.data_dir)]
+    return max([t for t in times if t is not None] or [datetime.now(timezone.utc)])
 
 
 def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result: CutoffResult) -> CommissionPosting:
     """The run's partitions and its commission postings, in one transaction."""
-    ensure_ledger_tables(warehouse)
     with warehouse.transaction():
         write_partitions(warehouse, plan, result)
         return post_commissions(warehouse, plan.window, result.closed.allocations, master)
@@ -246,9 +183,9 @@ def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result
 
 def write_partitions(warehouse: Warehouse, plan: RunPlan, result: CutoffResult) -> None:
     """Replace the run's rows of allocations, purchase_lines and groups (inside a transaction)."""
-    for table, frame in (("allocations", result.closed.allocations), ("purchase_lines", result.purchase_lines),
-                         ("groups", result.closed.groups)):
-        warehouse.replace_partition(table, frame, plan.calendar, plan.cutoff_date)
+    replace_partitions(warehouse, plan.calendar, plan.cutoff_date, {
+        "allocations": result.closed.allocations, "purchase_lines": result.purchase_lines,
+        "groups": result.closed.groups})
 
 
 def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffResult,
@@ -259,7 +196,7 @@ def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffR
     summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
                                result.purchase_lines, result.supplier_totals,
                                rejected=rejected_rows(rejects), commission=posting.totals)
-    summary["warnings"] = list(plan.warnings) + empty_cutoff_warnings(summary) + summary.get("warnings", [])
+    summary = {**summary, "warnings": [*plan.warnings, *empty_cutoff_warnings(summary), *summary["warnings"]]}
     write_json(folder / "summary.json", summary)
     write_csv(folder / "refunds.csv", refunds_owed(closed.allocations))
     write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS))
@@ -268,100 +205,25 @@ def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffR
                      groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)
 
 
-def empty_cutoff_warnings(summary: dict) -> list[str]:
-    """A cutoff with no eligible order line is almost always a missing or broken export."""
-    if summary["order_lines"]["eligible"]:
-        return []
-    return [f"empty_cutoff: no paid order line belongs to this cutoff ({summary['listings_closed']} listing(s) "
-            f"closed, {summary['order_lines']['rejected']} rejected row(s)); almost always a missing or broken "
-            f"order export: check inbox/orders, then rerun"]
-
-
-@task(name="write", cache_policy=NO_CACHE)
-def write(plan: RunPlan, master: Master, result: CutoffResult) -> dict:
-    """Replace the run's partitions and post its commissions in one transaction, then write its
-    folder of files (summary, sheets, refunds, rejects) aside and rename it into place."""
-    with open_warehouse(plan.settings.warehouse_path) as warehouse:
-        posting = store_run_tables(warehouse, plan, master, result)
-        as_of = inputs_as_of(warehouse, plan.settings)
-    del warehouse
-    with output_errors(plan.settings.reports_dir):
-        staging = new_staging_dir(plan.output_dir)
-        try:
-            with temporary_files_in(staging):  # openpyxl's temporary files: here, not in /tmp or /dev/shm
-                tables = write_run_files(staging, plan, master, result, posting, as_of)
-                result.summary = tables.summary  # the email stage adds the statuses
-                write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
-                write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master,
-                                           plan.settings.lang)
-            publish_dir(staging, plan.output_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return result.summary
-
-
-@task(name="email", cache_policy=NO_CACHE)
-def email(plan: RunPlan, master: Master, result: CutoffResult) -> dict[str, str]:
-    """Each supplier's purchase order, once per content; the statuses go into summary.json."""
-    mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
-                                 master.suppliers, plan.output_dir)
-    with open_warehouse(plan.settings.warehouse_path) as warehouse, \
-            output_errors(plan.settings.reports_dir, "the supplier emails"):
-        statuses = send_purchase_orders(warehouse, plan.window, mails, plan.settings, plan.output_dir / "outbox",
-                                        send_email=plan.send_email)
-    for supplier in result.summary["suppliers"]:
-        supplier["email"] = statuses.get(supplier["supplier_id"], "")
-    result.summary["warnings"] += [f"email_failed: {supplier_id} not emailed: {error}"
-                                   for supplier_id, error in sorted(statuses.errors.items())]
-    with output_errors(plan.settings.reports_dir, "the run's summary"):
-        write_json(plan.output_dir / "summary.json", result.summary)
-    return statuses
-
-
-def record_run(warehouse: Warehouse, plan: RunPlan, run_id: str, started: datetime, status: str,
-               message: str = "", summary: dict | None = None) -> None:
-    """`runs` keeps one row per (calendar, cutoff_date), the latest attempt; `run_log` all of them."""
-    ended = datetime.now(timezone.utc)
-    attempts = (warehouse.scalar("SELECT max(attempts) FROM runs WHERE calendar = ? AND cutoff_date = ?",
-                                 [plan.calendar, plan.cutoff_date]) or 0) + 1
-    counts = summary or {}
-    lines, units, fen = counts.get("order_lines", {}), counts.get("units", {}), counts.get("fen", {})
-    row = pl.DataFrame([{
-        "run_id": run_id, "started_at": started, "ended_at": ended, "status": status, "message": message,
-        "attempts": attempts, "listings_closed": counts.get("listings_closed"),
-        "lines_eligible": lines.get("eligible"), "lines_allocated": lines.get("allocated"),
-        "lines_cut": lines.get("cut"), "lines_rejected": lines.get("rejected"),
-        "units_allocated": units.get("allocated"), "net_fen": fen.get("net"),
-        "purchase_cost_fen": fen.get("purchase_cost")}],
-        schema_overrides={k: pl.Int64 for k in ("listings_closed", "lines_eligible", "lines_allocated",
-                                                 "lines_cut", "lines_rejected", "units_allocated",
-                                                 "net_fen", "purchase_cost_fen")})
-    with warehouse.transaction():
-        warehouse.replace_partition("runs", row, plan.calendar, plan.cutoff_date)
-        warehouse.insert("run_log", pl.DataFrame([{
-            "run_id": run_id, "calendar": plan.calendar, "cutoff_date": plan.cutoff_date,
-            "started_at": started, "ended_at": ended, "status": status, "message": message}]))
-
+# ---- the run ---------------------------------------------------------------------------------------
 
 def execute_cutoff(plan: RunPlan) -> dict:
-    """Every stage in order against the warehouse, which this run holds until it ends."""
+    """Every stage in order against the warehouse, opened once here and held until the run ends."""
     progress = Progress(plan.progress)
     run_id, started = str(uuid.uuid4()), datetime.now(timezone.utc)
-    # this connection holds the warehouse for the whole run: another process is refused
     failure: UserError | None = None
     path = plan.settings.warehouse_path
     existed = path.exists()
-    with open_warehouse(path) as warehouse:
+    with open_warehouse(path) as warehouse:  # another process is refused until the run ends
         try:
             prepare_run_folder(plan.output_dir, plan.settings.reports_dir)  # writable; a killed run's leftovers go
-            summary = run_stages(plan, progress)
+            summary = run_stages(plan, warehouse, progress)
         except UserError as exc:
             if not isinstance(exc, MasterDataError):  # bad master data: nothing at all is written
-                record_run(warehouse, plan, run_id, started, "failed", str(exc))
+                record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "failed", str(exc))
             failure = exc
         else:
-            record_run(warehouse, plan, run_id, started, "success", "", summary)
+            record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "success", "", summary)
     del warehouse
     if isinstance(failure, MasterDataError) and not existed:  # nothing written: not even a new warehouse
         for leftover in (path, path.with_name(path.name + ".wal")):
@@ -373,52 +235,46 @@ def execute_cutoff(plan: RunPlan) -> dict:
     return summary
 
 
-def run_stages(plan: RunPlan, progress: Progress) -> dict:
+def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> dict:
     since = clock.perf_counter()
-    master, files = ingest(plan)
+    master, files = ingest(plan, warehouse)
     rows = sum(f.raw.height for f in files if f.raw is not None)
     progress.stage("ingest", f"{len(files)} new file(s), {rows:,} rows", since)
 
     since = clock.perf_counter()
     closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
-    rejects = validate(plan, master, files, closing_ids)
+    rejects = validate(plan, warehouse, master, files, closing_ids)
     progress.stage("validate", f"{rejected_rows(rejects):,} rejected order row(s) in the window", since)
 
     since = clock.perf_counter()
-    result = close(plan, master, rejects)
+    result = close(plan, warehouse, master, rejects)
     progress.stage("close", f"{len(closing_ids)} listing(s), {result.closed.allocations.height:,} eligible "
                             f"line(s), {result.purchase_lines.height:,} purchase line(s)", since)
 
     since = clock.perf_counter()
-    summary = write(plan, master, result)
+    summary = write(plan, warehouse, master, result)
     commission = summary["fen"]["commission"]
     progress.stage("write", f"{len(summary['suppliers'])} purchase order(s), commission leader "
                             f"{commission['leader']} / l1 {commission['dist_l1']} / l2 {commission['dist_l2']} fen "
                             f"-> {plan.output_dir}", since)
 
     since = clock.perf_counter()
-    statuses = email(plan, master, result)
+    statuses, summary = email(plan, warehouse, master, result, summary)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(Counter(statuses.values()).items())) or "none"
     progress.stage("email", counts, since)
-    return result.summary
-
-
-def resolve_cutoff_date(calendar: str, cutoff_date: date | None, settings: Settings) -> date:
-    """A given date, or the one the scheduled run is for (its scheduled start, business time)."""
-    if cutoff_date is not None:
-        return cutoff_date
-    from prefect.runtime import flow_run
-    scheduled = flow_run.scheduled_start_time or datetime.now(timezone.utc)
-    return cutoff_date_for_instant(calendar, scheduled, settings.timezone, parse_clock(settings.nightly_at))
+    return summary
 
 
 @flow(name="cutoff", flow_run_name=name_cutoff_run, validate_parameters=True)
 def cutoff_flow(calendar: str = "nightly", cutoff_date: date | None = None, force: bool = False,
                 send_email: bool = True, data_dir: str | None = None, reports_dir: str | None = None,
-                progress: bool = False) -> dict:
-    """One cutoff of one calendar. Without `cutoff_date`, the one the run was scheduled for."""
+                progress: bool = False, lang: Literal["zh", "en"] | None = None,
+                warehouse: str | None = None) -> dict:
+    """One cutoff of one calendar. Without `cutoff_date`, the one the run was scheduled for.
+    `data_dir`, `reports_dir`, `lang` and `warehouse` override the settings for this run."""
     settings = load_settings().with_overrides(
-        data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None)
+        data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None,
+        lang=lang, warehouse=Path(warehouse) if warehouse else None)
     day = resolve_cutoff_date(calendar, cutoff_date, settings)
     plan = plan_run(calendar, day, settings, force=force, send_email=send_email, progress=progress)
     plan = await_start(plan, force)
@@ -426,29 +282,3 @@ def cutoff_flow(calendar: str = "nightly", cutoff_date: date | None = None, forc
     publish_run_artifacts(summary)
     report_cutoff_events(summary, plan.warnings)
     return summary
-
-
-def _say(plan: RunPlan):
-    """The run's log (the UI), and stderr too on the command line."""
-    from prefect.logging import get_run_logger
-    logger = get_run_logger()
-
-    def say(text: str) -> None:
-        logger.info(text)
-        if plan.progress:
-            print(f"  {text}", file=sys.stderr, flush=True)
-    return say
-
-
-def await_start(plan: RunPlan, force: bool = False, *, now=utc_now, sleep=clock.sleep) -> RunPlan:
-    """Wait for the cutoff instant (a run that started a little early), then for the inbox to be
-    ready (when configured). `force` (--force) waits for neither. Returns the plan with the
-    inbox's warning, if any."""
-    if force:
-        return plan
-    say = _say(plan)
-    wait_for_cutoff(plan.window, clock=now, sleep=sleep, say=say)
-    readiness = wait_for_inbox(plan.window, plan.settings, clock=now, sleep=sleep, say=say)
-    if readiness.warning:
-        return replace(plan, warnings=plan.warnings + (readiness.warning,))
-    return plan

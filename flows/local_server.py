@@ -30,13 +30,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from flows.errors import UserError
-from flows.processes import is_running, process_start_time
+from errors import UserError
+from outputs.processes import is_running, process_start_time
 
 PIDFILE_DIR = "cutoff-servers"
 DEFAULT_STARTUP_TIMEOUT = 120.0

@@ -21,20 +21,19 @@ No Prefect here: the flow passes its logger's `info` as `say`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flows.settings import Settings
+from inbox.snapshot import inbox_snapshot, missing_markers
 from transforms.windows import CutoffWindow
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 Say = Callable[[str], None]
 
-INPUT_FOLDERS = ("orders", "refunds")  # inbox/<folder>; orders always, refunds when it exists
 POLL_SECONDS = 2.0
 WARNING_KIND = "inbox_not_ready"
 
@@ -66,46 +65,6 @@ def wait_for_cutoff(window: CutoffWindow, *, clock: Clock = utc_now, sleep: Slee
         sleep(min(remaining, 30.0))
         remaining = (window.end - clock()).total_seconds()
     return waited
-
-
-# ---- the inbox ------------------------------------------------------------------------------------
-
-def input_folders(data_dir: Path) -> list[Path]:
-    """The folders a ready marker must be in: inbox/orders, and inbox/refunds when it exists."""
-    inbox = data_dir / "inbox"
-    return [inbox / name for name in INPUT_FOLDERS if name == "orders" or (inbox / name).is_dir()]
-
-
-def inbox_snapshot(data_dir: Path, marker: str = "") -> dict[str, tuple[int, int]]:
-    """Every inbox input file (not the marker, not hidden files): path -> (size, mtime in ns)."""
-    found: dict[str, tuple[int, int]] = {}
-    for name in INPUT_FOLDERS:
-        folder = data_dir / "inbox" / name
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob("*"):
-            if path.name.startswith(".") or path.name == marker:
-                continue
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # renamed away while we looked
-                continue
-            if path.is_file():
-                found[path.relative_to(data_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns)
-    return found
-
-
-def missing_markers(data_dir: Path, marker: str, instant: datetime) -> list[str]:
-    """The input folders whose marker is absent or older than the cutoff instant."""
-    missing = []
-    for folder in input_folders(data_dir):
-        try:
-            written = (folder / marker).stat().st_mtime
-        except (FileNotFoundError, NotADirectoryError):
-            written = None
-        if written is None or written < instant.timestamp():
-            missing.append(folder.relative_to(data_dir).as_posix())
-    return missing
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Per-environment settings: environment variables `CUTOFF_*`, or the same names in lower case
 without the prefix in an optional `cutoff.toml`. Secrets only from the environment (or a Prefect
-Secret block, see flows/mailer.py), never from a committed file."""
+Secret block, see flows/mailing.py), never from a committed file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from flows.errors import UserError
+from errors import UserError
 
 SECRET_FIELDS = {"smtp_password", "alert_webhook"}  # a chat webhook URL carries its token
 WEBHOOK_FORMATS = ("json", "wecom", "dingtalk", "feishu")
@@ -55,7 +55,7 @@ class Settings:
     def warehouse_path(self) -> Path:
         return self.warehouse or self.data_dir / "warehouse.duckdb"
 
-    def with_overrides(self, **values) -> "Settings":
+    def with_overrides(self, **values) -> Settings:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
 

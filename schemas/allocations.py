@@ -1,29 +1,42 @@
-import polars as pl
 import pandera.polars as pa
+import polars as pl
+from pandera.engines.polars_engine import DateTime
+
+UTC = {"time_unit": "us", "time_zone": "UTC"}
 
 CUT_REASONS = ["after_close", "out_of_stock", "group_not_formed", "case_not_filled"]
 
 
 class Allocations(pa.DataFrameModel):
-    """What each eligible line of a run got. Checked before it is written."""
+    """allocations: what each eligible line of a run got (key: calendar, cutoff_date, order_id,
+    line_no). Checked before it is written."""
 
+    calendar: str = pa.Field(required=False, isin=["nightly", "weekly"], description="partition: set when written")
+    cutoff_date: pl.Date = pa.Field(required=False, description="partition: set when written")
     order_id: str
     line_no: int = pa.Field(ge=1)
     listing_id: str
     sku_id: str
     supplier_id: str
+    category: str = pa.Field(nullable=True)
     pickup_point_id: str
     customer_id: str
+    customer_name: str = pa.Field(nullable=True)
+    phone_tail: str = pa.Field(nullable=True)
+    distributor_id: str = pa.Field(nullable=True)
+    created_at: DateTime = pa.Field(dtype_kwargs=UTC)
     qty: int = pa.Field(ge=1)
     qty_allocated: int = pa.Field(ge=0)
+    qty_cut: int = pa.Field(ge=0)
     unit_price_fen: int = pa.Field(ge=0)
     final_unit_price_fen: int = pa.Field(ge=0)
+    paid_fen: int = pa.Field(ge=0)
     net_fen: int = pa.Field(ge=0)
     refund_fen: int = pa.Field(ge=0)
     cut_reason: str = pa.Field(nullable=True, isin=CUT_REASONS)
 
     class Config:
-        strict = False
+        strict = True
 
     @pa.dataframe_check(error="nothing is lost: net_fen + refund_fen == qty * unit_price_fen")
     def nothing_lost(cls, data) -> pl.LazyFrame:

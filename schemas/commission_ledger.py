@@ -1,5 +1,5 @@
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 ENTRY_TYPES = ["accrual", "clawback", "adjustment"]
 ADJUSTED_TYPES = ["accrual", "clawback"]
@@ -33,7 +33,7 @@ class CommissionLedger(pa.DataFrameModel):
     amount_fen: int = pa.Field(description="accrual > 0, clawback < 0, adjustment != 0")
 
     class Config:
-        strict = False
+        strict = True
 
     @pa.dataframe_check(error="settlement_week is the ISO week of entry_date")
     def week_of_entry_date(cls, data) -> pl.LazyFrame:

@@ -1,5 +1,5 @@
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 from pandera.engines.polars_engine import DateTime
 
 from schemas.columns import ID_PATTERN, MAX_BP, TIERS_PATTERN, optional, required

@@ -5,6 +5,7 @@ from schemas.columns import ID_PATTERN, PHONE_TAIL_PATTERN, optional, required
 
 UTC = {"time_unit": "us", "time_zone": "UTC"}
 STATUSES = ["paid", "cancelled", "refunded"]
+SEQ_PER_FILE = 1_000_000_000  # ingest_seq = file_seq * SEQ_PER_FILE + the row: the order of ingestion
 COLUMNS = {
     "order_id": required(), "line_no": required("int"), "listing_id": required(),
     "customer_id": required(), "customer_name": optional(), "phone_tail": optional(),
@@ -33,3 +34,12 @@ class OrderLines(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+class StoredOrderLines(OrderLines):
+    """order_lines: the current version of every ingested line (key: order_id, line_no), with
+    where it came from."""
+
+    source_file: str = pa.Field(description="relative to the data dir")
+    source_row: int = pa.Field(ge=1, description="the row as the file shows it")
+    ingest_seq: int = pa.Field(ge=0, description="file_seq * SEQ_PER_FILE + row: the order of ingestion")

@@ -1,14 +1,18 @@
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 
 class PurchaseLines(pa.DataFrameModel):
-    """One purchase line per supplier and SKU. Checked before it is written."""
+    """purchase_lines: one purchase line per supplier and SKU of a run (key: calendar, cutoff_date,
+    supplier_id, sku_id). Checked before it is written."""
 
+    calendar: str = pa.Field(required=False, isin=["nightly", "weekly"], description="partition: set when written")
+    cutoff_date: pl.Date = pa.Field(required=False, description="partition: set when written")
     supplier_id: str
     sku_id: str
     units_allocated: int = pa.Field(gt=0)
     case_pack: int = pa.Field(ge=1)
+    case_rounding: str = pa.Field(isin=["up", "down"])
     cases: int = pa.Field(ge=1)
     units_purchased: int = pa.Field(gt=0)
     surplus_units: int = pa.Field(ge=0)
@@ -16,7 +20,7 @@ class PurchaseLines(pa.DataFrameModel):
     cost_fen: int = pa.Field(ge=0)
 
     class Config:
-        strict = False
+        strict = True
 
     @pa.dataframe_check(error="whole cases that cover the allocation, costed exactly")
     def cases_cover(cls, data) -> pl.LazyFrame:

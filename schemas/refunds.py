@@ -22,3 +22,11 @@ class Refunds(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+
+class RefundRequests(Refunds):
+    """refund_requests: every refund received (one per refund_id), with where it came from."""
+
+    source_file: str = pa.Field(description="relative to the data dir")
+    source_row: int = pa.Field(ge=1, description="the row as the file shows it")
+    ingest_seq: int = pa.Field(ge=0, description="file_seq * SEQ_PER_FILE (schemas/orders.py) + row")

@@ -1,4 +1,5 @@
 import pandera.polars as pa
+import polars as pl
 from pandera.engines.polars_engine import DateTime
 
 from schemas.commission_ledger import ROLES, WEEK_PATTERN
@@ -19,7 +20,7 @@ class Settlements(pa.DataFrameModel):
     statement_file: str = pa.Field(description="relative to the reports dir")
 
     class Config:
-        strict = False
+        strict = True
         unique = ["week", "role", "beneficiary_id"]
 
 
@@ -27,6 +28,8 @@ class SettledWeeks(pa.DataFrameModel):
     """settled_weeks: one row per closed week (even one without entries)."""
 
     week: str = pa.Field(str_matches=WEEK_PATTERN, unique=True)
+    week_start: pl.Date = pa.Field(description="its Monday")
+    week_end: pl.Date = pa.Field(description="its Sunday")
     beneficiaries: int = pa.Field(ge=0)
     entries: int = pa.Field(ge=0)
     amount_fen: int
@@ -34,4 +37,4 @@ class SettledWeeks(pa.DataFrameModel):
     statement_dir: str = pa.Field(description="relative to the reports dir")
 
     class Config:
-        strict = False
+        strict = True

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import polars as pl
 
+from tests import mooncake
 from transforms.windows import window_for
 
 UTC = pl.Datetime("us", "UTC")
@@ -19,8 +20,8 @@ def at(text: str) -> datetime:
 
 
 def listings(*rows: dict) -> pl.DataFrame:
-    defaults = dict(sku_id="SKU1", calendar="nightly", opens_at=at("2026-11-20 20:00"),
-                    closes_at=at("2026-11-21 20:00"), unit_price_fen=32800, tiers=None, min_qty=1,
+    defaults = dict(sku_id=mooncake.SKU, calendar="nightly", opens_at=at("2026-11-20 20:00"),
+                    closes_at=at("2026-11-21 20:00"), unit_price_fen=mooncake.PRICE_FEN, tiers=None, min_qty=1,
                     group_scope="platform", stock_cap=None, point_cap=None, dist_l1_bp=0, dist_l2_bp=0)
     frame = pl.DataFrame([{**defaults, **row} for row in rows], infer_schema_length=None)
     return frame.with_columns(
@@ -30,7 +31,7 @@ def listings(*rows: dict) -> pl.DataFrame:
 
 
 def products(*rows: dict) -> pl.DataFrame:
-    defaults = dict(sku_id="SKU1", name="流心奶黄月礼盒", spec="6枚/盒", unit="盒", category="烘焙",
+    defaults = dict(sku_id=mooncake.SKU, name=mooncake.SKU_NAME, spec="6枚/盒", unit="盒", category="烘焙",
                     supplier_id="S1", cost_fen=20000, case_pack=1, case_rounding="up")
     frame = pl.DataFrame([{**defaults, **row} for row in rows], infer_schema_length=None)
     return frame.with_columns(pl.col("cost_fen", "case_pack").cast(pl.Int64))
@@ -39,7 +40,7 @@ def products(*rows: dict) -> pl.DataFrame:
 def orders(*rows: dict) -> pl.DataFrame:
     """Rows need order_id, customer_id, qty and created_at (local text); the rest defaults."""
     defaults = dict(line_no=1, listing_id="L1", customer_name="顾客", phone_tail="1234",
-                    pickup_point_id="P1", unit_price_fen=32800, status="paid", distributor_id=None)
+                    pickup_point_id="P1", unit_price_fen=mooncake.PRICE_FEN, status="paid", distributor_id=None)
     frame = pl.DataFrame([{**defaults, **row, "created_at": at(row["created_at"])} for row in rows],
                          infer_schema_length=None)
     return frame.with_columns(
@@ -49,11 +50,6 @@ def orders(*rows: dict) -> pl.DataFrame:
 
 
 def mooncake_orders() -> pl.DataFrame:
-    """The rulebook's worked example: A 2, B 5, C 1, D 4, then E 3 (customer A again)."""
-    return orders(
-        dict(order_id="A", customer_id="cA", qty=2, created_at="2026-11-21 09:00"),
-        dict(order_id="B", customer_id="cB", qty=5, created_at="2026-11-21 09:01"),
-        dict(order_id="C", customer_id="cC", qty=1, created_at="2026-11-21 09:02"),
-        dict(order_id="D", customer_id="cD", qty=4, created_at="2026-11-21 09:03"),
-        dict(order_id="E", customer_id="cA", qty=3, created_at="2026-11-21 09:04"),
-    )
+    """The rulebook's worked example (tests/mooncake.py): A 2, B 5, C 1, D 4, then E 3 (customer A again)."""
+    return orders(*(dict(order_id=order_id, customer_id=customer, qty=qty, created_at=f"{mooncake.DAY} {at}")
+                    for order_id, customer, qty, at in mooncake.ORDERS))

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
+from tests import mooncake
+
 SUPPLIERS = [
     {"supplier_id": "S1", "name": "广州月饼食品有限公司", "email": "s1@supplier.example.com",
      "min_order_fen": "0", "delivery_window": "次日 05:00-07:00"},
@@ -14,7 +16,7 @@ SUPPLIERS = [
 ]
 CATEGORIES = [{"category": "烘焙", "leader_bp": "1000"}, {"category": "水果", "leader_bp": "800"}]
 PRODUCTS = [
-    {"sku_id": "SKU1", "name": "流心奶黄月礼盒", "spec": "6枚/盒", "unit": "盒", "category": "烘焙",
+    {"sku_id": mooncake.SKU, "name": mooncake.SKU_NAME, "spec": "6枚/盒", "unit": "盒", "category": "烘焙",
      "supplier_id": "S1", "cost_fen": "20000", "case_pack": "1", "case_rounding": "up"},
     {"sku_id": "SKU2", "name": "砂糖橘", "spec": "5斤/箱", "unit": "箱", "category": "水果",
      "supplier_id": "S2", "cost_fen": "1500", "case_pack": "6", "case_rounding": "up"},
@@ -28,9 +30,10 @@ PICKUP_POINTS = [
 DISTRIBUTORS = [{"distributor_id": "D1", "name": "张三", "upline_id": ""},
                 {"distributor_id": "D2", "name": "李四", "upline_id": "D1"}]
 LISTINGS = [
-    {"listing_id": "L1", "sku_id": "SKU1", "calendar": "nightly", "opens_at": "2026-11-20T20:00:00",
-     "closes_at": "2026-11-21T20:00:00", "unit_price_fen": "32800", "tiers": "3:32800|10:30800",
-     "min_qty": "", "group_scope": "", "stock_cap": "12", "point_cap": "", "dist_l1_bp": "1500", "dist_l2_bp": "500"},
+    {"listing_id": "L1", "sku_id": mooncake.SKU, "calendar": "nightly", "opens_at": "2026-11-20T20:00:00",
+     "closes_at": "2026-11-21T20:00:00", "unit_price_fen": str(mooncake.PRICE_FEN), "tiers": mooncake.TIERS,
+     "min_qty": "", "group_scope": "", "stock_cap": str(mooncake.STOCK_CAP), "point_cap": "", "dist_l1_bp": "1500",
+     "dist_l2_bp": "500"},
     {"listing_id": "L2", "sku_id": "SKU2", "calendar": "nightly", "opens_at": "2026-11-20T20:00:00+08:00",
      "closes_at": "2026-11-21T20:00:00+08:00", "unit_price_fen": "2990", "tiers": "", "min_qty": "",
      "group_scope": "", "stock_cap": "", "point_cap": "", "dist_l1_bp": "", "dist_l2_bp": ""},
@@ -47,13 +50,17 @@ def order(order_id, customer, qty, created_at, listing="L1", price=32800, point=
             "created_at": created_at, "updated_at": updated_at}
 
 
+MOONCAKE_DETAILS = {  # who the rulebook's customers are here (tests/mooncake.py has the example)
+    "A": dict(distributor="D2", name="张伟", phone="1234"),
+    "B": dict(point="P2", name="李静", phone="5678"),
+    "C": dict(name="王磊", phone="0420"),
+    "D": dict(point="P2", name="赵敏", phone="8888"),
+    "E": dict(name="张伟", phone="1234"),
+}
 MOONCAKE_ORDERS = [
-    order("A", "cA", 2, "2026-11-21T09:00:00", distributor="D2", name="张伟", phone="1234"),
-    order("B", "cB", 5, "2026-11-21T09:01:00", point="P2", name="李静", phone="5678"),
-    order("C", "cC", 1, "2026-11-21T09:02:00", name="王磊", phone="0420"),
-    order("D", "cD", 4, "2026-11-21T09:03:00", point="P2", name="赵敏", phone="8888"),
-    order("E", "cA", 3, "2026-11-21T09:04:00", name="张伟", phone="1234"),
-    order("F", "cF", 7, "2026-11-21T10:00:00", listing="L2", price=2990, name="刘洋", phone="3141"),
+    *(order(order_id, customer, qty, f"{mooncake.DAY}T{at}:00", **MOONCAKE_DETAILS[order_id])
+      for order_id, customer, qty, at in mooncake.ORDERS),
+    order("F", "cF", 7, "2026-11-21T10:00:00", listing="L2", price=2990, name="刘洋", phone="3141"),  # another listing
 ]
 
 

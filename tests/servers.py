@@ -96,7 +96,7 @@ class PrefectServer:
         self.log = base / "server.log"
         self.started: list[tuple[subprocess.Popen, signal.Signals]] = []
 
-    def __enter__(self) -> "PrefectServer":
+    def __enter__(self) -> PrefectServer:
         subprocess.run([PREFECT, "server", "database", "upgrade", "-y"], env=self.env, check=True,
                        capture_output=True, timeout=180)
         try:
@@ -197,7 +197,7 @@ class WebhookReceiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         self.thread.start()
         return self
 
@@ -232,7 +232,7 @@ class MailReceiver:
         self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 
-    def __enter__(self) -> "MailReceiver":
+    def __enter__(self) -> MailReceiver:
         self.controller.start()
         return self
 

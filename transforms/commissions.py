@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.commission_ledger import ROLES as LEDGER_ROLES
 from transforms.money import round_half_even_expr
 from transforms.windows import CutoffWindow
 
-ROLES = ("leader", "dist_l1", "dist_l2")
+ROLES = tuple(LEDGER_ROLES)  # ("leader", "dist_l1", "dist_l2"): the ledger's, in statement order
 LINE_KEY = ["order_id", "line_no"]
 ACCRUAL_KEY = ["order_id", "line_no", "role", "beneficiary_id"]
 LEDGER_COLUMNS = ["entry_id", "calendar", "cutoff_date", "entry_date", "settlement_week", "entry_type",
@@ -43,6 +44,11 @@ SEP = "|"  # ids match [A-Za-z0-9][A-Za-z0-9_.-]*: never a `|`, so the composite
 
 def empty_ledger() -> pl.DataFrame:
     return pl.DataFrame(schema=LEDGER_SCHEMA)
+
+
+def as_ledger(frame: pl.DataFrame) -> pl.DataFrame:
+    """Ledger rows as read from the warehouse, in LEDGER_COLUMNS and LEDGER_SCHEMA (none: empty)."""
+    return frame.select(LEDGER_COLUMNS).cast(LEDGER_SCHEMA) if frame.height else empty_ledger()
 
 
 def entry_kind() -> pl.Expr:
@@ -244,6 +250,22 @@ def claw_back_commissions(applied: pl.DataFrame, accruals: pl.DataFrame, earlier
 
 
 # -- figures ----------------------------------------------------------------------------------------
+
+def claw_back_refunds(refunds: pl.DataFrame, known_lines: pl.DataFrame, line_nets: pl.DataFrame,
+                      applied_elsewhere: pl.DataFrame, other_entries: pl.DataFrame, accruals: pl.DataFrame,
+                      window: CutoffWindow) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(decisions, clawback entries) of the window's refunds: each refund decided
+    (`decide_refunds`), and the applied ones clawed back from the accruals of their lines, this
+    run's and those other cutoffs posted (`other_entries`), less what was clawed back before."""
+    if refunds.height == 0:
+        return pl.DataFrame(schema=REFUND_DECISION_SCHEMA), empty_ledger()
+    decisions = decide_refunds(refunds, known_lines, line_nets, applied_elsewhere)
+    applied = decisions.filter(pl.col("status") == "applied")
+    basis = pl.concat([accruals.join(applied.select("order_id", "line_no").unique(),
+                                     on=["order_id", "line_no"], how="semi"), other_entries])
+    clawbacks = claw_back_commissions(applied, effective_accruals(basis), clawed_back(other_entries), window)
+    return decisions, clawbacks
+
 
 def commission_totals(entries: pl.DataFrame) -> dict[str, int]:
     """summary.json `fen.commission`: accruals per role (>= 0) and clawbacks (<= 0, a negative sum).

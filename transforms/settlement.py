@@ -16,8 +16,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from transforms.commissions import (LEDGER_COLUMNS, LEDGER_SCHEMA, ROLES, SEP, entry_kind,
-                                    total_by_beneficiary)
+from transforms.commissions import LEDGER_COLUMNS, LEDGER_SCHEMA, ROLES, SEP, entry_kind, total_by_beneficiary
 from transforms.windows import CutoffWindow, iso_week_bounds, iso_week_of
 
 POSTING_KEY = ["_kind", "role", "beneficiary_id", "order_id", "line_no", "_refund"]

@@ -72,3 +72,21 @@ def refunds_owed(allocations: pl.DataFrame) -> pl.DataFrame:
                 pl.col("cut_reason").fill_null("tier_price").alias("reason"))
         .sort("order_id", "line_no")
     )
+
+
+def empty_cutoff_warnings(summary: dict) -> list[str]:
+    """A cutoff with no eligible order line is almost always a missing or broken export."""
+    if summary["order_lines"]["eligible"]:
+        return []
+    return [f"empty_cutoff: no paid order line belongs to this cutoff ({summary['listings_closed']} listing(s) "
+            f"closed, {summary['order_lines']['rejected']} rejected row(s)); almost always a missing or broken "
+            f"order export: check inbox/orders, then rerun"]
+
+
+def with_email_results(summary: dict, statuses: dict[str, str], errors: dict[str, str]) -> dict:
+    """The summary after the email stage (a new dict): each supplier's `email` status (one of
+    mail/record.py STATUSES; empty for a supplier not in `statuses`) and an `email_failed` warning
+    for each supplier whose purchase order was not emailed, in supplier order."""
+    suppliers = [{**supplier, "email": statuses.get(supplier["supplier_id"], "")} for supplier in summary["suppliers"]]
+    failed = [f"email_failed: {supplier_id} not emailed: {error}" for supplier_id, error in sorted(errors.items())]
+    return {**summary, "suppliers": suppliers, "warnings": [*summary["warnings"], *failed]}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import polars as pl
 
 
-
 def explode_tiers(listings: pl.DataFrame) -> pl.DataFrame:
     """One row per (listing_id, threshold) with its `tier_price_fen`."""
     return (

@@ -17,13 +17,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.alert_email import alert_message
-from flows.alerts import (EMPTY_EVENT, INBOX_EVENT, PREFIX, WEBHOOK_PAYLOADS, alert_specs, automation_for,
-                          cutoff_events, ensure_alerts)
+from flows.alerts import (
+    EMPTY_EVENT,
+    INBOX_EVENT,
+    PREFIX,
+    WEBHOOK_PAYLOADS,
+    alert_specs,
+    automation_for,
+    cutoff_events,
+    ensure_alerts,
+)
 from flows.settings import Settings
+from mail.alert import alert_message
 from tests.datasets import mooncake_closing_at, mooncake_data_dir, write_orders
-from tests.servers import (MailReceiver, PrefectServer, WebhookReceiver, stop, tail, wait_for,
-                           wait_for_deployment)
+from tests.servers import MailReceiver, PrefectServer, WebhookReceiver, stop, tail, wait_for, wait_for_deployment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
@@ -277,8 +284,12 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
 def test_the_scheduled_run_starts_by_itself_waits_for_its_cutoff_and_the_late_export(alerting):
     """The issue's night: the runner picks the 20:00 run up seconds before 20:00. It waits for its
     cutoff, then for the exporter's marker (the last orders land after the cutoff), and completes."""
-    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterExpectedStartTime, LogFilter,
-                                                LogFilterFlowRunId)
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
     client, boundary, data_dir = alerting["client"], alerting["boundary"], alerting["data_dir"]
     nightly = _deployment(alerting, "cutoff/nightly")
     day = boundary.date().isoformat()

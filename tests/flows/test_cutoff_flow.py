@@ -6,8 +6,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from errors import MasterDataError, RejectLimitExceeded
 from flows.cutoff_flow import cutoff_flow
-from flows.errors import MasterDataError, RejectLimitExceeded
 from tests import datasets
 from tests.datasets import order
 
@@ -60,7 +60,8 @@ def test_mooncake_cutoff_end_to_end(mooncake_dirs):
     assert pl.read_csv(out / "rejects.csv").columns == ["source_file", "row_number", "reason", "raw"]
     tables = snapshot(data_dir)
     assert tables["allocations"].filter(pl.col("order_id") == "E")["cut_reason"].to_list() == ["out_of_stock"]
-    assert tables["purchase_lines"].select("sku_id", "cases", "units_purchased", "surplus_units", "cost_fen").rows() == [
+    purchase = tables["purchase_lines"].select("sku_id", "cases", "units_purchased", "surplus_units", "cost_fen")
+    assert purchase.rows() == [
         ("SKU1", 12, 12, 0, 240000), ("SKU2", 2, 12, 5, 18000)]
     assert query(data_dir, "SELECT status, lines_eligible, net_fen FROM runs") == [("success", 6, 414530)]
 

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from errors import UserError
 from flows.artifacts import artifact_key, po_totals_table, publish_run_artifacts, render_run_markdown
-from flows.backfill import BackfillStopped, backfill_flow
+from flows.backfill_flow import BackfillStopped, backfill_flow
 from flows.deployments import SERVER_HELP, build_deployments, serve_deployments
-from flows.errors import UserError
 from tests.datasets import MOONCAKE_ORDERS, mooncake_data_dir, order, write_orders
 from tests.servers import PrefectServer, free_port, tail, wait_for, wait_for_deployment
 
@@ -29,7 +29,8 @@ def test_deployments_schedules_parameters_and_concurrency():
     alert = deployments.pop("alert/alert")  # started by the alert automations, several at once
     assert alert.schedules == [] and alert.concurrency_limit is None
     assert set(alert._parameter_openapi_schema.required) == {"kind", "subject", "body"}
-    nightly, weekly, backfill = deployments["cutoff/nightly"], deployments["cutoff/weekly"], deployments["backfill/backfill"]
+    nightly, weekly = deployments["cutoff/nightly"], deployments["cutoff/weekly"]
+    backfill = deployments["backfill/backfill"]
     assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [("0 20 * * *", "Asia/Shanghai")]
     assert [(s.schedule.cron, s.schedule.timezone) for s in weekly.schedules] == [("0 0 * * 1", "Asia/Shanghai")]
     assert backfill.schedules == []
@@ -47,7 +48,7 @@ def test_deployments_schedules_parameters_and_concurrency():
 
 
 def test_waiting_runs_get_the_name_their_flow_would_give_them():
-    from flows.deployments import expected_run_name
+    from flows.naming import expected_run_name
     from flows.settings import Settings
     shanghai = ZoneInfo("Asia/Shanghai")
     assert expected_run_name("cutoff", {"calendar": "nightly"}, datetime(2026, 12, 3, 20, 0, tzinfo=shanghai),
@@ -155,7 +156,7 @@ def test_name_cutoff_run_names_a_flow_run_from_its_parameters_and_scheduled_time
     from prefect import flow
     from prefect.runtime import flow_run
 
-    from flows.deployments import name_cutoff_run
+    from flows.naming import name_cutoff_run
     from transforms.windows import cutoff_date_for_instant
 
     @flow(name="name-probe", flow_run_name=name_cutoff_run)
@@ -291,7 +292,7 @@ def test_a_late_scheduled_run_without_a_date_processes_its_scheduled_cutoff(serv
     assert run.parameters.get("cutoff_date") is None
     assert _runs_logged(served["data_dir"], "2026-11-21") == before + 1
     from flows.cutoff_flow import cutoff_flow
-    from flows.deployments import name_cutoff_run
+    from flows.naming import name_cutoff_run
     if cutoff_flow.flow_run_name is name_cutoff_run:
         assert run.name == "nightly 2026-11-21"
     else:  # until cutoff_flow names its runs with name_cutoff_run, the template shows the empty date
@@ -320,8 +321,14 @@ def test_upcoming_scheduled_runs_are_named_after_their_cutoff(served):
     from datetime import timedelta, timezone
 
     from prefect.client.schemas.filters import (
-        DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterStateType)
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
+
     from transforms.windows import cutoff_date_for_instant
     client = served["client"]
 

@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from flows.generate import generate_dataset
 from flows.local_server import PIDFILE_DIR
-from flows.processes import is_running, process_start_time
+from outputs.processes import is_running, process_start_time
+from synthetic.dataset import generate_dataset
 from tests import datasets
-from tests.flows.test_mailer import Mailbox, free_port
+from tests.mail.test_mailer import Mailbox, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-21"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from flows.local_server import PIDFILE_DIR, start_local_server, stop_orphaned_servers
-from flows.processes import is_running, process_start_time
+from outputs.processes import is_running, process_start_time
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from errors import UserError
 from flows.artifacts import render_run_markdown
-from flows.cutoff_flow import plan_run
-from flows.errors import UserError
-from flows.ingest import read_inbox
-from flows.readiness import inbox_snapshot, missing_markers, wait_for_cutoff, wait_for_inbox
+from flows.planning import plan_run
+from flows.readiness import wait_for_cutoff, wait_for_inbox
 from flows.settings import Settings, load_settings
+from inbox.ingest import read_inbox
+from inbox.snapshot import inbox_snapshot, missing_markers
 from tests.datasets import mooncake_closing_at, mooncake_data_dir, write_orders
 from transforms.windows import window_for
 

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.backfill import backfill_dates, check_range
-from flows.deployments import WEEKLY_CRON, cutoff_run_name, nightly_cron
-from flows.errors import UserError
+from errors import UserError
+from flows.backfill_flow import backfill_dates, check_range
+from flows.deployments import WEEKLY_CRON, nightly_cron
+from flows.naming import cutoff_run_name
 from transforms.windows import cutoff_date_for_instant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

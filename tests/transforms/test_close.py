@@ -4,11 +4,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests import mooncake
 from tests.builders import NIGHTLY, at, listings, mooncake_orders, orders, products
 from transforms.close import close_listings, select_closing_listings
 from transforms.purchase import build_purchase_lines
 
-MOONCAKE = dict(listing_id="L1", tiers="3:32800|10:30800", stock_cap=12)
+MOONCAKE = dict(listing_id="L1", tiers=mooncake.TIERS, stock_cap=mooncake.STOCK_CAP)  # the rulebook's L1
 
 
 def close(order_rows, listing_rows, product_rows=({},)):
@@ -46,7 +47,7 @@ def test_mooncake_variant_customer_counted_once():
 def test_ten_participants_reach_the_second_tier():
     rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=1, created_at=f"2026-11-21 10:{i:02d}")
                     for i in range(10)])
-    closed = close(rows, listings(dict(listing_id="L1", tiers="3:32800|10:30800")))
+    closed = close(rows, listings(dict(listing_id="L1", tiers=mooncake.TIERS)))
     assert set(closed.allocations["final_unit_price_fen"]) == {30800}
     assert closed.allocations["net_fen"].sum() == 10 * 30800
     assert closed.allocations["refund_fen"].sum() == 10 * (32800 - 30800)
@@ -68,7 +69,8 @@ def test_line_price_below_tier_price_keeps_its_own_price():
     ("2026-11-21 20:01", True),   # after closes_at
 ])
 def test_after_close(created, cut):
-    closed = close(orders(dict(order_id="A", customer_id="c", qty=2, created_at=created)), listings(dict(listing_id="L1")))
+    closed = close(orders(dict(order_id="A", customer_id="c", qty=2, created_at=created)),
+                   listings(dict(listing_id="L1")))
     line = closed.allocations.row(0, named=True)
     assert (line["cut_reason"] == "after_close") is cut
     assert line["qty_allocated"] == (0 if cut else 2)
@@ -141,7 +143,7 @@ def test_group_not_formed_below_min_qty_cuts_every_line():
 def test_group_needs_the_lowest_tier_in_participants_not_units():
     rows = orders(dict(order_id="A", customer_id="c1", qty=10, created_at="2026-11-21 10:00"),
                   dict(order_id="B", customer_id="c2", qty=10, created_at="2026-11-21 10:01"))
-    closed = close(rows, listings(dict(listing_id="L1", tiers="3:32800|10:30800")))
+    closed = close(rows, listings(dict(listing_id="L1", tiers=mooncake.TIERS)))
     assert closed.groups.row(0, named=True)["participants"] == 2
     assert closed.allocations["cut_reason"].to_list() == ["group_not_formed"] * 2
 
@@ -199,7 +201,8 @@ def test_case_rounding_does_not_revisit_groups_or_tiers():
 def test_case_rounding_keeps_an_earlier_reason():
     rows = orders(dict(order_id="A", customer_id="c1", qty=6, created_at="2026-11-21 10:00"),
                   dict(order_id="B", customer_id="c2", qty=6, created_at="2026-11-21 10:01"))
-    lines = by_order(close(rows, listings(dict(listing_id="L1", stock_cap=9)), [dict(case_pack=6, case_rounding="down")]))
+    lines = by_order(close(rows, listings(dict(listing_id="L1", stock_cap=9)),
+                           [dict(case_pack=6, case_rounding="down")]))
     assert (lines["B"]["qty_allocated"], lines["B"]["cut_reason"]) == (0, "out_of_stock")
     assert lines["A"]["qty_allocated"] == 6
 

@@ -13,9 +13,18 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from schemas.commission_ledger import CommissionLedger
-from transforms.commissions import (LEDGER_COLUMNS, accrue_commissions, claw_back_commissions, clawed_back,
-                                    commission_totals, decide_refunds, effective_accruals, latest_allocations,
-                                    beneficiary_names, total_by_beneficiary)
+from transforms.commissions import (
+    LEDGER_COLUMNS,
+    accrue_commissions,
+    beneficiary_names,
+    claw_back_commissions,
+    clawed_back,
+    commission_totals,
+    decide_refunds,
+    effective_accruals,
+    latest_allocations,
+    total_by_beneficiary,
+)
 from transforms.windows import window_for
 
 NIGHTLY = window_for("nightly", date(2026, 11, 21))
@@ -70,7 +79,8 @@ def test_the_rulebook_example_net_30800():
 def test_accrual_rows_are_dated_by_their_cutoff_with_readable_ids():
     row = accrue(allocations(allocation())).row(0, named=True)
     assert row["entry_id"] == "accrual|nightly|2026-11-21|A|1|leader"
-    assert (row["calendar"], row["cutoff_date"], row["entry_date"]) == ("nightly", date(2026, 11, 21), date(2026, 11, 21))
+    assert (row["calendar"], row["cutoff_date"], row["entry_date"]) == \
+        ("nightly", date(2026, 11, 21), date(2026, 11, 21))
     assert (row["settlement_week"], row["entry_type"], row["refund_id"]) == ("2026-W47", "accrual", None)
 
 
@@ -95,7 +105,7 @@ def test_accruals_round_half_to_even(net_fen, rate_bp, expected):
 ])
 def test_leader_rate_is_the_pickup_points_else_the_categorys(point_bp, category_bp, expected_rate):
     entries = accrue(allocations(allocation()), point_bp=point_bp, category_bp=category_bp)
-    rates = dict(zip(entries["role"], entries["rate_bp"]))
+    rates = dict(zip(entries["role"], entries["rate_bp"], strict=True))
     assert rates.get("leader") == expected_rate
 
 
@@ -171,7 +181,7 @@ NO_REFUNDS = refunds()
 
 
 def decided(frame: pl.DataFrame) -> dict[str, str]:
-    return dict(zip(frame["refund_id"], frame["status"]))
+    return dict(zip(frame["refund_id"], frame["status"], strict=True))
 
 
 @pytest.mark.parametrize("known, allocated, reason", [
@@ -255,7 +265,8 @@ def prior(*rows: tuple) -> pl.DataFrame:
                                 "beneficiary_id": pl.String, "clawed_fen": pl.Int64})
 
 
-EXAMPLE_ACCRUALS = accrual_basis(("leader", "T1", 1000, 3080), ("dist_l1", "D2", 1500, 4620), ("dist_l2", "D1", 500, 1540))
+EXAMPLE_ACCRUALS = accrual_basis(("leader", "T1", 1000, 3080), ("dist_l1", "D2", 1500, 4620),
+                                 ("dist_l2", "D1", 500, 1540))
 
 
 def claw(refund_rows: pl.DataFrame, basis=EXAMPLE_ACCRUALS, earlier=None) -> pl.DataFrame:
@@ -280,7 +291,8 @@ def test_a_full_refund_claws_back_the_whole_accrual():
 def test_clawbacks_over_several_refunds_are_capped_by_the_accrual():
     # net 25 at 1000 bp accrued 2 (2.5 -> 2); refunds of 15 (1.5 -> 2) and 10 (1.0 -> 1) would claw back 3
     entries = claw(refunds(("R1", "A", 15, 1), ("R2", "A", 10, 2)), accrual_basis(("leader", "T1", 1000, 2)))
-    assert dict(zip(entries["refund_id"], entries["amount_fen"])) == {"R1": -2}  # R2 capped to 0: not posted
+    # R2 capped to 0: not posted
+    assert dict(zip(entries["refund_id"], entries["amount_fen"], strict=True)) == {"R1": -2}
 
 
 def test_clawbacks_posted_at_other_cutoffs_use_up_the_accrual_first():
@@ -294,10 +306,14 @@ def test_a_clawback_on_a_line_without_accruals_posts_nothing():
 
 def test_effective_accruals_add_adjustments_and_take_the_latest_rate():
     rows = pl.DataFrame([
-        {"entry_type": "accrual", "adjusted_type": None, "entry_date": date(2026, 11, 21), "rate_bp": 1000, "amount_fen": 3080},
-        {"entry_type": "adjustment", "adjusted_type": "accrual", "entry_date": date(2026, 11, 23), "rate_bp": 1200, "amount_fen": 616},
-        {"entry_type": "clawback", "adjusted_type": None, "entry_date": date(2026, 11, 22), "rate_bp": 1000, "amount_fen": -100},
-    ]).with_columns(order_id=pl.lit("A"), line_no=pl.lit(1, pl.Int64), role=pl.lit("leader"), beneficiary_id=pl.lit("T1"))
+        {"entry_type": "accrual", "adjusted_type": None, "entry_date": date(2026, 11, 21), "rate_bp": 1000,
+         "amount_fen": 3080},
+        {"entry_type": "adjustment", "adjusted_type": "accrual", "entry_date": date(2026, 11, 23), "rate_bp": 1200,
+         "amount_fen": 616},
+        {"entry_type": "clawback", "adjusted_type": None, "entry_date": date(2026, 11, 22), "rate_bp": 1000,
+         "amount_fen": -100},
+    ]).with_columns(order_id=pl.lit("A"), line_no=pl.lit(1, pl.Int64), role=pl.lit("leader"),
+                    beneficiary_id=pl.lit("T1"))
     assert effective_accruals(rows).select("amount_fen", "rate_bp").row(0) == (3696, 1200)
     assert clawed_back(rows)["clawed_fen"].to_list() == [-100]
 
@@ -373,9 +389,10 @@ def test_a_refund_applied_later_elsewhere_with_a_smaller_id_does_not_count_as_ea
 
 def test_a_refund_elsewhere_at_the_same_instant_counts_only_with_a_smaller_id():
     same = NEXT_NIGHT.start.astimezone(timezone.utc) + timedelta(minutes=1)
-    elsewhere = pl.DataFrame([{"refund_id": "R1", "order_id": "A", "line_no": 1, "amount_fen": 700, "created_at": same},
-                              {"refund_id": "R9", "order_id": "A", "line_no": 1, "amount_fen": 200, "created_at": same}],
-                             schema=refunds().schema)
+    elsewhere = pl.DataFrame(
+        [{"refund_id": "R1", "order_id": "A", "line_no": 1, "amount_fen": 700, "created_at": same},
+         {"refund_id": "R9", "order_id": "A", "line_no": 1, "amount_fen": 200, "created_at": same}],
+        schema=refunds().schema)
     result = decide_refunds(refunds(("R5", "A", 301, 1)), lines("A"), nets(A=1000), elsewhere)
     assert decided(result) == {"R5": "rejected"}
     assert result["reason"][0].endswith("net_fen 1000 minus its earlier refunds 700")  # R1 counts, R9 does not
@@ -383,7 +400,8 @@ def test_a_refund_elsewhere_at_the_same_instant_counts_only_with_a_smaller_id():
 
 def test_refunds_of_two_lines_of_one_order_are_checked_per_line():
     frame = pl.concat([refunds_of(("R1", "A", 800, 1), line_no=1), refunds_of(("R2", "A", 800, 2), line_no=2)])
-    known = pl.DataFrame({"order_id": ["A", "A"], "line_no": [1, 2]}, schema={"order_id": pl.String, "line_no": pl.Int64})
+    known = pl.DataFrame({"order_id": ["A", "A"], "line_no": [1, 2]},
+                         schema={"order_id": pl.String, "line_no": pl.Int64})
     line_nets = known.with_columns(pl.Series("net_fen", [1000, 1000], pl.Int64))
     result = decide_refunds(frame, known, line_nets, NO_REFUNDS)
     assert decided(result) == {"R1": "applied", "R2": "applied"}
@@ -411,7 +429,7 @@ def test_refund_decisions_keep_the_refunds_figures():
 def test_the_cap_of_a_clawback_lands_on_the_later_refund_not_the_higher_id():
     # accrual 2 fen (net 25 at 1000 bp); R2 (first) claws 2 (15 -> 1.5 -> 2), R1 (later) finds nothing left
     entries = claw(refunds(("R1", "A", 10, 2), ("R2", "A", 15, 1)), accrual_basis(("leader", "T1", 1000, 2)))
-    assert dict(zip(entries["refund_id"], entries["amount_fen"])) == {"R2": -2}
+    assert dict(zip(entries["refund_id"], entries["amount_fen"], strict=True)) == {"R2": -2}
 
 
 def test_a_one_fen_accrual_can_be_clawed_back():
@@ -462,7 +480,8 @@ def test_effective_accruals_are_one_per_line_role_and_beneficiary():
                        ledger_row(role="dist_l2", beneficiary="D1", rate=500, amount=1540),
                        ledger_row(kind="clawback", amount=-1000))
     expected = pl.DataFrame({"order_id": ["A", "B", "A", "A"], "line_no": [1, 1, 1, 1],
-                             "role": ["leader", "leader", "dist_l1", "dist_l2"], "beneficiary_id": ["T1", "T1", "D2", "D1"],
+                             "role": ["leader", "leader", "dist_l1", "dist_l2"],
+                             "beneficiary_id": ["T1", "T1", "D2", "D1"],
                              "amount_fen": [3080, 1000, 4620, 1540], "rate_bp": [1000, 1000, 1500, 500]})
     assert_frame_equal(effective_accruals(rows), expected, check_row_order=False)
 
@@ -482,7 +501,8 @@ def test_an_accrual_adjusted_to_nothing_is_not_in_force():
 
 
 def test_clawed_back_sums_the_clawbacks_of_each_accrual():
-    rows = ledger_rows(ledger_row(), ledger_row(kind="clawback", amount=-1000), ledger_row(kind="clawback", amount=-500),
+    rows = ledger_rows(ledger_row(), ledger_row(kind="clawback", amount=-1000),
+                       ledger_row(kind="clawback", amount=-500),
                        ledger_row(kind="adjustment", adjusted="clawback", amount=-80, day=date(2026, 11, 23)),
                        ledger_row(kind="clawback", role="dist_l1", beneficiary="D2", amount=-1500))
     expected = pl.DataFrame({"order_id": ["A", "A"], "line_no": [1, 1], "role": ["leader", "dist_l1"],
@@ -548,7 +568,8 @@ def test_the_point_override_pays_the_leader_even_without_a_category_rate():
 
 def alloc_runs(*rows: tuple) -> pl.DataFrame:
     """(order_id, calendar, cutoff_date, net_fen) of line 1."""
-    return pl.DataFrame([{"order_id": o, "line_no": 1, "calendar": c, "cutoff_date": d, "net_fen": n} for o, c, d, n in rows],
+    return pl.DataFrame([{"order_id": o, "line_no": 1, "calendar": c, "cutoff_date": d, "net_fen": n}
+                         for o, c, d, n in rows],
                         schema={"order_id": pl.String, "line_no": pl.Int64, "calendar": pl.String,
                                 "cutoff_date": pl.Date, "net_fen": pl.Int64})
 
@@ -609,7 +630,7 @@ def test_refund_decisions_at_one_instant_are_listed_by_refund_id():
 def test_refunds_at_one_instant_are_clawed_back_in_refund_id_order():
     # accrual of 2 fen; R1 and R2 at the same minute would claw 2 each: R1 takes both fen, R2 nothing
     entries = claw(refunds(("R2", "A", 15, 1), ("R1", "A", 15, 1)), accrual_basis(("leader", "T1", 1000, 2)))
-    assert dict(zip(entries["refund_id"], entries["amount_fen"])) == {"R1": -2}
+    assert dict(zip(entries["refund_id"], entries["amount_fen"], strict=True)) == {"R1": -2}
 
 
 def test_clawbacks_come_in_refund_then_role_order():

@@ -4,7 +4,8 @@ and the same inputs give the same tables."""
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from tests.builders import NIGHTLY, UTC, listings, products
@@ -28,18 +29,21 @@ listing_rules = st.fixed_dictionaries({
     "tiers": st.none() | st.sampled_from(["2:3000", "3:32800|5:30000", "1:2500|4:2000"]),
     "group_scope": st.sampled_from(["platform", "pickup_point"]),
 })
-product_rules = st.fixed_dictionaries({"case_pack": st.integers(1, 8), "case_rounding": st.sampled_from(["up", "down"])})
+product_rules = st.fixed_dictionaries({"case_pack": st.integers(1, 8),
+                                       "case_rounding": st.sampled_from(["up", "down"])})
 
 
 def build(lines, rule1, rule2, product1, product2):
     order_rows = pl.DataFrame([{
-        "order_id": f"O{i:03d}", "line_no": 1, "listing_id": l["listing"], "customer_id": f"c{l['customer']}",
-        "customer_name": None, "phone_tail": None, "pickup_point_id": l["point"], "qty": l["qty"],
-        "unit_price_fen": l["price"], "status": "paid", "distributor_id": None,
-        "created_at": START + timedelta(minutes=l["minute"])} for i, l in enumerate(lines)],
+        "order_id": f"O{i:03d}", "line_no": 1, "listing_id": line["listing"], "customer_id": f"c{line['customer']}",
+        "customer_name": None, "phone_tail": None, "pickup_point_id": line["point"], "qty": line["qty"],
+        "unit_price_fen": line["price"], "status": "paid", "distributor_id": None,
+        "created_at": START + timedelta(minutes=line["minute"])} for i, line in enumerate(lines)],
         schema_overrides={"customer_name": pl.String, "phone_tail": pl.String, "distributor_id": pl.String})
-    order_rows = order_rows.with_columns(pl.col("created_at").cast(UTC), pl.col("created_at").cast(UTC).alias("updated_at"))
-    listing_rows = listings(dict(listing_id="L1", sku_id="SKU1", **rule1), dict(listing_id="L2", sku_id="SKU2", **rule2))
+    order_rows = order_rows.with_columns(pl.col("created_at").cast(UTC),
+                                         pl.col("created_at").cast(UTC).alias("updated_at"))
+    listing_rows = listings(dict(listing_id="L1", sku_id="SKU1", **rule1),
+                            dict(listing_id="L2", sku_id="SKU2", **rule2))
     product_rows = products(dict(sku_id="SKU1", **product1), dict(sku_id="SKU2", **product2))
     return order_rows, listing_rows, product_rows
 
@@ -66,11 +70,13 @@ def test_invariants(lines, rule1, rule2, product1, product2):
         if rule["stock_cap"] is not None:
             assert mine["qty_allocated"].sum() <= rule["stock_cap"]
         if rule["point_cap"] is not None and mine.height:
-            assert mine.group_by("pickup_point_id").agg(pl.col("qty_allocated").sum())["qty_allocated"].max() <= rule["point_cap"]
+            by_point = mine.group_by("pickup_point_id").agg(pl.col("qty_allocated").sum())
+            assert by_point["qty_allocated"].max() <= rule["point_cap"]
     # down products: whole cases per listing
     for product, listing_id in ((product1, "L1"), (product2, "L2")):
         if product["case_rounding"] == "down":
-            assert allocations.filter(pl.col("listing_id") == listing_id)["qty_allocated"].sum() % product["case_pack"] == 0
+            allocated = allocations.filter(pl.col("listing_id") == listing_id)["qty_allocated"].sum()
+            assert allocated % product["case_pack"] == 0
     # purchase covers the allocation, in whole cases
     purchase = build_purchase_lines(allocations, product_rows)
     assert purchase["units_allocated"].sum() == allocations["qty_allocated"].sum()

@@ -2,7 +2,8 @@ from fractions import Fraction
 
 import polars as pl
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from transforms.money import fen_to_yuan_text, round_half_even, round_half_even_expr
 

@@ -30,7 +30,8 @@ def test_up_rounding_buys_whole_cases_and_reports_surplus(qtys, case_pack, expec
 
 def test_down_rounding_buys_what_was_allocated():
     purchase = purchase_for([7, 6], case_pack=6, case_rounding="down", cost_fen=100)
-    assert purchase.select("units_allocated", "cases", "units_purchased", "surplus_units", "cost_fen").row(0) == (12, 2, 12, 0, 1200)
+    assert purchase.select("units_allocated", "cases", "units_purchased", "surplus_units", "cost_fen").row(0) == \
+        (12, 2, 12, 0, 1200)
 
 
 def test_sku_with_nothing_allocated_is_not_bought():
@@ -58,7 +59,8 @@ def test_supplier_below_minimum_is_flagged_not_dropped():
 def supplier_rows(*rows: tuple) -> pl.DataFrame:
     """(supplier_id, min_order_fen)"""
     return pl.DataFrame([{"supplier_id": s, "name": f"供应商{s}", "email": None, "min_order_fen": m} for s, m in rows],
-                        schema={"supplier_id": pl.String, "name": pl.String, "email": pl.String, "min_order_fen": pl.Int64})
+                        schema={"supplier_id": pl.String, "name": pl.String, "email": pl.String,
+                                "min_order_fen": pl.Int64})
 
 
 @pytest.mark.parametrize("minimum, below", [(17999, False), (18000, False), (18001, True), (None, False)])
@@ -86,7 +88,8 @@ def test_purchase_lines_per_supplier_and_sku_and_their_totals():
         "cost_fen": [40000, 18000, 2800]})
     assert_frame_equal(purchase, expected)
     totals = total_by_supplier(purchase, supplier_rows(("S1", 40001), ("S2", 20800)))
-    assert totals.select("supplier_id", "name", "po_fen", "units_purchased", "min_order_fen", "below_minimum").rows() == [
+    figures = totals.select("supplier_id", "name", "po_fen", "units_purchased", "min_order_fen", "below_minimum")
+    assert figures.rows() == [
         ("S1", "供应商S1", 40000, 2, 40001, True), ("S2", "供应商S2", 20800, 16, 20800, False)]
 
 
@@ -94,7 +97,8 @@ def test_supplier_totals_carry_the_address_and_never_drop_a_purchase_order():
     rows = orders(dict(order_id="A", customer_id="c1", qty=1, created_at="2026-11-21 10:00", listing_id="L1"),
                   dict(order_id="B", customer_id="c2", qty=1, created_at="2026-11-21 10:01", listing_id="L2"),
                   dict(order_id="C", customer_id="c3", qty=1, created_at="2026-11-21 10:02", listing_id="L3"))
-    items = products(dict(sku_id="SKU1", supplier_id="S3", cost_fen=100), dict(sku_id="SKU2", supplier_id="S1", cost_fen=200),
+    items = products(dict(sku_id="SKU1", supplier_id="S3", cost_fen=100),
+                     dict(sku_id="SKU2", supplier_id="S1", cost_fen=200),
                      dict(sku_id="SKU3", supplier_id="S2", cost_fen=300))
     closed = close_listings(rows, listings(dict(listing_id="L1", sku_id="SKU1"), dict(listing_id="L2", sku_id="SKU2"),
                                            dict(listing_id="L3", sku_id="SKU3")), items, NIGHTLY)
@@ -117,10 +121,12 @@ def test_a_suppliers_lines_come_in_sku_order():
     rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=i + 1, created_at=f"2026-11-21 10:0{i}",
                          listing_id=f"L{sku[-1]}") for i, sku in enumerate(skus)])
     items = products(*[dict(sku_id=sku, supplier_id="S1" if sku != "SKU6" else "S0", cost_fen=100) for sku in skus])
-    closed = close_listings(rows, listings(*[dict(listing_id=f"L{sku[-1]}", sku_id=sku) for sku in skus]), items, NIGHTLY)
+    closed = close_listings(rows, listings(*[dict(listing_id=f"L{sku[-1]}", sku_id=sku) for sku in skus]), items,
+                            NIGHTLY)
     purchase = build_purchase_lines(closed.allocations, items)
     assert purchase.select("supplier_id", "sku_id", "units_allocated").rows() == [
-        ("S0", "SKU6", 6), ("S1", "SKU1", 3), ("S1", "SKU2", 5), ("S1", "SKU3", 2), ("S1", "SKU4", 4), ("S1", "SKU5", 1)]
+        ("S0", "SKU6", 6), ("S1", "SKU1", 3), ("S1", "SKU2", 5), ("S1", "SKU3", 2), ("S1", "SKU4", 4),
+        ("S1", "SKU5", 1)]
 
 
 def test_supplier_totals_come_in_supplier_order():

@@ -11,15 +11,22 @@ from polars.testing import assert_frame_equal
 
 from schemas.commission_ledger import CommissionLedger
 from transforms.commissions import LEDGER_SCHEMA, empty_ledger
-from transforms.settlement import (MAX_WEEKS_AHEAD, adjust_closed_entries, build_statements, first_open_week,
-                                   settlement_mismatches, statement_lines)
+from transforms.settlement import (
+    MAX_WEEKS_AHEAD,
+    adjust_closed_entries,
+    build_statements,
+    first_open_week,
+    settlement_mismatches,
+    statement_lines,
+)
 from transforms.windows import iso_week_of, window_for
 
 CUTOFF = window_for("nightly", date(2026, 11, 21))  # a Saturday of 2026-W47
 
 
 def entry(role="leader", beneficiary="T1", amount=3080, rate=1000, base=30800, order="A", kind="accrual",
-          refund=None, week="2026-W47", entry_date=date(2026, 11, 21), adjusted=None, cutoff=date(2026, 11, 21)) -> dict:
+          refund=None, week="2026-W47", entry_date=date(2026, 11, 21), adjusted=None,
+          cutoff=date(2026, 11, 21)) -> dict:
     entry_id = "|".join(str(p) for p in (kind, "nightly", cutoff, week if kind == "adjustment" else "", order, 1,
                                          refund or "", role, beneficiary))
     return {"entry_id": entry_id, "calendar": "nightly", "cutoff_date": cutoff, "entry_date": entry_date,
@@ -76,7 +83,7 @@ def test_a_changed_beneficiary_moves_the_money_by_two_adjustments():
     posted = ledger(entry(beneficiary="T1"))
     computed = ledger(entry(beneficiary="T9"))
     result = adjust_closed_entries(computed, posted, {"2026-W47"}, CUTOFF)
-    assert dict(zip(result["beneficiary_id"], result["amount_fen"])) == {"T1": -3080, "T9": 3080}
+    assert dict(zip(result["beneficiary_id"], result["amount_fen"], strict=True)) == {"T1": -3080, "T9": 3080}
 
 
 def test_an_entry_that_is_gone_is_reversed_and_a_new_clawback_is_added():
@@ -168,7 +175,8 @@ def test_a_reversal_takes_the_rate_of_the_adjustment_posted_on_the_same_date_as_
     # W47 closed with the accrual (1000 bp) and an adjustment to 1200 bp on the same date; the line is gone now
     posted = ledger(adjustment(616, rate=1200, week="2026-W47", monday=date(2026, 11, 21)), entry(amount=3080))
     result = adjust_closed_entries(empty_ledger(), posted, {"2026-W47"}, CUTOFF)
-    assert result.select("adjusted_type", "amount_fen", "rate_bp", "base_fen").rows() == [("accrual", -3696, 1200, 30800)]
+    assert result.select("adjusted_type", "amount_fen", "rate_bp", "base_fen").rows() == \
+        [("accrual", -3696, 1200, 30800)]
 
 
 def test_a_cutoff_week_still_open_dates_its_adjustments_on_the_cutoff():
@@ -176,7 +184,8 @@ def test_a_cutoff_week_still_open_dates_its_adjustments_on_the_cutoff():
     posted = ledger(entry(amount=3080), adjustment(616, rate=1200))  # W48 closed, W47 open
     computed = ledger(entry(rate=1500, amount=4620))
     result = adjust_closed_entries(computed, posted, {"2026-W48"}, CUTOFF)
-    assert result.select("settlement_week", "entry_date", "amount_fen").rows() == [("2026-W47", date(2026, 11, 21), 4004)]
+    assert result.select("settlement_week", "entry_date", "amount_fen").rows() == \
+        [("2026-W47", date(2026, 11, 21), 4004)]
 
 
 def test_a_reversed_clawback_keeps_its_refund_and_an_accrual_has_none():

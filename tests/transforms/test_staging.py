@@ -11,7 +11,8 @@ from transforms.staging import latest_versions, missing_columns, parse_columns
 
 def parse(values: list[str | None], kind: str) -> list:
     from schemas.columns import ColumnSpec
-    raw = pl.DataFrame({"_row": list(range(2, 2 + len(values))), "v": values}, schema={"_row": pl.Int64, "v": pl.String})
+    raw = pl.DataFrame({"_row": list(range(2, 2 + len(values))), "v": values},
+                       schema={"_row": pl.Int64, "v": pl.String})
     return parse_columns(raw, {"v": ColumnSpec(kind)}, "Asia/Shanghai").to_dicts()
 
 
@@ -46,7 +47,8 @@ def test_integers_parse_and_blanks_are_absent():
 
 
 def test_order_defaults_and_unknown_columns_dropped():
-    raw = pl.DataFrame({"_row": [2], "order_id": ["O1"], "extra": ["x"], "qty": ["2"]}, schema_overrides={"_row": pl.Int64})
+    raw = pl.DataFrame({"_row": [2], "order_id": ["O1"], "extra": ["x"], "qty": ["2"]},
+                       schema_overrides={"_row": pl.Int64})
     typed = parse_columns(raw, orders.COLUMNS, "Asia/Shanghai")
     assert "extra" not in typed.columns and typed["qty"][0] == 2 and typed["customer_name"][0] is None
 
@@ -55,7 +57,8 @@ def test_latest_version_wins_then_last_ingested():
     t1, t2 = datetime(2026, 11, 21, 1, tzinfo=timezone.utc), datetime(2026, 11, 21, 2, tzinfo=timezone.utc)
     frame = pl.DataFrame({
         "order_id": ["A", "A", "B", "B"], "line_no": [1, 1, 1, 1],
-        "updated_at": [t2, t1, t1, t1], "ingest_seq": [1, 2, 3, 4], "status": ["cancelled", "paid", "paid", "refunded"]})
+        "updated_at": [t2, t1, t1, t1], "ingest_seq": [1, 2, 3, 4],
+        "status": ["cancelled", "paid", "paid", "refunded"]})
     current = latest_versions(frame, ["order_id", "line_no"], ["updated_at", "ingest_seq"]).sort("order_id")
     assert current["status"].to_list() == ["cancelled", "refunded"]
 
@@ -135,7 +138,8 @@ def test_only_keys_with_several_versions_are_chosen_among():
     t1, t2 = datetime(2026, 11, 21, 1, tzinfo=timezone.utc), datetime(2026, 11, 21, 2, tzinfo=timezone.utc)
     frame = pl.DataFrame({
         "order_id": ["A", "A", "A", "B", "C"], "line_no": [1, 2, 1, 1, 1],
-        "updated_at": [t1, t1, t1, t2, t1], "ingest_seq": [1, 2, 3, 4, 5], "status": ["paid", "paid", "cancelled", "paid", "paid"]})
+        "updated_at": [t1, t1, t1, t2, t1], "ingest_seq": [1, 2, 3, 4, 5],
+        "status": ["paid", "paid", "cancelled", "paid", "paid"]})
     current = latest_versions(frame, ["order_id", "line_no"], ["updated_at", "ingest_seq"])
     assert current.sort("order_id", "line_no").select("order_id", "line_no", "ingest_seq", "status").rows() == [
         ("A", 1, 3, "cancelled"), ("A", 2, 2, "paid"), ("B", 1, 4, "paid"), ("C", 1, 5, "paid")]

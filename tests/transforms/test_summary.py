@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from tests import mooncake
 from tests.builders import NIGHTLY, at, listings, mooncake_orders, orders, products
 from transforms.close import close_listings
 from transforms.purchase import build_purchase_lines, total_by_supplier
@@ -61,7 +62,7 @@ def busy_cutoff():
                dict(order_id="W", customer_id="cW", qty=2, created_at="2026-11-21 11:03", listing_id="W1")),
     ])
     listing_rows = listings(
-        dict(listing_id="L1", sku_id="SKU1", tiers="3:32800|10:30800", stock_cap=12),
+        dict(listing_id="L1", sku_id="SKU1", tiers=mooncake.TIERS, stock_cap=mooncake.STOCK_CAP),
         dict(listing_id="L2", sku_id="SKU2", unit_price_fen=2990, group_scope="pickup_point", min_qty=3, point_cap=3),
         dict(listing_id="L3", sku_id="SKU3", unit_price_fen=1200),
         dict(listing_id="L5", sku_id="SKU4", unit_price_fen=5000, tiers="3:5000"),

@@ -2,8 +2,14 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from transforms.windows import (CalendarError, cutoff_date_for_instant, iso_week_bounds, iso_week_of, parse_clock,
-                               window_for)
+from transforms.windows import (
+    CalendarError,
+    cutoff_date_for_instant,
+    iso_week_bounds,
+    iso_week_of,
+    parse_clock,
+    window_for,
+)
 
 CST = timezone(timedelta(hours=8))
 

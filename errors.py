@@ -1,0 +1,36 @@
+"""User errors: a clear paragraph and a non-zero exit, never a traceback.
+
+Every room may raise them (the bottom of the import direction: this module imports nothing of the
+project); the command line prints the message and exits with the error's `exit_code`."""
+
+
+class UserError(Exception):
+    """Something the operator can fix: a bad date, a missing folder, bad master data, ..."""
+
+    exit_code = 2
+
+
+class MasterDataError(UserError):
+    """Master data that would make the run wrong. Nothing is written."""
+
+
+class WarehouseBusy(UserError):
+    """Another process holds the warehouse file."""
+
+    exit_code = 3
+
+
+class RejectLimitExceeded(UserError):
+    """Too many bad rows in the window: the run stops before anything is sent."""
+
+    exit_code = 4
+
+
+class OutputError(UserError):
+    """The run's files cannot be written (the reports dir is not a writable folder, the disk is
+    full): the message names the path. The run is recorded failed; a rerun redoes it."""
+
+    exit_code = 5
+
+
+USER_ERROR_NAMES = ("UserError", "MasterDataError", "WarehouseBusy", "RejectLimitExceeded", "OutputError")

@@ -1,0 +1,228 @@
+"""Ingest: every new file under inbox/orders and inbox/refunds, once (a registry by content hash).
+
+Reading (`read_inbox`) writes nothing; `validate_inbox` splits rows into good and rejected with
+Pandera; `load_inbox` writes both and the registry in one transaction. The current version of an
+order line is the one with the latest `updated_at`; on a tie, the one ingested last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from inbox.master import Master
+from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
+from schemas import orders, refunds
+from schemas.orders import SEQ_PER_FILE
+from schemas.validation import ROW, Reference, validate_rows
+from transforms.staging import latest_versions, missing_columns, parse_columns
+from warehouse.connection import Warehouse
+
+KINDS = ("orders", "refunds")
+
+
+@dataclass
+class InboxFile:
+    kind: str
+    path: Path
+    relative: str
+    file_hash: str
+    raw: pl.DataFrame | None = None
+    problem: str | None = None  # the whole file is rejected
+
+
+@dataclass
+class ValidatedInbox:
+    files: list[InboxFile]
+    order_lines: pl.DataFrame
+    refunds: pl.DataFrame
+    rejects: pl.DataFrame
+    registry: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.raw.height for f in self.files if f.raw is not None)
+
+
+def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "") -> list[InboxFile]:
+    """Files not ingested before, by content: orders first, then refunds, each in name order.
+    Hidden files and the exporter's ready marker (CUTOFF_READY_MARKER) are not inputs."""
+    found, seen = [], set(known_hashes)
+    for kind in KINDS:
+        folder = data_dir / "inbox" / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                           and not (ready_marker and p.name == ready_marker)):
+            digest = file_hash(path)
+            if digest in seen:
+                continue
+            seen.add(digest)
+            found.append(InboxFile(kind, path, path.relative_to(data_dir).as_posix(), digest))
+    return found
+
+
+def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "") -> list[InboxFile]:
+    files = find_new_files(data_dir, known_hashes, ready_marker)
+    for inbox_file in files:
+        if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
+            inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl)"
+            continue
+        try:
+            inbox_file.raw = read_table(inbox_file.path)
+        except UnreadableFile as exc:
+            inbox_file.problem = f"cannot read the file: {exc}"
+    return files
+
+
+def _raw_json(raw: pl.DataFrame) -> pl.Expr:
+    return pl.struct([c for c in raw.columns if c != ROW]).struct.json_encode().alias("raw")
+
+
+def _file_reject(inbox_file: InboxFile, reason: str, file_seq: int) -> pl.DataFrame:
+    """One row standing for a whole rejected file; `rows_rejected` says how many rows it held."""
+    header = ",".join(c for c in inbox_file.raw.columns if c != ROW) if inbox_file.raw is not None else ""
+    rows = max(inbox_file.raw.height if inbox_file.raw is not None else 0, 1)
+    return pl.DataFrame({"source_file": [inbox_file.relative], "row_number": [None], "reason": [reason],
+                         "raw": [header], "kind": [inbox_file.kind], "file_hash": [inbox_file.file_hash],
+                         "listing_id": [None], "created_at": [None], "order_id": [None], "line_no": [None],
+                         "file_seq": [file_seq], "rows_rejected": [rows]},
+                        schema_overrides={"row_number": pl.Int64, "listing_id": pl.String, "order_id": pl.String,
+                                          "line_no": pl.String, "created_at": pl.Datetime("us", "UTC"),
+                                          "file_seq": pl.Int64, "rows_rejected": pl.Int64})
+
+
+def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str,
+                   refs: dict[str, list[Reference]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    module = orders if inbox_file.kind == "orders" else refunds
+    model = orders.OrderLines if inbox_file.kind == "orders" else refunds.Refunds
+    raw = inbox_file.raw
+    typed = parse_columns(raw, module.COLUMNS, tz)
+    if inbox_file.kind == "orders":
+        typed = typed.with_columns(pl.col("updated_at").fill_null(pl.col("created_at")))
+    valid, rejected = validate_rows(typed, model, refs[inbox_file.kind])
+    if inbox_file.kind == "refunds":  # kept until duplicates are sorted out (their reject shows it)
+        valid = valid.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
+    valid = valid.with_columns(
+        pl.lit(inbox_file.relative).alias("source_file"),
+        pl.col(ROW).alias("source_row"),
+        (pl.lit(file_seq * SEQ_PER_FILE, dtype=pl.Int64) + pl.col(ROW)).alias("ingest_seq"),
+    ).drop(ROW)
+    text = raw.select(ROW, *[pl.col(c).cast(pl.String).str.strip_chars().alias(f"_{c}")
+                             for c in ("order_id", "line_no") if c in raw.columns])
+    rejects = (
+        rejected.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
+        .join(typed.select(ROW, pl.col("listing_id") if "listing_id" in typed.columns
+                           else pl.lit(None, pl.String).alias("listing_id"), "created_at"), on=ROW, how="left")
+        .join(text, on=ROW, how="left")
+        .select(pl.lit(inbox_file.relative).alias("source_file"), pl.col(ROW).alias("row_number"),
+                "reason", "raw", pl.lit(inbox_file.kind).alias("kind"),
+                pl.lit(inbox_file.file_hash).alias("file_hash"), "listing_id", "created_at",
+                pl.col("^_order_id$").alias("order_id") if "_order_id" in text.columns
+                else pl.lit(None, pl.String).alias("order_id"),
+                pl.col("^_line_no$").alias("line_no") if "_line_no" in text.columns
+                else pl.lit(None, pl.String).alias("line_no"),
+                pl.lit(file_seq, pl.Int64).alias("file_seq"), pl.lit(1, pl.Int64).alias("rows_rejected"))
+    )
+    return valid, rejects
+
+
+REFUND_CONTENT = ["order_id", "line_no", "amount_fen", "created_at"]
+
+
+def _reject_duplicate_refunds(refund_rows: pl.DataFrame, known: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A refund is applied once, keyed by refund_id. The same refund sent again (a cumulative
+    export) is already held and is skipped; the same id with another line, amount or time is an
+    error and is rejected."""
+    ranked = refund_rows.sort("ingest_seq").join(
+        known.select("refund_id", *[pl.col(c).alias(f"_known_{c}") for c in REFUND_CONTENT]),
+        on="refund_id", how="left")
+    first = pl.col("refund_id").is_first_distinct()
+    same_as = lambda prefix: pl.all_horizontal(  # noqa: E731
+        [pl.col(c).eq_missing(pl.col(f"{prefix}{c}")) for c in REFUND_CONTENT])
+    ranked = ranked.with_columns(
+        *[pl.col(c).first().over("refund_id").alias(f"_first_{c}") for c in REFUND_CONTENT])
+    held = pl.col("_known_order_id").is_not_null()
+    repeat = (held & same_as("_known_")) | (~held & ~first & same_as("_first_"))
+    conflict = (held | ~first) & ~repeat
+    content = [c for c in ranked.columns if c.startswith(("_known_", "_first_"))]
+    dups = ranked.filter(conflict).select(
+        "source_file", pl.col("source_row").alias("row_number"),
+        pl.concat_str([pl.lit("duplicate refund_id '"), pl.col("refund_id"),
+                       pl.lit("' with another line, amount or time: a refund is applied once")]).alias("reason"),
+        "raw", pl.lit("refunds").alias("kind"), pl.lit(None, pl.String).alias("file_hash"),
+        pl.lit(None, pl.String).alias("listing_id"), "created_at", pl.lit(1, pl.Int64).alias("rows_rejected"))
+    return ranked.filter(~conflict & ~repeat).drop(content), dups
+
+
+def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: int,
+                   known_refunds: pl.DataFrame, ingested_by: str) -> ValidatedInbox:
+    refs = {
+        "orders": [Reference("listing_id", master.listings["listing_id"], "listings.csv"),
+                   Reference("pickup_point_id", master.pickup_points["pickup_point_id"], "pickup_points.csv"),
+                   Reference("distributor_id", master.distributors["distributor_id"], "distributors.csv")],
+        "refunds": [],
+    }
+    goods: dict[str, list[pl.DataFrame]] = {kind: [] for kind in KINDS}
+    rejects: list[pl.DataFrame] = []
+    registry = []
+    for offset, inbox_file in enumerate(files):
+        module = orders if inbox_file.kind == "orders" else refunds
+        lacking = missing_columns(inbox_file.raw, module.COLUMNS) if inbox_file.raw is not None else []
+        if inbox_file.problem is None and lacking:
+            inbox_file.problem = f"missing required column(s) {', '.join(lacking)}: the whole file is rejected"
+        if inbox_file.problem is not None:
+            rejects.append(_file_reject(inbox_file, inbox_file.problem, first_seq + offset))
+            loaded, bad = 0, inbox_file.raw.height if inbox_file.raw is not None else 0
+        else:
+            valid, bad_rows = _validate_file(inbox_file, first_seq + offset, master, tz, refs)
+            goods[inbox_file.kind].append(valid)
+            rejects.append(bad_rows)
+            loaded, bad = valid.height, bad_rows.height
+        registry.append({"file_hash": inbox_file.file_hash, "kind": inbox_file.kind,
+                         "path": inbox_file.relative, "file_seq": first_seq + offset,
+                         "rows_read": inbox_file.raw.height if inbox_file.raw is not None else 0,
+                         "rows_loaded": loaded, "rows_rejected": bad,
+                         "ingested_at": datetime.now(timezone.utc), "ingested_by": ingested_by})
+    order_rows = pl.concat(goods["orders"], how="diagonal_relaxed") if goods["orders"] else pl.DataFrame()
+    refund_rows = pl.concat(goods["refunds"], how="diagonal_relaxed") if goods["refunds"] else pl.DataFrame()
+    if refund_rows.height:
+        refund_rows, duplicate_refunds = _reject_duplicate_refunds(refund_rows, known_refunds)
+        rejects.append(duplicate_refunds)
+    all_rejects = (pl.concat([r for r in rejects if r.height], how="diagonal_relaxed")
+                   if any(r.height for r in rejects) else pl.DataFrame())
+    if all_rejects.height:
+        all_rejects = all_rejects.with_columns(pl.lit(ingested_by).alias("ingested_by"))
+    return ValidatedInbox(files, order_rows, refund_rows, all_rejects, pl.DataFrame(registry))
+
+
+def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
+    """Write new lines (the latest version wins), refunds, rejects and the registry at once."""
+    with warehouse.transaction():
+        if inbox.order_lines.height:
+            incoming = latest_versions(inbox.order_lines, ["order_id", "line_no"], ["updated_at", "ingest_seq"])
+            warehouse.con.register("_latest", incoming)
+            try:
+                # an incoming version replaces a stored one unless the stored one is strictly newer
+                warehouse.execute("""
+                    DELETE FROM order_lines o USING _latest n
+                    WHERE o.order_id = n.order_id AND o.line_no = n.line_no AND o.updated_at <= n.updated_at""")
+                warehouse.execute("""
+                    INSERT INTO order_lines BY NAME
+                    SELECT n.* FROM _latest n ANTI JOIN order_lines o USING (order_id, line_no)""")
+            finally:
+                warehouse.con.unregister("_latest")
+        warehouse.insert("refund_requests", inbox.refunds.drop("raw", strict=False))
+        warehouse.insert("rejects", inbox.rejects)
+        warehouse.insert("ingested_files", inbox.registry)
+
+
+def known_state(warehouse: Warehouse) -> tuple[set[str], int, pl.DataFrame]:
+    """(hashes ingested, the next file_seq, the refunds received)."""
+    hashes = set(warehouse.frame("SELECT file_hash FROM ingested_files")["file_hash"].to_list())
+    next_seq = (warehouse.scalar("SELECT max(file_seq) FROM ingested_files") or 0) + 1
+    refunds = warehouse.frame(f"SELECT refund_id, {', '.join(REFUND_CONTENT)} FROM refund_requests")
+    return hashes, next_seq, refunds

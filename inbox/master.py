@@ -1,0 +1,89 @@
+"""Master data, loaded whole at every run and validated before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from errors import MasterDataError
+from inbox.readers import read_master_file
+from schemas import categories, distributors, listings, pickup_points, products, suppliers
+from schemas.distributors import find_upline_cycles
+from schemas.validation import ROW, Reference, validate_rows
+from transforms.staging import missing_columns, parse_columns
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Master:
+    suppliers: pl.DataFrame
+    products: pl.DataFrame
+    categories: pl.DataFrame
+    pickup_points: pl.DataFrame
+    distributors: pl.DataFrame
+    listings: pl.DataFrame
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        return {name: getattr(self, name).drop(ROW, strict=False) for name in self.__dataclass_fields__}
+
+
+# (file stem, schema module, model, references: column -> (table, its id column))
+MASTER_FILES = [
+    ("suppliers", suppliers, suppliers.Suppliers, {}),
+    ("categories", categories, categories.Categories, {}),
+    ("products", products, products.Products,
+     {"supplier_id": ("suppliers", "supplier_id"), "category": ("categories", "category")}),
+    ("pickup_points", pickup_points, pickup_points.PickupPoints, {}),
+    ("distributors", distributors, distributors.Distributors,
+     {"upline_id": ("distributors", "distributor_id")}),
+    ("listings", listings, listings.Listings, {"sku_id": ("products", "sku_id")}),
+]
+
+
+def _upline_cycle_problems(frame: pl.DataFrame, path: str) -> list[str]:
+    uplines = dict(zip(frame["distributor_id"].to_list(), frame["upline_id"].to_list(), strict=True))
+    cycle = find_upline_cycles(uplines)
+    rows = frame.filter(pl.col("distributor_id").is_in(sorted(cycle)))
+    return [f"{path} row {row[ROW]}: distributor {row['distributor_id']} is their own upline "
+            f"(through {row['upline_id']}): upline cycles are not allowed"
+            for row in rows.sort(ROW).iter_rows(named=True)]
+
+
+def master_files_changed_at(data_dir: Path) -> list[datetime]:
+    """When each master file was last changed (its modification time)."""
+    return [datetime.fromtimestamp(p.stat().st_mtime, timezone.utc) for p in (data_dir / "master").glob("*.csv")]
+
+
+def load_master(data_dir: Path, timezone: str) -> Master:
+    """Read and validate the six master files; any problem stops the run with all problems named."""
+    loaded: dict[str, pl.DataFrame] = {}
+    problems: list[str] = []
+    for stem, module, model, refs in MASTER_FILES:
+        path = data_dir / "master" / f"{stem}.csv"
+        raw = read_master_file(path)
+        shown = f"master/{stem}.csv"
+        lacking = missing_columns(raw, module.COLUMNS)
+        if lacking:
+            problems.append(f"{shown}: missing required column(s) {', '.join(lacking)}")
+            loaded[stem] = pl.DataFrame()
+            continue
+        typed = parse_columns(raw, module.COLUMNS, timezone)
+        references = [
+            Reference(column, (typed if table == stem else loaded[table])[id_column], f"{table}.csv")
+            for column, (table, id_column) in refs.items()
+            if table == stem or loaded[table].height]  # a table that failed is reported already
+        valid, rejected = validate_rows(typed, model, references)
+        problems += [f"{shown} row {row[ROW]}: {row['reason']}" for row in rejected.iter_rows(named=True)]
+        if stem == "distributors":
+            problems += _upline_cycle_problems(valid, shown)
+        loaded[stem] = valid
+    if problems:
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        listed = "\n  ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f"\n  ... and {more} more" if more > 0 else "")
+        raise MasterDataError(f"master data in {data_dir / 'master'} is invalid; nothing was written. "
+                              f"Fix these and run again:\n  {listed}")
+    return Master(**loaded)

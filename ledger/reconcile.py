@@ -1,0 +1,69 @@
+"""Reconciliation: after every posting and every settlement the ledger is read back and compared
+with the figures computed; a difference is a bug, never a data error (LedgerMismatch), and the
+enclosing transaction is rolled back."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.commissions import as_ledger, commission_totals
+from transforms.settlement import settlement_mismatches
+from transforms.windows import CutoffWindow
+from warehouse.connection import Warehouse
+
+
+class LedgerMismatch(RuntimeError):
+    """The ledger does not reconcile with the figures computed: a bug, never a data error."""
+
+
+RECONCILE_SQL = """
+WITH ledger AS (
+    SELECT coalesce(adjusted_type, entry_type) AS kind, role, beneficiary_id, order_id, line_no,
+           coalesce(refund_id, '') AS refund_id, sum(amount_fen)::BIGINT AS ledger_fen
+    FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? GROUP BY ALL),
+computed AS (
+    SELECT entry_type AS kind, role, beneficiary_id, order_id, line_no, coalesce(refund_id, '') AS refund_id,
+           sum(amount_fen)::BIGINT AS computed_fen
+    FROM _computed GROUP BY ALL)
+SELECT * FROM ledger FULL JOIN computed USING (kind, role, beneficiary_id, order_id, line_no, refund_id)
+WHERE ledger_fen IS DISTINCT FROM computed_fen
+ORDER BY order_id, line_no, kind, role
+LIMIT 10"""
+
+
+def reconcile_posting(warehouse: Warehouse, window: CutoffWindow, computed: pl.DataFrame,
+                      totals: dict[str, int]) -> None:
+    """Read the cutoff's ledger rows back: per (type, role, beneficiary, line, refund) they must add
+    up to what this run computed (adjustments counting as what they adjust), per role to `totals`,
+    and no entry id may repeat. Computed in the warehouse: a million-line cutoff's rows stay there."""
+    this = [window.calendar, window.cutoff_date]
+    warehouse.con.register("_computed", computed.select(
+        "entry_type", "role", "beneficiary_id", "order_id", "line_no", "refund_id", "amount_fen"))
+    try:
+        differences = warehouse.frame(RECONCILE_SQL, this)
+    finally:
+        warehouse.con.unregister("_computed")
+    by_role = warehouse.frame(
+        """SELECT coalesce(adjusted_type, entry_type) AS entry_type, role, NULL::VARCHAR AS adjusted_type,
+                  sum(amount_fen)::BIGINT AS amount_fen
+           FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? GROUP BY ALL""", this)
+    from_ledger = commission_totals(by_role)
+    duplicates = warehouse.scalar(
+        "SELECT count(*) - count(DISTINCT entry_id) FROM commission_ledger WHERE calendar = ? AND cutoff_date = ?",
+        this)
+    if differences.height or from_ledger != totals or duplicates:
+        shown = "; ".join(f"{r['order_id']}/{r['line_no']} {r['kind']} {r['role']} {r['beneficiary_id']}: "
+                          f"computed {r['computed_fen']} fen, ledger {r['ledger_fen']} fen"
+                          for r in differences.iter_rows(named=True))
+        raise LedgerMismatch(
+            f"the commission ledger of the {window.label} cutoff does not reconcile: ledger totals {from_ledger}, "
+            f"run figures {totals}, {duplicates} duplicated entry id(s). {shown}".strip())
+
+
+def reconcile_settlement(warehouse: Warehouse, week: str) -> None:
+    """The week's statements, read back, add up to the ledger's entries of the week, per role."""
+    statements = warehouse.frame("SELECT role, entries, amount_fen FROM settlements WHERE week = ?", [week])
+    entries = as_ledger(warehouse.frame("SELECT * FROM commission_ledger WHERE settlement_week = ?", [week]))
+    problems = settlement_mismatches(statements.cast({"entries": pl.Int64, "amount_fen": pl.Int64}), entries, week)
+    if problems:
+        raise LedgerMismatch(f"the settlement of {week} does not reconcile with the ledger: " + "; ".join(problems))

@@ -1,0 +1,44 @@
+"""Files written atomically: to a temporary name beside the target, then renamed into place, so a
+reader (or a killed run) never sees half a file."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+import polars as pl
+
+
+def unique_token() -> str:
+    """`<pid>-<8 hex digits>`: unique among the processes writing beside each other."""
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `.<name>.<pid>-<token>.tmp`, then rename it to `path`. Created with mode 0666 minus
+    the umask, as any new file (not mkstemp's 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{unique_token()}.tmp")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, payload: dict) -> None:
+    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_csv(path: Path, frame: pl.DataFrame) -> None:
+    """UTF-8 CSV with a header (no BOM), written atomically."""
+    atomic_write_bytes(path, frame.write_csv().encode("utf-8"))

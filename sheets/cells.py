@@ -1,0 +1,193 @@
+"""Cells and rows as SpreadsheetML (the XML of a worksheet's <sheetData>): header, label and
+totals rows one by one; data rows a whole column at a time, as polars expressions (openpyxl's
+per-cell path is ~15 us a cell, too slow for a million-line run).
+
+Money is a number with the format "¥"#,##0.00, its text made from integer fen (never a float).
+Text is formula-safe: every string is an inline string (cell type "s"), never a formula; one that
+starts with =, +, -, @, tab or CR also gets Excel's quote prefix, so editing the cell keeps it text.
+Characters XML cannot hold are dropped. The style ids are those sheets/package.py registers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from openpyxl.utils import get_column_letter
+
+from sheets.spec import INT, MONEY, TEXT, Column, is_formula_like
+from transforms.money import fen_to_yuan_text
+
+MAX_CELL_CHARS = 32_767
+RISKY_FIRST_REGEX = r"^[=+\-@\t\r]"
+ILLEGAL_XML_REGEX = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # polars (Rust) syntax
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold", "quoted", "quoted_bold")
+STYLE = {name: number for number, name in enumerate(STYLE_NAMES, 1)}  # cell style ids (0: the default)
+
+
+def _clean_text(value: str) -> str:
+    return _ILLEGAL_XML.sub("", value)[:MAX_CELL_CHARS]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def text_cell(ref: str, value: str, style: str | None = None, quoted: str = "quoted") -> str:
+    text = _clean_text(value)
+    if not text:
+        return ""
+    if is_formula_like(text):
+        style = quoted
+    s = f' s="{STYLE[style]}"' if style else ""
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}" t="inlineStr"{s}><is><t{space}>{_escape(text)}</t></is></c>'
+
+
+def _number_cell(ref: str, number: str, style: str | None) -> str:
+    s = f' s="{STYLE[style]}"' if style else ""
+    return f'<c r="{ref}"{s}><v>{number}</v></c>'
+
+
+def value_cell(ref: str, value, kind: str, bold: bool = False, text_style: str | None = None) -> str:
+    """One cell of a header, label or totals row: a string is text, an int takes `kind`."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return text_cell(ref, value, text_style or ("bold" if bold else None), "quoted_bold" if bold else "quoted")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"cell {ref}: write text or integers (fen for money), not {type(value).__name__}")
+    if kind == MONEY:
+        return _number_cell(ref, fen_to_yuan_text(value), "money_bold" if bold else "money")
+    return _number_cell(ref, str(value), "bold" if bold else None)
+
+
+def row_xml(row: int, cells: list[str], height: float | None = None) -> str:
+    ht = f' ht="{height:g}" customHeight="1"' if height else ""
+    return f'<row r="{row}"{ht}>{"".join(cells)}</row>'
+
+
+@dataclass(frozen=True)
+class Body:
+    """Data rows rendered to SpreadsheetML: the XML (in pieces), the number of rows, and the
+    display width of each column's widest value."""
+
+    xml: tuple[str, ...]
+    rows: int
+    widths: tuple[float, ...]
+
+
+def _clean_text_expr(column: pl.Expr) -> pl.Expr:
+    text = column.cast(pl.String)
+    text = pl.when(text.str.contains(ILLEGAL_XML_REGEX)).then(text.str.replace_all(ILLEGAL_XML_REGEX, "")) \
+        .otherwise(text).str.slice(0, MAX_CELL_CHARS)
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def _escape_expr(text: pl.Expr) -> pl.Expr:
+    escaped = (text.str.replace_all("&", "&amp;", literal=True).str.replace_all("<", "&lt;", literal=True)
+               .str.replace_all(">", "&gt;", literal=True).str.replace_all("\r", "&#13;", literal=True))
+    return pl.when(text.str.contains(r"[&<>\r]")).then(escaped).otherwise(text)  # most text needs none
+
+
+def yuan_expr(fen: pl.Expr) -> pl.Expr:
+    """Integer fen -> '1234.56' (a number's text for the cell), integer arithmetic only."""
+    whole = fen.abs()
+    return pl.concat_str([pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+                          (whole // 100).cast(pl.String), pl.lit("."),
+                          (whole % 100).cast(pl.String).str.zfill(2)])
+
+
+def _typed_exprs(columns: tuple[Column, ...]) -> list[pl.Expr]:
+    """The columns as the cells take them: text cleaned (XML-legal, at most 32767 characters,
+    empty as null), counts and fen as Int64."""
+    return [_clean_text_expr(pl.col(c.key)).alias(c.key) if c.kind == TEXT
+            else pl.col(c.key).cast(pl.Int64).alias(c.key) for c in columns]
+
+
+def _cell_expr(index: int, column: Column, row: pl.Expr) -> pl.Expr:
+    """The XML of one column's cells (empty where the value is null)."""
+    ref = pl.concat_str([pl.lit(f'<c r="{get_column_letter(index)}'), row])
+    value = pl.col(column.key)
+    if column.kind == TEXT:
+        quoted = pl.when(value.str.contains(RISKY_FIRST_REGEX)).then(pl.lit(f'" s="{STYLE["quoted"]}'))
+        space = pl.when(value.str.strip_chars() != value).then(pl.lit(' xml:space="preserve"'))
+        xml = pl.concat_str([ref, quoted.otherwise(pl.lit("")), pl.lit('" t="inlineStr"><is><t'),
+                             space.otherwise(pl.lit("")), pl.lit(">"), _escape_expr(value),
+                             pl.lit("</t></is></c>")])
+    elif column.kind == INT:
+        xml = pl.concat_str([ref, pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")])
+    else:
+        xml = pl.concat_str([ref, pl.lit(f'" s="{STYLE["money"]}"><v>'), yuan_expr(value), pl.lit("</v></c>")])
+    return xml.fill_null("")
+
+
+def _width_expr(column: Column) -> pl.Expr:
+    value = pl.col(column.key)
+    if column.kind == TEXT:
+        width = (value.str.len_bytes() + value.str.len_chars()) / 2  # CJK: 3 bytes -> 2 columns
+    elif column.kind == INT:
+        width = value.cast(pl.String).str.len_chars()
+    else:
+        width = yuan_expr(value).str.len_chars() * 4 / 3 + 1  # with ¥ and thousands separators
+    return width.max().fill_null(0).cast(pl.Float64)
+
+
+RENDER_ROWS = 200_000  # rows rendered in one query (bounds the memory the XML takes)
+
+
+def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tuple[Column, ...]) -> list[Body]:
+    """The bodies of several tables with the same columns, in one polars query."""
+    keys = [c.key for c in columns]
+    missing = sorted({k for f in frames for k in keys if k not in f.columns})
+    if missing:
+        raise KeyError(f"the frame has no column(s) {missing} for this sheet")
+    heights = [f.height for f in frames]
+    stacked = pl.concat([pl.DataFrame([f.get_column(k) for k in keys]) for f in frames],
+                        how="vertical_relaxed").with_columns(
+        pl.Series("_table", np.repeat(np.arange(len(frames), dtype=np.int64), heights)),
+        pl.Series("_first", np.repeat(np.asarray(first_rows, dtype=np.int64), heights)))
+    row = (pl.col("_first") + pl.int_range(pl.len()).over("_table")).cast(pl.String)
+    cells = [_cell_expr(i, c, pl.col("_row")) for i, c in enumerate(columns, 1)]
+    xml = pl.concat_str([pl.lit('<row r="'), pl.col("_row"), pl.lit('">'), *cells, pl.lit("</row>")])
+    out = (
+        stacked.lazy().with_columns(*_typed_exprs(columns), row.alias("_row"))
+        .group_by("_table", maintain_order=True)
+        .agg(xml.str.join("").alias("_xml"), pl.len().alias("_rows"),
+             *[_width_expr(c).alias(f"_w{i}") for i, c in enumerate(columns)])
+        .collect()
+    )
+    bodies: dict[int, Body] = {}
+    for table, text, rows, *widths in out.iter_rows():
+        bodies[table] = Body((text,), rows, tuple(widths))
+    empty = Body((), 0, (0.0,) * len(columns))
+    return [bodies.get(i, empty) for i in range(len(frames))]
+
+
+def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...]]]) -> list[Body]:
+    """Render (frame, first row, columns) tables: those with the same columns together, a few
+    hundred thousand rows per query; a longer table in slices."""
+    bodies: list[Body | None] = [None] * len(requests)
+    by_columns: dict[tuple[Column, ...], list[tuple[int, pl.DataFrame, int]]] = {}
+    for number, (frame, first_row, columns) in enumerate(requests):
+        if frame.height > RENDER_ROWS:
+            pieces = [_render_group([frame.slice(o, RENDER_ROWS)], [first_row + o], columns)[0]
+                      for o in range(0, frame.height, RENDER_ROWS)]
+            bodies[number] = Body(tuple(x for p in pieces for x in p.xml), frame.height,
+                                  tuple(max(w) for w in zip(*(p.widths for p in pieces), strict=True)))
+        else:
+            by_columns.setdefault(columns, []).append((number, frame, first_row))
+    for columns, tables in by_columns.items():
+        batch: list[tuple[int, pl.DataFrame, int]] = []
+        rows = 0
+        for index, table in enumerate(tables):
+            batch.append(table)
+            rows += table[1].height
+            if rows >= RENDER_ROWS or index == len(tables) - 1:
+                rendered = _render_group([f for _, f, _ in batch], [r for _, _, r in batch], columns)
+                for (number, _, _), body in zip(batch, rendered, strict=True):
+                    bodies[number] = body
+                batch, rows = [], 0
+    return bodies

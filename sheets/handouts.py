@@ -1,0 +1,44 @@
+"""handout/<pickup_point_id>.xlsx: the team leader's handout list (提货单) of one pickup point.
+
+The header: pickup point, address, leader, date, then "今日订单共 N 件" (N = the point's allocated
+units) and the number of customers. Then one row per allocated order line, in the order and
+with the blanks of transforms/sorting.py (`prepare_handouts`): only lines with allocated units,
+only this pickup point's customers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sheets.labels import BookContext
+from sheets.spec import INT, TEXT, BookSpec, Column, SheetSpec
+from sheets.writer import write_workbooks
+from transforms.sorting import Handout
+
+
+def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
+    t = ctx.labels
+    columns = (Column("seq", t["seq"], INT, 5), Column("phone_tail", t["phone_tail"], TEXT, 8),
+               Column("customer_name", t["customer"], TEXT, 10, 24), Column("order_id", t["order_id"], TEXT, 10, 24),
+               Column("item", t["item"], TEXT, 20, 44), Column("units", t["units"], INT, 6),
+               Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
+    title = t["handout_title"].format(platform=ctx.platform_name)
+    units = handout.units
+    return SheetSpec(
+        title=t["sheet_handout"], columns=columns, frame=handout.lines,
+        title_line=title,
+        header=((t["pickup_point"], f"{handout.pickup_point_id} {handout.name}".strip()),
+                (t["address"], handout.address or ""), (t["leader"], handout.leader_name or ""),
+                (t["cutoff_date"], ctx.cutoff_date.isoformat())),
+        highlights=(t["total_items"].format(n=units), t["customers_count"].format(n=handout.customers)),
+        totals={"seq": t["total"], "units": units},
+        footer=f"{title} {handout.pickup_point_id}")
+
+
+def handout_book(path: Path, handout: Handout, ctx: BookContext) -> BookSpec:
+    return BookSpec(path, (handout_sheet(handout, ctx),),
+                    f"{ctx.labels['sheet_handout']} {handout.pickup_point_id}")
+
+
+def write_handout(path: Path, handout: Handout, ctx: BookContext) -> None:
+    write_workbooks([handout_book(path, handout, ctx)], created=ctx.created)

@@ -1,0 +1,342 @@
+"""Every word the workbooks print, in Chinese (default) and English (`--lang en`): the run's
+sheets, commissions.xlsx, the ledger's roles and entry types.
+
+One dictionary per language with the same keys; `labels_for(lang)` returns it. A label may hold
+`{name}` fields, filled with `str.format` by the sheet that prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+ZH = {
+    # sheet names (Excel allows 31 characters, no []:*?/\)
+    "sheet_po": "采购单",
+    "sheet_po_categories": "分类小计",
+    "sheet_matrix": "分拣矩阵",
+    "sheet_pick_lists": "拣货单",
+    "sheet_handout": "提货单",
+    "sheet_figures": "运行概况",
+    "sheet_suppliers": "供应商",
+    "sheet_below_minimum": "未达起订额",
+    "sheet_groups_not_formed": "未成团",
+    "sheet_top_skus": "热销商品",
+    "sheet_categories": "分类销售",
+    "sheet_rejects": "拒收数据",
+    # titles
+    "po_title": "{platform} 采购单",
+    "matrix_title": "分拣单 · 线路 {route}",
+    "pick_title": "拣货单 · 线路 {route}",
+    "handout_title": "{platform} 提货单",
+    "summary_title": "截单汇总 · {run}",
+    "chart_title": "各分类净销售额（元）",
+    # header block
+    "po_number": "采购单号",
+    "supplier": "供应商",
+    "ship_to": "收货地址",
+    "platform": "平台",
+    "run": "截单批次",
+    "cutoff_at": "截单时间",
+    "window": "订单时段",
+    "delivery_window": "送货时间",
+    "generated_at": "生成时间",
+    "route": "线路",
+    "stops": "站点数",
+    "cutoff_date": "日期",
+    "pickup_point": "提货点",
+    "address": "地址",
+    "leader": "团长",
+    "stop": "第 {seq} 站",
+    "calendar_nightly": "每日",
+    "calendar_weekly": "每周预售",
+    "total_items": "今日订单共 {n} 件",
+    "customers_count": "顾客 {n} 位",
+    "below_minimum_note": "注意：本单金额 {amount} 低于供应商起订额 {minimum}。",
+    "pick_heading": "{stop} · {point} {name} · 团长 {leader} · 共 {n} 件",
+    # columns
+    "sku": "商品编码",
+    "name": "商品名称",
+    "spec": "规格",
+    "unit": "单位",
+    "units_ordered": "订购数量",
+    "case_pack": "箱规",
+    "cases": "箱数",
+    "units_to_deliver": "送货数量",
+    "unit_cost": "单价",
+    "amount": "金额",
+    "category": "分类",
+    "sku_count": "商品数",
+    "units": "数量",
+    "total": "合计",
+    "seq": "序号",
+    "phone_tail": "手机尾号",
+    "customer": "顾客",
+    "order_id": "订单号",
+    "item": "商品",
+    "signed": "签收",
+    "figure": "项目",
+    "value": "数值",
+    "supplier_id": "供应商编码",
+    "supplier_name": "供应商名称",
+    "po_amount": "采购金额",
+    "minimum": "起订额",
+    "shortfall": "差额",
+    "below_minimum": "低于起订额",
+    "email_status": "邮件",
+    "file": "文件",
+    "listing": "活动",
+    "group_point": "成团提货点",
+    "min_qty": "起团数量",
+    "participants": "参团人数",
+    "lowest_threshold": "最低成团人数",
+    "units_allocated": "分配数量",
+    "net_sales": "净销售额",
+    "source_file": "文件",
+    "row_number": "行号",
+    "reason": "原因",
+    "raw": "原始数据",
+    "yes": "是",
+    "no": "否",
+    "all_points": "全部提货点",
+    # run figures
+    "fig_listings_closed": "截单活动数",
+    "fig_groups_not_formed": "未成团数",
+    "fig_lines_eligible": "有效订单行",
+    "fig_lines_allocated": "已分配订单行",
+    "fig_lines_cut": "被削减订单行",
+    "fig_lines_rejected": "拒收数据行",
+    "fig_units_ordered": "订购件数",
+    "fig_units_allocated": "分配件数",
+    "fig_units_purchased": "采购件数",
+    "fig_units_surplus": "余量件数",
+    "fig_fen_paid": "实付金额",
+    "fig_fen_net": "净销售额",
+    "fig_fen_refund": "应退金额",
+    "fig_fen_purchase_cost": "采购成本",
+    "fig_commission_leader": "团长佣金",
+    "fig_commission_dist_l1": "一级分销佣金",
+    "fig_commission_dist_l2": "二级分销佣金",
+    "fig_commission_clawback": "佣金追回",
+    "fig_suppliers": "供应商数",
+    "fig_warnings": "提醒",
+    "none": "无",
+    # commissions.xlsx (sheets/commissions_book.py)
+    "commissions_title": "佣金 · {run}",
+    "commissions_totals": "汇总",
+    "commissions_detail": "明细",
+    "commissions_total": "合计",
+    "commissions_role": "角色",
+    "commissions_beneficiary": "受益人",
+    "commissions_name": "名称",
+    "commissions_entries": "笔数",
+    "commissions_amount": "金额",
+    "commissions_type": "类型",
+    "commissions_order": "订单号",
+    "commissions_line": "行号",
+    "commissions_refund": "退款单号",
+    "commissions_base": "基数",
+    "commissions_rate": "费率(bp)",
+    "commissions_dated": "记账日期",
+    "commissions_week": "结算周",
+    "commissions_entry_id": "条目号",
+    "commissions_calendar_nightly": "每日",
+    "commissions_calendar_weekly": "每周预售",
+    # the ledger's roles and entry types (schemas/commission_ledger.py)
+    "role_leader": "团长",
+    "role_dist_l1": "一级分销",
+    "role_dist_l2": "二级分销",
+    "entry_accrual": "佣金",
+    "entry_clawback": "退款扣回",
+    "entry_adjustment": "调整",
+}
+
+EN = {
+    "sheet_po": "Purchase order",
+    "sheet_po_categories": "By category",
+    "sheet_matrix": "Sorting matrix",
+    "sheet_pick_lists": "Pick lists",
+    "sheet_handout": "Handout",
+    "sheet_figures": "Run figures",
+    "sheet_suppliers": "Suppliers",
+    "sheet_below_minimum": "Below minimum",
+    "sheet_groups_not_formed": "Groups not formed",
+    "sheet_top_skus": "Top SKUs",
+    "sheet_categories": "Sales by category",
+    "sheet_rejects": "Rejected rows",
+    "po_title": "{platform} purchase order",
+    "matrix_title": "Sorting sheet · route {route}",
+    "pick_title": "Pick lists · route {route}",
+    "handout_title": "{platform} handout list",
+    "summary_title": "Cutoff summary · {run}",
+    "chart_title": "Net sales by category (yuan)",
+    "po_number": "PO number",
+    "supplier": "Supplier",
+    "ship_to": "Deliver to",
+    "platform": "Platform",
+    "run": "Cutoff",
+    "cutoff_at": "Cutoff time",
+    "window": "Order window",
+    "delivery_window": "Delivery window",
+    "generated_at": "Generated at",
+    "route": "Route",
+    "stops": "Stops",
+    "cutoff_date": "Date",
+    "pickup_point": "Pickup point",
+    "address": "Address",
+    "leader": "Team leader",
+    "stop": "Stop {seq}",
+    "calendar_nightly": "nightly",
+    "calendar_weekly": "weekly presale",
+    "total_items": "Today's orders: {n} items",
+    "customers_count": "{n} customers",
+    "below_minimum_note": "Note: this order ({amount}) is below the supplier's minimum order ({minimum}).",
+    "pick_heading": "{stop} · {point} {name} · leader {leader} · {n} items",
+    "sku": "SKU",
+    "name": "Name",
+    "spec": "Spec",
+    "unit": "Unit",
+    "units_ordered": "Units ordered",
+    "case_pack": "Case pack",
+    "cases": "Cases",
+    "units_to_deliver": "Units to deliver",
+    "unit_cost": "Unit cost",
+    "amount": "Amount",
+    "category": "Category",
+    "sku_count": "SKUs",
+    "units": "Units",
+    "total": "Total",
+    "seq": "No.",
+    "phone_tail": "Phone tail",
+    "customer": "Customer",
+    "order_id": "Order",
+    "item": "Item",
+    "signed": "Collected",
+    "figure": "Figure",
+    "value": "Value",
+    "supplier_id": "Supplier id",
+    "supplier_name": "Supplier",
+    "po_amount": "PO amount",
+    "minimum": "Minimum",
+    "shortfall": "Shortfall",
+    "below_minimum": "Below minimum",
+    "email_status": "Email",
+    "file": "File",
+    "listing": "Listing",
+    "group_point": "Group pickup point",
+    "min_qty": "Min units",
+    "participants": "Participants",
+    "lowest_threshold": "Min participants",
+    "units_allocated": "Units allocated",
+    "net_sales": "Net sales",
+    "source_file": "File",
+    "row_number": "Row",
+    "reason": "Reason",
+    "raw": "Raw row",
+    "yes": "yes",
+    "no": "no",
+    "all_points": "all pickup points",
+    "fig_listings_closed": "Listings closed",
+    "fig_groups_not_formed": "Groups not formed",
+    "fig_lines_eligible": "Order lines eligible",
+    "fig_lines_allocated": "Order lines allocated",
+    "fig_lines_cut": "Order lines cut",
+    "fig_lines_rejected": "Rows rejected",
+    "fig_units_ordered": "Units ordered",
+    "fig_units_allocated": "Units allocated",
+    "fig_units_purchased": "Units purchased",
+    "fig_units_surplus": "Surplus units",
+    "fig_fen_paid": "Paid",
+    "fig_fen_net": "Net sales",
+    "fig_fen_refund": "Refunds owed",
+    "fig_fen_purchase_cost": "Purchase cost",
+    "fig_commission_leader": "Leader commission",
+    "fig_commission_dist_l1": "Distributor commission, level 1",
+    "fig_commission_dist_l2": "Distributor commission, level 2",
+    "fig_commission_clawback": "Commission clawback",
+    "fig_suppliers": "Suppliers",
+    "fig_warnings": "Warnings",
+    "none": "none",
+    "commissions_title": "Commissions · {run}",
+    "commissions_totals": "totals",
+    "commissions_detail": "entries",
+    "commissions_total": "total",
+    "commissions_role": "role",
+    "commissions_beneficiary": "beneficiary",
+    "commissions_name": "name",
+    "commissions_entries": "entries",
+    "commissions_amount": "amount",
+    "commissions_type": "type",
+    "commissions_order": "order",
+    "commissions_line": "line",
+    "commissions_refund": "refund",
+    "commissions_base": "base",
+    "commissions_rate": "rate (bp)",
+    "commissions_dated": "dated",
+    "commissions_week": "week",
+    "commissions_entry_id": "entry id",
+    "commissions_calendar_nightly": "nightly",
+    "commissions_calendar_weekly": "weekly",  # the run sheets say "weekly presale"
+    "role_leader": "leader",
+    "role_dist_l1": "distributor L1",
+    "role_dist_l2": "distributor L2",
+    "entry_accrual": "accrual",
+    "entry_clawback": "clawback",
+    "entry_adjustment": "adjustment",
+}
+
+LABELS = {"zh": ZH, "en": EN}
+
+
+def labels_for(lang: str) -> dict[str, str]:
+    """The label dictionary of `lang` (`zh` or `en`)."""
+    try:
+        return LABELS[lang]
+    except KeyError:
+        raise ValueError(f"unknown sheet language {lang!r}: use zh or en") from None
+
+
+def local_text(instant: datetime, timezone: str) -> str:
+    """'2026-11-21 20:00' in the business time zone; midnight ending a day reads '24:00' of it."""
+    local = instant.astimezone(ZoneInfo(timezone))
+    if local.time() == time(0, 0):
+        return f"{(local.date() - timedelta(days=1)).isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class BookContext:
+    """What every workbook of a run prints besides its rows (plain values: it goes to workers)."""
+
+    lang: str
+    platform_name: str
+    warehouse_address: str
+    calendar: str
+    cutoff_date: date
+    cutoff_at: str       # the cutoff instant, business time
+    window: str          # the order window, business time
+    generated_at: str    # when the sheets were made (printed on purchase orders only)
+    created: datetime    # the cutoff instant, naive UTC: the files' creation time
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return labels_for(self.lang)
+
+    @property
+    def run(self) -> str:
+        """'每日 2026-11-21' / 'nightly 2026-11-21'."""
+        return f"{self.labels.get('calendar_' + self.calendar, self.calendar)} {self.cutoff_date.isoformat()}"
+
+    @classmethod
+    def for_run(cls, window, lang: str, platform_name: str, warehouse_address: str,
+                generated_at: datetime) -> BookContext:
+        labels_for(lang)  # refuse an unknown language before any file is written
+        tz = window.timezone
+        return cls(lang=lang, platform_name=platform_name, warehouse_address=warehouse_address,
+                   calendar=window.calendar, cutoff_date=window.cutoff_date,
+                   cutoff_at=local_text(window.end, tz),
+                   window=f"{local_text(window.start, tz)} ~ {local_text(window.end, tz)}",
+                   generated_at=(generated_at.astimezone(ZoneInfo(tz)) if generated_at.tzinfo
+                                 else generated_at).strftime("%Y-%m-%d %H:%M:%S"),
+                   created=window.end.astimezone(ZoneInfo("UTC")).replace(tzinfo=None))

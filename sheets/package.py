@@ -1,0 +1,233 @@
+"""The .xlsx package, and every use of openpyxl's private internals in this project (one module,
+so an openpyxl upgrade that breaks them breaks here, and tests/sheets/test_package.py says so).
+
+openpyxl makes the workbook: styles, sheet views, column widths, page setup, print titles, footer,
+page breaks, charts, the zip package. What this module adds:
+
+- `new_book()`: a write-only workbook whose style tables are copied from the first one made in the
+  process (openpyxl's `Workbook._setup_styles`, `IndexedList._dict`, `WriteOnlyCell.style_id`);
+- `stream_rows(ws, rows)`: the rendered rows (sheets/cells.py) written into the worksheet part
+  openpyxl wrote with an empty <sheetData> (`ws._writer.out`);
+- `save_book(wb, path)`: the package written by `ExcelWriter` minus the parts never used, with
+  the parts workbooks share (stylesheet, workbook part, content types) serialised once per
+  process (`ExcelWriter.write_data`, `wb._cell_styles` and its siblings, `WorkbookWriter`);
+  to a temporary name, renamed into place.
+
+openpyxl is pinned (3.1.5, requirements.lock); `check_openpyxl()` names what an upgrade broke."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.packaging.extended import ExtendedProperties
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.differential import DifferentialStyleList
+from openpyxl.styles.stylesheet import write_stylesheet
+from openpyxl.styles.table import TableStyleList
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.workbook._writer import WorkbookWriter
+from openpyxl.writer.excel import ExcelWriter
+from openpyxl.writer.theme import theme_xml
+from openpyxl.xml.constants import (
+    ARC_APP,
+    ARC_CORE,
+    ARC_ROOT_RELS,
+    ARC_STYLE,
+    ARC_THEME,
+    ARC_WORKBOOK,
+    ARC_WORKBOOK_RELS,
+)
+from openpyxl.xml.functions import tostring
+
+from sheets.cells import STYLE, STYLE_NAMES
+from sheets.spec import MONEY_FORMAT
+
+ZIP_LEVEL = 1  # deflate level 1: ~3x faster than the default 6, files ~25% larger
+
+
+def _register_styles(ws) -> None:
+    """Register the cell styles in the workbook, in STYLE order, so their ids are known before
+    any row is rendered (rows of many workbooks are rendered together)."""
+    bold, thin = Font(bold=True), Side(style="thin", color="808080")
+    attributes = {
+        "title": dict(font=Font(bold=True, size=14)),
+        "heading": dict(font=Font(bold=True, size=12)),
+        "bold": dict(font=bold),
+        "note": dict(font=Font(bold=True, color="C00000")),
+        "label": dict(font=bold, fill=PatternFill("solid", fgColor="D9D9D9"),
+                      border=Border(left=thin, right=thin, top=thin, bottom=thin),
+                      alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)),
+        "money": dict(number_format=MONEY_FORMAT),
+        "money_bold": dict(number_format=MONEY_FORMAT, font=bold),
+        "quoted": dict(quotePrefix=True),
+        "quoted_bold": dict(quotePrefix=True, font=bold),
+    }
+    for name in STYLE_NAMES:
+        cell = WriteOnlyCell(ws)
+        for attribute, value in attributes[name].items():
+            setattr(cell, attribute, value)
+        if cell.style_id != STYLE[name]:
+            raise RuntimeError(f"cell style {name} got id {cell.style_id}, not {STYLE[name]}")
+
+
+_STYLE_TABLES = ("_fonts", "_alignments", "_borders", "_fills", "_number_formats", "_protections", "_cell_styles")
+
+
+def _clone(indexed: IndexedList) -> IndexedList:
+    clone = IndexedList()
+    list.extend(clone, indexed)
+    clone._dict, clone.clean = dict(indexed._dict), indexed.clean
+    return clone
+
+
+class _Book(Workbook):
+    """A write-only workbook whose style tables (openpyxl's defaults plus STYLE_NAMES) are copied
+    from the first workbook made in this process instead of being built again for every file."""
+
+    _template: dict | None = None
+
+    def __init__(self):
+        super().__init__(write_only=True)
+
+    def _setup_styles(self):
+        template = _Book._template
+        if template is None:
+            super()._setup_styles()
+            return
+        for name in _STYLE_TABLES:
+            setattr(self, name, _clone(template[name]))
+        self._date_formats, self._timedelta_formats = {}, {}
+        self._colors = template["_colors"]
+        self._named_styles = template["_named_styles"]  # only read when the stylesheet is written
+        self._table_styles = TableStyleList()
+        self._differential_styles = DifferentialStyleList()
+
+    def prepare_styles(self, ws) -> None:
+        """Make sure the STYLE ids are this workbook's (the first time, register them)."""
+        if _Book._template is None:
+            _register_styles(ws)
+            _Book._template = {name: _clone(getattr(self, name)) for name in _STYLE_TABLES} | {
+                "_colors": self._colors, "_named_styles": self._named_styles}
+        elif len(self._cell_styles) != len(STYLE_NAMES) + 1:
+            raise RuntimeError("the workbook's cell styles are not the writer's")
+
+
+def new_book() -> Workbook:
+    """A write-only workbook with the writer's cell styles (call `prepare_styles(ws)` with its
+    first sheet before rendering rows)."""
+    return _Book()
+
+
+def stream_rows(ws, rows) -> None:
+    """Put the rows into the worksheet part openpyxl wrote (with an empty <sheetData>)."""
+    path = ws._writer.out
+    with open(path, "rb") as handle:
+        written = handle.read()
+    for empty in (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />"):
+        head, found, tail = written.partition(empty)
+        if found:
+            break
+    else:
+        raise RuntimeError("openpyxl wrote no empty <sheetData>: this writer is made for openpyxl 3.1")
+    if head.startswith(b"<?xml") and b"utf-8" not in head[:60].lower():
+        raise RuntimeError("openpyxl wrote the sheet in an encoding other than UTF-8")
+    with open(path, "wb") as handle:
+        handle.write(head + b"<sheetData>")
+        for xml in rows:
+            handle.write(xml.encode("utf-8"))
+        handle.write(b"</sheetData>" + tail)
+
+
+_SHARED_PARTS: dict[tuple, bytes] = {}
+
+
+def _stylesheet_key(wb: Workbook) -> tuple:
+    return (STYLE_NAMES, len(wb._cell_styles), len(wb._fonts), len(wb._fills), len(wb._borders),
+            len(wb._number_formats), len(wb._alignments), len(wb._protections), len(wb._named_styles),
+            len(wb._differential_styles.styles))
+
+
+class _PackageWriter(ExcelWriter):
+    """openpyxl's ExcelWriter, minus the parts this writer never uses (custom document properties,
+    a loaded theme, macros), with the parts workbooks here share serialised once per process and
+    kept by what they depend on: the extended properties; the stylesheet (every workbook registers
+    the same cell styles, STYLE_NAMES, and nothing else); the workbook part and its relationships
+    (sheet names and print titles); the content types (the package's parts). For a handout list
+    these were half of the time openpyxl spends on a workbook."""
+
+    def write_data(self):
+        archive, wb = self._archive, self.workbook
+        if "app" not in _SHARED_PARTS:
+            _SHARED_PARTS["app"] = tostring(ExtendedProperties().to_tree())
+        archive.writestr(ARC_APP, _SHARED_PARTS["app"])
+        archive.writestr(ARC_CORE, tostring(wb.properties.to_tree()))
+        archive.writestr(ARC_THEME, theme_xml)
+        self._write_worksheets()
+        self._write_chartsheets()
+        self._write_images()
+        self._write_charts()
+        self._write_external_links()
+        key = _stylesheet_key(wb)
+        if key not in _SHARED_PARTS:
+            _SHARED_PARTS[key] = tostring(write_stylesheet(wb))
+        archive.writestr(ARC_STYLE, _SHARED_PARTS[key])
+        key = ("workbook", len(wb.defined_names),
+               tuple((ws.title, ws.sheet_state, ws.print_titles, ws.print_area) for ws in wb._sheets))
+        if key not in _SHARED_PARTS:
+            workbook = WorkbookWriter(wb)
+            _SHARED_PARTS[key] = (workbook.write_root_rels(), workbook.write(), workbook.write_rels())
+        for name, data in zip((ARC_ROOT_RELS, ARC_WORKBOOK, ARC_WORKBOOK_RELS), _SHARED_PARTS[key], strict=True):
+            archive.writestr(name, data)
+        self.manifest.append(wb)
+        key = ("manifest", tuple(archive.namelist()),
+               tuple((o.PartName, o.ContentType) for o in self.manifest.Override))
+        if key not in _SHARED_PARTS:
+            self.manifest._register_mimetypes(filenames=archive.namelist())
+            _SHARED_PARTS[key] = tostring(self.manifest.to_tree())
+        archive.writestr(self.manifest.path, _SHARED_PARTS[key])
+
+
+def save_book(wb: Workbook, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with ZipFile(temporary, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL) as archive:
+            _PackageWriter(wb, archive).save()
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def check_openpyxl() -> list[str]:
+    """What of openpyxl's internals this module relies on is missing (empty: all there). A test
+    runs it, so an openpyxl upgrade that moves one fails loudly, naming it."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("probe")
+    writer = ExcelWriter(book, ZipFile(io.BytesIO(), "w"))
+    wanted = {
+        "Workbook._setup_styles": hasattr(Workbook, "_setup_styles"),
+        "Workbook._colors, _named_styles, _date_formats, _timedelta_formats, _table_styles, "
+        "_differential_styles, _sheets": all(hasattr(book, n) for n in (
+            "_colors", "_named_styles", "_date_formats", "_timedelta_formats", "_table_styles",
+            "_differential_styles", "_sheets")),
+        "Workbook style tables as IndexedList with _dict and clean": all(
+            isinstance(getattr(book, n, None), IndexedList) and hasattr(getattr(book, n), "_dict")
+            and hasattr(getattr(book, n), "clean") for n in _STYLE_TABLES),
+        "WriteOnlyCell.style_id": hasattr(WriteOnlyCell(ws), "style_id"),
+        "WriteOnlyWorksheet._writer": hasattr(ws, "_writer"),
+        "ExcelWriter.write_data, _archive, workbook, manifest and its _write_* steps": hasattr(
+            ExcelWriter, "write_data") and all(hasattr(writer, n) for n in (
+                "_archive", "workbook", "manifest", "_write_worksheets", "_write_chartsheets", "_write_images",
+                "_write_charts", "_write_external_links")),
+        "manifest._register_mimetypes and Override": hasattr(writer.manifest, "_register_mimetypes")
+        and hasattr(writer.manifest, "Override"),
+        "WorkbookWriter.write, write_rels, write_root_rels": all(
+            hasattr(WorkbookWriter, n) for n in ("write", "write_rels", "write_root_rels")),
+    }
+    return [name for name, present in wanted.items() if not present]

@@ -1,0 +1,159 @@
+"""The workbooks of a run (contract.md, "Outputs"): purchase orders, sorting sheets, handout lists
+and the summary, written with openpyxl from the run's tables.
+
+`write_run_workbooks` prepares each file's rows with the rules of transforms/ (purchase.py,
+sorting.py), then writes the per-supplier, per-route and per-pickup-point workbooks, spread over
+`settings.workers` processes when there are many of them. Layout: sheets/writer.py (the one
+renderer) and docs/sheets.md.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+
+from outputs.processes import die_with_parent
+from sheets import handouts, purchase_orders, sorting, summary_book
+from sheets.labels import BookContext
+from sheets.run_tables import RunTables
+from sheets.spec import workbook_path
+from sheets.writer import write_workbooks
+from transforms.purchase import prepare_purchase_orders
+from transforms.sorting import prepare_handouts, prepare_routes
+
+POOL_MIN_FILES = 200      # fewer files than this are written in-process (a pool costs ~1 s to start)
+FILE_COST_ROWS = 300      # a workbook's fixed cost, in rows, for balancing the workers
+BATCHES_PER_WORKER = 8
+
+
+@dataclass(frozen=True)
+class WorkbookJob:
+    """One file to write: its kind (purchase, sorting, handout), where, and its prepared rows."""
+
+    kind: str
+    path: Path
+    payload: object
+    cost: int
+
+
+BOOKS = {  # kind -> (path, payload, ctx) -> BookSpec
+    "purchase": purchase_orders.purchase_order_book,
+    "sorting": sorting.route_book,
+    "handout": handouts.handout_book,
+}
+ROWS_PER_CALL = 100_000  # workbooks written per write_workbooks call: rows rendered together, at most
+
+
+def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
+    """Every per-supplier, per-route and per-pickup-point workbook of the run, rows prepared."""
+    master = tables.master
+    jobs = [WorkbookJob("purchase", workbook_path(out_dir, "purchase", order.supplier_id), order,
+                        order.lines.height + FILE_COST_ROWS)
+            for order in prepare_purchase_orders(
+                tables.purchase_lines, tables.supplier_totals, master.suppliers, master.products)]
+    jobs += [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
+                         3 * route.units.height + FILE_COST_ROWS)
+             for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
+    jobs += [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
+                         handout.lines.height + FILE_COST_ROWS)
+             for handout in prepare_handouts(tables.allocations, master.pickup_points, master.products)]
+    return jobs
+
+
+def write_jobs(jobs: list[WorkbookJob], ctx: BookContext) -> int:
+    """Write the given workbooks (in a worker process, or in this one), a group at a time: the
+    rows of a group's same-shaped sheets are rendered together."""
+    group: list[WorkbookJob] = []
+    rows = 0
+    ordered = sorted(jobs, key=lambda j: j.kind)
+    for number, job in enumerate(ordered):
+        group.append(job)
+        rows += job.cost
+        if rows >= ROWS_PER_CALL or number == len(ordered) - 1:
+            write_workbooks([BOOKS[j.kind](j.path, j.payload, ctx) for j in group], created=ctx.created)
+            group, rows = [], 0
+    return len(jobs)
+
+
+def balance(jobs: list[WorkbookJob], batches: int) -> list[list[WorkbookJob]]:
+    """Split jobs into batches of about equal cost (largest first into the lightest batch)."""
+    bins: list[list[WorkbookJob]] = [[] for _ in range(max(1, min(batches, len(jobs))))]
+    loads = [0] * len(bins)
+    for job in sorted(jobs, key=lambda j: -j.cost):
+        lightest = loads.index(min(loads))
+        bins[lightest].append(job)
+        loads[lightest] += job.cost
+    return [b for b in bins if b]
+
+
+def expected_workbooks(tables: RunTables) -> int:
+    """About how many files the run writes (pickup points and suppliers with something), cheaply,
+    to decide on a process pool before the rows are prepared."""
+    allocated = tables.allocations.filter(pl.col("qty_allocated") > 0)
+    return allocated["pickup_point_id"].n_unique() + allocated["supplier_id"].n_unique()
+
+
+def _start_worker(temporary_dir: str, parent_pid: int) -> None:
+    """In each worker process: openpyxl's temporary sheet files go where the parent's go (the run's
+    staging folder, outputs/run_folder.py: they hold customer names and go with it), and the worker
+    dies with the parent (a killed run leaves no worker writing into a folder the rerun clears)."""
+    die_with_parent(parent_pid)
+    tempfile.tempdir = temporary_dir
+
+
+def _started() -> int:
+    return os.getpid()
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes, started now so they import while the rows are prepared (spawn: no fork
+    of a process that runs polars threads)."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(tempfile.gettempdir(), os.getpid()))
+    for _ in range(workers):
+        pool.submit(_started)
+    return pool
+
+
+class BookSettings(Protocol):
+    """What the run's workbooks take from the settings (flows/settings.py Settings has them)."""
+
+    platform_name: str
+    warehouse_address: str
+    workers: int
+
+
+def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings, lang: str = "zh") -> dict[str, int]:
+    """Write purchase/, sorting/, handout/ and summary.xlsx under out_dir (a staging folder the
+    lead later renames into place). Returns counts per kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2}
+    (and "summary": 1)."""
+    ctx = BookContext.for_run(tables.window, lang, settings.platform_name, settings.warehouse_address,
+                              tables.generated_at)
+    workers = max(1, int(settings.workers or 1))
+    pool = _new_pool(workers) if workers > 1 and expected_workbooks(tables) >= POOL_MIN_FILES else None
+    try:
+        jobs = plan_workbooks(out_dir, tables)  # meanwhile the workers start
+        futures = [pool.submit(write_jobs, batch, ctx) for batch in balance(jobs, workers * BATCHES_PER_WORKER)] \
+            if pool else []
+        if not pool:
+            write_jobs(jobs, ctx)
+        summary_book.write_summary_book(out_dir / "summary.xlsx", tables, ctx)
+        for future in futures:
+            future.result()  # a worker's error is raised here
+    except BaseException:
+        if pool:
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    if pool:
+        pool.shutdown(wait=True)
+    counts = Counter(job.kind for job in jobs)
+    return {"purchase": counts["purchase"], "sorting": counts["sorting"], "handout": counts["handout"],
+            "summary": 1}

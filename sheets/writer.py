@@ -1,0 +1,245 @@
+"""The one workbook renderer: a sheet is a spec (columns with label, kind, width) plus a polars
+frame; `write_workbook(path, sheets)` turns a list of specs into an .xlsx file with openpyxl
+(write-only), `write_workbooks(books)` many files at once.
+
+What a spec gets, every time:
+- a title line, a header block of (label, value) rows, highlight lines, red notes, then the
+  table: a bold label row, the data rows, an optional bold totals row; or a list of sections (a
+  heading, a label row, rows, totals), each section starting on a new printed page;
+- frozen panes under the label row, column widths that fit the content (CJK counts double);
+- A4 print setup: portrait or landscape, fit to one page wide, the header rows repeated on every
+  page, "&P / &N" page numbers in the footer;
+- money as a number with the format "¥"#,##0.00, its text made from integer fen (never a float);
+- formula-safe text: every string is written as an inline string (cell type "s"), never as a
+  formula; a string that starts with =, +, -, @, tab or CR also gets Excel's quote prefix, so
+  editing the cell keeps it text. Characters XML cannot hold are dropped.
+
+How: this module lays each sheet out (where each table's rows go) and sets what openpyxl writes
+around the rows (widths, panes, print setup, breaks, chart); sheets/cells.py renders the rows into
+SpreadsheetML with polars, a whole column at a time; sheets/package.py streams them into the
+worksheet part openpyxl wrote and saves the package (every use of openpyxl's internals is there).
+The declarations (Column, SheetSpec, BookSpec, ...) are sheets/spec.py. See docs/sheets.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timezone
+from pathlib import Path
+
+import polars as pl
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from sheets.cells import Body, render_bodies, row_xml, text_cell, value_cell
+from sheets.package import new_book, save_book, stream_rows
+from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
+
+PAPER_A4 = 9
+FOOTER_PAGES = "&P / &N"
+_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+ROW_HEIGHT = 15.0
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    base = _SHEET_TITLE_BAD.sub("_", title).strip("'")[:31] or "Sheet"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name, n = base[:31 - len(suffix)] + suffix, n + 1
+    taken.add(name.lower())
+    return name
+
+
+def _label_lines(label: str, width: float) -> int:
+    return sum(max(1, -(-int(display_width(line)) // max(1, int(width) - 1))) for line in label.split("\n"))
+
+
+@dataclass
+class _Table:
+    headings: tuple[str, ...]
+    frame: pl.DataFrame
+    totals: dict | None
+    heading_row: int = 0
+    label_row: int = 0
+    first_row: int = 0   # of the data rows
+    rows: int = 0
+    totals_row: int = 0
+    body: Body | None = None
+
+
+@dataclass
+class _Sheet:
+    """One sheet laid out: where each table's rows go."""
+
+    spec: SheetSpec
+    tables: list[_Table]
+    top_rows: int = 0    # title, header, highlights, notes and the blank row under them
+    last_row: int = 0
+
+    @property
+    def breaks(self) -> list[int]:
+        return [t.heading_row - 1 for t in self.tables[1:]]  # each section starts a printed page
+
+
+def _lay_out(spec: SheetSpec) -> _Sheet:
+    if spec.sections:
+        tables = [_Table(s.heading, s.frame, s.totals) for s in spec.sections]
+    else:
+        frame = spec.frame if spec.frame is not None else pl.DataFrame(schema={c.key: pl.String for c in spec.columns})
+        tables = [_Table((), frame, spec.totals)]
+    top = (1 if spec.title_line else 0) + len(spec.header) + len(spec.highlights) + len(spec.notes)
+    row = top + 2 if top else 1  # a blank row under the header block
+    sheet = _Sheet(spec, tables, top_rows=row - 1)
+    for table in tables:
+        table.heading_row = row
+        table.label_row = row + len(table.headings)
+        table.first_row = table.label_row + 1
+        table.rows = table.frame.height
+        table.totals_row = table.first_row + table.rows if table.totals else 0
+        row = table.first_row + table.rows + (1 if table.totals else 0)
+    sheet.last_row = row - 1
+    return sheet
+
+
+def _widths(sheet: _Sheet) -> list[float]:
+    spec = sheet.spec
+    widths = [max(c.width, max((display_width(line) for line in c.label.split("\n")), default=0) + 2)
+              for c in spec.columns]
+    for table in sheet.tables:
+        widths = [max(w, d + 2) for w, d in zip(widths, table.body.widths, strict=True)]
+    if spec.header and widths:  # the header block's labels sit in column A
+        widths[0] = max(widths[0], max(display_width(str(label)) for label, _ in spec.header) + 2)
+    return [min(w, max(c.max_width, c.width)) for w, c in zip(widths, spec.columns, strict=True)]
+
+
+def _rows_xml(sheet: _Sheet, widths: list[float]):
+    """Every row of the sheet as XML, in order."""
+    spec, row = sheet.spec, 1
+    if spec.title_line:
+        yield row_xml(row, [text_cell(f"A{row}", spec.title_line, "title", "quoted_bold")], 22)
+        row += 1
+    for label, value in spec.header:
+        yield row_xml(row, [value_cell(f"A{row}", label, TEXT, bold=True), value_cell(f"B{row}", value, INT)])
+        row += 1
+    for text in spec.highlights:
+        yield row_xml(row, [text_cell(f"A{row}", text, "heading", "quoted_bold")], 20)
+        row += 1
+    for note in spec.notes:
+        yield row_xml(row, [text_cell(f"A{row}", note, "note", "quoted_bold")])
+        row += 1
+    lines = max((_label_lines(c.label, w) for c, w in zip(spec.columns, widths, strict=True)), default=1)
+    label_height = ROW_HEIGHT * min(lines, 8) + 3 if lines > 1 else None
+    for table in sheet.tables:
+        for row, heading in enumerate(table.headings, table.heading_row):
+            yield row_xml(row, [text_cell(f"A{row}", heading, "heading", "quoted_bold")], 18)
+        row = table.label_row
+        yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", c.label, TEXT, text_style="label")
+                         for i, c in enumerate(spec.columns, 1)], label_height)
+        yield from table.body.xml
+        if table.totals:
+            row = table.totals_row
+            yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", table.totals.get(c.key), c.kind, bold=True)
+                             for i, c in enumerate(spec.columns, 1)])
+
+
+def _footer_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _configure(ws, sheet: _Sheet, widths: list[float]) -> None:
+    """Everything openpyxl writes around the rows: widths, panes, print setup, breaks, chart."""
+    spec = sheet.spec
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = round(width, 1)
+    if spec.sections:
+        title_rows = sheet.top_rows
+        if title_rows:
+            ws.freeze_panes = f"A{title_rows + 1}"
+    else:
+        title_rows = sheet.tables[0].label_row
+        ws.freeze_panes = f"{get_column_letter(spec.freeze_columns + 1)}{title_rows + 1}"
+    if title_rows:
+        ws.print_title_rows = f"1:{title_rows}"
+    ws.page_setup.paperSize = PAPER_A4
+    ws.page_setup.orientation = "landscape" if spec.landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.left.text = _footer_text(spec.footer or spec.title)
+    ws.oddFooter.right.text = FOOTER_PAGES
+    for row in sheet.breaks:
+        ws.row_breaks.append(Break(id=row))
+    if spec.chart and sheet.tables[0].rows:
+        _add_chart(ws, sheet)
+
+
+def _add_chart(ws, sheet: _Sheet) -> None:
+    spec, table = sheet.spec, sheet.tables[0]
+    keys = [c.key for c in spec.columns]
+    last = table.first_row + table.rows - 1
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = spec.chart.title
+    chart.legend = None
+    chart.y_axis.title = spec.chart.y_title or None
+    chart.y_axis.numFmt = "#,##0"
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
+    chart.add_data(Reference(ws, min_col=keys.index(spec.chart.value_key) + 1, min_row=table.label_row,
+                             max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=keys.index(spec.chart.category_key) + 1, min_row=table.first_row,
+                                   max_row=last))
+    chart.width, chart.height = 18, 9
+    ws.add_chart(chart, f"{get_column_letter(len(keys) + 2)}{table.label_row}")
+
+
+def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
+    wb = new_book()
+    wb.properties.creator = "cutoff"
+    if book.title:
+        wb.properties.title = book.title
+    if created is not None:
+        stamp = created if created.tzinfo is None else created.astimezone(timezone.utc).replace(tzinfo=None)
+        wb.properties.created = wb.properties.modified = stamp
+    taken: set[str] = set()
+    for number, sheet in enumerate(laid_out):
+        ws = wb.create_sheet(_sheet_title(sheet.spec.title, taken))
+        if number == 0:
+            wb.prepare_styles(ws)
+        widths = _widths(sheet)
+        _configure(ws, sheet, widths)
+        ws.close()  # openpyxl writes the sheet's XML with no rows...
+        stream_rows(ws, _rows_xml(sheet, widths))  # ...and the rows go in
+    save_book(wb, book.path)
+
+
+def write_workbooks(books: list[BookSpec], *, created=None) -> None:
+    """Write each workbook to a temporary name and rename it into place. The rows of sheets with
+    the same columns are rendered together (one polars query for many small sheets). `created`
+    (a datetime) is stored as the files' creation time."""
+    laid_out = []
+    requests, targets = [], []
+    for book in books:
+        if not book.sheets:
+            raise ValueError(f"{book.path}: a workbook needs at least one sheet")
+        sheets = [_lay_out(spec) for spec in book.sheets]
+        laid_out.append(sheets)
+        for sheet in sheets:
+            for table in sheet.tables:
+                requests.append((table.frame, table.first_row, sheet.spec.columns))
+                targets.append(table)
+    for table, body in zip(targets, render_bodies(requests), strict=True):
+        table.body = body
+    for book, sheets in zip(books, laid_out, strict=True):
+        _write_book(book, sheets, created)
+
+
+def write_workbook(path: Path, sheets: list[SheetSpec], *, title: str = "", created=None) -> None:
+    """Write one workbook of `sheets` at `path` (see write_workbooks)."""
+    write_workbooks([BookSpec(path, tuple(sheets), title)], created=created)

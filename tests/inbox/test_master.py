@@ -1,0 +1,82 @@
+"""Bad master data stops the run before anything is written, naming file, row and problem."""
+
+import pytest
+
+from errors import MasterDataError
+from inbox.master import load_master
+from schemas.distributors import find_upline_cycles
+from tests import datasets
+
+
+def load(tmp_path, **tables):
+    return load_master(datasets.write_master(tmp_path, **tables), "Asia/Shanghai")
+
+
+def test_valid_master_loads_with_defaults(tmp_path):
+    master = load(tmp_path)
+    assert master.listings.filter(master.listings["listing_id"] == "L2")["min_qty"].to_list() == [1]
+    assert master.listings["group_scope"].to_list() == ["platform", "platform"]
+    assert master.products["case_rounding"].to_list() == ["up", "up"]
+
+
+def test_duplicate_id(tmp_path):
+    with pytest.raises(MasterDataError) as err:
+        load(tmp_path, suppliers=datasets.SUPPLIERS + [dict(datasets.SUPPLIERS[0])])
+    assert "master/suppliers.csv row 4: duplicate supplier_id 'S1'" in str(err.value)
+
+
+def test_product_of_unknown_supplier(tmp_path):
+    products = [dict(datasets.PRODUCTS[0]), {**datasets.PRODUCTS[1], "supplier_id": "S9"}]
+    with pytest.raises(MasterDataError) as err:
+        load(tmp_path, products=products)
+    assert "master/products.csv row 3: supplier_id 'S9' is not in suppliers.csv" in str(err.value)
+
+
+@pytest.mark.parametrize("uplines, in_cycle", [
+    ({"D1": "D1"}, {"D1"}),
+    ({"D1": "D2", "D2": "D1", "D3": "D1"}, {"D1", "D2"}),
+    ({"D1": "D2", "D2": "D3", "D3": "D1", "D4": None}, {"D1", "D2", "D3"}),
+    ({"D1": None, "D2": "D1", "D3": "D2"}, set()),
+])
+def test_upline_cycles_of_any_length(uplines, in_cycle):
+    assert find_upline_cycles(uplines) == in_cycle
+
+
+def test_distributor_cycle_stops_the_run(tmp_path):
+    rows = [{"distributor_id": "D1", "name": "张三", "upline_id": "D3"},
+            {"distributor_id": "D2", "name": "李四", "upline_id": "D1"},
+            {"distributor_id": "D3", "name": "王五", "upline_id": "D2"}]
+    with pytest.raises(MasterDataError) as err:
+        load(tmp_path, distributors=rows)
+    message = str(err.value)
+    assert "master/distributors.csv row 2: distributor D1 is their own upline" in message
+    assert "row 4: distributor D3" in message
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("calendar", "monthly", "calendar 'monthly' must be one of"),
+    ("unit_price_fen", "12.5", "unit_price_fen: '12.5' is not a whole number"),
+    ("tiers", "3-32800", "tiers '3-32800' has a bad format"),
+    ("listing_id", "bad id!", "listing_id 'bad id!' has a bad format"),
+    ("closes_at", "2026-11-19T20:00:00", "closes_at must be after opens_at"),
+    ("tiers", "3:32800|3:30000", "each participants threshold at most once"),
+    ("tiers", "0:32800", "each participants threshold at most once, and at least 1"),
+])
+def test_bad_listing_values(tmp_path, field, value, words):
+    rows = [{**datasets.LISTINGS[0], field: value}, datasets.LISTINGS[1]]
+    with pytest.raises(MasterDataError) as err:
+        load(tmp_path, listings=rows)
+    assert "master/listings.csv row 2" in str(err.value) and words in str(err.value)
+
+
+def test_missing_master_file(tmp_path):
+    datasets.write_master(tmp_path)
+    (tmp_path / "master" / "categories.csv").unlink()
+    with pytest.raises(Exception, match="categories.csv is missing"):
+        load_master(tmp_path, "Asia/Shanghai")
+
+
+def test_missing_required_column(tmp_path):
+    rows = [{k: v for k, v in row.items() if k != "leader_bp"} for row in datasets.CATEGORIES]
+    with pytest.raises(MasterDataError, match="categories.csv: missing required column"):
+        load(tmp_path, categories=rows)

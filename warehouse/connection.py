@@ -1,0 +1,98 @@
+"""The DuckDB warehouse: one file, one writer at a time, partitions replaced in one transaction.
+
+A run (or a stage run on its own) opens it once (`open_warehouse`) and hands the `Warehouse` to
+what needs it; the tables are those of warehouse/tables.py, made (or completed) on opening."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from errors import WarehouseBusy
+from warehouse.tables import warehouse_ddl
+
+
+class Warehouse:
+    """A DuckDB connection with the few operations the rooms need."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path):
+        self.con = connection
+        self.path = path
+
+    def frame(self, query: str, params: list | None = None) -> pl.DataFrame:
+        return self.con.sql(query, params=params or []).pl()
+
+    def execute(self, query: str, params: list | None = None) -> None:
+        self.con.execute(query, params or []).fetchall()
+
+    def scalar(self, query: str, params: list | None = None):
+        rows = self.con.sql(query, params=params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    @contextmanager
+    def transaction(self):
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def insert(self, table: str, frame: pl.DataFrame) -> None:
+        """Append a frame's columns by name (missing ones are null)."""
+        if frame.height == 0:
+            return
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming").fetchall()
+        finally:
+            self.con.unregister("_incoming")
+
+    def replace_table(self, table: str, frame: pl.DataFrame) -> None:
+        self.con.register("_incoming", frame)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _incoming").fetchall()
+        finally:
+            self.con.unregister("_incoming")
+
+    def replace_partition(self, table: str, frame: pl.DataFrame, calendar: str, cutoff_date: date) -> None:
+        """Delete the run's rows and insert the new ones (call inside `transaction()`)."""
+        self.execute(f"DELETE FROM {table} WHERE calendar = ? AND cutoff_date = ?", [calendar, cutoff_date])
+        self.insert(table, frame.with_columns(pl.lit(calendar).alias("calendar"),
+                                              pl.lit(cutoff_date).alias("cutoff_date")))
+
+    def close(self) -> None:
+        """Close the connection and let go of it: a failed stage's traceback (kept by Prefect) may
+        keep this object, and must not keep DuckDB's objects alive until the interpreter exits."""
+        self.con.close()
+        self.con = None
+
+
+def connect(path: Path) -> Warehouse:
+    """Open (and create) the warehouse; another process holding it is a clear user error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(
+                f"another run holds the warehouse {path}: only one cutoff runs at a time against one "
+                "warehouse. Wait for it to finish (see the Prefect UI or `ps`) and run again.") from exc
+        raise
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(warehouse_ddl())  # every table, and columns added since a warehouse was made
+    return Warehouse(con, path)
+
+
+@contextmanager
+def open_warehouse(path: Path):
+    warehouse = connect(path)
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
