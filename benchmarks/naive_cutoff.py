@@ -81,9 +81,10 @@ def main() -> None:
                     on="pickup_point_id", suffixes=("", "_point")))
     lines["route_seq"] = lines["route_seq"].astype(int)
     lines["cost_fen"] = lines["cost_fen"].astype(int)
-    print(f"read {len(lines):,} paid lines of {len(closing):,} closing listings in {time.perf_counter() - started:.1f}s")
+    print(f"read {len(lines):,} paid lines of {len(closing):,} closing listings "
+          f"in {time.perf_counter() - started:.1f}s")
 
-    names = dict(zip(suppliers["supplier_id"], suppliers["name"]))
+    names = dict(zip(suppliers["supplier_id"], suppliers["name"], strict=True))
     purchase = (lines.groupby(["supplier_id", "sku_id", "name", "spec", "unit", "cost_fen"], as_index=False)["qty"]
                 .sum())
     for supplier_id, rows in purchase.groupby("supplier_id"):

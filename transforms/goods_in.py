@@ -168,7 +168,7 @@ def summarize_receiving(window: CutoffWindow, payables: pl.DataFrame, shortages:
     total = lambda frame, column: int(frame[column].sum()) if frame.height else 0  # noqa: E731
     counts = payables["status"].value_counts() if payables.height else pl.DataFrame(
         schema={"status": pl.String, "count": pl.UInt32})
-    by_status = dict(zip(counts["status"].to_list(), counts["count"].to_list()))
+    by_status = dict(zip(counts["status"].to_list(), counts["count"].to_list(), strict=True))
     return {
         "calendar": window.calendar,
         "cutoff_date": window.cutoff_date.isoformat(),

@@ -20,8 +20,17 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.builders import NIGHTLY, at
-from transforms.fulfilment import (cutoff_timeline, earliest_scans, pickup_deadline, pickup_point_progress,
-                                   pickup_states, reject_pickups, total_losses, unit_losses, units_to_hand_out)
+from transforms.fulfilment import (
+    cutoff_timeline,
+    earliest_scans,
+    pickup_deadline,
+    pickup_point_progress,
+    pickup_states,
+    reject_pickups,
+    total_losses,
+    unit_losses,
+    units_to_hand_out,
+)
 
 UTC = pl.Datetime("us", "UTC")
 DEADLINE = pickup_deadline(NIGHTLY.end, 48)

@@ -13,9 +13,16 @@ from polars.testing import assert_frame_equal
 from tests.builders import NIGHTLY, at, listings, mooncake_orders, orders, products
 from transforms.close import close_listings
 from transforms.commissions import accrue_commissions, effective_accruals
-from transforms.goods_in import (claw_back_shortages, decide_purchase_lines, reject_unknown_purchase_lines,
-                                 short_refunds_by_line, summarize_receiving, supplier_statement,
-                                 supplier_statuses, take_back_short_units)
+from transforms.goods_in import (
+    claw_back_shortages,
+    decide_purchase_lines,
+    reject_unknown_purchase_lines,
+    short_refunds_by_line,
+    summarize_receiving,
+    supplier_statement,
+    supplier_statuses,
+    take_back_short_units,
+)
 from transforms.purchase import build_purchase_lines
 
 MOONCAKE = dict(listing_id="L1", tiers="3:32800|10:30800", stock_cap=12)
@@ -144,7 +151,8 @@ def test_supplier_status_short_beats_pending_beats_complete():
 
 
 def test_a_receipt_for_no_purchase_line_of_its_run_is_rejected_with_the_reason():
-    lines = purchase(5).with_columns(pl.lit("nightly").alias("calendar"), pl.lit(date(2026, 11, 21)).alias("cutoff_date"))
+    lines = purchase(5).with_columns(pl.lit("nightly").alias("calendar"),
+                                     pl.lit(date(2026, 11, 21)).alias("cutoff_date"))
     rows = receipts(dict(receipt_id="R1", units_received=5), dict(receipt_id="R2", sku_id="SKU9", units_received=1),
                     dict(receipt_id="R3", units_received=1)).with_columns(
         pl.Series("calendar", ["nightly", "nightly", "weekly"]),
@@ -356,9 +364,9 @@ def test_shortages_never_take_more_than_allocated_and_lose_nothing(rows, cap, ca
     assert (gave["units_short"] <= gave["had"]).all() and (gave["units_short"] > 0).all()
     # the lines that go without are the latest allocated ones: every line after one that gave units gave all
     allocated = closed.allocations.filter(pl.col("qty_allocated") > 0).sort("created_at", "order_id", "line_no")
-    gave_by_order = dict(zip(shortages["order_id"], shortages["units_short"]))
+    gave_by_order = dict(zip(shortages["order_id"], shortages["units_short"], strict=True))
     seen_partial_or_full = False
-    for order_id, had in zip(allocated["order_id"], allocated["qty_allocated"]):
+    for order_id, had in zip(allocated["order_id"], allocated["qty_allocated"], strict=True):
         if seen_partial_or_full:
             assert gave_by_order.get(order_id) == had
         elif order_id in gave_by_order:
