@@ -24,9 +24,13 @@ $(STAMP): requirements.lock pyproject.toml
 demo: $(STAMP)
 	$(BIN)/cutoff demo
 
+# The suite runs on TEST_WORKERS pytest-xdist processes, a test file per worker (its fixtures and
+# servers stay together); many tests wait on servers and schedules, so 3 workers keep 2 cores busy.
+TEST_WORKERS ?= 3
+
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
