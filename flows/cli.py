@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
     demo.add_argument("--orders", type=int, default=DEMO_ORDERS)
 
+    receive = commands.add_parser("receive", help="the goods-in run of a cutoff: shortages, refunds, payables")
+    receive.add_argument("--calendar", choices=["nightly", "weekly"], default="nightly")
+    receive.add_argument("--date", type=_date, required=True, help="the cutoff date, YYYY-MM-DD")
+    receive.add_argument("--lang", choices=["zh", "en"], help="sheet language")
+    receive.add_argument("--no-email", action="store_true", help="accepted; a goods-in run sends no email")
+    add_dirs(receive)
+
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
 
@@ -245,6 +252,18 @@ def command_settle(args) -> int:
     return 0
 
 
+def command_receive(args) -> int:
+    from flows.receive_flow import plan_receive, print_receiving, receive_flow
+    settings = _settings(args)
+    plan = plan_receive(args.calendar, args.date, settings)  # user errors before Prefect starts
+    _check_warehouse_free(settings)
+    _start_prefect()
+    summary = receive_flow(calendar=args.calendar, cutoff_date=args.date, data_dir=str(settings.data_dir),
+                           reports_dir=str(settings.reports_dir), lang=args.lang, progress=True)
+    print_receiving(summary, plan.output_dir)
+    return 0
+
+
 def command_serve(args) -> int:
     from flows.deployments import serve_deployments
     _start_prefect(local_server=False)  # serves to the server at PREFECT_API_URL
@@ -253,7 +272,8 @@ def command_serve(args) -> int:
 
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
-            "backfill": command_backfill, "serve": command_serve, "settle": command_settle}
+            "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
+            "receive": command_receive}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | commission_ledger, refund_decisions | CommissionLedger, RefundDecisions | ledger/posting.py      |
 | settlements, settled_weeks | Settlements, SettledWeeks | ledger/settlement.py                        |
 | receipt_requests | ReceiptRequests                  | inbox/ingest.py (the receive run's ingest)  |
-| receipts, shortages, supplier_payables | AppliedReceipts, Shortages, SupplierPayables | the goods-in run (its partition), warehouse/goods_in.py |
+| receipts, shortages, supplier_payables | AppliedReceipts, Shortages, SupplierPayables | warehouse/goods_in.py |
 | receive_runs     | ReceiveRuns                      | warehouse/goods_in.py record_receive_run    |
 | supplier_statements | SupplierStatements            | ledger/supplier_statements.py (settlement)  |
 | emails           | Emails                           | mail/record.py                              |
