@@ -247,6 +247,9 @@ def command_settle(args) -> int:
     print(f"week {week} {state}: {result.get('beneficiaries', 0)} beneficiaries, {result.get('entries', 0)} "
           f"entries, ¥{fen_to_yuan_text(int(result.get('amount_fen', 0)))}")
     print(f"  statements: {settings.reports_dir / 'settlements' / week}/")
+    suppliers = result.get("suppliers", [])
+    payable = fen_to_yuan_text(int(result.get("payable_fen", 0)))
+    print(f"  supplier statements (对账单): {len(suppliers)}, payable ¥{payable} (suppliers/)")
     for warning in result.get("warnings", []):
         print(f"  warning: {warning}")
     return 0
