@@ -214,8 +214,14 @@ def command_demo(args) -> int:
                           warehouse=str(settings.warehouse_path))
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
+    from flows.receive_flow import print_receiving, receive_flow
+    print(f"\nthe morning after: the goods-in run of {day} (receipts in {data_dir / 'inbox' / 'receipts'}) ...")
+    receiving = receive_flow(calendar="nightly", cutoff_date=day, data_dir=str(data_dir),
+                             reports_dir=str(reports_dir), warehouse=str(settings.warehouse_path), progress=True)
+    print_receiving(receiving, plan.output_dir / "receiving")
     print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
-          f"handout lists in handout/; supplier emails in outbox/.")
+          f"handout lists in handout/; supplier emails in outbox/; the goods-in run in receiving/ (shortages.xlsx, "
+          f"refunds.csv, re-issued 修订版 sorting/ and handout/).")
     return 0
 
 
