@@ -262,10 +262,12 @@ def command_settle(args) -> int:
 
 
 def command_receive(args) -> int:
-    from flows.receive_flow import plan_receive, print_receiving, receive_flow
+    from flows.receive_flow import check_cutoff_ran, plan_receive, print_receiving, receive_flow
     settings = _settings(args)
     plan = plan_receive(args.calendar, args.date, settings)  # user errors before Prefect starts
-    _check_warehouse_free(settings)
+    from warehouse.connection import open_warehouse
+    with open_warehouse(settings.warehouse_path) as warehouse:  # held by another run: refused here
+        check_cutoff_ran(warehouse, plan.window)
     _start_prefect()
     summary = receive_flow(calendar=args.calendar, cutoff_date=args.date, data_dir=str(settings.data_dir),
                            reports_dir=str(settings.reports_dir), lang=args.lang, progress=True)
