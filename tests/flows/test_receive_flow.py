@@ -112,11 +112,32 @@ def test_the_worked_example_through_cutoff_receive_to_the_fen(dirs, capsys):
     assert ("S1", "SKU1", "流心奶黄月礼盒", "P2", "D", 1, "赵敏", 4, 2, 328, 656) in cut
 
 
+def assert_artifacts(run_id) -> None:
+    """The run's summary in the Prefect UI: a markdown artifact and a table per supplier."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    with get_client(sync_client=True) as client:
+        found = {a.key: a for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))}
+        run = client.read_flow_run(run_id)
+    assert run.name == "receive nightly 2026-11-21"
+    assert set(found) == {"receive-nightly", "receive-suppliers-nightly"}
+    markdown = found["receive-nightly"].data
+    assert "| shortage refunds | ¥656.00 |" in markdown and "| payable to suppliers | ¥2000.00 |" in markdown
+    assert "- `sorting/R1.xlsx`" in markdown and "- `handout/P2.xlsx`" in markdown
+    table = found["receive-suppliers-nightly"].data
+    table = json.loads(table) if isinstance(table, str) else table
+    assert [(r["supplier_id"], r["status"], r["units_short"], r["payable"]) for r in table] == [
+        ("S1", "short", 2, "2000.00"), ("S2", "pending", 0, "0.00")]
+
+
 def test_the_reissued_sheets_cell_by_cell_and_only_where_a_shortage_changed_them(dirs):
     data_dir, reports_dir = dirs
     cutoff(data_dir, reports_dir)
     write_receipts(data_dir, [MOONCAKE_RECEIPT])
-    receive(data_dir, reports_dir)
+    state = receive_flow(calendar="nightly", cutoff_date=DAY, data_dir=str(data_dir), reports_dir=str(reports_dir),
+                         return_state=True)
+    assert_artifacts(state.state_details.flow_run_id)
     assert sorted(p.relative_to(folder(reports_dir)).as_posix() for p in folder(reports_dir).rglob("*.xlsx")) == [
         "handout/P2.xlsx", "shortages.xlsx", "sorting/R1.xlsx"]  # P1 lost nothing: its list stands
     handout = cells(folder(reports_dir) / "handout" / "P2.xlsx")["提货单"]
