@@ -175,6 +175,9 @@ def command_run(args) -> int:
                           reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
+    for warning in summary.get("warnings", []):  # the goods-in run decided from what this rerun changed
+        if warning.startswith("goods_in_stale: "):
+            _warn(warning.removeprefix("goods_in_stale: "))
     return 0
 
 
