@@ -43,3 +43,9 @@ def test_receipts_are_seeded():
     assert first["supplier_id"].n_unique() == 2  # one of the three has not arrived
     split = first.filter(pl.col("sku_id") == "B")
     assert split.height in (0, 2)  # 300 units come in two deliveries (unless S1 is the one not arrived)
+
+
+def test_receipts_can_be_left_out_for_speed(tmp_path):
+    counts = generate_dataset(tmp_path, 500, DAY, seed=5, receipts=False)
+    assert "receipts" not in counts and not (tmp_path / "inbox" / "receipts").exists()
+    assert not [f for f in counts["files"] if f.startswith("inbox/receipts/")]
