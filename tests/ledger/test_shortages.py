@@ -135,3 +135,19 @@ def test_an_after_sales_refund_after_the_goods_in_run_is_checked_against_what_is
     d_leader = books.ledger().filter((pl.col("order_id") == "D") & (pl.col("role") == "leader"))
     assert sorted(d_leader.select("refund_id", "amount_fen").rows(), key=str) == sorted(
         [(None, 13120), ("short", -6560), ("R2", -6560)], key=str)
+
+
+def test_a_closed_accrual_whose_line_is_cancelled_later_is_given_back_and_still_reconciles(books):
+    """Reconciliation counts rows that net to 0 as none: an accrual of a closed week, taken back by
+    an adjustment in the first open week, matches a rerun that computes nothing for the line."""
+    from tests.datasets import ORDER_COLUMNS, order, write_csv
+    books.run(NOV[21])
+    books.settle("2026-W47", now=AFTER_W47)
+    write_csv(books.data_dir / "inbox" / "orders" / "later.csv",
+              [order("D", "cD", 4, "2026-11-21T09:03:00", point="P2", status="cancelled",
+                     updated_at="2026-11-21T15:00:00", name="赵敏", phone="8888")], ORDER_COLUMNS)
+    posting = books.run(NOV[21])  # before: LedgerMismatch (ledger 0 fen, computed none)
+    d_leader = books.ledger().filter((pl.col("order_id") == "D") & (pl.col("role") == "leader"))
+    assert d_leader.select("entry_type", "settlement_week", "amount_fen").rows() == [
+        ("accrual", "2026-W47", 13120), ("adjustment", "2026-W48", -13120)]
+    assert posting.adjustment_week == "2026-W48"
