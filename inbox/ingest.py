@@ -1,8 +1,10 @@
-"""Ingest: every new file under inbox/orders and inbox/refunds, once (a registry by content hash).
+"""Ingest: every new file under inbox/orders and inbox/refunds (a cutoff run) or inbox/receipts (a
+goods-in run), once (a registry by content hash).
 
 Reading (`read_inbox`) writes nothing; `validate_inbox` splits rows into good and rejected with
 Pandera; `load_inbox` writes both and the registry in one transaction. The current version of an
-order line is the one with the latest `updated_at`; on a tie, the one ingested last.
+order line is the one with the latest `updated_at`; on a tie, the one ingested last. Receipts:
+inbox/receipts.py.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ import polars as pl
 
 from inbox.master import Master
 from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
-from schemas import orders, refunds
+from inbox.receipts import explain_damaged, for_run_label, known_receipts, settle_receipt_ids
+from schemas import orders, receipts, refunds
 from schemas.orders import SEQ_PER_FILE
 from schemas.validation import ROW, Reference, validate_rows
 from transforms.staging import latest_versions, missing_columns, parse_columns
 from warehouse.connection import Warehouse
 
-KINDS = ("orders", "refunds")
+KINDS = ("orders", "refunds")  # what a cutoff run ingests
+RECEIPTS = "receipts"           # what a goods-in run ingests (`cutoff receive`)
+MODELS = {"orders": (orders.COLUMNS, orders.OrderLines), "refunds": (refunds.COLUMNS, refunds.Refunds),
+          RECEIPTS: (receipts.COLUMNS, receipts.Receipts)}
 
 
 @dataclass
@@ -41,17 +47,21 @@ class ValidatedInbox:
     refunds: pl.DataFrame
     rejects: pl.DataFrame
     registry: pl.DataFrame = field(default_factory=pl.DataFrame)
+    receipts: pl.DataFrame = field(default_factory=pl.DataFrame)
+    replaced_receipts: list[str] = field(default_factory=list)  # held ids a corrected receipt replaces
 
     @property
     def rows_read(self) -> int:
         return sum(f.raw.height for f in self.files if f.raw is not None)
 
 
-def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "") -> list[InboxFile]:
-    """Files not ingested before, by content: orders first, then refunds, each in name order.
-    Hidden files and the exporter's ready marker (CUTOFF_READY_MARKER) are not inputs."""
+def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
+                   kinds: tuple[str, ...] = KINDS) -> list[InboxFile]:
+    """Files of `kinds` not ingested before, by content: orders first, then refunds (or receipts),
+    each in name order. Hidden files and the exporter's ready marker (CUTOFF_READY_MARKER) are not
+    inputs."""
     found, seen = [], set(known_hashes)
-    for kind in KINDS:
+    for kind in kinds:
         folder = data_dir / "inbox" / kind
         if not folder.is_dir():
             continue
@@ -65,8 +75,9 @@ def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "
     return found
 
 
-def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "") -> list[InboxFile]:
-    files = find_new_files(data_dir, known_hashes, ready_marker)
+def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
+               kinds: tuple[str, ...] = KINDS) -> list[InboxFile]:
+    files = find_new_files(data_dir, known_hashes, ready_marker, kinds)
     for inbox_file in files:
         if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
             inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl)"
@@ -97,15 +108,16 @@ def _file_reject(inbox_file: InboxFile, reason: str, file_seq: int) -> pl.DataFr
 
 def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str,
                    refs: dict[str, list[Reference]]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    module = orders if inbox_file.kind == "orders" else refunds
-    model = orders.OrderLines if inbox_file.kind == "orders" else refunds.Refunds
+    columns, model = MODELS[inbox_file.kind]
     raw = inbox_file.raw
-    typed = parse_columns(raw, module.COLUMNS, tz)
+    typed = parse_columns(raw, columns, tz)
     if inbox_file.kind == "orders":
         typed = typed.with_columns(pl.col("updated_at").fill_null(pl.col("created_at")))
     valid, rejected = validate_rows(typed, model, refs[inbox_file.kind])
-    if inbox_file.kind == "refunds":  # kept until duplicates are sorted out (their reject shows it)
+    if inbox_file.kind != "orders":  # kept until duplicates are sorted out (their reject shows it)
         valid = valid.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
+    if inbox_file.kind == RECEIPTS:
+        rejected = explain_damaged(rejected, typed, ROW)
     valid = valid.with_columns(
         pl.lit(inbox_file.relative).alias("source_file"),
         pl.col(ROW).alias("source_row"),
@@ -115,8 +127,10 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
                              for c in ("order_id", "line_no") if c in raw.columns])
     rejects = (
         rejected.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
-        .join(typed.select(ROW, pl.col("listing_id") if "listing_id" in typed.columns
-                           else pl.lit(None, pl.String).alias("listing_id"), "created_at"), on=ROW, how="left")
+        .join(typed.select(ROW, *[pl.col(c) if c in typed.columns else pl.lit(None, kind).alias(c)
+                                  for c, kind in (("listing_id", pl.String), ("created_at", pl.Datetime("us", "UTC")))],
+                           (for_run_label() if inbox_file.kind == RECEIPTS else pl.lit(None, pl.String))
+                           .alias("for_run")), on=ROW, how="left")
         .join(text, on=ROW, how="left")
         .select(pl.lit(inbox_file.relative).alias("source_file"), pl.col(ROW).alias("row_number"),
                 "reason", "raw", pl.lit(inbox_file.kind).alias("kind"),
@@ -125,7 +139,7 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
                 else pl.lit(None, pl.String).alias("order_id"),
                 pl.col("^_line_no$").alias("line_no") if "_line_no" in text.columns
                 else pl.lit(None, pl.String).alias("line_no"),
-                pl.lit(file_seq, pl.Int64).alias("file_seq"), pl.lit(1, pl.Int64).alias("rows_rejected"))
+                pl.lit(file_seq, pl.Int64).alias("file_seq"), pl.lit(1, pl.Int64).alias("rows_rejected"), "for_run")
     )
     return valid, rejects
 
@@ -159,19 +173,22 @@ def _reject_duplicate_refunds(refund_rows: pl.DataFrame, known: pl.DataFrame) ->
 
 
 def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: int,
-                   known_refunds: pl.DataFrame, ingested_by: str) -> ValidatedInbox:
+                   known_refunds: pl.DataFrame, ingested_by: str,
+                   known_receipts: pl.DataFrame | None = None) -> ValidatedInbox:
+    """`known_receipts`: inbox.receipts.known_receipts (needed when `files` hold receipts)."""
     refs = {
         "orders": [Reference("listing_id", master.listings["listing_id"], "listings.csv"),
                    Reference("pickup_point_id", master.pickup_points["pickup_point_id"], "pickup_points.csv"),
                    Reference("distributor_id", master.distributors["distributor_id"], "distributors.csv")],
         "refunds": [],
+        RECEIPTS: [Reference("supplier_id", master.suppliers["supplier_id"], "suppliers.csv"),
+                   Reference("sku_id", master.products["sku_id"], "products.csv")],
     }
-    goods: dict[str, list[pl.DataFrame]] = {kind: [] for kind in KINDS}
+    goods: dict[str, list[pl.DataFrame]] = {kind: [] for kind in MODELS}
     rejects: list[pl.DataFrame] = []
     registry = []
     for offset, inbox_file in enumerate(files):
-        module = orders if inbox_file.kind == "orders" else refunds
-        lacking = missing_columns(inbox_file.raw, module.COLUMNS) if inbox_file.raw is not None else []
+        lacking = missing_columns(inbox_file.raw, MODELS[inbox_file.kind][0]) if inbox_file.raw is not None else []
         if inbox_file.problem is None and lacking:
             inbox_file.problem = f"missing required column(s) {', '.join(lacking)}: the whole file is rejected"
         if inbox_file.problem is not None:
@@ -192,11 +209,17 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
     if refund_rows.height:
         refund_rows, duplicate_refunds = _reject_duplicate_refunds(refund_rows, known_refunds)
         rejects.append(duplicate_refunds)
+    receipt_rows, replaced = pl.DataFrame(), []
+    if goods[RECEIPTS]:
+        receipt_rows, reused, replaced = settle_receipt_ids(pl.concat(goods[RECEIPTS], how="diagonal_relaxed"),
+                                                            known_receipts)
+        rejects.append(reused)
     all_rejects = (pl.concat([r for r in rejects if r.height], how="diagonal_relaxed")
                    if any(r.height for r in rejects) else pl.DataFrame())
     if all_rejects.height:
         all_rejects = all_rejects.with_columns(pl.lit(ingested_by).alias("ingested_by"))
-    return ValidatedInbox(files, order_rows, refund_rows, all_rejects, pl.DataFrame(registry))
+    return ValidatedInbox(files, order_rows, refund_rows, all_rejects, pl.DataFrame(registry),
+                          receipt_rows, replaced)
 
 
 def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
@@ -216,6 +239,10 @@ def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
             finally:
                 warehouse.con.unregister("_latest")
         warehouse.insert("refund_requests", inbox.refunds.drop("raw", strict=False))
+        if inbox.replaced_receipts:
+            warehouse.execute("DELETE FROM receipt_requests WHERE receipt_id IN (SELECT unnest(?::VARCHAR[]))",
+                              [inbox.replaced_receipts])
+        warehouse.insert("receipt_requests", inbox.receipts.drop("raw", strict=False))
         warehouse.insert("rejects", inbox.rejects)
         warehouse.insert("ingested_files", inbox.registry)
 
@@ -226,3 +253,14 @@ def known_state(warehouse: Warehouse) -> tuple[set[str], int, pl.DataFrame]:
     next_seq = (warehouse.scalar("SELECT max(file_seq) FROM ingested_files") or 0) + 1
     refunds = warehouse.frame(f"SELECT refund_id, {', '.join(REFUND_CONTENT)} FROM refund_requests")
     return hashes, next_seq, refunds
+
+
+def ingest_receipts(warehouse: Warehouse, data_dir: Path, master: Master, tz: str, ingested_by: str,
+                    ready_marker: str = "") -> ValidatedInbox:
+    """A goods-in run's ingest: every new file of inbox/receipts/, validated (bad rows and reused
+    receipt ids to `rejects`), its good rows held in `receipt_requests`, in one transaction."""
+    hashes, next_seq, known_refunds = known_state(warehouse)
+    files = read_inbox(data_dir, hashes, ready_marker, kinds=(RECEIPTS,))
+    inbox = validate_inbox(files, master, tz, next_seq, known_refunds, ingested_by, known_receipts(warehouse))
+    load_inbox(warehouse, inbox)
+    return inbox

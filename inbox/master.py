@@ -14,6 +14,7 @@ from schemas import categories, distributors, listings, pickup_points, products,
 from schemas.distributors import find_upline_cycles
 from schemas.validation import ROW, Reference, validate_rows
 from transforms.staging import missing_columns, parse_columns
+from warehouse.connection import Warehouse
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -51,6 +52,12 @@ def _upline_cycle_problems(frame: pl.DataFrame, path: str) -> list[str]:
     return [f"{path} row {row[ROW]}: distributor {row['distributor_id']} is their own upline "
             f"(through {row['upline_id']}): upline cycles are not allowed"
             for row in rows.sort(ROW).iter_rows(named=True)]
+
+
+def stored_master(warehouse: Warehouse) -> Master:
+    """The master data the last cutoff run validated and copied into the warehouse (a goods-in run
+    works with what its cutoff used, not with files changed since)."""
+    return Master(**{name: warehouse.frame(f"SELECT * FROM {name}") for name in Master.__dataclass_fields__})
 
 
 def master_files_changed_at(data_dir: Path) -> list[datetime]:

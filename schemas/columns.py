@@ -12,7 +12,7 @@ MAX_BP = 10_000
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One input column as it arrives: its kind (`str`, `int`, `ts`), whether the file must have
+    """One input column as it arrives: its kind (`str`, `int`, `ts`, `date`), whether the file must have
     the column (`*` in the contract), and the default for an empty value."""
 
     kind: str = "str"

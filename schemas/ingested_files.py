@@ -8,7 +8,7 @@ class IngestedFiles(pa.DataFrameModel):
     """ingested_files: the registry of inbox files, one row per content (a file is ingested once)."""
 
     file_hash: str = pa.Field(unique=True, description="sha256 of the file's bytes")
-    kind: str = pa.Field(isin=["orders", "refunds"])
+    kind: str = pa.Field(isin=["orders", "refunds", "receipts"])
     path: str = pa.Field(description="relative to the data dir")
     file_seq: int = pa.Field(ge=1, description="the order in which files were ingested")
     rows_read: int = pa.Field(ge=0)

@@ -4,6 +4,7 @@ from pandera.engines.polars_engine import DateTime
 from schemas.columns import ID_PATTERN, optional, required
 
 UTC = {"time_unit": "us", "time_zone": "UTC"}
+SHORT_REFUND_ID = "short"  # the refund_id of the ledger's shortage clawbacks (transforms/goods_in.py)
 COLUMNS = {
     "refund_id": required(), "order_id": required(), "line_no": required("int"),
     "amount_fen": required("int"), "reason": optional(), "created_at": required("ts"),
@@ -13,7 +14,8 @@ COLUMNS = {
 class Refunds(pa.DataFrameModel):
     """An after-sales refund (退款) of an order line, in fen."""
 
-    refund_id: str = pa.Field(str_matches=ID_PATTERN)
+    refund_id: str = pa.Field(str_matches=ID_PATTERN, notin=[SHORT_REFUND_ID],
+                              description="applied once: its key; `short` is reserved (the shortage clawbacks)")
     order_id: str = pa.Field(str_matches=ID_PATTERN)
     line_no: int = pa.Field(ge=1)
     amount_fen: int = pa.Field(gt=0)

@@ -38,6 +38,8 @@ def describe_check(check: str, column: str, value: object) -> str:
     if check.startswith("str_matches"):
         return f"{column}{shown} has a bad format (ids are letters, digits, _ . -, up to 64)" \
             if column.endswith("_id") else f"{column}{shown} has a bad format"
+    if check.startswith("notin"):
+        return f"{column}{shown} is reserved: it may not be used"
     if check.startswith("isin"):
         allowed = re.sub(r"^isin\(\[?|\]?\)$", "", check)
         return f"{column}{shown} must be one of {allowed}"

@@ -111,3 +111,31 @@ def mooncake_closing_at(data_dir: Path, closes_at, late: bool = True) -> list[di
     on_time, late_rows = (placed[:-1], placed[-1:]) if late else (placed, [])
     write_orders(data_dir, on_time)
     return late_rows
+
+
+RECEIPT_COLUMNS = ["receipt_id", "calendar", "cutoff_date", "supplier_id", "sku_id", "units_received",
+                   "units_damaged", "received_at", "note"]
+
+
+def receipt(receipt_id, units_received, units_damaged=0, supplier="S1", sku=mooncake.SKU, cutoff_date=mooncake.DAY,
+            calendar="nightly", received_at="2026-11-22T06:10:00", note="") -> dict:
+    return {"receipt_id": receipt_id, "calendar": calendar, "cutoff_date": cutoff_date, "supplier_id": supplier,
+            "sku_id": sku, "units_received": str(units_received), "units_damaged": str(units_damaged),
+            "received_at": received_at, "note": note}
+
+
+def write_receipts(data_dir: Path, rows: list[dict], name: str = "receipts-1.csv", encoding: str = "utf-8") -> Path:
+    return write_csv(data_dir / "inbox" / "receipts" / name, rows, RECEIPT_COLUMNS, encoding)
+
+
+def mooncake_goods_in_dir(data_dir: Path) -> Path:
+    """The mooncake data dir of the goods-in example: 流心奶黄月礼盒 bought in cases of 4 (so 3 cases
+    for the 12 boxes allocated); the receipts are left to the test."""
+    products = [{**PRODUCTS[0], "case_pack": str(mooncake.CASE_PACK), "cost_fen": str(mooncake.COST_FEN)},
+                *PRODUCTS[1:]]
+    write_master(data_dir, products=products)
+    write_orders(data_dir, MOONCAKE_ORDERS)
+    return data_dir
+
+
+MOONCAKE_RECEIPT = receipt("GR-1", mooncake.RECEIVED, mooncake.DAMAGED, note="1盒压损")

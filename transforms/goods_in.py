@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.refunds import SHORT_REFUND_ID
 from transforms.allocation import FCFS_ORDER
 from transforms.commissions import claw_back_commissions
 from transforms.windows import CutoffWindow
@@ -25,7 +26,6 @@ from transforms.windows import CutoffWindow
 PENDING, COMPLETE, SHORT = "pending", "complete", "short"
 LINE_STATUSES = (PENDING, COMPLETE, SHORT)
 SHORT_DELIVERY = "short_delivery"   # the reason of a shortage refund
-SHORT_REFUND_ID = "short"           # refund_id of the ledger's shortage clawbacks
 PURCHASE_KEY = ["supplier_id", "sku_id"]
 RECEIPT_KEY = ["calendar", "cutoff_date", "supplier_id", "sku_id"]
 UNIT_FIGURES = ["units_received", "units_damaged", "units_good", "units_short", "units_over", "units_payable"]

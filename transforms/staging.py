@@ -18,6 +18,7 @@ UTC_INSTANT = pl.Datetime("us", "UTC")
 ROW_COLUMN = "_row"  # 1-based row number within the source file, set by the reader
 _OFFSET = r"T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)$"  # only after a time of day
 _INTEGER = r"^[+-]?\d+(?:\.0*)?$"
+_MIDNIGHT = r"[T ]00:00(?::00(?:\.0*)?)?$"  # a date written with a midnight time (a spreadsheet's date cell)
 
 
 def blank_to_null(column: str) -> pl.Expr:
@@ -56,23 +57,32 @@ def parse_instant(text: pl.Expr, timezone: str) -> pl.Expr:
             .otherwise(from_offset))
 
 
+def parse_date(text: pl.Expr) -> pl.Expr:
+    """`2026-11-21`, `2026/11/21` or either with a midnight time (`2026-11-21 00:00:00`) -> a date."""
+    day = text.str.replace(_MIDNIGHT, "").str.replace_all("/", "-", literal=True)
+    return day.str.to_date("%Y-%m-%d", strict=False)
+
+
 FAST = {
     # the common spelling, parsed in one vectorised cast; other spellings take the general path
     "int": lambda text: text.cast(pl.Int64, strict=False),
     "ts": lambda text, timezone: text.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
     .dt.replace_time_zone(timezone, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC"),
+    "date": lambda text: text.str.to_date("%Y-%m-%d", strict=False),
 }
-PROBLEMS = {"int": "is not a whole number", "ts": "is not an ISO 8601 timestamp"}
+PROBLEMS = {"int": "is not a whole number", "ts": "is not an ISO 8601 timestamp",
+            "date": "is not a date (write it as YYYY-MM-DD)"}
 
 
 def _parse_kind(text: pl.Series, kind: str, timezone: str) -> pl.Series:
     """Parse one text column: the fast cast for all rows, the general parser for the rest only."""
-    fast = FAST[kind](pl.lit(text)) if kind == "int" else FAST[kind](pl.lit(text), timezone)
+    fast = FAST[kind](pl.lit(text), timezone) if kind == "ts" else FAST[kind](pl.lit(text))
     parsed = pl.select(fast.alias(text.name)).to_series()
     retry = (parsed.is_null() & text.is_not_null()).arg_true()
     if retry.len():
         subset = text.gather(retry)
-        general = parse_integer(pl.lit(subset)) if kind == "int" else parse_instant(pl.lit(subset), timezone)
+        general = {"int": lambda: parse_integer(pl.lit(subset)), "date": lambda: parse_date(pl.lit(subset)),
+                   "ts": lambda: parse_instant(pl.lit(subset), timezone)}[kind]()
         parsed = parsed.scatter(retry, pl.select(general).to_series())
     return parsed
 

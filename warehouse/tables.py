@@ -14,6 +14,10 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | runs, run_log    | Runs, RunLog                     | warehouse/queries.py record_run             |
 | commission_ledger, refund_decisions | CommissionLedger, RefundDecisions | ledger/posting.py      |
 | settlements, settled_weeks | Settlements, SettledWeeks | ledger/settlement.py                        |
+| receipt_requests | ReceiptRequests                  | inbox/ingest.py (the receive run's ingest)  |
+| receipts, shortages, supplier_payables | AppliedReceipts, Shortages, SupplierPayables | warehouse/goods_in.py |
+| receive_runs     | ReceiveRuns                      | warehouse/goods_in.py record_receive_run    |
+| supplier_statements | SupplierStatements            | ledger/supplier_statements.py (settlement)  |
 | emails           | Emails                           | mail/record.py                              |
 | suppliers ... listings (the master data) | Suppliers ... Listings | replaced whole every run from master/ |
 """
@@ -37,11 +41,16 @@ from schemas.orders import StoredOrderLines
 from schemas.pickup_points import PickupPoints
 from schemas.products import Products
 from schemas.purchase_lines import PurchaseLines
+from schemas.receipts import AppliedReceipts, ReceiptRequests
+from schemas.receive_runs import ReceiveRuns
 from schemas.refund_decisions import RefundDecisions
 from schemas.refunds import RefundRequests
 from schemas.rejects import Rejects
 from schemas.runs import RunLog, Runs
 from schemas.settlements import SettledWeeks, Settlements
+from schemas.shortages import Shortages
+from schemas.supplier_payables import SupplierPayables
+from schemas.supplier_statements import SupplierStatements
 from schemas.suppliers import Suppliers
 
 SQL_TYPES = {pl.String: "VARCHAR", pl.Int64: "BIGINT", pl.Date: "DATE", pl.Boolean: "BOOLEAN"}
@@ -93,7 +102,8 @@ TABLES: tuple[Table, ...] = (
     Table("ingested_files", IngestedFiles, primary_key="file_hash"),
     Table("order_lines", StoredOrderLines),
     Table("refund_requests", RefundRequests),
-    Table("rejects", Rejects, added_columns=("order_id", "line_no", "file_seq", "rows_rejected")),
+    Table("rejects", Rejects, added_columns=("order_id", "line_no", "file_seq", "rows_rejected", "for_run",
+                                             "decided_by")),
     Table("allocations", Allocations, partitioned=True),
     Table("purchase_lines", PurchaseLines, partitioned=True),
     Table("groups", Groups, partitioned=True),
@@ -104,6 +114,12 @@ TABLES: tuple[Table, ...] = (
     Table("settlements", Settlements),
     Table("settled_weeks", SettledWeeks, primary_key="week"),
     Table("emails", Emails),
+    Table("receipt_requests", ReceiptRequests, primary_key="receipt_id"),
+    Table("receipts", AppliedReceipts, partitioned=True),
+    Table("shortages", Shortages, partitioned=True),
+    Table("supplier_payables", SupplierPayables, partitioned=True),
+    Table("receive_runs", ReceiveRuns, partitioned=True),
+    Table("supplier_statements", SupplierStatements),
     Table("suppliers", Suppliers, replaced_whole=True),
     Table("products", Products, replaced_whole=True),
     Table("categories", Categories, replaced_whole=True),
