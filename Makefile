@@ -32,8 +32,18 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+# `make bench`: the whole `cutoff run` at 1M order lines and the naive pandas script on the same data
+# (benchmarks/README.md). BENCH_ORDERS=100000,1000000,3000000 for the scaling table. pandas comes from
+# requirements-bench.lock, installed on demand: the product never needs it.
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_ORDERS ?= 1000000
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-bench.lock
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py --orders $(BENCH_ORDERS)
 
 # Mutation testing of transforms/ against the unit tests ([tool.mutmut] in pyproject.toml).
 # mutmut comes from requirements-dev.lock, installed on demand: `make test` never needs it.

@@ -1,98 +1,130 @@
-"""Time each stage of a cutoff at scale, with peak memory; print the figures and append them to
-benchmarks/results.jsonl.
+"""`make bench`: the whole `cutoff run` end to end (its embedded Prefect server and workbook workers
+included) next to the naive pandas + openpyxl script (benchmarks/naive_cutoff.py) on the same data,
+in one sitting. Prints wall time, the peak resident memory of each command's whole process tree and
+the time of each stage, and appends one record per size to benchmarks/results.jsonl.
 
-    .venv/bin/python benchmarks/run.py               # 1M order lines (default)
-    .venv/bin/python benchmarks/run.py --orders 200000
+    .venv/bin/python benchmarks/run.py                          # 1M order lines (make bench)
+    .venv/bin/python benchmarks/run.py --orders 100000,1000000,3000000 --no-naive   # scaling
+    BENCH_ORDERS=100000,1000000,3000000 make bench
 
-The stages run as plain functions (each Prefect task's `.fn`), so the figures are the work itself,
-without the orchestration (Prefect adds a few ms per task and ~4 s to start an embedded server).
+The data is `cutoff generate --orders N --date 2026-11-21 --seed 7` (5,000 pickup points, 100 routes,
+200 suppliers at 1M lines); the run is `cutoff run --calendar nightly --date 2026-11-21 --no-email`.
+The naive script needs pandas: `make bench` installs the optional `bench` extra
+(requirements-bench.lock) into .venv; the product never imports it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
-import resource
+import re
 import shutil
+import subprocess
 import sys
-import time
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import Measured, measure  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from flows import cutoff_flow as stages  # noqa: E402
-from flows.planning import plan_run  # noqa: E402
-from flows.settings import Settings  # noqa: E402
-from ledger.posting import post_commissions  # noqa: E402
-from outputs.run_folder import new_staging_dir, publish_dir  # noqa: E402
-from sheets.commissions_book import write_commissions_workbook  # noqa: E402
-from sheets.run_books import write_run_workbooks  # noqa: E402
-from synthetic.dataset import generate_dataset  # noqa: E402
-from transforms.close import select_closing_listings  # noqa: E402
-from warehouse.connection import open_warehouse  # noqa: E402
-
 RESULTS = ROOT / "benchmarks" / "results.jsonl"
+BIN = Path(sys.executable).parent
+DATE = "2026-11-21"
+STAGE_LINE = re.compile(r"^\s*(\w+)\s+(.*)\((\d+(?:\.\d+)?)s\)\s*$")
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def stages_of(measured: Measured) -> dict[str, float]:
+    """The stage lines `cutoff run` prints (`  validate   ... (6.4s)`) as {stage: seconds}."""
+    found = {}
+    for line in measured.stderr:
+        match = STAGE_LINE.match(line)
+        if match:
+            found[match.group(1)] = float(match.group(3))
+    return found
+
+
+def eligible_lines(measured: Measured) -> int | None:
+    for line in measured.stderr:
+        match = re.search(r"([\d,]+) eligible line", line)
+        if match:
+            return int(match.group(1).replace(",", ""))
+    return None
+
+
+def bench_size(orders: int, work: Path, naive: bool, seed: int) -> dict:
+    data_dir, reports_dir, naive_out = work / "data", work / "reports", work / "naive"
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"\n== {orders:,} order lines: generating", flush=True)
+    subprocess.run([str(BIN / "cutoff"), "generate", "--orders", str(orders), "--date", DATE, "--seed", str(seed),
+                    "--data-dir", str(data_dir)], check=True, stdout=subprocess.DEVNULL)
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home")}
+    for name in [n for n in env if n.startswith("CUTOFF_")]:
+        del env[name]
+    print("-- cutoff run (embedded Prefect server, workbook workers)", flush=True)
+    run = measure([str(BIN / "cutoff"), "run", "--calendar", "nightly", "--date", DATE, "--no-email",
+                   "--data-dir", str(data_dir), "--reports-dir", str(reports_dir)], env=env)
+    if run.returncode != 0:
+        raise SystemExit(f"cutoff run failed with exit {run.returncode}")
+    folder = reports_dir / "nightly" / DATE
+    workbooks = sum(1 for _ in folder.rglob("*.xlsx"))
+    record = {
+        "kind": "run (end to end, benchmarks/run.py)",
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "orders": orders,
+        "eligible_lines": eligible_lines(run), "machine": f"{platform.machine()} cores={os.cpu_count()}",
+        "cutoff_run": {"seconds": round(run.seconds, 2), "peak_rss_mb": round(run.peak_rss_mb),
+                       "processes": run.peak_processes, "workbooks": workbooks, "stages": stages_of(run),
+                       "at_peak_mb": {name: round(size) for name, size in run.at_peak if size >= 1}},
+    }
+    print(f"   {run.seconds:6.1f} s wall, peak {run.peak_rss_mb:,.0f} MiB (tree), {workbooks:,} workbooks")
+    if naive:
+        print("-- the naive pandas + openpyxl script", flush=True)
+        baseline = measure([str(BIN / "python"), str(ROOT / "benchmarks" / "naive_cutoff.py"), "--data-dir",
+                            str(data_dir), "--date", DATE, "--out", str(naive_out)], env=env, echo=False)
+        if baseline.returncode != 0:
+            print("\n".join(baseline.stderr[-20:]))
+            raise SystemExit(f"the naive script failed with exit {baseline.returncode}")
+        record["naive"] = {"seconds": round(baseline.seconds, 2), "peak_rss_mb": round(baseline.peak_rss_mb),
+                           "workbooks": sum(1 for _ in naive_out.rglob("*.xlsx"))}
+        record["speedup"] = round(baseline.seconds / run.seconds, 2)
+        print(f"   {baseline.seconds:6.1f} s wall, peak {baseline.peak_rss_mb:,.0f} MiB, "
+              f"{record['naive']['workbooks']:,} workbooks  ->  cutoff run is {record['speedup']:.1f}x faster")
+    return record
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--date", type=date.fromisoformat, default=date(2026, 11, 21))
+    parser.add_argument("--orders", default=os.environ.get("BENCH_ORDERS", "1000000"),
+                        help="order lines, or a comma-separated list of sizes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive script")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
+    parser.add_argument("--keep", action="store_true", help="keep the generated data and outputs")
     args = parser.parse_args()
-
-    shutil.rmtree(args.work, ignore_errors=True)
-    data_dir, reports_dir = args.work / "data", args.work / "reports"
-    figures: list[tuple[str, float, float]] = []
-
-    def timed(name, fn, *a):
-        started = time.perf_counter()
-        value = fn(*a)
-        figures.append((name, time.perf_counter() - started, peak_rss_mb()))
-        print(f"  {name:<10} {figures[-1][1]:7.2f} s   peak RSS {figures[-1][2]:7.0f} MB", flush=True)
-        return value
-
-    print(f"cutoff benchmark: {args.orders:,} order lines, nightly {args.date}")
-    timed("generate", generate_dataset, data_dir, args.orders, args.date, args.seed)
-    settings = Settings(data_dir=data_dir, reports_dir=reports_dir)
-    plan = plan_run("nightly", args.date, settings, force=True)
-    with open_warehouse(settings.warehouse_path) as warehouse:  # once, as the flow does
-        master, files = timed("ingest", stages.ingest.fn, plan, warehouse)
-        closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
-        rejects = timed("validate", stages.validate.fn, plan, warehouse, master, files, closing_ids)
-        result = timed("close", stages.close.fn, plan, warehouse, master, rejects)
-        with warehouse.transaction():  # as stages.store_run_tables, timed apart
-            timed("write", stages.write_partitions, warehouse, plan, result)
-            posting = timed("ledger", post_commissions, warehouse, plan.window, result.closed.allocations, master)
-        as_of = stages.inputs_as_of(warehouse, settings)
-    folder = new_staging_dir(plan.output_dir)
-    tables = timed("files", stages.write_run_files, folder, plan, master, result, posting, as_of)
-    foundation = sum(seconds for name, seconds, _ in figures if name not in ("generate", "ledger"))
-    timed("sheets", write_run_workbooks, folder, tables, settings, "zh")
-    timed("comm.xlsx", write_commissions_workbook, folder / "commissions.xlsx", posting.entries, master, "zh")
-
-    timed("publish", publish_dir, folder, plan.output_dir)
-
-    pipeline = sum(seconds for name, seconds, _ in figures if name != "generate")
-    print(f"  {'foundation':<10} {foundation:7.2f} s   (issue 2's stages: ingest + validate + close + write + files;"
-          " target <= 15 s)")
-    print(f"  {'total':<10} {pipeline:7.2f} s   (everything but email)")
-    record = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "orders": args.orders,
-        "eligible_lines": result.closed.allocations.height, "machine": f"{platform.machine()} cores=2",
-        "stages": {name: {"seconds": round(seconds, 3), "peak_rss_mb": round(rss)} for name, seconds, rss in figures},
-        "foundation_seconds": round(foundation, 3), "pipeline_seconds": round(pipeline, 3),
-    }
-    with RESULTS.open("a", encoding="utf-8") as out:
-        out.write(json.dumps(record) + "\n")
+    sizes = [int(size.replace("_", "")) for size in str(args.orders).split(",") if size.strip()]
+    records = []
+    for orders in sizes:
+        work = args.work / str(orders)
+        records.append(bench_size(orders, work, naive=not args.no_naive, seed=args.seed))
+        with RESULTS.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(records[-1], ensure_ascii=False) + "\n")
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\n{'orders':>10} {'cutoff run':>11} {'peak MiB':>9} {'naive':>8} {'peak MiB':>9} {'ratio':>6}")
+    for r in records:
+        naive = r.get("naive", {})
+        print(f"{r['orders']:>10,} {r['cutoff_run']['seconds']:>10.1f}s {r['cutoff_run']['peak_rss_mb']:>9,} "
+              f"{naive.get('seconds', float('nan')):>7.1f}s {naive.get('peak_rss_mb', 0):>9,} "
+              f"{r.get('speedup', float('nan')):>5.1f}x")
+    stages = sorted({name for r in records for name in r["cutoff_run"]["stages"]},
+                    key=lambda n: ["ingest", "validate", "close", "write", "email"].index(n)
+                    if n in ("ingest", "validate", "close", "write", "email") else 9)
+    print("stages (s): " + "; ".join(
+        f"{r['orders']:,}: " + ", ".join(f"{n} {r['cutoff_run']['stages'].get(n, 0):.1f}" for n in stages)
+        for r in records))
     print(f"recorded in {RESULTS.relative_to(ROOT)}")
 
 

@@ -140,9 +140,10 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
         try:
             with temporary_files_in(staging):  # openpyxl's temporary files: here, not in /tmp or /dev/shm
                 tables = write_run_files(staging, plan, master, result, posting, as_of)
-                write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
                 write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master,
                                            plan.settings.lang)
+                del posting  # the ledger entries (millions at 1M lines) are written: not held through the sheets
+                write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
             publish_dir(staging, plan.output_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -246,6 +247,7 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> dict:
     since = clock.perf_counter()
     closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
     rejects = validate(plan, warehouse, master, files, closing_ids)
+    del files  # the raw rows are loaded: not held through the later stages
     progress.stage("validate", f"{rejected_rows(rejects):,} rejected order row(s) in the window", since)
 
     since = clock.perf_counter()

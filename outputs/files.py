@@ -3,6 +3,7 @@ reader (or a killed run) never sees half a file."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -42,3 +43,10 @@ def write_json(path: Path, payload: dict) -> None:
 def write_csv(path: Path, frame: pl.DataFrame) -> None:
     """UTF-8 CSV with a header (no BOM), written atomically."""
     atomic_write_bytes(path, frame.write_csv().encode("utf-8"))
+
+
+def write_parquet(path: Path, frame: pl.DataFrame) -> None:
+    """A Parquet file (zstd), written atomically."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd")
+    atomic_write_bytes(path, buffer.getvalue())

@@ -1,7 +1,10 @@
 """commissions.xlsx: a cutoff's ledger entries, by beneficiary (role, id, name, entries, amount),
-then the detail (split over sheets of ROW_LIMIT rows past Excel's limit), through the house writer
-(sheets/writer.py): money from integer fen, every name written as text, written to a temporary
-name and renamed. The words are sheets/labels.py's."""
+by role and entry type, then the detail while it is something a person reads (at most
+DETAIL_ROW_LIMIT entries); every entry, always, in commission_entries.parquet beside the workbook
+(a national-scale cutoff posts millions: no one opens a 1.7M-row workbook, and Excel stops at
+1,048,576 rows a sheet). Through the house writer (sheets/writer.py): money from integer fen,
+every name written as text, written to a temporary name and renamed. The words are
+sheets/labels.py's."""
 
 from __future__ import annotations
 
@@ -11,13 +14,15 @@ from typing import Protocol
 
 import polars as pl
 
+from outputs.files import write_parquet
 from schemas.commission_ledger import ENTRY_TYPES
 from sheets.labels import LABELS, labels_for
 from sheets.spec import INT, MONEY, Column, SheetSpec
 from sheets.writer import write_workbook
 from transforms.commissions import ROLES, as_ledger, beneficiary_names, total_by_beneficiary
 
-ROW_LIMIT = 1_000_000  # rows per detail sheet (Excel holds 1,048,576)
+DETAIL_ROW_LIMIT = 100_000  # entries shown in the workbook's detail sheet; past it, only in the Parquet file
+ENTRIES_FILE = "commission_entries.parquet"
 
 
 class MasterNames(Protocol):
@@ -38,14 +43,36 @@ def _labelled(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
         adjusted = pl.col("adjusted_type").replace_strict(types, default=pl.col("adjusted_type"))
         labelled = labelled.with_columns(
             pl.when(pl.col("adjusted_type").is_null()).then(kind)
-            .otherwise(pl.format("{}({})", kind, adjusted)).alias("type_label"),
-            pl.col("entry_date").cast(pl.String).alias("entry_date_text"))
+            .otherwise(pl.format("{}({})", kind, adjusted)).alias("type_label"))
+    if "entry_date" in frame.columns:
+        labelled = labelled.with_columns(pl.col("entry_date").cast(pl.String).alias("entry_date_text"))
     return labelled
 
 
+def detail_entries(entries: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """The ledger rows with the beneficiary's name, in role order, then beneficiary, date, order,
+    line and entry id: the detail sheet's rows and the Parquet file's."""
+    return (entries.join(names.unique(["role", "beneficiary_id"]), on=["role", "beneficiary_id"], how="left")
+            .with_columns(pl.col("role").replace_strict({r: i for i, r in enumerate(ROLES)}, default=9,
+                                                        return_dtype=pl.Int64).alias("_rank"))
+            .sort("_rank", "beneficiary_id", "entry_date", "order_id", "line_no", "entry_id").drop("_rank"))
+
+
+def total_by_role_and_type(entries: pl.DataFrame) -> pl.DataFrame:
+    """role, entry_type, adjusted_type, entries, amount_fen: what finance books per kind of entry."""
+    return (entries.group_by("role", "entry_type", "adjusted_type")
+            .agg(pl.len().cast(pl.Int64).alias("entries"), pl.col("amount_fen").sum().cast(pl.Int64))
+            .with_columns(pl.col("role").replace_strict({r: i for i, r in enumerate(ROLES)}, default=9,
+                                                        return_dtype=pl.Int64).alias("_rank"),
+                          pl.col("entry_type").replace_strict({k: i for i, k in enumerate(ENTRY_TYPES)}, default=9,
+                                                              return_dtype=pl.Int64).alias("_kind"))
+            .sort("_rank", "_kind", "adjusted_type", nulls_last=True).drop("_rank", "_kind"))
+
+
 def commission_sheets(entries: pl.DataFrame, names: pl.DataFrame, lang: str = "zh") -> list[SheetSpec]:
-    """The sheet specs of commissions.xlsx: totals by beneficiary (with a totals row), then the
-    detail (split over sheets of ROW_LIMIT rows past Excel's limit)."""
+    """The sheet specs of commissions.xlsx: totals by beneficiary (with a totals row), by role and
+    entry type, then the detail when there are at most DETAIL_ROW_LIMIT entries (else a note on the
+    totals sheet points to the Parquet file)."""
     t = labels_for(lang)
     run = ""
     if entries.height:
@@ -58,13 +85,22 @@ def commission_sheets(entries: pl.DataFrame, names: pl.DataFrame, lang: str = "z
                      Column("beneficiary_id", t["commissions_beneficiary"]),
                      Column("name", t["commissions_name"]), Column("entries", t["commissions_entries"], INT),
                      Column("amount_fen", t["commissions_amount"], MONEY, width=12))
+    in_book = entries.height <= DETAIL_ROW_LIMIT
+    notes = () if in_book else (t["commissions_detail_elsewhere"].format(
+        entries=f"{entries.height:,}", limit=f"{DETAIL_ROW_LIMIT:,}", file=ENTRIES_FILE),)
+    grand = {"entries": int(entries.height), "amount_fen": int(entries["amount_fen"].sum() or 0)}
     sheets = [SheetSpec(title=t["commissions_totals"], columns=total_columns, frame=totals, title_line=title,
-                        totals={"role_label": t["commissions_total"], "entries": int(totals["entries"].sum() or 0),
-                                "amount_fen": int(totals["amount_fen"].sum() or 0)})]
-    detail = (_labelled(entries.join(names, on=["role", "beneficiary_id"], how="left"), lang)
-              .with_columns(pl.col("role").replace_strict({r: i for i, r in enumerate(ROLES)}, default=9,
-                                                          return_dtype=pl.Int64).alias("_rank"))
-              .sort("_rank", "beneficiary_id", "entry_date", "order_id", "line_no", "entry_id"))
+                        notes=notes, totals={"role_label": t["commissions_total"], **grand})]
+    kinds = _labelled(total_by_role_and_type(entries), lang)
+    sheets.append(SheetSpec(
+        title=t["commissions_by_type"], title_line=title, frame=kinds,
+        columns=(Column("role_label", t["commissions_role"]), Column("type_label", t["commissions_type"], width=12),
+                 Column("entries", t["commissions_entries"], INT),
+                 Column("amount_fen", t["commissions_amount"], MONEY, width=12)),
+        totals={"role_label": t["commissions_total"], **grand}))
+    if not in_book:
+        return sheets
+    detail = _labelled(detail_entries(entries, names), lang)
     detail_columns = (
         Column("role_label", t["commissions_role"]), Column("beneficiary_id", t["commissions_beneficiary"]),
         Column("name", t["commissions_name"]), Column("type_label", t["commissions_type"]),
@@ -73,18 +109,18 @@ def commission_sheets(entries: pl.DataFrame, names: pl.DataFrame, lang: str = "z
         Column("rate_bp", t["commissions_rate"], INT), Column("amount_fen", t["commissions_amount"], MONEY, width=12),
         Column("entry_date_text", t["commissions_dated"], width=11), Column("settlement_week", t["commissions_week"]),
         Column("entry_id", t["commissions_entry_id"], max_width=60))
-    for part, start in enumerate(range(0, max(detail.height, 1), ROW_LIMIT)):
-        name = t["commissions_detail"] if part == 0 else f"{t['commissions_detail']} ({part + 1})"
-        sheets.append(SheetSpec(title=name, columns=detail_columns, frame=detail.slice(start, ROW_LIMIT),
-                                landscape=True))
+    sheets.append(SheetSpec(title=t["commissions_detail"], columns=detail_columns, frame=detail, landscape=True))
     return sheets
 
 
 def write_commissions_workbook(path: Path, entries: pl.DataFrame, master: MasterNames, lang: str = "zh") -> None:
     """commissions.xlsx of `entries` (a cutoff's ledger rows), beneficiaries named from the master
-    data's pickup points and distributors. A language other than zh or en: zh."""
+    data's pickup points and distributors, and every entry in commission_entries.parquet beside it
+    (the ledger's columns and the name). A language other than zh or en: zh."""
     lang = lang if lang in LABELS else "zh"
     names = beneficiary_names(master.pickup_points, master.distributors)
-    created = datetime.combine(entries["cutoff_date"].min(), time(0, 0)) if entries.height else None
-    write_workbook(Path(path), commission_sheets(as_ledger(entries), names, lang),
+    ledger = as_ledger(entries)
+    created = datetime.combine(ledger["cutoff_date"].min(), time(0, 0)) if ledger.height else None
+    write_workbook(Path(path), commission_sheets(ledger, names, lang),
                    title=labels_for(lang)["commissions_title"].format(run="").rstrip(" ·"), created=created)
+    write_parquet(Path(path).with_name(ENTRIES_FILE), detail_entries(ledger, names))

@@ -126,6 +126,8 @@ ZH = {
     "commissions_title": "佣金 · {run}",
     "commissions_totals": "汇总",
     "commissions_detail": "明细",
+    "commissions_by_type": "按角色与类型",
+    "commissions_detail_elsewhere": "本次共 {entries} 条佣金明细,超过表内上限 {limit} 条:明细见同目录 {file}",
     "commissions_total": "合计",
     "commissions_role": "角色",
     "commissions_beneficiary": "受益人",
@@ -261,6 +263,9 @@ EN = {
     "commissions_title": "Commissions · {run}",
     "commissions_totals": "totals",
     "commissions_detail": "entries",
+    "commissions_by_type": "by role and type",
+    "commissions_detail_elsewhere": "{entries} entries, more than the {limit} shown here: every entry is in {file} "
+                                    "in this folder",
     "commissions_total": "total",
     "commissions_role": "role",
     "commissions_beneficiary": "beneficiary",

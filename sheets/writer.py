@@ -36,7 +36,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from sheets.cells import Body, render_bodies, row_xml, text_cell, value_cell
-from sheets.package import new_book, save_book, stream_rows
+from sheets.package import close_sheet, new_book, save_book, stream_rows
 from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
 
 PAPER_A4 = 9
@@ -214,7 +214,7 @@ def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
             wb.prepare_styles(ws)
         widths = _widths(sheet)
         _configure(ws, sheet, widths)
-        ws.close()  # openpyxl writes the sheet's XML with no rows...
+        close_sheet(ws)  # openpyxl writes the sheet's XML with no rows...
         stream_rows(ws, _rows_xml(sheet, widths))  # ...and the rows go in
     save_book(wb, book.path)
 

@@ -158,12 +158,11 @@ def test_a_run_killed_while_writing_workbooks_leaves_nothing_behind(tmp_path, ki
 
     def writing_workbooks() -> Path | None:
         for staging in calendar.glob(f".{DAY}.staging-*"):
-            if any((staging / ".tmp").glob("openpyxl*")) and any((staging / "handout").glob("*.xlsx")):
+            if any((staging / "handout").glob("*.xlsx")):  # sheets are spooled in memory: no openpyxl*
                 return staging
         return None
 
-    staging = wait_until(writing_workbooks, 240, "the workers to write handout lists, their temporary "
-                                                 "files in the staging folder")
+    staging = wait_until(writing_workbooks, 240, "the workers to write handout lists into the staging folder")
     started = descendants(process.pid)  # the Prefect server, the workbook workers, multiprocessing's helper
     [server] = servers_of(process.pid)
     os.kill(process.pid, signal.SIGKILL)

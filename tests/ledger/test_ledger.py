@@ -330,7 +330,7 @@ def test_the_commissions_workbook_totals_by_beneficiary_and_detail(books, tmp_pa
     path = tmp_path / "commissions.xlsx"
     write_commissions_workbook(path, posting.entries, master)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["汇总", "明细"]
+    assert book.sheetnames == ["汇总", "按角色与类型", "明细"]
     rows = [row for row in book["汇总"].iter_rows(values_only=True) if any(v is not None for v in row)]
     assert rows[0][0] == "佣金 · 每日 2026-11-21"
     assert rows[1] == ("角色", "受益人", "名称", "笔数", "金额")
@@ -344,11 +344,37 @@ def test_the_commissions_workbook_totals_by_beneficiary_and_detail(books, tmp_pa
     assert detail[0][:4] == ("角色", "受益人", "名称", "类型") and len(detail) == 1 + 7
     assert sum(fen(row[9]) for row in detail[1:]) == 54154
     assert {row[12] for row in detail[1:]} == set(posting.entries["entry_id"])
+    kinds = [row for row in book["按角色与类型"].iter_rows(values_only=True) if any(v is not None for v in row)]
+    assert kinds[1] == ("角色", "类型", "笔数", "金额")
+    assert [(*row[:3], fen(row[3])) for row in kinds[2:]] == [
+        ("团长", "佣金", 5, 41034), ("一级分销", "佣金", 1, 9840), ("二级分销", "佣金", 1, 3280),
+        ("合计", None, 7, 54154)]
+    entries = pl.read_parquet(tmp_path / "commission_entries.parquet")  # every entry, beside the workbook
+    assert entries.height == 7 and entries["amount_fen"].dtype == pl.Int64 and entries["amount_fen"].sum() == 54154
+    assert entries.filter(pl.col("beneficiary_id") == "T2")["name"].to_list() == ["李娜", "李娜"]
+    assert entries["role"].to_list() == ["leader"] * 5 + ["dist_l1", "dist_l2"]
 
     write_commissions_workbook(path, posting.entries, master, lang="en")
     english = openpyxl.load_workbook(path)
-    assert english.sheetnames == ["totals", "entries"]
+    assert english.sheetnames == ["totals", "by role and type", "entries"]
     assert ("role", "beneficiary", "name", "entries", "amount") in list(english["totals"].iter_rows(values_only=True))
+
+
+def test_a_cutoff_with_more_entries_than_a_person_reads_keeps_the_detail_in_parquet_only(books, tmp_path,
+                                                                                          monkeypatch):
+    import sheets.commissions_book as commissions_book
+    monkeypatch.setattr(commissions_book, "DETAIL_ROW_LIMIT", 6)  # the mooncake cutoff posts 7
+    posting = books.run(NOV[21])
+    path = tmp_path / "commissions.xlsx"
+    write_commissions_workbook(path, posting.entries, books.master)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["汇总", "按角色与类型"]
+    lines = [row[0] for row in book["汇总"].iter_rows(values_only=True) if row[0]]
+    assert "本次共 7 条佣金明细,超过表内上限 6 条:明细见同目录 commission_entries.parquet" in lines
+    assert lines[-1] == "合计" and fen(book["汇总"].cell(book["汇总"].max_row, 5).value) == 54154
+    entries = pl.read_parquet(tmp_path / "commission_entries.parquet")
+    assert_frame_equal(entries.drop("name").sort("entry_id"), books.ledger().select(entries.drop("name").columns)
+                       .sort("entry_id"), check_dtypes=False)
 
 
 # -- the settle flow --------------------------------------------------------------------------------
