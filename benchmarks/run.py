@@ -60,7 +60,7 @@ def bench_size(orders: int, work: Path, naive: bool, seed: int) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     print(f"\n== {orders:,} order lines: generating", flush=True)
     subprocess.run([str(BIN / "cutoff"), "generate", "--orders", str(orders), "--date", DATE, "--seed", str(seed),
-                    "--data-dir", str(data_dir)], check=True, stdout=subprocess.DEVNULL)
+                    "--data-dir", str(data_dir), "--no-receipts"], check=True, stdout=subprocess.DEVNULL)
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home")}
     for name in [n for n in env if n.startswith("CUTOFF_")]:
         del env[name]
