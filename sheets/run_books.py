@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,20 +53,25 @@ BOOKS = {  # kind -> (path, payload, ctx) -> BookSpec
 ROWS_PER_CALL = 100_000  # workbooks written per write_workbooks call: rows rendered together, at most
 
 
+def plan_by_kind(out_dir: Path, tables: RunTables) -> Iterator[list[WorkbookJob]]:
+    """The run's workbooks a kind at a time, rows prepared: the purchase orders (cheap), then the
+    route books, then the handout lists, so workers write the first while the next are prepared."""
+    master = tables.master
+    yield [WorkbookJob("purchase", workbook_path(out_dir, "purchase", order.supplier_id), order,
+                       order.lines.height + FILE_COST_ROWS)
+           for order in prepare_purchase_orders(
+               tables.purchase_lines, tables.supplier_totals, master.suppliers, master.products)]
+    yield [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
+                       3 * route.units.height + FILE_COST_ROWS)
+           for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
+    yield [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
+                       handout.lines.height + FILE_COST_ROWS)
+           for handout in prepare_handouts(tables.allocations, master.pickup_points, master.products)]
+
+
 def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
     """Every per-supplier, per-route and per-pickup-point workbook of the run, rows prepared."""
-    master = tables.master
-    jobs = [WorkbookJob("purchase", workbook_path(out_dir, "purchase", order.supplier_id), order,
-                        order.lines.height + FILE_COST_ROWS)
-            for order in prepare_purchase_orders(
-                tables.purchase_lines, tables.supplier_totals, master.suppliers, master.products)]
-    jobs += [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
-                         3 * route.units.height + FILE_COST_ROWS)
-             for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
-    jobs += [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
-                         handout.lines.height + FILE_COST_ROWS)
-             for handout in prepare_handouts(tables.allocations, master.pickup_points, master.products)]
-    return jobs
+    return [job for jobs in plan_by_kind(out_dir, tables) for job in jobs]
 
 
 def write_jobs(jobs: list[WorkbookJob], ctx: BookContext) -> int:
@@ -138,13 +144,19 @@ def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings
     ctx = BookContext.for_run(tables.window, lang, settings.platform_name, settings.warehouse_address,
                               tables.generated_at)
     workers = max(1, int(settings.workers or 1))
-    pool = _new_pool(workers) if workers > 1 and expected_workbooks(tables) >= POOL_MIN_FILES else None
+    expected = expected_workbooks(tables)
+    pool = _new_pool(workers) if workers > 1 and expected >= POOL_MIN_FILES else None
+    counts: Counter = Counter()
+    futures = []
     try:
-        jobs = plan_workbooks(out_dir, tables)  # meanwhile the workers start
-        futures = [pool.submit(write_jobs, batch, ctx) for batch in balance(jobs, workers * BATCHES_PER_WORKER)] \
-            if pool else []
-        if not pool:
-            write_jobs(jobs, ctx)
+        for kind in plan_by_kind(out_dir, tables):  # the workers start, then write a kind while the next is prepared
+            counts.update(job.kind for job in kind)
+            if pool:
+                batches = max(workers, round(workers * BATCHES_PER_WORKER * len(kind) / max(1, expected)))
+                futures += [pool.submit(write_jobs, batch, ctx) for batch in balance(kind, batches)]
+            else:
+                write_jobs(kind, ctx)
+            del kind  # a kind's rows go once its workbooks are written
         summary_book.write_summary_book(out_dir / "summary.xlsx", tables, ctx)
         for future in futures:
             future.result()  # a worker's error is raised here
@@ -154,6 +166,5 @@ def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings
         raise
     if pool:
         pool.shutdown(wait=True)
-    counts = Counter(job.kind for job in jobs)
     return {"purchase": counts["purchase"], "sorting": counts["sorting"], "handout": counts["handout"],
             "summary": 1}
