@@ -22,7 +22,16 @@ def settle_task(settings: Settings, week: str, force: bool) -> dict:
 
 @flow(name="settle", flow_run_name="settle {week}", validate_parameters=True)
 def settle_flow(week: str, data_dir: str | None = None, reports_dir: str | None = None, force: bool = False) -> dict:
-    """The weekly commission settlement of one ISO week, e.g. 2026-W47."""
+    """The weekly commission settlement of one ISO week, e.g. 2026-W47.
+
+    Args:
+        week: The ISO week to settle, as 2026-W47 (Monday to Sunday). Its cutoffs must have run.
+        data_dir: Data folder (the warehouse with the ledger) for this run only. Empty: CUTOFF_DATA_DIR
+            of `cutoff serve`.
+        reports_dir: Reports folder for this run only. Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.
+        force: Settle a week that has not ended yet (Sunday 24:00) without the warning that its later
+            cutoffs post adjustments to the next week. A week already settled is never settled twice.
+    """
     settings = load_settings().with_overrides(
         data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None)
     week, _, _ = parse_week(week)

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from schemas.columns import ID_PATTERN
+from transforms.money import fen_to_yuan_display
 
 TEXT, INT, MONEY = "text", "int", "money"
 KINDS = (TEXT, INT, MONEY)
@@ -81,9 +82,7 @@ class SheetSpec:
 
 def yuan_text(fen: int) -> str:
     """12345678 fen -> '¥123,456.78', from integers only (for text such as notes)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
+    return fen_to_yuan_display(fen)
 
 
 def workbook_path(out_dir: Path, folder: str, file_id: str) -> Path:

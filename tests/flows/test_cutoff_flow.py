@@ -78,11 +78,20 @@ def files_of(out) -> dict:
 
 
 def cells_of(out) -> dict:
+    """Every cell of every workbook, but summary.xlsx's email column (邮件: a rerun's are `unchanged`)."""
     from openpyxl import load_workbook
     books = {}
     for path in sorted(out.rglob("*.xlsx")):
         book = load_workbook(path)
-        books[path.relative_to(out).as_posix()] = [list(ws.values) for ws in book.worksheets]
+        sheets = [[list(row) for row in ws.values] for ws in book.worksheets]
+        if path.name == "summary.xlsx":
+            for rows in sheets:
+                labels = next((row for row in rows if "邮件" in row), None)
+                if labels is not None:
+                    column = labels.index("邮件")
+                    for row in rows[rows.index(labels) + 1:]:
+                        row[column] = None
+        books[path.relative_to(out).as_posix()] = sheets
     return books
 
 
