@@ -123,7 +123,7 @@ def validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[In
     window_rows = count_order_lines(warehouse, closing_ids)
     if over_reject_limit(order_rejects, window_rows, plan.settings.reject_limit_pct):
         with output_errors(plan.settings.reports_dir, "the rejected rows"):
-            write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
+            write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS), bom=True)
         total = window_rows + order_rejects
         raise RejectLimitExceeded(
             f"{order_rejects} of the {total} order rows of the {plan.window.label} cutoff were rejected "
@@ -222,8 +222,8 @@ def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffR
     summary = {**summary, "warnings": [*plan.warnings, *empty_cutoff_warnings(summary),
                                        *settings_warnings(plan.settings), *summary["warnings"]]}
     write_json(folder / "summary.json", summary)
-    write_csv(folder / "refunds.csv", refunds_owed(closed.allocations))
-    write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS))
+    write_csv(folder / "refunds.csv", refunds_owed(closed.allocations), bom=True)
+    write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS), bom=True)
     return RunTables(window=plan.window, summary=summary, allocations=closed.allocations,
                      purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
                      groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)

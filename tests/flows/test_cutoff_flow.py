@@ -1,6 +1,7 @@
 """The real cutoff flow under a Prefect test harness, on a temporary warehouse."""
 
 import json
+import os
 
 import duckdb
 import polars as pl
@@ -58,6 +59,14 @@ def test_mooncake_cutoff_end_to_end(mooncake_dirs):
     refunds = pl.read_csv(out / "refunds.csv")
     assert refunds.rows() == [("E", 1, "cA", 98400, "out_of_stock")]
     assert pl.read_csv(out / "rejects.csv").columns == ["source_file", "row_number", "reason", "raw"]
+    # Excel on Windows opens them as UTF-8 only with a byte-order mark
+    assert (out / "refunds.csv").read_bytes().startswith("\ufefforder_id,line_no,".encode("utf-8"))
+    assert (out / "rejects.csv").read_bytes().startswith("\ufeffsource_file,row_number,".encode("utf-8"))
+    # other users (the warehouse PC, the mail gateway) can read the folder and every file in it
+    umask = os.umask(0o022)
+    os.umask(umask)
+    if not umask & 0o044:  # a umask that lets others read new files
+        assert [p for p in [out, *out.rglob("*")] if p.stat().st_mode & 0o044 != 0o044] == []
     tables = snapshot(data_dir)
     assert tables["allocations"].filter(pl.col("order_id") == "E")["cut_reason"].to_list() == ["out_of_stock"]
     purchase = tables["purchase_lines"].select("sku_id", "cases", "units_purchased", "surplus_units", "cost_fen")
