@@ -28,7 +28,15 @@ from sheets.run_tables import RunTables
 from sheets.spec import INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, workbook_path, yuan_text
 from sheets.writer import write_workbook
 from tests import datasets
-from tests.datasets import MOONCAKE_ORDERS, PRODUCTS, mooncake_data_dir, order, write_master, write_orders
+from tests.datasets import (
+    MOONCAKE_DETAILS,
+    MOONCAKE_ORDERS,
+    PRODUCTS,
+    mooncake_data_dir,
+    order,
+    write_master,
+    write_orders,
+)
 from tests.mooncake import TIERS as MOONCAKE_TIERS
 from transforms.close import close_listings
 from transforms.purchase import build_purchase_lines, po_number, total_by_supplier
@@ -213,6 +221,33 @@ def test_handout_lists_its_own_customers_by_phone_tail(books):
     ]
     strings = all_strings(books / "handout" / "P1.xlsx")
     assert "李静" not in strings and "赵敏" not in strings  # P2's customers
+
+
+def test_handout_prints_each_customer_as_a_ruled_block_with_name_and_tail_on_every_line(tmp_path):
+    data_dir = tmp_path / "data"
+    write_master(data_dir)
+    write_orders(data_dir, [*MOONCAKE_ORDERS, order("G", "cA", 1, "2026-11-21T11:00:00", listing="L2", price=2990,
+                                                    **MOONCAKE_DETAILS["A"])])
+    write_run_workbooks(tmp_path / "out", run_tables(data_dir), SETTINGS)
+    ws = load_workbook(tmp_path / "out" / "handout" / "P1.xlsx")["提货单"]
+    labels, total = row_starting(ws, "序号"), row_starting(ws, "合计")
+    assert [r[:6] for r in rows(ws)[labels:total - 1]] == [
+        (1, "0420", "王磊", "C", "流心奶黄月礼盒 6枚/盒", 1),
+        (2, "1234", "张伟", "A", "流心奶黄月礼盒 6枚/盒", 2),
+        (None, "1234", "张伟", "G", "砂糖橘 5斤/箱", 1),      # the same customer: tail and name again
+        (3, "3141", "刘洋", "F", "砂糖橘 5斤/箱", 7)]
+    assert ws.auto_filter.ref == f"A{labels}:H{total - 1}"
+    # 序号 and the phone tail centred, so "10" and "0180" never read as one number
+    assert [ws.cell(labels + 1, c).alignment.horizontal for c in (1, 2, 3)] == ["center", "center", None]
+    # a grid round every cell, the empty 签收 cells too; a heavier line above each customer
+    for row in range(labels + 1, total + 1):
+        for column in range(1, 9):
+            border = ws.cell(row, column).border
+            assert (border.left.style, border.right.style, border.bottom.style) == ("thin",) * 3, (row, column)
+    assert [ws.cell(r, 5).border.top.style for r in range(labels + 1, total)] == ["medium", "medium", "thin", "medium"]
+    # bold cells keep the sheet's font (a nameless bold font prints serif in LibreOffice)
+    assert (ws.cell(total, 1).font.name, ws.cell(total, 1).font.b) == ("Calibri", True)
+    assert ws.cell(labels, 1).font.name == "Calibri" and ws.cell(1, 1).font.name == "Calibri"
 
 
 # -------------------------------------------------------------------------------- summary
