@@ -5,9 +5,9 @@ sheets/sorting.py and sheets/handouts.py.
 Per route: the allocated units by pickup point (in stop order: `route_seq`, then id) and SKU (by
 category, then SKU). Per pickup point: one row per allocated order line, sorted the way a leader
 looks a customer up: by phone tail (customers give their last four digits), then name, then
-customer, order and line; a customer's number, phone tail and name on their first row only, and
-an order id on its first row only, so each customer reads as one block. Only lines with
-allocated units; only the pickup point's own customers.
+customer, order and line; a customer's number on their first row only, their phone tail and
+name on every row, an order id on its first row only, so each customer reads as one block. Only
+lines with allocated units; only the pickup point's own customers.
 """
 
 from __future__ import annotations

@@ -19,12 +19,14 @@ import pytest
 from openpyxl import load_workbook
 
 import sheets.run_books as run_books
+import sheets.sorting as sorting
 from flows.settings import Settings
 from inbox.ingest import read_inbox, validate_inbox
 from inbox.master import load_master
 from sheets.cells import yuan_expr
 from sheets.run_books import write_run_workbooks
 from sheets.run_tables import RunTables
+from sheets.sorting import matrix_blocks
 from sheets.spec import INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, workbook_path, yuan_text
 from sheets.writer import write_workbook
 from tests import datasets
@@ -170,18 +172,56 @@ def test_po_number():
 
 def test_route_matrix_totals_match_the_allocations(books, mooncake):
     ws = load_workbook(books / "sorting" / "R1.xlsx")["分拣矩阵"]
-    labels = row_starting(ws, "商品编码")
+    labels = row_starting(ws, "分类")
     header = [c.value for c in ws[labels]]
-    assert header == ["商品编码", "商品名称", "规格", "单位", "1\nP1\n幸福里3栋", "2\nP2\n阳光花园便利店", "合计"]
-    assert [c.value for c in ws[labels + 1]] == ["SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7]
-    assert [c.value for c in ws[labels + 2]] == ["SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 9, 12]
+    assert header == ["分类", "商品编码", "商品名称", "规格", "单位", "1\nP1\n幸福里3栋", "2\nP2\n阳光花园便利店",
+                      "合计"]
+    assert [c.value for c in ws[labels + 1]] == ["水果", "SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7]
+    assert [c.value for c in ws[labels + 2]] == ["烘焙", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 9, 12]
     totals = [c.value for c in ws[labels + 3]]
     by_point = allocated_by_point(mooncake)
-    assert totals[4:6] == [by_point["P1"], by_point["P2"]] == [10, 9]
-    grand_total = totals[6]
+    assert totals[0] == "合计" and totals[5:7] == [by_point["P1"], by_point["P2"]] == [10, 9]
+    grand_total = totals[7]
     assert grand_total == by_point["P1"] + by_point["P2"] == mooncake.purchase_lines["units_allocated"].sum() == 19
-    assert ws.freeze_panes == f"C{labels + 1}"
+    assert ws.freeze_panes == f"D{labels + 1}"
     assert ws.page_setup.orientation == "landscape"
+    # a grid: the blank cell (P2 gets no 砂糖橘) has its lines too
+    assert ws.cell(labels + 1, 7).value is None and ws.cell(labels + 1, 7).border.left.style == "thin"
+
+
+@pytest.mark.parametrize("stops, sizes", [(1, [1]), (15, [15]), (16, [8, 8]), (20, [10, 10]), (31, [11, 10, 10]),
+                                          (50, [13, 13, 12, 12])])
+def test_matrix_blocks_are_at_most_fifteen_points_and_about_equal(stops, sizes):
+    blocks = matrix_blocks(stops)
+    assert [end - start for start, end in blocks] == sizes
+    assert blocks[0][0] == 0 and blocks[-1][1] == stops
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))  # contiguous, in stop order
+
+
+def test_a_long_route_prints_its_matrix_in_blocks_with_the_sku_columns_on_each(tmp_path, larger, monkeypatch):
+    monkeypatch.setattr(sorting, "POINTS_PER_PAGE", 3)
+    write_run_workbooks(tmp_path / "out", larger, SETTINGS)
+    book = load_workbook(tmp_path / "out" / "sorting" / "R1.xlsx")
+    by_point = allocated_by_point(larger)
+    stops = [p for p in larger.master.pickup_points.filter(pl.col("route_id") == "R1").sort("route_seq")[
+        "pickup_point_id"].to_list() if p in by_point]
+    assert len(stops) >= 7
+    blocks = matrix_blocks(len(stops), 3)
+    assert book.sheetnames == [f"分拣矩阵 {a + 1}-{b}" for a, b in blocks] + ["拣货单"]
+    seen = []
+    for (first, last), ws in zip(blocks, book.worksheets, strict=False):
+        assert ws.cell(1, 1).value == f"分拣单 · 线路 R1 · 第 {first + 1}-{last} 站（共 {len(stops)} 站）"
+        labels = row_starting(ws, "分类")
+        header = [c.value for c in ws[labels]]
+        assert header[:5] == ["分类", "商品编码", "商品名称", "规格", "单位"] and header[-1] == "合计"
+        totals = row_starting(ws, "合计", after=labels)
+        points = [h.split("\n")[1] for h in header[5:-1]]
+        assert points == stops[first:last]
+        assert [ws.cell(totals, 6 + i).value for i in range(len(points))] == [by_point[p] for p in points]
+        assert ws.cell(totals, 6 + len(points)).value == sum(by_point[p] for p in stops)  # the route's total
+        assert ws.page_setup.orientation == "landscape" and ws.freeze_panes == f"D{labels + 1}"
+        seen += points
+    assert seen == stops
 
 
 def test_pick_lists_one_section_per_pickup_point_in_stop_order(books):
@@ -190,11 +230,13 @@ def test_pick_lists_one_section_per_pickup_point_in_stop_order(books):
     assert headings == ["第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件",
                         "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"]
     second = row_starting(ws, headings[1])
-    assert [b.id for b in ws.row_breaks.brk] == [second - 1]  # P2 starts a new page
+    assert list(ws.row_breaks.brk) == []  # compact: one after another, no page per pickup point
     first_labels = row_starting(ws, "商品编码")
-    assert [c.value for c in ws[first_labels + 1]] == ["SKU2", "砂糖橘", "5斤/箱", "箱", 7]
-    assert [c.value for c in ws[first_labels + 2]] == ["SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3]
-    assert [c.value for c in ws[first_labels + 3]] == ["合计", None, None, None, 10]
+    assert [c.value for c in ws[first_labels]] == ["商品编码", "商品", "单位", "数量"]
+    assert [c.value for c in ws[first_labels + 1]] == ["SKU2", "砂糖橘 5斤/箱", "箱", 7]
+    assert [c.value for c in ws[first_labels + 2]] == ["SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 3]
+    assert [c.value for c in ws[first_labels + 3]] == ["合计", None, None, 10]
+    assert ws.cell(first_labels + 4, 1).value is None and second == first_labels + 5  # a blank row between
 
 
 # ------------------------------------------------------------------------------- handouts
@@ -453,15 +495,15 @@ def larger(tmp_path) -> RunTables:
 def route_matrix_totals(path: Path) -> dict[str, int]:
     """{column header's pickup point id (or 'total'): the totals row's value} of a route matrix."""
     ws = load_workbook(path)["分拣矩阵"]
-    labels = row_starting(ws, "商品编码")
+    labels = row_starting(ws, "分类")
     totals = row_starting(ws, "合计", after=labels)
     assert totals == ws.max_row
     out = {}
-    for column in range(5, ws.max_column + 1):
+    for column in range(6, ws.max_column + 1):
         header = ws.cell(labels, column).value
         key = "total" if header == "合计" else header.split("\n")[1]
         out[key] = ws.cell(totals, column).value
-    body = [[v or 0 for v in r[4:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
+    body = [[v or 0 for v in r[5:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
     assert all(sum(r[:-1]) == r[-1] for r in body)                       # row totals
     assert [sum(c) for c in zip(*body, strict=True)] == [out[k] for k in out]        # column totals
     return out
