@@ -123,6 +123,16 @@ ZH = {
     "fig_suppliers": "供应商数",
     "fig_warnings": "提醒",
     "none": "无",
+    # summary.xlsx: the overview's sections, the warnings sheet, the email statuses
+    "sheet_warnings": "提醒", "overview_figures": "本批次数字", "overview_todo": "需要处理", "detail": "说明",
+    "see_sheet": "见「{sheet}」表", "kind": "类型", "units_short": "差件数", "participants_short": "差人数",
+    "todo_email_failed": "采购单邮件未发出", "todo_no_address": "供应商无邮箱地址",
+    "warn_warehouse_address_missing": "未设置仓库收货地址", "warn_inbox_not_ready": "订单导出未就绪",
+    "warn_empty_cutoff": "本批次没有订单", "warn_email_failed": "邮件发送失败",
+    "msg_warehouse_address_missing": "未设置 CUTOFF_WAREHOUSE_ADDRESS，采购单的收货地址为空。请在 cutoff serve 的环境"
+                                     "（或 cutoff.toml）中设置后重跑本批次，供应商将收到修订版采购单。",
+    "email_sent": "已发送", "email_revised": "已发送修订版", "email_unchanged": "未变，未重发",
+    "email_outbox": "已存发件箱", "email_no_address": "无邮箱地址", "email_failed": "发送失败",
     # commissions.xlsx (sheets/commissions_book.py)
     "commissions_title": "佣金 · {run}",
     "commissions_totals": "汇总",
@@ -260,6 +270,17 @@ EN = {
     "fig_suppliers": "Suppliers",
     "fig_warnings": "Warnings",
     "none": "none",
+    "sheet_warnings": "Warnings", "overview_figures": "Figures", "overview_todo": "To look at", "detail": "Details",
+    "see_sheet": "see sheet {sheet}", "kind": "Kind", "units_short": "Units short",
+    "participants_short": "Participants short",
+    "todo_email_failed": "Purchase orders not emailed", "todo_no_address": "Suppliers without an email address",
+    "warn_warehouse_address_missing": "No warehouse address", "warn_inbox_not_ready": "Order export not ready",
+    "warn_empty_cutoff": "No order lines", "warn_email_failed": "Email failed",
+    "msg_warehouse_address_missing": "CUTOFF_WAREHOUSE_ADDRESS is not set: the purchase orders print an empty "
+                                     "delivery address. Set it for cutoff serve (or in cutoff.toml) and run the "
+                                     "cutoff again: the suppliers get a revised purchase order.",
+    "email_sent": "sent", "email_revised": "revision sent", "email_unchanged": "unchanged, not sent again",
+    "email_outbox": "in the outbox", "email_no_address": "no email address", "email_failed": "failed",
     "commissions_title": "Commissions · {run}",
     "commissions_totals": "totals",
     "commissions_detail": "entries",

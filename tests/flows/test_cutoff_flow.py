@@ -117,6 +117,14 @@ def test_rerun_leaves_the_same_tables_files_and_sheet_contents(mooncake_dirs):
     assert cells_of(out) == cells
     assert {s["email"] for s in first["suppliers"]} == {"outbox"}
     assert {s["email"] for s in second["suppliers"]} == {"unchanged"}
+    # summary.xlsx is written again after the email stage: its 邮件 column says what happened
+    from openpyxl import load_workbook
+    book = load_workbook(out / "summary.xlsx")
+    suppliers = [r for r in book["供应商"].values if r[0] in ("S1", "S2")]
+    assert [(r[0], r[5]) for r in suppliers] == [("S1", "未变，未重发"), ("S2", "未变，未重发")]
+    # no CUTOFF_WAREHOUSE_ADDRESS here: said in summary.json and on the 提醒 sheet
+    assert any(w.startswith("warehouse_address_missing: ") for w in second["warnings"])
+    assert [r[0] for r in book["提醒"].values][-1] == "未设置仓库收货地址"
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 

@@ -294,19 +294,77 @@ def test_handout_prints_each_customer_as_a_ruled_block_with_name_and_tail_on_eve
 
 # -------------------------------------------------------------------------------- summary
 
-def test_summary_book_figures_and_chart(books, mooncake):
+def test_summary_book_overview_on_one_page_and_the_lists_on_their_own_sheets(books, mooncake):
     book = load_workbook(books / "summary.xlsx")
-    assert book.sheetnames == ["运行概况", "分类销售", "供应商", "未达起订额", "未成团", "热销商品", "拒收数据"]
-    figures = {r[0]: (r[1], r[2]) for r in rows(book["运行概况"]) if r[0]}
-    assert figures["分配件数"] == (19, None)
+    assert book.sheetnames == ["运行概况", "分类销售", "供应商", "未达起订额", "未成团", "热销商品", "提醒", "拒收数据"]
+    overview = book["运行概况"]
+    table = rows(overview)
+    figures = {r[0]: (r[1], r[2], r[3]) for r in table if r[0]}
+    assert figures["分配件数"] == (19, None, None)
     assert figures["净销售额"][1] == pytest.approx(4145.30)  # 414530 fen
     assert Decimal(str(figures["采购成本"][1])) * 100 == mooncake.summary["fen"]["purchase_cost"] == 258000
+    # what to look at: a count each and the sheet that lists it
+    assert figures["未成团数"] == (0, None, "见「未成团」表")
+    assert figures["未达起订额"] == (1, 9820, "见「未达起订额」表")  # S2 short by ¥9,820.00
+    assert figures["拒收数据行"] == (0, None, "见「拒收数据」表")
+    assert figures["提醒"] == (0, None, "见「提醒」表")
+    headings = [r[0] for r in table if r[0] in ("本批次数字", "需要处理", "分类销售")]
+    assert headings == ["本批次数字", "需要处理", "分类销售"]
+    categories_at = row_starting(overview, "分类销售")
+    assert table[categories_at][:3] == ("分类", "分配数量", "净销售额")
+    assert [r[:3] for r in table[categories_at + 1:categories_at + 4]] == [
+        ("烘焙", 12, 3936), ("水果", 7, 209.3), ("合计", 19, 4145.3)]
+    # one page, the chart on it, no warning rows
+    assert len(overview._charts) == 1
+    assert (int(overview.page_setup.fitToWidth), int(overview.page_setup.fitToHeight)) == (1, 1)
+    assert overview.page_setup.orientation == "landscape"
+    assert len(table) < 45
     categories = book["分类销售"]
     assert len(categories._charts) == 1
     assert {r[0]: r[2] for r in rows(categories)[row_starting(categories, "分类"):]} == \
         {"烘焙": 3936, "水果": 209.3, "合计": 4145.3}
     below = book["未达起订额"]
     assert [c.value for c in below[row_starting(below, "S2")]] == ["S2", "从化鲜果合作社", 180, 10000, 9820]
+
+
+def test_summary_book_says_email_and_warnings_in_the_sheet_language(tmp_path, mooncake):
+    summary = {**mooncake.summary,
+               "suppliers": [{**s, "email": status} for s, status in zip(mooncake.summary["suppliers"],
+                                                                          ["sent", "failed"], strict=True)],
+               "warnings": [*mooncake.summary["warnings"],
+                            "warehouse_address_missing: CUTOFF_WAREHOUSE_ADDRESS is not set, so ...",
+                            "email_failed: S2 not emailed: connection refused"]}
+    for lang, sheet, sent, failed, kinds in [
+            ("zh", "提醒", "已发送", "发送失败", ["未设置仓库收货地址", "邮件发送失败"]),
+            ("en", "Warnings", "sent", "failed", ["No warehouse address", "Email failed"])]:
+        write_run_workbooks(tmp_path / lang, replace(mooncake, summary=summary), SETTINGS, lang=lang)
+        book = load_workbook(tmp_path / lang / "summary.xlsx")
+        suppliers = book.worksheets[2]
+        labels = rows(suppliers)[row_starting(suppliers, "S1") - 2]
+        column = labels.index("邮件" if lang == "zh" else "Email")
+        assert [suppliers.cell(row_starting(suppliers, sid), column + 1).value for sid in ("S1", "S2")] == \
+            [sent, failed]
+        warnings = book[sheet]
+        body = rows(warnings)[row_starting(warnings, "类型" if lang == "zh" else "Kind"):]
+        assert [r[0] for r in body] == kinds
+        assert body[1][1] == "S2 not emailed: connection refused"
+        if lang == "zh":
+            assert body[0][1].startswith("未设置 CUTOFF_WAREHOUSE_ADDRESS，采购单的收货地址为空。")
+        overview = {r[0]: r[1] for r in rows(book.worksheets[0]) if r[0]}
+        assert overview["采购单邮件未发出" if lang == "zh" else "Purchase orders not emailed"] == 1
+        assert overview["提醒" if lang == "zh" else "Warnings"] == 2  # below minimum has its own sheet
+
+
+def test_summary_book_lists_groups_not_formed_closest_first(tmp_path, larger):
+    write_run_workbooks(tmp_path / "out", larger, SETTINGS)
+    ws = load_workbook(tmp_path / "out" / "summary.xlsx")["未成团"]
+    labels = row_starting(ws, "活动")
+    body = rows(ws)[labels:]
+    assert len(body) == larger.summary["groups_not_formed"] > 3
+    shares = [min(r[4] / max(r[5], 1), (r[7] / r[8]) if r[8] else float("inf")) for r in body]
+    assert shares == sorted(shares, reverse=True)  # closest to forming first
+    assert all(r[6] == max(r[5] - r[4], 0) for r in body)  # units short
+    assert ws.auto_filter.ref == f"A{labels}:J{labels + len(body)}"
 
 
 # ----------------------------------------------------------------------- language, safety
@@ -365,7 +423,7 @@ def test_print_setup_of_every_sheet(books):
             where = f"{path.name}:{ws.title}"
             assert int(ws.page_setup.paperSize) == 9, where
             assert int(ws.page_setup.fitToWidth) == 1, where
-            assert int(ws.page_setup.fitToHeight) == 0, where
+            assert int(ws.page_setup.fitToHeight) == (1 if ws.title == "运行概况" else 0), where
             assert ws.sheet_properties.pageSetUpPr.fitToPage, where
             assert re.fullmatch(r"\$1:\$\d+", ws.print_title_rows or ""), where
             assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, where
