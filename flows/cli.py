@@ -157,10 +157,12 @@ def _start_prefect(local_server: bool = True) -> None:
 
 
 def command_run(args) -> int:
-    from flows.cutoff_flow import cutoff_flow
+    from flows.cutoff_flow import cutoff_flow, settings_warnings
     from flows.planning import plan_run
     settings = _settings(args)
     plan = plan_run(args.calendar, args.date, settings, force=args.force)  # user errors before Prefect starts
+    for text in settings_warnings(settings):  # at run start (the run log has it too, for the UI)
+        _warn(text.partition(": ")[2])
     _check_warehouse_free(settings)
     _start_prefect()
     summary = cutoff_flow(calendar=args.calendar, cutoff_date=args.date, force=args.force,
