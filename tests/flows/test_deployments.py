@@ -242,6 +242,17 @@ def test_backfill_runs_each_cutoff_oldest_first(prefect_harness, mooncake_dirs, 
     assert _summary(reports, "2026-11-21")["fen"]["paid"] == MOONCAKE_PAID_FEN
     err = capsys.readouterr().err
     assert err.index("backfill nightly 2026-11-20 (1/2): completed") < err.index("backfill nightly 2026-11-21 (2/2)")
+    # the Logs tab of the backfill run tells the same story, one line per date
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    with get_client(sync_client=True) as client:
+        def logged():
+            logs = client.read_logs(log_filter=LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+            text = [log.message for log in logs]
+            return text if any(m.startswith("backfill nightly 2026-11-21 (2/2): completed") for m in text) else None
+        text = wait_for(logged, 30, "the backfill's per-date log lines")
+    assert "backfill nightly: 2 cutoff(s), 2026-11-20 .. 2026-11-21" in text
+    assert any(m.startswith("backfill nightly 2026-11-20 (1/2): completed") for m in text)
 
 
 @pytest.mark.slow
