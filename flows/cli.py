@@ -97,7 +97,7 @@ def _settings(args):
 
 
 def _print_summary(summary: dict, output_dir: Path) -> None:
-    from transforms.money import fen_to_yuan_text as yuan
+    from transforms.money import fen_to_yuan_display as yuan
     lines, units, fen = summary["order_lines"], summary["units"], summary["fen"]
     print(f"{summary['calendar']} cutoff {summary['cutoff_date']}: window {summary['window']['start']} .. "
           f"{summary['window']['end']}")
@@ -106,8 +106,8 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
           f"{lines['rejected']:,} rejected")
     print(f"  units: {units['ordered']:,} ordered, {units['allocated']:,} allocated, {units['purchased']:,} "
           f"purchased, {units['surplus']:,} surplus")
-    print(f"  money: paid ¥{yuan(fen['paid'])}, net ¥{yuan(fen['net'])}, refund ¥{yuan(fen['refund'])}, "
-          f"purchase ¥{yuan(fen['purchase_cost'])}")
+    print(f"  money: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refund {yuan(fen['refund'])}, "
+          f"purchase {yuan(fen['purchase_cost'])}")
     print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
           f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
     print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, commissions.xlsx, "

@@ -301,6 +301,7 @@ def test_summary_book_overview_on_one_page_and_the_lists_on_their_own_sheets(boo
     table = rows(overview)
     figures = {r[0]: (r[1], r[2], r[3]) for r in table if r[0]}
     assert figures["分配件数"] == (19, None, None)
+    assert overview.cell(row_starting(overview, "分配件数"), 2).number_format == "#,##0"  # 35,063, like ¥1,234.56
     assert figures["净销售额"][1] == pytest.approx(4145.30)  # 414530 fen
     assert Decimal(str(figures["采购成本"][1])) * 100 == mooncake.summary["fen"]["purchase_cost"] == 258000
     # what to look at: a count each and the sheet that lists it
