@@ -77,7 +77,10 @@ def _attention(summary: dict, rows: list[dict], folder: str) -> list[str]:
                      f"{', '.join(no_address[:SHOWN])}" + (" …" if len(no_address) > SHOWN else "")
                      + f". Send their purchase orders by hand (`{folder}purchase/`), and add the address "
                      "to master/suppliers.csv.")
-    items += [f"- **No warehouse address**: {_cell(w)}" for w in _warnings(summary, "warehouse_address_missing")]
+    if _warnings(summary, "warehouse_address_missing"):
+        items.append("- **No warehouse address**: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
+                     "empty 收货地址. Set it for `cutoff serve` (or in cutoff.toml) and run this cutoff again: the "
+                     "suppliers get a revision (修订版).")
     return ["", f"## Attention ({len(items)})", "", *items] if items else []
 
 

@@ -337,6 +337,9 @@ def test_custom_run_of_nightly_with_a_past_date(served):
     markdown = artifacts[0].data
     folder = (served["reports"] / "nightly" / "2026-11-21").resolve()
     assert f"Run folder: `{folder}/`" in markdown and "| net (kept) | ¥4,145.30 |" in markdown
+    assert "- **No warehouse address**: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an empty " \
+           "收货地址. Set it for `cutoff serve` (or in cutoff.toml) and run this cutoff again: the suppliers get a " \
+           "revision (修订版)." in markdown
 
     # the Logs tab tells the story: the window, each stage with its figures, the totals
     messages = [(log.level, log.message) for log in _logs(served["client"], run.id)]
