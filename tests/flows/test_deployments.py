@@ -256,6 +256,29 @@ def test_backfill_runs_each_cutoff_oldest_first(prefect_harness, mooncake_dirs, 
 
 
 @pytest.mark.slow
+def test_a_settle_user_error_fails_the_run_with_its_message_alone(prefect_harness, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from flows.settle_flow import settle_flow
+    (tmp_path / "data").mkdir()
+    state = settle_flow(week="2026-W47", data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "reports"),
+                        return_state=True)
+    assert state.is_failed()
+    assert state.message == (f"there is no warehouse at {tmp_path / 'data' / 'warehouse.duckdb'}: run a cutoff "
+                             "first, or pass --data-dir (or set CUTOFF_DATA_DIR) to the data dir whose ledger to "
+                             "settle.")
+    with get_client(sync_client=True) as client:
+        def logged():
+            logs = client.read_logs(log_filter=LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+            return logs if any(log.message.startswith("Finished in state") for log in logs) else None
+        logs = wait_for(logged, 30, "the settle run's log")
+    assert [log.message for log in logs if log.level >= 40] == [state.message]
+    assert not [log.message for log in logs if "Traceback" in log.message]
+
+
+@pytest.mark.slow
 def test_backfill_stops_at_the_first_failure_and_keeps_what_is_done(prefect_harness, mooncake_dirs):
     data_dir, reports = mooncake_dirs
     # unreadable quantities on the 21st's listing: its cutoff trips the bad-row breaker
