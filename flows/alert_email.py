@@ -37,7 +37,14 @@ def send_alert(message: EmailMessage, settings: Settings) -> dict:
 @flow(name="alert", flow_run_name="alert {kind}: {about}", validate_parameters=True)
 def alert_flow(kind: str, subject: str, body: str, about: str = "") -> str:
     """Email one alert to CUTOFF_OPS_EMAIL over the configured SMTP (started by an automation).
-    Without an SMTP host the message is written to <reports dir>/alerts/."""
+    Without an SMTP host the message is written to <reports dir>/alerts/.
+
+    Args:
+        kind: Which alert (the automation's key): set by the automation.
+        subject: The email's subject line.
+        body: The email's text.
+        about: The flow run or deployment it concerns (for the run's name).
+    """
     settings = load_settings()
     logger = _log()
     if not settings.ops_email:

@@ -19,6 +19,7 @@ from prefect import flow
 from errors import UserError
 from flows.cutoff_flow import cutoff_flow
 from flows.planning import plan_run
+from flows.run_log import fail_run, prepare_run_log, run_logger
 from flows.settings import Settings, load_settings
 from transforms.money import fen_to_yuan_text as yuan
 from transforms.windows import CALENDARS, SUNDAY, cutoff_date_for_instant, parse_clock
@@ -77,6 +78,8 @@ def describe_entry(calendar: str, entry: dict, position: int, total: int) -> str
 
 
 def _say(text: str) -> None:
+    """A line of the backfill's story: its run log (the Logs tab) and stderr."""
+    run_logger().info(text)
     print(text, file=sys.stderr, flush=True)
 
 
@@ -85,7 +88,28 @@ def backfill_flow(calendar: Literal["nightly", "weekly"] = "nightly", *, start: 
                   send_email: bool = True, data_dir: str | None = None, reports_dir: str | None = None,
                   progress: bool = False) -> list[dict]:
     """Run each cutoff of `calendar` from `start` to `end` (inclusive), oldest first, each as its
-    own flow run; stop at the first failure. Returns one entry per date done."""
+    own flow run; stop at the first failure. Returns one entry per date done.
+
+    Args:
+        calendar: nightly (every day at 20:00) or weekly (the presale week, Sunday 24:00).
+        start: The first cutoff date of the range.
+        end: The last cutoff date of the range (inclusive; not in the future). Weekly: the Sundays in between.
+        send_email: Email the suppliers their purchase orders. Turn it off when they already have these
+            orders; the messages then wait in each run folder's outbox/.
+        data_dir: Data folder (master/, inbox/, the warehouse) for these runs only. Empty: CUTOFF_DATA_DIR
+            of `cutoff serve`.
+        reports_dir: Reports folder for these runs only. Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.
+        progress: Also print each cutoff's stages on the console (the command line sets it).
+    """
+    prepare_run_log()
+    try:
+        return _backfill(calendar, start, end, send_email, data_dir, reports_dir, progress)
+    except UserError as exc:
+        return fail_run(exc)
+
+
+def _backfill(calendar: str, start: date, end: date, send_email: bool, data_dir: str | None,
+              reports_dir: str | None, progress: bool) -> list[dict]:
     days = backfill_dates(calendar, start, end)
     settings = load_settings().with_overrides(
         data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None)

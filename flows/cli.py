@@ -106,7 +106,7 @@ def _settings(args):
 
 
 def _print_summary(summary: dict, output_dir: Path) -> None:
-    from transforms.money import fen_to_yuan_text as yuan
+    from transforms.money import fen_to_yuan_display as yuan
     lines, units, fen = summary["order_lines"], summary["units"], summary["fen"]
     print(f"{summary['calendar']} cutoff {summary['cutoff_date']}: window {summary['window']['start']} .. "
           f"{summary['window']['end']}")
@@ -115,8 +115,8 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
           f"{lines['rejected']:,} rejected")
     print(f"  units: {units['ordered']:,} ordered, {units['allocated']:,} allocated, {units['purchased']:,} "
           f"purchased, {units['surplus']:,} surplus")
-    print(f"  money: paid ¥{yuan(fen['paid'])}, net ¥{yuan(fen['net'])}, refund ¥{yuan(fen['refund'])}, "
-          f"purchase ¥{yuan(fen['purchase_cost'])}")
+    print(f"  money: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refund {yuan(fen['refund'])}, "
+          f"purchase {yuan(fen['purchase_cost'])}")
     print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
           f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
     print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, commissions.xlsx, "
@@ -166,10 +166,12 @@ def _start_prefect(local_server: bool = True) -> None:
 
 
 def command_run(args) -> int:
-    from flows.cutoff_flow import cutoff_flow
+    from flows.cutoff_flow import cutoff_flow, settings_warnings
     from flows.planning import plan_run
     settings = _settings(args)
     plan = plan_run(args.calendar, args.date, settings, force=args.force)  # user errors before Prefect starts
+    for text in settings_warnings(settings):  # at run start (the run log has it too, for the UI)
+        _warn(text.partition(": ")[2])
     _check_warehouse_free(settings)
     _start_prefect()
     summary = cutoff_flow(calendar=args.calendar, cutoff_date=args.date, force=args.force,

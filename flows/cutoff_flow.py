@@ -11,7 +11,6 @@ in one rename, so a rerun of the same cutoff on the same inputs leaves the same 
 from __future__ import annotations
 
 import shutil
-import sys
 import time as clock
 import uuid
 from collections import Counter
@@ -30,6 +29,7 @@ from flows.artifacts import publish_run_artifacts
 from flows.mailing import send_purchase_orders
 from flows.naming import name_cutoff_run
 from flows.planning import RunPlan, await_start, plan_run, resolve_cutoff_date
+from flows.run_log import fail_run, prepare_run_log, say, warn
 from flows.settings import Settings, load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from inbox.master import Master, load_master, master_files_changed_at
@@ -42,9 +42,11 @@ from schemas.allocations import Allocations
 from schemas.groups import Groups
 from schemas.purchase_lines import PurchaseLines
 from sheets.commissions_book import write_commissions_workbook
-from sheets.run_books import write_run_workbooks
+from sheets.run_books import write_run_workbooks, write_summary_workbook
 from sheets.run_tables import RunTables
 from transforms.close import ClosedCutoff, close_listings, select_closing_listings
+from transforms.groups import rank_unformed_groups
+from transforms.money import fen_to_yuan_display as yuan
 from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.rejects import REJECT_COLUMNS, merge_rejects, over_reject_limit, rejected_rows, select_window_rejects
 from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff, with_email_results
@@ -68,15 +70,32 @@ class CutoffResult:
     rejects: pl.DataFrame
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the write stage leaves: the tables the workbooks were made of and the files per kind."""
+
+    tables: RunTables
+    files: dict[str, int]
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """A finished run: its summary (summary.json) and what the artifact lists besides it."""
+
+    summary: dict
+    unformed: pl.DataFrame  # the groups not formed, closest to forming first
+    rejects: pl.DataFrame   # the rejected rows of rejects.csv
+
+
 class Progress:
-    """Each stage with its counts and time, on stderr, for long runs on the command line."""
+    """Each stage with its counts and time: the run's log (the Logs tab), and stderr on the
+    command line (`progress`)."""
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
 
     def stage(self, name: str, text: str, since: float) -> None:
-        if self.enabled:
-            print(f"  {name:<10} {text}  ({clock.perf_counter() - since:.1f}s)", file=sys.stderr, flush=True)
+        say(f"{name:<10} {text}  ({clock.perf_counter() - since:.1f}s)", console=self.enabled)
 
 
 # ---- the stages ------------------------------------------------------------------------------------
@@ -105,7 +124,7 @@ def validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[In
     window_rows = count_order_lines(warehouse, closing_ids)
     if over_reject_limit(order_rejects, window_rows, plan.settings.reject_limit_pct):
         with output_errors(plan.settings.reports_dir, "the rejected rows"):
-            write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS))
+            write_csv(plan.output_dir / "rejects.csv", rejects.select(REJECT_COLUMNS), bom=True)
         total = window_rows + order_rejects
         raise RejectLimitExceeded(
             f"{order_rejects} of the {total} order rows of the {plan.window.label} cutoff were rejected "
@@ -128,42 +147,46 @@ def close(plan: RunPlan, warehouse: Warehouse, master: Master, rejects: pl.DataF
 
 
 @task(name="write", cache_policy=NO_CACHE)
-def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffResult) -> dict:
+def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffResult) -> Written:
     """Replace the run's partitions and post its commissions in one transaction, then write its
     folder of files (summary, sheets, refunds, rejects) aside and rename it into place. Returns
-    the run's summary (summary.json)."""
+    what the files were made of (the summary: summary.json) and how many of each kind."""
     posting = store_run_tables(warehouse, plan, master, result)
     plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window)))
     as_of = inputs_as_of(warehouse, plan.settings)
     with output_errors(plan.settings.reports_dir):
         staging = new_staging_dir(plan.output_dir)
         try:
-            with temporary_files_in(staging):  # openpyxl's temporary files: here, not in /tmp or /dev/shm
+            with temporary_files_in(staging):  # a large sheet's spooled part: here, not in /tmp or /dev/shm
                 tables = write_run_files(staging, plan, master, result, posting, as_of)
                 write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master,
                                            plan.settings.lang)
                 del posting  # the ledger entries (millions at 1M lines) are written: not held through the sheets
-                write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
+                files = write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
             publish_dir(staging, plan.output_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return tables.summary
+    return Written(tables, files)
 
 
 @task(name="email", cache_policy=NO_CACHE)
 def email(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffResult,
-          summary: dict) -> tuple[MailStatuses, dict]:
+          tables: RunTables) -> tuple[MailStatuses, dict]:
     """Each supplier's purchase order, once per content. Returns the statuses and the summary with
-    them (a new dict), which replaces summary.json."""
+    them (a new dict), which replaces summary.json; summary.xlsx is written again with them (its
+    邮件 column), in place and atomically, as summary.json."""
     mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
                                  master.suppliers, plan.output_dir)
     with output_errors(plan.settings.reports_dir, "the supplier emails"):
         statuses = send_purchase_orders(warehouse, plan.window, mails, plan.settings, plan.output_dir / "outbox",
                                         send_email=plan.send_email)
-    emailed = with_email_results(summary, statuses, statuses.errors)
+    emailed = with_email_results(tables.summary, statuses, statuses.errors)
     with output_errors(plan.settings.reports_dir, "the run's summary"):
         write_json(plan.output_dir / "summary.json", emailed)
+        with temporary_files_in(plan.output_dir):
+            write_summary_workbook(plan.output_dir, replace(tables, summary=emailed), plan.settings,
+                                   plan.settings.lang)
     return statuses, emailed
 
 
@@ -199,18 +222,29 @@ def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffR
     summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
                                result.purchase_lines, result.supplier_totals,
                                rejected=rejected_rows(rejects), commission=posting.totals)
-    summary = {**summary, "warnings": [*plan.warnings, *empty_cutoff_warnings(summary), *summary["warnings"]]}
+    summary = {**summary, "warnings": [*plan.warnings, *empty_cutoff_warnings(summary),
+                                       *settings_warnings(plan.settings), *summary["warnings"]]}
     write_json(folder / "summary.json", summary)
-    write_csv(folder / "refunds.csv", refunds_owed(closed.allocations))
-    write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS))
+    write_csv(folder / "refunds.csv", refunds_owed(closed.allocations), bom=True)
+    write_csv(folder / "rejects.csv", rejects.select(REJECT_COLUMNS), bom=True)
     return RunTables(window=plan.window, summary=summary, allocations=closed.allocations,
                      purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
                      groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)
 
 
+def settings_warnings(settings: Settings) -> list[str]:
+    """What the settings leave out that people will miss: warned at run start (the log, the
+    command line) and in summary.json `warnings`."""
+    if settings.warehouse_address.strip():
+        return []
+    return ["warehouse_address_missing: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
+            "empty 收货地址 (deliver to). Set it in the environment of `cutoff serve` (or in cutoff.toml) and "
+            "run the cutoff again: the suppliers get their purchase orders again as a revision (修订版)."]
+
+
 # ---- the run ---------------------------------------------------------------------------------------
 
-def execute_cutoff(plan: RunPlan) -> dict:
+def execute_cutoff(plan: RunPlan) -> RunReport:
     """Every stage in order against the warehouse, opened once here and held until the run ends."""
     progress = Progress(plan.progress)
     run_id, started = str(uuid.uuid4()), datetime.now(timezone.utc)
@@ -220,13 +254,13 @@ def execute_cutoff(plan: RunPlan) -> dict:
     with open_warehouse(path) as warehouse:  # another process is refused until the run ends
         try:
             prepare_run_folder(plan.output_dir, plan.settings.reports_dir)  # writable; a killed run's leftovers go
-            summary = run_stages(plan, warehouse, progress)
+            report = run_stages(plan, warehouse, progress)
         except UserError as exc:
             if not isinstance(exc, MasterDataError):  # bad master data: nothing at all is written
                 record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "failed", str(exc))
             failure = exc
         else:
-            record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "success", "", summary)
+            record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "success", "", report.summary)
     del warehouse
     if isinstance(failure, MasterDataError) and not existed:  # nothing written: not even a new warehouse
         for leftover in (path, path.with_name(path.name + ".wal")):
@@ -235,10 +269,10 @@ def execute_cutoff(plan: RunPlan) -> dict:
         # the message says it all; dropping the traceback also frees the frames that held the
         # warehouse connection (else DuckDB's bindings complain at interpreter exit)
         raise failure.with_traceback(None) from None
-    return summary
+    return report
 
 
-def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> dict:
+def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunReport:
     since = clock.perf_counter()
     master, files = ingest(plan, warehouse)
     rows = sum(f.raw.height for f in files if f.raw is not None)
@@ -252,37 +286,71 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> dict:
 
     since = clock.perf_counter()
     result = close(plan, warehouse, master, rejects)
-    progress.stage("close", f"{len(closing_ids)} listing(s), {result.closed.allocations.height:,} eligible "
-                            f"line(s), {result.purchase_lines.height:,} purchase line(s)", since)
+    allocations = result.closed.allocations
+    not_formed = int((~result.closed.groups["is_formed"]).sum()) if result.closed.groups.height else 0
+    progress.stage("close", f"{len(closing_ids):,} listing(s), {allocations.height:,} eligible line(s) "
+                            f"({int((allocations['qty_allocated'] > 0).sum()):,} allocated), {not_formed:,} group(s) "
+                            f"not formed, {result.purchase_lines.height:,} purchase line(s)", since)
 
     since = clock.perf_counter()
-    summary = write(plan, warehouse, master, result)
+    written = write(plan, warehouse, master, result)
+    summary, files = written.tables.summary, written.files
     commission = summary["fen"]["commission"]
-    progress.stage("write", f"{len(summary['suppliers'])} purchase order(s), commission leader "
-                            f"{commission['leader']} / l1 {commission['dist_l1']} / l2 {commission['dist_l2']} fen "
-                            f"-> {plan.output_dir}", since)
+    progress.stage("write", f"{files['purchase']:,} purchase order(s), {files['sorting']:,} sorting book(s), "
+                            f"{files['handout']:,} handout list(s), summary.xlsx, commissions.xlsx "
+                            f"(commission leader {yuan(commission['leader'])}, L1 {yuan(commission['dist_l1'])}, "
+                            f"L2 {yuan(commission['dist_l2'])}) -> {plan.output_dir}", since)
 
     since = clock.perf_counter()
-    statuses, summary = email(plan, warehouse, master, result, summary)
+    statuses, summary = email(plan, warehouse, master, result, written.tables)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(Counter(statuses.values()).items())) or "none"
     progress.stage("email", counts, since)
-    return summary
+    fen = summary["fen"]
+    say(f"done: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refunds owed {yuan(fen['refund'])}, purchase "
+        f"{yuan(fen['purchase_cost'])}; the run folder is {plan.output_dir.resolve()}")
+    unformed = rank_unformed_groups(result.closed.groups, master.listings, master.products)
+    return RunReport(summary, unformed, written.tables.rejects)
 
 
 @flow(name="cutoff", flow_run_name=name_cutoff_run, validate_parameters=True)
-def cutoff_flow(calendar: str = "nightly", cutoff_date: date | None = None, force: bool = False,
-                send_email: bool = True, data_dir: str | None = None, reports_dir: str | None = None,
-                progress: bool = False, lang: Literal["zh", "en"] | None = None,
+def cutoff_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date: date | None = None,
+                force: bool = False, send_email: bool = True, data_dir: str | None = None,
+                reports_dir: str | None = None, progress: bool = False, lang: Literal["zh", "en"] | None = None,
                 warehouse: str | None = None) -> dict:
-    """One cutoff of one calendar. Without `cutoff_date`, the one the run was scheduled for.
-    `data_dir`, `reports_dir`, `lang` and `warehouse` override the settings for this run."""
-    settings = load_settings().with_overrides(
-        data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None,
-        lang=lang, warehouse=Path(warehouse) if warehouse else None)
-    day = resolve_cutoff_date(calendar, cutoff_date, settings)
-    plan = plan_run(calendar, day, settings, force=force, send_email=send_email, progress=progress)
-    plan = await_start(plan, force)
-    summary = execute_cutoff(plan)
-    publish_run_artifacts(summary)
-    report_cutoff_events(summary, plan.warnings)
-    return summary
+    """One cutoff: lock the orders of the closing listings, then the purchase orders, sorting
+    sheets, handout lists, commissions and supplier emails. Returns the run's summary.
+
+    Args:
+        calendar: nightly (every day at 20:00) or weekly (the presale week, Sunday 24:00).
+        cutoff_date: The cutoff to run (weekly: its Sunday). Leave it empty for the cutoff this run was
+            scheduled for; set it to rerun a past cutoff (a rerun replaces its sheets and emails a
+            supplier again only if the purchase order changed).
+        force: Run a cutoff whose time has not come yet, with the orders there are now.
+        send_email: Email the suppliers their purchase orders. Off: the messages wait in the run
+            folder's outbox/ and the next run of this cutoff with email on sends them.
+        data_dir: Data folder (master/, inbox/, the warehouse) for this run only. Empty: CUTOFF_DATA_DIR
+            of `cutoff serve`.
+        reports_dir: Reports folder for this run only. Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.
+        progress: Also print each stage on the console of the process that runs it (the command line
+            sets it). The Logs tab shows the stages either way.
+        lang: Language of the sheets and emails, zh or en. Empty: CUTOFF_LANG (zh).
+        warehouse: The warehouse file (DuckDB) for this run only. Empty: warehouse.duckdb in the data folder.
+    """
+    prepare_run_log()
+    try:
+        settings = load_settings().with_overrides(
+            data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None,
+            lang=lang, warehouse=Path(warehouse) if warehouse else None)
+        day = resolve_cutoff_date(calendar, cutoff_date, settings)
+        plan = plan_run(calendar, day, settings, force=force, send_email=send_email, progress=progress)
+        say(f"{plan.window.label}: orders of ({plan.window.start.isoformat()}, {plan.window.end.isoformat()}]; "
+            f"data {settings.data_dir.resolve()}, run folder {plan.output_dir.resolve()}")
+        for text in settings_warnings(settings):
+            warn(text)
+        plan = await_start(plan, force)
+        report = execute_cutoff(plan)
+    except UserError as exc:
+        return fail_run(exc)
+    publish_run_artifacts(report.summary, folder=plan.output_dir, unformed=report.unformed, rejects=report.rejects)
+    report_cutoff_events(report.summary, plan.warnings)
+    return report.summary

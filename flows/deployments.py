@@ -52,6 +52,34 @@ def nightly_cron(nightly_at: str) -> str:
 
 
 WEEKLY_CRON = "0 0 * * 1"  # Monday 00:00, i.e. Sunday 24:00: the weekly cutoff of that Sunday
+NULL = {"type": "null"}
+
+
+def form_parameter(prop: dict) -> dict:
+    """One parameter as the UI's custom-run form should show it. An optional parameter
+    (`cutoff_date: date | None = None`) has the schema `anyOf: [T, null]`, which the form shows as
+    a "T | None" switch left on None; as plain T (a date picker, a dropdown, a text box), not
+    required and without a default, the field starts empty and may stay so: an empty field is
+    left out of the run's parameters (the server accepts that) and the flow takes None."""
+    options = prop.get("anyOf")
+    if not options or prop.get("default", None) is not None or NULL not in options or len(options) != 2:
+        return prop
+    (plain,) = [option for option in options if option != NULL]
+    return {**plain, **{k: v for k, v in prop.items() if k not in ("anyOf", "default")}}
+
+
+def _one_line(prop: dict) -> dict:
+    """A description from a docstring, its line breaks as spaces (the form wraps it)."""
+    if isinstance(prop.get("description"), str):
+        return {**prop, "description": " ".join(prop["description"].split())}
+    return prop
+
+
+def with_form_parameters(deployment):
+    """The deployment with every optional parameter shown as a plain field (`form_parameter`)."""
+    schema = deployment._parameter_openapi_schema
+    schema.properties = {name: _one_line(form_parameter(prop)) for name, prop in schema.properties.items()}
+    return deployment
 
 
 def build_deployments(settings=None, *, include_settle: bool = True) -> list:
@@ -87,7 +115,7 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
         deployments.append(settle_flow.to_deployment(
             name="settle", concurrency_limit=one_at_a_time, tags=["cutoff"],
             description="The weekly commission settlement of one ISO week (e.g. 2026-W47)."))
-    return deployments
+    return [with_form_parameters(d) for d in deployments]
 
 
 def _api_url() -> str:

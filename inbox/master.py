@@ -60,6 +60,32 @@ def stored_master(warehouse: Warehouse) -> Master:
     return Master(**{name: warehouse.frame(f"SELECT * FROM {name}") for name in Master.__dataclass_fields__})
 
 
+_ID_COLUMNS = [(table, column) for *_, refs in MASTER_FILES for table, column in refs.values()]
+
+
+def _invalid_rows(typed: pl.DataFrame, valid: pl.DataFrame, id_column: str) -> dict[str, int]:
+    """The ids present in a file but only on invalid rows: id -> its first row."""
+    bad = typed.filter(pl.col(id_column).is_not_null() & ~pl.col(id_column).is_in(valid[id_column].implode()))
+    return {row[id_column]: row[ROW] for row in bad.group_by(id_column).agg(pl.col(ROW).min()).iter_rows(named=True)}
+
+
+def _cascade(reason: str, refs: dict, invalid: dict[str, dict[str, int]]) -> str:
+    """A reference to a row that exists but is invalid says so (the problem is that row, listed too),
+    instead of 'is not in'."""
+    parts = []
+    for part in reason.split("; "):
+        for column, (table, _) in refs.items():
+            prefix = f"{column} '"
+            suffix = f"' is not in {table}.csv"
+            if part.startswith(prefix) and part.endswith(suffix):
+                value = part[len(prefix):-len(suffix)]
+                if value in invalid.get(table, {}):
+                    part = (f"{column} '{value}' refers to an invalid row of {table}.csv (row "
+                            f"{invalid[table][value]}, see its problem)")
+        parts.append(part)
+    return "; ".join(parts)
+
+
 def master_files_changed_at(data_dir: Path) -> list[datetime]:
     """When each master file was last changed (its modification time)."""
     return [datetime.fromtimestamp(p.stat().st_mtime, timezone.utc) for p in (data_dir / "master").glob("*.csv")]
@@ -68,6 +94,7 @@ def master_files_changed_at(data_dir: Path) -> list[datetime]:
 def load_master(data_dir: Path, timezone: str) -> Master:
     """Read and validate the six master files; any problem stops the run with all problems named."""
     loaded: dict[str, pl.DataFrame] = {}
+    invalid: dict[str, dict[str, int]] = {}  # table -> id -> the first row of it that is invalid
     problems: list[str] = []
     for stem, module, model, refs in MASTER_FILES:
         path = data_dir / "master" / f"{stem}.csv"
@@ -84,7 +111,10 @@ def load_master(data_dir: Path, timezone: str) -> Master:
             for column, (table, id_column) in refs.items()
             if table == stem or loaded[table].height]  # a table that failed is reported already
         valid, rejected = validate_rows(typed, model, references)
-        problems += [f"{shown} row {row[ROW]}: {row['reason']}" for row in rejected.iter_rows(named=True)]
+        problems += [f"{shown} row {row[ROW]}: {_cascade(row['reason'], refs, invalid)}"
+                     for row in rejected.iter_rows(named=True)]
+        if stem in {table for table, _ in (ref for m in MASTER_FILES for ref in m[3].values())}:
+            invalid[stem] = _invalid_rows(typed, valid, dict(_ID_COLUMNS)[stem])
         if stem == "distributors":
             problems += _upline_cycle_problems(valid, shown)
         loaded[stem] = valid

@@ -40,9 +40,15 @@ def write_json(path: Path, payload: dict) -> None:
     atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
-def write_csv(path: Path, frame: pl.DataFrame) -> None:
-    """UTF-8 CSV with a header (no BOM), written atomically."""
-    atomic_write_bytes(path, frame.write_csv().encode("utf-8"))
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def write_csv(path: Path, frame: pl.DataFrame, *, bom: bool = False) -> None:
+    """UTF-8 CSV with a header, written atomically. `bom`: with a byte-order mark, for the files
+    people open in Excel (rejects.csv, refunds.csv): without it Excel on Windows reads UTF-8 as the
+    local code page and shows Chinese garbled. polars and DuckDB skip it; Python's csv module
+    wants encoding="utf-8-sig"."""
+    atomic_write_bytes(path, (UTF8_BOM if bom else b"") + frame.write_csv().encode("utf-8"))
 
 
 def write_parquet(path: Path, frame: pl.DataFrame) -> None:

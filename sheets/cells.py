@@ -23,7 +23,12 @@ MAX_CELL_CHARS = 32_767
 RISKY_FIRST_REGEX = r"^[=+\-@\t\r]"
 ILLEGAL_XML_REGEX = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # polars (Rust) syntax
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold", "quoted", "quoted_bold")
+STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold", "quoted", "quoted_bold",
+               # the cells of a table, in a grid (thin lines round each cell); _top: the first row of
+               # a block (a heavier line above); _bold: the totals row
+               "cell", "cell_center", "cell_money", "cell_quoted",
+               "cell_top", "cell_center_top", "cell_money_top", "cell_quoted_top",
+               "cell_bold", "cell_money_bold", "cell_quoted_bold")
 STYLE = {name: number for number, name in enumerate(STYLE_NAMES, 1)}  # cell style ids (0: the default)
 
 
@@ -51,17 +56,23 @@ def _number_cell(ref: str, number: str, style: str | None) -> str:
     return f'<c r="{ref}"{s}><v>{number}</v></c>'
 
 
-def value_cell(ref: str, value, kind: str, bold: bool = False, text_style: str | None = None) -> str:
-    """One cell of a header, label or totals row: a string is text, an int takes `kind`."""
+def value_cell(ref: str, value, kind: str, bold: bool = False, text_style: str | None = None,
+               grid: bool = False) -> str:
+    """One cell of a header, label or totals row: a string is text, an int takes `kind`. `grid`:
+    a cell of a table's totals row (bold, in the grid, drawn even when empty)."""
+    prefix = "cell_" if grid else ""
     if value is None:
-        return ""
+        return f'<c r="{ref}" s="{STYLE["cell_bold"]}"/>' if grid else ""
     if isinstance(value, str):
+        if grid:
+            return text_cell(ref, value, "cell_bold", "cell_quoted_bold") or \
+                f'<c r="{ref}" s="{STYLE["cell_bold"]}"/>'
         return text_cell(ref, value, text_style or ("bold" if bold else None), "quoted_bold" if bold else "quoted")
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"cell {ref}: write text or integers (fen for money), not {type(value).__name__}")
     if kind == MONEY:
-        return _number_cell(ref, fen_to_yuan_text(value), "money_bold" if bold else "money")
-    return _number_cell(ref, str(value), "bold" if bold else None)
+        return _number_cell(ref, fen_to_yuan_text(value), f"{prefix}money_bold" if bold or grid else "money")
+    return _number_cell(ref, str(value), f"{prefix}bold" if bold or grid else None)
 
 
 def row_xml(row: int, cells: list[str], height: float | None = None) -> str:
@@ -107,21 +118,32 @@ def _typed_exprs(columns: tuple[Column, ...]) -> list[pl.Expr]:
             else pl.col(c.key).cast(pl.Int64).alias(c.key) for c in columns]
 
 
-def _cell_expr(index: int, column: Column, row: pl.Expr) -> pl.Expr:
-    """The XML of one column's cells (empty where the value is null)."""
+def _style(name: str, top: pl.Expr | None) -> pl.Expr:
+    """The style id of a grid cell, as text: `name`, or its `_top` variant where `top` is true."""
+    if top is None:
+        return pl.lit(str(STYLE[name]))
+    return pl.when(top).then(pl.lit(str(STYLE[f"{name}_top"]))).otherwise(pl.lit(str(STYLE[name])))
+
+
+def _cell_expr(index: int, column: Column, row: pl.Expr, top: pl.Expr | None = None) -> pl.Expr:
+    """The XML of one column's cells, in the grid (an empty cell keeps its lines)."""
     ref = pl.concat_str([pl.lit(f'<c r="{get_column_letter(index)}'), row])
     value = pl.col(column.key)
+    base = "cell_money" if column.kind == MONEY else "cell_center" if column.center else "cell"
+    style = _style(base, top)
     if column.kind == TEXT:
-        quoted = pl.when(value.str.contains(RISKY_FIRST_REGEX)).then(pl.lit(f'" s="{STYLE["quoted"]}'))
+        style = pl.when(value.str.contains(RISKY_FIRST_REGEX).fill_null(False)) \
+            .then(_style("cell_quoted", top)).otherwise(style)
         space = pl.when(value.str.strip_chars() != value).then(pl.lit(' xml:space="preserve"'))
-        xml = pl.concat_str([ref, quoted.otherwise(pl.lit("")), pl.lit('" t="inlineStr"><is><t'),
+        xml = pl.concat_str([ref, pl.lit('" s="'), style, pl.lit('" t="inlineStr"><is><t'),
                              space.otherwise(pl.lit("")), pl.lit(">"), _escape_expr(value),
                              pl.lit("</t></is></c>")])
     elif column.kind == INT:
-        xml = pl.concat_str([ref, pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")])
+        xml = pl.concat_str([ref, pl.lit('" s="'), style, pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")])
     else:
-        xml = pl.concat_str([ref, pl.lit(f'" s="{STYLE["money"]}"><v>'), yuan_expr(value), pl.lit("</v></c>")])
-    return xml.fill_null("")
+        xml = pl.concat_str([ref, pl.lit('" s="'), style, pl.lit('"><v>'), yuan_expr(value), pl.lit("</v></c>")])
+    empty = pl.concat_str([ref, pl.lit('" s="'), _style(base, top), pl.lit('"/>')])
+    return xml.fill_null(empty)
 
 
 def _width_expr(column: Column) -> pl.Expr:
@@ -138,9 +160,11 @@ def _width_expr(column: Column) -> pl.Expr:
 RENDER_ROWS = 200_000  # rows rendered in one query (bounds the memory the XML takes)
 
 
-def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tuple[Column, ...]) -> list[Body]:
-    """The bodies of several tables with the same columns, in one polars query."""
-    keys = [c.key for c in columns]
+def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tuple[Column, ...],
+                  block_key: str | None = None) -> list[Body]:
+    """The bodies of several tables with the same columns, in one polars query. `block_key`: a
+    boolean column, true on the first row of a block (drawn with a heavier line above)."""
+    keys = [c.key for c in columns] + ([block_key] if block_key and block_key not in (c.key for c in columns) else [])
     missing = sorted({k for f in frames for k in keys if k not in f.columns})
     if missing:
         raise KeyError(f"the frame has no column(s) {missing} for this sheet")
@@ -150,7 +174,8 @@ def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tu
         pl.Series("_table", np.repeat(np.arange(len(frames), dtype=np.int64), heights)),
         pl.Series("_first", np.repeat(np.asarray(first_rows, dtype=np.int64), heights)))
     row = (pl.col("_first") + pl.int_range(pl.len()).over("_table")).cast(pl.String)
-    cells = [_cell_expr(i, c, pl.col("_row")) for i, c in enumerate(columns, 1)]
+    top = pl.col(block_key).fill_null(False) if block_key else None
+    cells = [_cell_expr(i, c, pl.col("_row"), top) for i, c in enumerate(columns, 1)]
     xml = pl.concat_str([pl.lit('<row r="'), pl.col("_row"), pl.lit('">'), *cells, pl.lit("</row>")])
     out = (
         stacked.lazy().with_columns(*_typed_exprs(columns), row.alias("_row"))
@@ -166,27 +191,27 @@ def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tu
     return [bodies.get(i, empty) for i in range(len(frames))]
 
 
-def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...]]]) -> list[Body]:
-    """Render (frame, first row, columns) tables: those with the same columns together, a few
-    hundred thousand rows per query; a longer table in slices."""
+def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...], str | None]]) -> list[Body]:
+    """Render (frame, first row, columns, block key) tables: those with the same columns together,
+    a few hundred thousand rows per query; a longer table in slices."""
     bodies: list[Body | None] = [None] * len(requests)
-    by_columns: dict[tuple[Column, ...], list[tuple[int, pl.DataFrame, int]]] = {}
-    for number, (frame, first_row, columns) in enumerate(requests):
+    by_columns: dict[tuple, list[tuple[int, pl.DataFrame, int]]] = {}
+    for number, (frame, first_row, columns, block_key) in enumerate(requests):
         if frame.height > RENDER_ROWS:
-            pieces = [_render_group([frame.slice(o, RENDER_ROWS)], [first_row + o], columns)[0]
+            pieces = [_render_group([frame.slice(o, RENDER_ROWS)], [first_row + o], columns, block_key)[0]
                       for o in range(0, frame.height, RENDER_ROWS)]
             bodies[number] = Body(tuple(x for p in pieces for x in p.xml), frame.height,
                                   tuple(max(w) for w in zip(*(p.widths for p in pieces), strict=True)))
         else:
-            by_columns.setdefault(columns, []).append((number, frame, first_row))
-    for columns, tables in by_columns.items():
+            by_columns.setdefault((columns, block_key), []).append((number, frame, first_row))
+    for (columns, block_key), tables in by_columns.items():
         batch: list[tuple[int, pl.DataFrame, int]] = []
         rows = 0
         for index, table in enumerate(tables):
             batch.append(table)
             rows += table[1].height
             if rows >= RENDER_ROWS or index == len(tables) - 1:
-                rendered = _render_group([f for _, f, _ in batch], [r for _, _, r in batch], columns)
+                rendered = _render_group([f for _, f, _ in batch], [r for _, _, r in batch], columns, block_key)
                 for (number, _, _), body in zip(batch, rendered, strict=True):
                     bodies[number] = body
                 batch, rows = [], 0

@@ -3,7 +3,9 @@
 The header: pickup point, address, leader, date, then "今日订单共 N 件" (N = the point's allocated
 units) and the number of customers. Then one row per allocated order line, in the order and
 with the blanks of transforms/sorting.py (`prepare_handouts`): only lines with allocated units,
-only this pickup point's customers.
+only this pickup point's customers. In a grid, a heavier line above each customer's first line,
+序号 and 手机尾号 centred (a right-aligned number against a left-aligned tail read as one
+number), the phone tail and name on every line, filter buttons on the label row.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from transforms.sorting import Handout
 
 def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
     t = ctx.labels
-    columns = (Column("seq", t["seq"], INT, 5), Column("phone_tail", t["phone_tail"], TEXT, 8),
+    columns = (Column("seq", t["seq"], INT, 5, center=True),
+               Column("phone_tail", t["phone_tail"], TEXT, 8, center=True),
                Column("customer_name", t["customer"], TEXT, 10, 24), Column("order_id", t["order_id"], TEXT, 10, 24),
                Column("item", t["item"], TEXT, 20, 44), Column("units", t["units"], INT, 6),
                Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
@@ -32,6 +35,7 @@ def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
                 (t["cutoff_date"], ctx.cutoff_date.isoformat())),
         highlights=(t["total_items"].format(n=units), t["customers_count"].format(n=handout.customers)),
         totals={"seq": t["total"], "units": units},
+        block_key="is_new_customer", autofilter=True,
         footer=f"{title} {handout.pickup_point_id}")
 
 

@@ -168,3 +168,11 @@ def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings
         pool.shutdown(wait=True)
     return {"purchase": counts["purchase"], "sorting": counts["sorting"], "handout": counts["handout"],
             "summary": 1}
+
+
+def write_summary_workbook(out_dir: Path, tables: RunTables, settings: BookSettings, lang: str = "zh") -> None:
+    """summary.xlsx alone, again: after the email stage, with each supplier's email status (its
+    邮件 column). Written to a temporary name and renamed into place, as every workbook."""
+    ctx = BookContext.for_run(tables.window, lang, settings.platform_name, settings.warehouse_address,
+                              tables.generated_at)
+    summary_book.write_summary_book(out_dir / "summary.xlsx", tables, ctx)

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from schemas.columns import ID_PATTERN
+from transforms.money import fen_to_yuan_display
 
 TEXT, INT, MONEY = "text", "int", "money"
 KINDS = (TEXT, INT, MONEY)
@@ -30,6 +31,7 @@ class Column:
     kind: str = TEXT
     width: float = 6.0
     max_width: float = 48.0
+    center: bool = False  # centred cells (a number next to text, e.g. the handout's 序号)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -43,16 +45,19 @@ class Section:
     frame: pl.DataFrame
     heading: tuple[str, ...] = ()
     totals: dict | None = None
+    labels: tuple[str, ...] | None = None  # this section's label row, if not the sheet's column labels
 
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A bar chart of `value_key` by `category_key` over the sheet's rows, right of the table."""
+    """A bar chart of `value_key` by `category_key` over the rows of the sheet's table (or of its
+    `section`), right of the table."""
 
     title: str
     category_key: str
     value_key: str
     y_title: str = ""
+    section: int = 0  # the section whose rows it draws (a sectioned sheet)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,12 @@ class SheetSpec:
     `header` rows are (label, value) pairs under the `title_line`; `highlights` are large bold
     lines and `notes` red bold lines under them; `totals` maps column keys to the totals row's
     values (a string is printed as text, an int in the column's kind). `freeze_columns` keeps
-    that many left columns in view; `footer` is the left footer (default: the title)."""
+    that many left columns in view; `footer` is the left footer (default: the title).
+    Every table is drawn in a grid (thin lines round every cell, blanks included). `block_key`
+    names a boolean column of the frame (not printed): a row where it is true starts a block (a
+    handout's customer) under a heavier line. `autofilter` puts Excel's filter buttons on the
+    label row. `section_breaks` starts each section on a new printed page (off: one after the
+    other, a blank row between). `one_page` fits the sheet on one printed page (an overview)."""
 
     title: str
     columns: tuple[Column, ...]
@@ -77,13 +87,15 @@ class SheetSpec:
     freeze_columns: int = 0
     chart: ChartSpec | None = None
     footer: str = ""
+    block_key: str | None = None
+    autofilter: bool = False
+    section_breaks: bool = True
+    one_page: bool = False
 
 
 def yuan_text(fen: int) -> str:
     """12345678 fen -> '¥123,456.78', from integers only (for text such as notes)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole:,}.{cents:02d}"
+    return fen_to_yuan_display(fen)
 
 
 def workbook_path(out_dir: Path, folder: str, file_id: str) -> Path:

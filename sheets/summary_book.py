@@ -1,7 +1,12 @@
-"""summary.xlsx: what the run did, for ops. The figures of summary.json, net sales by category with
-a bar chart, the suppliers and those below their minimum, the groups that did not form, the top
-SKUs and the rejected rows."""
+"""summary.xlsx: what the run did, for ops.
 
+The first sheet (运行概况) is an overview that prints on one page: the figures of summary.json,
+what to look at (groups not formed, suppliers below their minimum, rejected rows, emails not
+sent, warnings: each a count and the sheet that lists it) and net sales by category with a bar
+chart. The lists are sheets of their own: sales by category, suppliers (with their email status),
+below minimum, groups not formed (closest to forming first), top SKUs, warnings, rejected rows.
+Every word in the sheet's language; money from integer fen.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +15,9 @@ import polars as pl
 
 from sheets.labels import BookContext
 from sheets.run_tables import RunTables
-from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, SheetSpec
+from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, Section, SheetSpec
 from sheets.writer import write_workbook
+from transforms.groups import rank_unformed_groups
 
 TOP_SKUS = 20
 FIGURES = [  # (label key, path in summary.json, kind)
@@ -36,6 +42,10 @@ FIGURES = [  # (label key, path in summary.json, kind)
 ]
 
 
+FIGURE_SCHEMA = {"figure": pl.String, "value": pl.Int64, "amount_fen": pl.Int64, "note": pl.String}
+LISTED_ON_SHEETS = ("group_not_formed", "below_supplier_minimum")  # warnings whose list is a sheet of its own
+
+
 def _lookup(summary: dict, path: tuple[str, ...]):
     value = summary
     for key in path:
@@ -44,7 +54,7 @@ def _lookup(summary: dict, path: tuple[str, ...]):
 
 
 def figures_frame(summary: dict, t: dict[str, str]) -> pl.DataFrame:
-    """One row per figure: a count in `value` or fen in `amount_fen`; then one row per warning."""
+    """One row per figure: a count in `value` or fen in `amount_fen`."""
     rows = []
     for key, path, kind in FIGURES:
         value = _lookup(summary, path)
@@ -52,43 +62,80 @@ def figures_frame(summary: dict, t: dict[str, str]) -> pl.DataFrame:
                      "amount_fen": int(value) if kind == MONEY and value is not None else None, "note": None})
     rows.append({"figure": t["fig_suppliers"], "value": len(summary.get("suppliers", [])), "amount_fen": None,
                  "note": None})
-    rows += [{"figure": t["fig_warnings"], "value": None, "amount_fen": None, "note": str(w)}
-             for w in summary.get("warnings", [])]
-    return pl.DataFrame(rows, schema={"figure": pl.String, "value": pl.Int64, "amount_fen": pl.Int64,
-                                      "note": pl.String})
+    return pl.DataFrame(rows, schema=FIGURE_SCHEMA)
 
 
-REJECT_SCHEMA = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String}
+def warning_rows(summary: dict, t: dict[str, str]) -> pl.DataFrame:
+    """The warnings of summary.json that no other sheet lists, in the sheet's language: a kind
+    and its details (a message the labels know in full, else the details as the run wrote them)."""
+    rows = []
+    for warning in summary.get("warnings", []):
+        kind, _, detail = str(warning).partition(": ")
+        if kind in LISTED_ON_SHEETS:
+            continue
+        rows.append({"kind": t.get(f"warn_{kind}", kind), "detail": t.get(f"msg_{kind}", detail)})
+    return pl.DataFrame(rows, schema={"kind": pl.String, "detail": pl.String})
 
 
-def rejects_frame(rejects: pl.DataFrame) -> pl.DataFrame:
-    """The rejected rows with the contract's four columns (a run without rejects may pass an
-    empty frame without columns)."""
-    if rejects.height == 0:
-        return pl.DataFrame(schema=REJECT_SCHEMA)
-    return rejects.select(pl.col(c).cast(kind) if c in rejects.columns else pl.lit(None, kind).alias(c)
-                          for c, kind in REJECT_SCHEMA.items())
+def _email_status(status: str | None, t: dict[str, str]) -> str | None:
+    return t.get(f"email_{status}", status) if status else None
 
 
-def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
-    t, summary, master = ctx.labels, tables.summary, tables.master
-    title = t["summary_title"].format(run=ctx.run)
-    header = ((t["run"], ctx.run), (t["window"], ctx.window))
-    allocated = tables.allocations.filter(pl.col("qty_allocated") > 0)
+def todo_frame(summary: dict, tables: RunTables, warnings: int, t: dict[str, str]) -> pl.DataFrame:
+    """What to look at: each a count and the sheet that lists it."""
+    suppliers = summary.get("suppliers", [])
+    below = tables.supplier_totals.filter(pl.col("below_minimum"))
+    rows = [
+        (t["fig_groups_not_formed"], int(summary.get("groups_not_formed") or 0), None, t["sheet_groups_not_formed"]),
+        (t["sheet_below_minimum"], below.height,
+         int((below["min_order_fen"].fill_null(0) - below["po_fen"]).sum()) if below.height else None,
+         t["sheet_below_minimum"]),
+        (t["fig_lines_rejected"], tables.rejects.height, None, t["sheet_rejects"]),
+        (t["todo_email_failed"], sum(s.get("email") == "failed" for s in suppliers), None, t["sheet_suppliers"]),
+        (t["todo_no_address"], sum(s.get("email") == "no_address" for s in suppliers), None, t["sheet_suppliers"]),
+        (t["sheet_warnings"], warnings, None, t["sheet_warnings"]),
+    ]
+    return pl.DataFrame([{"figure": f, "value": n, "amount_fen": fen, "note": t["see_sheet"].format(sheet=sheet)}
+                         for f, n, fen, sheet in rows], schema=FIGURE_SCHEMA)
 
-    figures = SheetSpec(
-        title=t["sheet_figures"], title_line=title, header=header, frame=figures_frame(summary, t),
-        columns=(Column("figure", t["figure"], TEXT, 16), Column("value", t["value"], INT, 10),
-                 Column("amount_fen", t["amount"], MONEY, 14), Column("note", t["reason"], TEXT, 20, 80)),
-        footer=title)
 
-    by_category = (
-        tables.allocations.group_by("category")
+def category_sales(allocations: pl.DataFrame) -> pl.DataFrame:
+    return (
+        allocations.group_by("category")
         .agg(pl.col("qty_allocated").sum().cast(pl.Int64).alias("units"),
              pl.col("net_fen").sum().cast(pl.Int64).alias("net_fen"))
         .filter(pl.col("units") > 0)
         .sort("net_fen", "category", descending=[True, False], nulls_last=True)
     )
+
+
+def overview_sheet(tables: RunTables, ctx: BookContext, title: str, warnings: int) -> SheetSpec:
+    """The first sheet, one landscape page: figures, what to look at, sales by category and the chart."""
+    t, summary = ctx.labels, tables.summary
+    by_category = category_sales(tables.allocations)
+    categories = by_category.select(pl.col("category").alias("figure"), pl.col("units").alias("value"),
+                                    pl.col("net_fen").alias("amount_fen"), pl.lit(None, pl.String).alias("note"))
+    return SheetSpec(
+        title=t["sheet_figures"], title_line=title, header=((t["run"], ctx.run), (t["window"], ctx.window)),
+        columns=(Column("figure", t["figure"], TEXT, 16, 30), Column("value", t["value"], INT, 10),
+                 Column("amount_fen", t["amount"], MONEY, 14), Column("note", t["detail"], TEXT, 14, 30)),
+        sections=(Section(figures_frame(summary, t), heading=(t["overview_figures"],)),
+                  Section(todo_frame(summary, tables, warnings, t), heading=(t["overview_todo"],)),
+                  Section(categories, heading=(t["sheet_categories"],),
+                          labels=(t["category"], t["units_allocated"], t["net_sales"], ""),
+                          totals={"figure": t["total"], "value": int(by_category["units"].sum()),
+                                  "amount_fen": int(by_category["net_fen"].sum())})),
+        chart=ChartSpec(t["chart_title"], "figure", "amount_fen", section=2),
+        section_breaks=False, one_page=True, landscape=True, footer=title)
+
+
+def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
+    t, summary, master = ctx.labels, tables.summary, tables.master
+    title = t["summary_title"].format(run=ctx.run)
+    allocated = tables.allocations.filter(pl.col("qty_allocated") > 0)
+    warnings = warning_rows(summary, t)
+
+    by_category = category_sales(tables.allocations)
     categories = SheetSpec(
         title=t["sheet_categories"], title_line=title, frame=by_category,
         columns=(Column("category", t["category"], TEXT, 12), Column("units", t["units_allocated"], INT, 10),
@@ -100,7 +147,7 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
     supplier_rows = pl.DataFrame(
         [{"supplier_id": s.get("supplier_id"), "name": s.get("name"), "po_fen": s.get("po_fen"),
           "min_order_fen": s.get("min_order_fen"), "below_minimum": t["yes"] if s.get("below_minimum") else t["no"],
-          "email": s.get("email") or None, "file": s.get("file")} for s in summary.get("suppliers", [])],
+          "email": _email_status(s.get("email"), t), "file": s.get("file")} for s in summary.get("suppliers", [])],
         schema={"supplier_id": pl.String, "name": pl.String, "po_fen": pl.Int64, "min_order_fen": pl.Int64,
                 "below_minimum": pl.String, "email": pl.String, "file": pl.String})
     suppliers = SheetSpec(
@@ -109,12 +156,14 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
                  Column("po_fen", t["po_amount"], MONEY, 14), Column("min_order_fen", t["minimum"], MONEY, 12),
                  Column("below_minimum", t["below_minimum"], TEXT, 8), Column("email", t["email_status"], TEXT, 8),
                  Column("file", t["file"], TEXT, 16)),
-        totals={"supplier_id": t["total"], "po_fen": int(supplier_rows["po_fen"].sum() or 0)}, footer=title)
+        totals={"supplier_id": t["total"], "po_fen": int(supplier_rows["po_fen"].sum() or 0)}, autofilter=True,
+        footer=title)
 
     below = (
         tables.supplier_totals.filter(pl.col("below_minimum"))
         .select("supplier_id", "name", "po_fen", pl.col("min_order_fen").fill_null(0),
                 (pl.col("min_order_fen").fill_null(0) - pl.col("po_fen")).alias("shortfall_fen"))
+        .sort("shortfall_fen", "supplier_id")
     )
     below_minimum = SheetSpec(
         title=t["sheet_below_minimum"], title_line=title, frame=below,
@@ -123,25 +172,18 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
                  Column("shortfall_fen", t["shortfall"], MONEY, 14)),
         footer=title)
 
-    groups = tables.groups
-    not_formed = (
-        groups.filter(~pl.col("is_formed"))
-        .join(master.listings.select("listing_id", "sku_id"), on="listing_id", how="left")
-        .join(master.products.select("sku_id", "name"), on="sku_id", how="left")
-        .select("listing_id", "sku_id", "name", pl.col("group_pickup_point_id").fill_null(t["all_points"]),
-                "units", "min_qty", "participants", "lowest_threshold")
-        .sort("listing_id", "group_pickup_point_id")
-    ) if groups.height else pl.DataFrame(schema={
-        "listing_id": pl.String, "sku_id": pl.String, "name": pl.String, "group_pickup_point_id": pl.String,
-        "units": pl.Int64, "min_qty": pl.Int64, "participants": pl.Int64, "lowest_threshold": pl.Int64})
+    not_formed = rank_unformed_groups(tables.groups, master.listings, master.products) \
+        .with_columns(pl.col("group_pickup_point_id").fill_null(t["all_points"]))
     groups_sheet = SheetSpec(
         title=t["sheet_groups_not_formed"], title_line=title, frame=not_formed,
         columns=(Column("listing_id", t["listing"], TEXT, 10), Column("sku_id", t["sku"], TEXT, 10),
                  Column("name", t["name"], TEXT, 16, 40), Column("group_pickup_point_id", t["group_point"], TEXT, 12),
                  Column("units", t["units"], INT, 8), Column("min_qty", t["min_qty"], INT, 8),
+                 Column("units_short", t["units_short"], INT, 8),
                  Column("participants", t["participants"], INT, 8),
-                 Column("lowest_threshold", t["lowest_threshold"], INT, 8)),
-        footer=title)
+                 Column("lowest_threshold", t["lowest_threshold"], INT, 8),
+                 Column("participants_short", t["participants_short"], INT, 8)),
+        landscape=True, autofilter=True, footer=title)
 
     top = (
         allocated.group_by("sku_id")
@@ -157,13 +199,31 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
                  Column("net_fen", t["net_sales"], MONEY, 14)),
         footer=title)
 
+    warnings_sheet = SheetSpec(
+        title=t["sheet_warnings"], title_line=title, frame=warnings,
+        columns=(Column("kind", t["kind"], TEXT, 14, 24), Column("detail", t["detail"], TEXT, 40, 100)),
+        landscape=True, footer=title)
+
     reject_frame = rejects_frame(tables.rejects)
     rejects_sheet = SheetSpec(
         title=t["sheet_rejects"], title_line=title, frame=reject_frame,
         columns=(Column("source_file", t["source_file"], TEXT, 14, 30), Column("row_number", t["row_number"], INT, 6),
                  Column("reason", t["reason"], TEXT, 20, 60), Column("raw", t["raw"], TEXT, 20, 80)),
-        landscape=True, footer=title)
-    return [figures, categories, suppliers, below_minimum, groups_sheet, top_skus, rejects_sheet]
+        landscape=True, autofilter=True, footer=title)
+    return [overview_sheet(tables, ctx, title, warnings.height), categories, suppliers, below_minimum, groups_sheet,
+            top_skus, warnings_sheet, rejects_sheet]
+
+
+REJECT_SCHEMA = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String}
+
+
+def rejects_frame(rejects: pl.DataFrame) -> pl.DataFrame:
+    """The rejected rows with the contract's four columns (a run without rejects may pass an
+    empty frame without columns)."""
+    if rejects.height == 0:
+        return pl.DataFrame(schema=REJECT_SCHEMA)
+    return rejects.select(pl.col(c).cast(kind) if c in rejects.columns else pl.lit(None, kind).alias(c)
+                          for c, kind in REJECT_SCHEMA.items())
 
 
 def write_summary_book(path: Path, tables: RunTables, ctx: BookContext) -> None:

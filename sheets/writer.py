@@ -64,6 +64,7 @@ class _Table:
     headings: tuple[str, ...]
     frame: pl.DataFrame
     totals: dict | None
+    labels: tuple[str, ...] | None = None
     heading_row: int = 0
     label_row: int = 0
     first_row: int = 0   # of the data rows
@@ -83,12 +84,14 @@ class _Sheet:
 
     @property
     def breaks(self) -> list[int]:
+        if not self.spec.section_breaks:
+            return []
         return [t.heading_row - 1 for t in self.tables[1:]]  # each section starts a printed page
 
 
 def _lay_out(spec: SheetSpec) -> _Sheet:
     if spec.sections:
-        tables = [_Table(s.heading, s.frame, s.totals) for s in spec.sections]
+        tables = [_Table(s.heading, s.frame, s.totals, s.labels) for s in spec.sections]
     else:
         frame = spec.frame if spec.frame is not None else pl.DataFrame(schema={c.key: pl.String for c in spec.columns})
         tables = [_Table((), frame, spec.totals)]
@@ -102,7 +105,9 @@ def _lay_out(spec: SheetSpec) -> _Sheet:
         table.rows = table.frame.height
         table.totals_row = table.first_row + table.rows if table.totals else 0
         row = table.first_row + table.rows + (1 if table.totals else 0)
-    sheet.last_row = row - 1
+        if not spec.section_breaks:
+            row += 1  # a blank row between sections on one page
+    sheet.last_row = row - 1 - (0 if spec.section_breaks else 1)
     return sheet
 
 
@@ -138,13 +143,14 @@ def _rows_xml(sheet: _Sheet, widths: list[float]):
         for row, heading in enumerate(table.headings, table.heading_row):
             yield row_xml(row, [text_cell(f"A{row}", heading, "heading", "quoted_bold")], 18)
         row = table.label_row
-        yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", c.label, TEXT, text_style="label")
-                         for i, c in enumerate(spec.columns, 1)], label_height)
+        labels = table.labels or tuple(c.label for c in spec.columns)
+        yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", label, TEXT, text_style="label")
+                            for i, label in enumerate(labels, 1)], label_height)
         yield from table.body.xml
         if table.totals:
             row = table.totals_row
-            yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", table.totals.get(c.key), c.kind, bold=True)
-                             for i, c in enumerate(spec.columns, 1)])
+            yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", table.totals.get(c.key), c.kind, grid=True)
+                                for i, c in enumerate(spec.columns, 1)])
 
 
 def _footer_text(text: str) -> str:
@@ -168,7 +174,7 @@ def _configure(ws, sheet: _Sheet, widths: list[float]) -> None:
     ws.page_setup.paperSize = PAPER_A4
     ws.page_setup.orientation = "landscape" if spec.landscape else "portrait"
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.page_setup.fitToHeight = 1 if spec.one_page else 0  # else as many pages down as it takes
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
@@ -176,12 +182,17 @@ def _configure(ws, sheet: _Sheet, widths: list[float]) -> None:
     ws.oddFooter.right.text = FOOTER_PAGES
     for row in sheet.breaks:
         ws.row_breaks.append(Break(id=row))
-    if spec.chart and sheet.tables[0].rows:
+    if spec.autofilter and not spec.sections:
+        table = sheet.tables[0]
+        last = max(table.first_row + table.rows - 1, table.label_row)
+        ws.auto_filter.ref = f"A{table.label_row}:{get_column_letter(len(spec.columns))}{last}"
+    if spec.chart and sheet.tables[spec.chart.section].rows:
         _add_chart(ws, sheet)
 
 
 def _add_chart(ws, sheet: _Sheet) -> None:
-    spec, table = sheet.spec, sheet.tables[0]
+    spec = sheet.spec
+    table = sheet.tables[spec.chart.section]
     keys = [c.key for c in spec.columns]
     last = table.first_row + table.rows - 1
     chart = BarChart()
@@ -196,7 +207,7 @@ def _add_chart(ws, sheet: _Sheet) -> None:
     chart.set_categories(Reference(ws, min_col=keys.index(spec.chart.category_key) + 1, min_row=table.first_row,
                                    max_row=last))
     chart.width, chart.height = 18, 9
-    ws.add_chart(chart, f"{get_column_letter(len(keys) + 2)}{table.label_row}")
+    ws.add_chart(chart, f"{get_column_letter(len(keys) + 2)}{sheet.tables[0].label_row}")
 
 
 def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
@@ -232,7 +243,7 @@ def write_workbooks(books: list[BookSpec], *, created=None) -> None:
         laid_out.append(sheets)
         for sheet in sheets:
             for table in sheet.tables:
-                requests.append((table.frame, table.first_row, sheet.spec.columns))
+                requests.append((table.frame, table.first_row, sheet.spec.columns, sheet.spec.block_key))
                 targets.append(table)
     for table, body in zip(targets, render_bodies(requests), strict=True):
         table.body = body

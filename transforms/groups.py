@@ -54,3 +54,35 @@ def form_groups(lines: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
                       .cast(pl.Int64).alias("qty_allocated"))
         .drop("is_formed")
     )
+
+
+UNFORMED_COLUMNS = ["listing_id", "sku_id", "name", "group_pickup_point_id", "units", "min_qty", "participants",
+                    "lowest_threshold", "units_short", "participants_short"]
+
+
+def rank_unformed_groups(groups: pl.DataFrame, listings: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
+    """The groups that did not form, closest to forming first, for ops to act on (the artifact's
+    table and summary.xlsx's 未成团 sheet). Closeness is the share reached of the requirement that
+    is furthest off: min(units / min_qty, participants / lowest threshold); ties: fewer units
+    short, fewer participants short, then listing and pickup point. `units_short` and
+    `participants_short` say what is missing (0 when that requirement is met)."""
+    if groups.height == 0:
+        return pl.DataFrame(schema={"listing_id": pl.String, "sku_id": pl.String, "name": pl.String,
+                                    "group_pickup_point_id": pl.String, "units": pl.Int64, "min_qty": pl.Int64,
+                                    "participants": pl.Int64, "lowest_threshold": pl.Int64,
+                                    "units_short": pl.Int64, "participants_short": pl.Int64})
+    units_share = pl.col("units") / pl.max_horizontal(pl.col("min_qty"), pl.lit(1))
+    people_share = (pl.col("participants") / pl.col("lowest_threshold")).fill_null(float("inf"))
+    return (
+        groups.filter(~pl.col("is_formed"))
+        .join(listings.select("listing_id", "sku_id"), on="listing_id", how="left")
+        .join(products.select("sku_id", "name"), on="sku_id", how="left")
+        .with_columns(
+            (pl.col("min_qty") - pl.col("units")).clip(lower_bound=0).cast(pl.Int64).alias("units_short"),
+            (pl.col("lowest_threshold") - pl.col("participants")).clip(lower_bound=0).fill_null(0)
+            .cast(pl.Int64).alias("participants_short"),
+            pl.min_horizontal(units_share, people_share).alias("_reached"))
+        .sort(["_reached", "units_short", "participants_short", "listing_id", "group_pickup_point_id"],
+              descending=[True, False, False, False, False], nulls_last=True)
+        .select(UNFORMED_COLUMNS)
+    )

@@ -34,3 +34,10 @@ def fen_to_yuan_text(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+def fen_to_yuan_display(fen: int) -> str:
+    """Display 123456789 fen as '¥1,234,567.89' (thousands separators, for people to read)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"

@@ -5,9 +5,9 @@ sheets/sorting.py and sheets/handouts.py.
 Per route: the allocated units by pickup point (in stop order: `route_seq`, then id) and SKU (by
 category, then SKU). Per pickup point: one row per allocated order line, sorted the way a leader
 looks a customer up: by phone tail (customers give their last four digits), then name, then
-customer, order and line; a customer's number, phone tail and name on their first row only, and
-an order id on its first row only, so each customer reads as one block. Only lines with
-allocated units; only the pickup point's own customers.
+customer, order and line; a customer's number on their first row only, their phone tail and
+name on every row, an order id on its first row only, so each customer reads as one block. Only
+lines with allocated units; only the pickup point's own customers.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ SKU_COLUMNS = ["sku_id", "name", "spec", "unit", "category"]
 SKU_ORDER = ["category", "sku_id"]
 STOP_ORDER = ["route_seq", "pickup_point_id"]
 HANDOUT_ORDER = ["pickup_point_id", "phone_tail", "customer_name", "customer_id", "order_id", "line_no"]
-HANDOUT_COLUMNS = ["seq", "phone_tail", "customer_name", "order_id", "item", "units", "unit", "signed"]
+HANDOUT_COLUMNS = ["seq", "phone_tail", "customer_name", "order_id", "item", "units", "unit", "signed",
+                   "is_new_customer"]
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ class Handout:
 
 
 def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
-    """Every allocated line in print order, with the customer's number within its pickup point and
-    the repeated customer and order cells blanked."""
+    """Every allocated line in print order. A customer's number (序号) on their first line only;
+    their phone tail and name on every line (the leader finds any item by either, also on a page
+    the customer's block continues on); an order id on its first line only. `is_new_customer`
+    marks each customer's first line (the sheet draws a line above it)."""
     point = pl.col("pickup_point_id")
     customer = pl.concat_str([pl.col("phone_tail").fill_null(""), pl.col("customer_name").fill_null(""),
                               pl.col("customer_id")], separator="\x1f")
@@ -81,11 +84,10 @@ def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFr
         .select(
             "pickup_point_id",
             pl.when("_first").then(pl.col("_seq")).alias("seq"),
-            pl.when("_first").then(pl.col("phone_tail")).alias("phone_tail"),
-            pl.when("_first").then(pl.col("customer_name")).alias("customer_name"),
+            "phone_tail", "customer_name",
             pl.when("_first_of_order").then(pl.col("order_id")).alias("order_id"),
             item.fill_null(pl.col("sku_id")).alias("item"),
-            "units", "unit", pl.lit(None, pl.String).alias("signed"))
+            "units", "unit", pl.lit(None, pl.String).alias("signed"), pl.col("_first").alias("is_new_customer"))
     )
 
 

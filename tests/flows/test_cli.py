@@ -76,6 +76,10 @@ def test_run_prints_progress_and_where_the_outputs_are(tmp_path):
     for stage in ("ingest", "validate", "close", "write"):
         assert f"  {stage}" in result.stderr
     assert "order lines: 6 eligible, 5 allocated, 1 cut, 0 rejected" in result.stdout
+    assert "money: paid ¥5,129.30, net ¥4,145.30, refund ¥984.00, purchase ¥2,580.00" in result.stdout
+    assert "cutoff: warning: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an empty 收货地址" \
+        in result.stderr
+    assert result.stderr.count("CUTOFF_WAREHOUSE_ADDRESS") == 1  # the run log's copy stays off the terminal
     assert "reports/nightly/2026-11-21" in result.stdout
     assert (tmp_path / "reports" / "nightly" / "2026-11-21" / "summary.json").is_file()
 

@@ -1,6 +1,7 @@
 """The real cutoff flow under a Prefect test harness, on a temporary warehouse."""
 
 import json
+import os
 
 import duckdb
 import polars as pl
@@ -58,6 +59,14 @@ def test_mooncake_cutoff_end_to_end(mooncake_dirs):
     refunds = pl.read_csv(out / "refunds.csv")
     assert refunds.rows() == [("E", 1, "cA", 98400, "out_of_stock")]
     assert pl.read_csv(out / "rejects.csv").columns == ["source_file", "row_number", "reason", "raw"]
+    # Excel on Windows opens them as UTF-8 only with a byte-order mark
+    assert (out / "refunds.csv").read_bytes().startswith("\ufefforder_id,line_no,".encode("utf-8"))
+    assert (out / "rejects.csv").read_bytes().startswith("\ufeffsource_file,row_number,".encode("utf-8"))
+    # other users (the warehouse PC, the mail gateway) can read the folder and every file in it
+    umask = os.umask(0o022)
+    os.umask(umask)
+    if not umask & 0o044:  # a umask that lets others read new files
+        assert [p for p in [out, *out.rglob("*")] if p.stat().st_mode & 0o044 != 0o044] == []
     tables = snapshot(data_dir)
     assert tables["allocations"].filter(pl.col("order_id") == "E")["cut_reason"].to_list() == ["out_of_stock"]
     purchase = tables["purchase_lines"].select("sku_id", "cases", "units_purchased", "surplus_units", "cost_fen")
@@ -78,11 +87,20 @@ def files_of(out) -> dict:
 
 
 def cells_of(out) -> dict:
+    """Every cell of every workbook, but summary.xlsx's email column (邮件: a rerun's are `unchanged`)."""
     from openpyxl import load_workbook
     books = {}
     for path in sorted(out.rglob("*.xlsx")):
         book = load_workbook(path)
-        books[path.relative_to(out).as_posix()] = [list(ws.values) for ws in book.worksheets]
+        sheets = [[list(row) for row in ws.values] for ws in book.worksheets]
+        if path.name == "summary.xlsx":
+            for rows in sheets:
+                labels = next((row for row in rows if "邮件" in row), None)
+                if labels is not None:
+                    column = labels.index("邮件")
+                    for row in rows[rows.index(labels) + 1:]:
+                        row[column] = None
+        books[path.relative_to(out).as_posix()] = sheets
     return books
 
 
@@ -99,6 +117,14 @@ def test_rerun_leaves_the_same_tables_files_and_sheet_contents(mooncake_dirs):
     assert cells_of(out) == cells
     assert {s["email"] for s in first["suppliers"]} == {"outbox"}
     assert {s["email"] for s in second["suppliers"]} == {"unchanged"}
+    # summary.xlsx is written again after the email stage: its 邮件 column says what happened
+    from openpyxl import load_workbook
+    book = load_workbook(out / "summary.xlsx")
+    suppliers = [r for r in book["供应商"].values if r[0] in ("S1", "S2")]
+    assert [(r[0], r[5]) for r in suppliers] == [("S1", "未变，未重发"), ("S2", "未变，未重发")]
+    # no CUTOFF_WAREHOUSE_ADDRESS here: said in summary.json and on the 提醒 sheet
+    assert any(w.startswith("warehouse_address_missing: ") for w in second["warnings"])
+    assert [r[0] for r in book["提醒"].values][-1] == "未设置仓库收货地址"
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 

@@ -9,14 +9,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import polars as pl
 import pytest
 
 from errors import UserError
-from flows.artifacts import artifact_key, po_totals_table, publish_run_artifacts, render_run_markdown
+from flows.artifacts import SHOWN, artifact_key, po_totals_table, publish_run_artifacts, render_run_markdown
 from flows.backfill_flow import BackfillStopped, backfill_flow
 from flows.deployments import SERVER_HELP, build_deployments, serve_deployments
 from tests.datasets import MOONCAKE_ORDERS, mooncake_data_dir, order, write_orders
 from tests.servers import PrefectServer, free_port, tail, wait_for, wait_for_deployment
+from transforms.groups import rank_unformed_groups
 
 MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
 
@@ -42,10 +44,19 @@ def test_deployments_schedules_parameters_and_concurrency():
     for deployment in deployments.values():
         assert deployment.concurrency_limit == 1
         assert deployment.concurrency_options.collision_strategy.value == "CANCEL_NEW"
-    # typed parameters: the UI's custom-run form shows date pickers
-    cutoff_date = nightly._parameter_openapi_schema.properties["cutoff_date"]
-    assert {"type": "string", "format": "date"} in cutoff_date["anyOf"]
+    # typed parameters: the UI's custom-run form shows a dropdown and date pickers, no "| None" switch
+    schema = nightly._parameter_openapi_schema
+    assert schema.properties["calendar"]["enum"] == ["nightly", "weekly"]
+    cutoff_date = schema.properties["cutoff_date"]
+    assert (cutoff_date["type"], cutoff_date["format"]) == ("string", "date") and "anyOf" not in cutoff_date
+    assert "cutoff_date" not in (schema.required or []) and "default" not in cutoff_date
+    assert schema.properties["lang"]["enum"] == ["zh", "en"] and "anyOf" not in schema.properties["lang"]
+    for deployment in [*deployments.values(), alert]:  # every parameter explained in the form
+        for name, prop in deployment._parameter_openapi_schema.properties.items():
+            assert len(prop.get("description", "")) > 10 and "\n" not in prop["description"], (deployment.name, name)
+    assert schema.properties["progress"]["description"].startswith("Also print each stage on the console")
     backfill_schema = backfill._parameter_openapi_schema
+    assert backfill_schema.properties["calendar"]["enum"] == ["nightly", "weekly"]
     assert backfill_schema.properties["start"]["format"] == "date"
     assert backfill_schema.properties["end"]["format"] == "date"
     assert set(backfill_schema.required) == {"start", "end"}
@@ -113,19 +124,54 @@ def test_artifact_keys_are_lowercase_letters_digits_and_dashes():
 def test_run_markdown_shows_figures_in_yuan_warnings_rejects_and_email():
     markdown = render_run_markdown(SUMMARY, {"S2": "failed: connection refused"})
     assert markdown.startswith("# nightly cutoff 2026-11-21\n")
-    assert "| paid | ¥5129.30 |" in markdown and "| net (kept) | ¥4145.30 |" in markdown
-    assert "## Groups not formed (1)" in markdown and "- L3 at P1 (2 units of min 5, 2 participants)" in markdown
-    assert "## Suppliers below their minimum (1)" in markdown and "S2 purchase order 90.00" in markdown
+    assert "Run folder: `reports/nightly/2026-11-21/` (under the reports dir)" in markdown
+    assert "| paid | ¥5,129.30 |" in markdown and "| net (kept) | ¥4,145.30 |" in markdown
+    # what ops act on comes first: the email that failed
+    assert markdown.index("## Attention (1)") < markdown.index("## Figures")
+    assert "- **Purchase orders not emailed** (1): S2." in markdown
+    assert "## Groups not formed (1)" in markdown and "sheet 未成团" in markdown
+    assert "## Suppliers below their minimum (1)" in markdown
+    assert "| S2 | 从化鲜果合作社 | ¥90.00 | ¥10,000.00 | ¥9,910.00 |" in markdown
     assert "## Rejected rows (3)" in markdown
-    assert "| S1 | 广州月饼食品有限公司 | 2400.00 | no | sent |" in markdown
-    assert "| S2 | 从化鲜果合作社 | 90.00 | yes | failed: connection refused |" in markdown
+    assert "| S1 | 广州月饼食品有限公司 | ¥2,400.00 | no | sent |" in markdown
+    assert "| S2 | 从化鲜果合作社 | ¥90.00 | yes | failed: connection refused |" in markdown
+
+
+def _unformed(n: int) -> pl.DataFrame:
+    """n groups not formed at pickup points P000.., group i with i units of a minimum of 100."""
+    groups = pl.DataFrame({"listing_id": ["L1"] * n, "group_pickup_point_id": [f"P{i:03d}" for i in range(n)],
+                           "units": list(range(n)), "min_qty": [100] * n, "participants": [1] * n,
+                           "lowest_threshold": [None] * n, "is_formed": [False] * n},
+                          schema_overrides={"lowest_threshold": pl.Int64})
+    return rank_unformed_groups(groups, pl.DataFrame({"listing_id": ["L1"], "sku_id": ["SKU1"]}),
+                                pl.DataFrame({"sku_id": ["SKU1"], "name": ["流心奶黄月礼盒"]}))
+
+
+def test_run_markdown_lists_groups_not_formed_closest_first_capped_with_the_count(tmp_path):
+    rejects = pl.DataFrame({"source_file": ["inbox/orders/a.csv"] * 12, "row_number": list(range(2, 14)),
+                            "reason": ["qty '-1' must be >= 1"] * 12, "raw": [""] * 12})
+    summary = {**SUMMARY, "groups_not_formed": 90}
+    markdown = render_run_markdown(summary, folder=tmp_path / "nightly" / "2026-11-21", unformed=_unformed(90),
+                                   rejects=rejects)
+    folder = f"{(tmp_path / 'nightly' / '2026-11-21').resolve()}/"
+    assert f"Run folder: `{folder}`" in markdown
+    groups = markdown[markdown.index("## Groups not formed (90)"):]
+    rows = [line for line in groups.splitlines() if line.startswith("| L1 ")]
+    assert len(rows) == SHOWN
+    assert rows[0] == "| L1 | SKU1 流心奶黄月礼盒 | P089 | 89 / 100 | 1 | 11 unit(s) |"  # closest to forming
+    assert rows[1].startswith("| L1 | SKU1 流心奶黄月礼盒 | P088 | 88 / 100 |")
+    assert f"Showing 20 of 90: the full list is in `{folder}summary.xlsx`, sheet 未成团" in groups
+    assert "## Rejected rows (12)" in markdown and f"`{folder}rejects.csv`" in markdown
+    assert "Most frequent: qty '-1' must be >= 1 (12)" in markdown
+    assert "Showing 10 of 12" in markdown
+    assert len(markdown) < 6000  # a few kilobytes, however many groups
 
 
 def test_po_totals_table_has_fen_and_yuan_and_says_when_no_email_went():
     assert po_totals_table(SUMMARY) == [
-        {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "po": "2400.00",
+        {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "po": "¥2,400.00",
          "below_minimum": False, "email": "sent"},
-        {"supplier_id": "S2", "name": "从化鲜果合作社", "po_fen": 9000, "po": "90.00",
+        {"supplier_id": "S2", "name": "从化鲜果合作社", "po_fen": 9000, "po": "¥90.00",
          "below_minimum": True, "email": "not sent"},
     ]
 
@@ -147,10 +193,10 @@ def test_publish_run_artifacts_creates_both_keyed_artifacts(prefect_harness):
             flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
     by_key = {a.key: a for a in found}
     assert set(by_key) == {"cutoff-nightly", "po-totals-nightly"}
-    assert by_key["cutoff-nightly"].type == "markdown" and "¥4145.30" in by_key["cutoff-nightly"].data
+    assert by_key["cutoff-nightly"].type == "markdown" and "¥4,145.30" in by_key["cutoff-nightly"].data
     table = by_key["po-totals-nightly"].data
     table = json.loads(table) if isinstance(table, str) else table
-    assert [row["po"] for row in table] == ["2400.00", "90.00"]
+    assert [row["po"] for row in table] == ["¥2,400.00", "¥90.00"]
 
 
 @pytest.mark.slow
@@ -200,6 +246,40 @@ def test_backfill_runs_each_cutoff_oldest_first(prefect_harness, mooncake_dirs, 
     assert _summary(reports, "2026-11-21")["fen"]["paid"] == MOONCAKE_PAID_FEN
     err = capsys.readouterr().err
     assert err.index("backfill nightly 2026-11-20 (1/2): completed") < err.index("backfill nightly 2026-11-21 (2/2)")
+    # the Logs tab of the backfill run tells the same story, one line per date
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    with get_client(sync_client=True) as client:
+        def logged():
+            logs = client.read_logs(log_filter=LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+            text = [log.message for log in logs]
+            return text if any(m.startswith("backfill nightly 2026-11-21 (2/2): completed") for m in text) else None
+        text = wait_for(logged, 30, "the backfill's per-date log lines")
+    assert "backfill nightly: 2 cutoff(s), 2026-11-20 .. 2026-11-21" in text
+    assert any(m.startswith("backfill nightly 2026-11-20 (1/2): completed") for m in text)
+
+
+@pytest.mark.slow
+def test_a_settle_user_error_fails_the_run_with_its_message_alone(prefect_harness, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from flows.settle_flow import settle_flow
+    (tmp_path / "data").mkdir()
+    state = settle_flow(week="2026-W47", data_dir=str(tmp_path / "data"), reports_dir=str(tmp_path / "reports"),
+                        return_state=True)
+    assert state.is_failed()
+    assert state.message == (f"there is no warehouse at {tmp_path / 'data' / 'warehouse.duckdb'}: run a cutoff "
+                             "first, or pass --data-dir (or set CUTOFF_DATA_DIR) to the data dir whose ledger to "
+                             "settle.")
+    with get_client(sync_client=True) as client:
+        def logged():
+            logs = client.read_logs(log_filter=LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+            return logs if any(log.message.startswith("Finished in state") for log in logs) else None
+        logs = wait_for(logged, 30, "the settle run's log")
+    assert [log.message for log in logs if log.level >= 40] == [state.message]
+    assert not [log.message for log in logs if "Traceback" in log.message]
 
 
 @pytest.mark.slow
@@ -281,7 +361,67 @@ def test_custom_run_of_nightly_with_a_past_date(served):
     artifacts = served["client"].read_artifacts(artifact_filter=ArtifactFilter(
         key=ArtifactFilterKey(any_=["cutoff-nightly"]), flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
     assert artifacts, "the run published no `cutoff-nightly` markdown artifact (publish_run_artifacts not called?)"
-    assert "¥4145.30" in artifacts[0].data
+    markdown = artifacts[0].data
+    folder = (served["reports"] / "nightly" / "2026-11-21").resolve()
+    assert f"Run folder: `{folder}/`" in markdown and "| net (kept) | ¥4,145.30 |" in markdown
+    assert "- **No warehouse address**: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an empty " \
+           "收货地址. Set it for `cutoff serve` (or in cutoff.toml) and run this cutoff again: the suppliers get a " \
+           "revision (修订版)." in markdown
+
+    # the Logs tab tells the story: the window, each stage with its figures, the totals
+    messages = [(log.level, log.message) for log in _logs(served["client"], run.id)]
+    text = "\n".join(message for _, message in messages)
+    assert "nightly 2026-11-21: orders of (2026-11-20T20:00:00+08:00, 2026-11-21T20:00:00+08:00]" in text
+    for stage in ("ingest ", "validate ", "close ", "write ", "email "):
+        assert any(message.startswith(stage) for _, message in messages), stage
+    assert "2 purchase order(s), 1 sorting book(s), 2 handout list(s)" in text
+    assert ("done: paid ¥5,129.30, net ¥4,145.30, refunds owed ¥984.00, purchase ¥2,580.00; "
+            f"the run folder is {folder}") in text
+    assert (30, "warehouse_address_missing: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
+                "empty 收货地址 (deliver to). Set it in the environment of `cutoff serve` (or in cutoff.toml) and run "
+                "the cutoff again: the suppliers get their purchase orders again as a revision (修订版).") in messages
+
+
+def _logs(client, run_id) -> list:
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+
+    def logged():  # logs reach the server in batches: wait for the run's last line
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])),
+                                sort=LogSort.TIMESTAMP_ASC)
+        return logs if any(log.message.startswith("Finished in state") for log in logs) else None
+    return wait_for(logged, 60, f"the logs of flow run {run_id}", interval=1)
+
+
+@pytest.mark.slow
+def test_the_custom_run_form_has_a_calendar_dropdown_a_date_picker_and_help(served):
+    """What the UI's custom-run form is drawn from: the deployment's parameter schema, read back
+    from the server."""
+    deployment = served["client"].read_deployment(served["deployment"].id)
+    schema = deployment.parameter_openapi_schema
+    properties = schema["properties"]
+    assert properties["calendar"]["enum"] == ["nightly", "weekly"]
+    assert properties["cutoff_date"]["type"] == "string" and properties["cutoff_date"]["format"] == "date"
+    assert "anyOf" not in properties["cutoff_date"] and "cutoff_date" not in schema.get("required", [])
+    assert properties["cutoff_date"]["description"].startswith("The cutoff to run (weekly: its Sunday).")
+    assert all(prop.get("description") for prop in properties.values())
+    assert deployment.parameters == {"calendar": "nightly"}
+
+
+@pytest.mark.slow
+def test_a_user_error_reaches_the_ui_as_one_message_without_a_traceback(served):
+    """A weekly cutoff on a Saturday: the run fails with the message as its state message and
+    once in its log, with no traceback anywhere in the log."""
+    run = _run_to_end(served, parameters={"calendar": "weekly", "cutoff_date": "2026-11-21"})
+    assert run.state.is_failed()
+    message = run.state.message
+    assert "2026-11-21" in message and "Sunday" in message and "Traceback" not in message
+    logs = _logs(served["client"], run.id)
+    errors = [log.message for log in logs if log.level >= 40]
+    assert errors == [message], errors
+    assert not [log.message for log in logs if "Traceback" in log.message or "UserError" in log.message]
+    assert [log.message for log in logs if log.message.startswith("Finished in state")] == [
+        "Finished in state Failed (its message is above)"]
 
 
 @pytest.mark.slow

@@ -331,6 +331,7 @@ def test_past_the_deadline_the_run_goes_on_and_the_summary_and_artifact_say_so(p
     data_dir, reports = tmp_path / "data", tmp_path / "reports"
     mooncake_closing_at(data_dir, instant)  # the late export never comes
     deadline = (datetime.now(timezone.utc) - instant).total_seconds() + 2
+    monkeypatch.setenv("CUTOFF_WAREHOUSE_ADDRESS", "广州市白云区仓库路8号")  # the inbox is the one thing amiss
     monkeypatch.setenv("CUTOFF_READY_MARKER", "_READY")
     monkeypatch.setenv("CUTOFF_READY_DEADLINE_SECONDS", f"{deadline:.1f}")
     state = _run(data_dir, reports, instant.date())

@@ -32,6 +32,19 @@ def test_product_of_unknown_supplier(tmp_path):
     assert "master/products.csv row 3: supplier_id 'S9' is not in suppliers.csv" in str(err.value)
 
 
+def test_a_reference_to_an_invalid_row_says_so(tmp_path):
+    """The product row exists but is invalid: its listing is not told the SKU is missing."""
+    products = [{**datasets.PRODUCTS[0], "cost_fen": "-5"}, datasets.PRODUCTS[1]]
+    with pytest.raises(MasterDataError) as err:
+        load(tmp_path, products=products)
+    message = str(err.value)
+    sku = datasets.PRODUCTS[0]["sku_id"]
+    assert "master/products.csv row 2: cost_fen '-5' must be >= 0" in message
+    assert f"master/listings.csv row 2: sku_id '{sku}' refers to an invalid row of products.csv (row 2, see its " \
+           "problem)" in message
+    assert "is not in products.csv" not in message
+
+
 @pytest.mark.parametrize("uplines, in_cycle", [
     ({"D1": "D1"}, {"D1"}),
     ({"D1": "D2", "D2": "D1", "D3": "D1"}, {"D1", "D2"}),

@@ -19,16 +19,26 @@ import pytest
 from openpyxl import load_workbook
 
 import sheets.run_books as run_books
+import sheets.sorting as sorting
 from flows.settings import Settings
 from inbox.ingest import read_inbox, validate_inbox
 from inbox.master import load_master
 from sheets.cells import yuan_expr
 from sheets.run_books import write_run_workbooks
 from sheets.run_tables import RunTables
+from sheets.sorting import matrix_blocks
 from sheets.spec import INT, MONEY, MONEY_FORMAT, Column, Section, SheetSpec, workbook_path, yuan_text
 from sheets.writer import write_workbook
 from tests import datasets
-from tests.datasets import MOONCAKE_ORDERS, PRODUCTS, mooncake_data_dir, order, write_master, write_orders
+from tests.datasets import (
+    MOONCAKE_DETAILS,
+    MOONCAKE_ORDERS,
+    PRODUCTS,
+    mooncake_data_dir,
+    order,
+    write_master,
+    write_orders,
+)
 from tests.mooncake import TIERS as MOONCAKE_TIERS
 from transforms.close import close_listings
 from transforms.purchase import build_purchase_lines, po_number, total_by_supplier
@@ -162,18 +172,56 @@ def test_po_number():
 
 def test_route_matrix_totals_match_the_allocations(books, mooncake):
     ws = load_workbook(books / "sorting" / "R1.xlsx")["分拣矩阵"]
-    labels = row_starting(ws, "商品编码")
+    labels = row_starting(ws, "分类")
     header = [c.value for c in ws[labels]]
-    assert header == ["商品编码", "商品名称", "规格", "单位", "1\nP1\n幸福里3栋", "2\nP2\n阳光花园便利店", "合计"]
-    assert [c.value for c in ws[labels + 1]] == ["SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7]
-    assert [c.value for c in ws[labels + 2]] == ["SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 9, 12]
+    assert header == ["分类", "商品编码", "商品名称", "规格", "单位", "1\nP1\n幸福里3栋", "2\nP2\n阳光花园便利店",
+                      "合计"]
+    assert [c.value for c in ws[labels + 1]] == ["水果", "SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7]
+    assert [c.value for c in ws[labels + 2]] == ["烘焙", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 9, 12]
     totals = [c.value for c in ws[labels + 3]]
     by_point = allocated_by_point(mooncake)
-    assert totals[4:6] == [by_point["P1"], by_point["P2"]] == [10, 9]
-    grand_total = totals[6]
+    assert totals[0] == "合计" and totals[5:7] == [by_point["P1"], by_point["P2"]] == [10, 9]
+    grand_total = totals[7]
     assert grand_total == by_point["P1"] + by_point["P2"] == mooncake.purchase_lines["units_allocated"].sum() == 19
-    assert ws.freeze_panes == f"C{labels + 1}"
+    assert ws.freeze_panes == f"D{labels + 1}"
     assert ws.page_setup.orientation == "landscape"
+    # a grid: the blank cell (P2 gets no 砂糖橘) has its lines too
+    assert ws.cell(labels + 1, 7).value is None and ws.cell(labels + 1, 7).border.left.style == "thin"
+
+
+@pytest.mark.parametrize("stops, sizes", [(1, [1]), (15, [15]), (16, [8, 8]), (20, [10, 10]), (31, [11, 10, 10]),
+                                          (50, [13, 13, 12, 12])])
+def test_matrix_blocks_are_at_most_fifteen_points_and_about_equal(stops, sizes):
+    blocks = matrix_blocks(stops)
+    assert [end - start for start, end in blocks] == sizes
+    assert blocks[0][0] == 0 and blocks[-1][1] == stops
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:], strict=False))  # contiguous, in stop order
+
+
+def test_a_long_route_prints_its_matrix_in_blocks_with_the_sku_columns_on_each(tmp_path, larger, monkeypatch):
+    monkeypatch.setattr(sorting, "POINTS_PER_PAGE", 3)
+    write_run_workbooks(tmp_path / "out", larger, SETTINGS)
+    book = load_workbook(tmp_path / "out" / "sorting" / "R1.xlsx")
+    by_point = allocated_by_point(larger)
+    stops = [p for p in larger.master.pickup_points.filter(pl.col("route_id") == "R1").sort("route_seq")[
+        "pickup_point_id"].to_list() if p in by_point]
+    assert len(stops) >= 7
+    blocks = matrix_blocks(len(stops), 3)
+    assert book.sheetnames == [f"分拣矩阵 {a + 1}-{b}" for a, b in blocks] + ["拣货单"]
+    seen = []
+    for (first, last), ws in zip(blocks, book.worksheets, strict=False):
+        assert ws.cell(1, 1).value == f"分拣单 · 线路 R1 · 第 {first + 1}-{last} 站（共 {len(stops)} 站）"
+        labels = row_starting(ws, "分类")
+        header = [c.value for c in ws[labels]]
+        assert header[:5] == ["分类", "商品编码", "商品名称", "规格", "单位"] and header[-1] == "合计"
+        totals = row_starting(ws, "合计", after=labels)
+        points = [h.split("\n")[1] for h in header[5:-1]]
+        assert points == stops[first:last]
+        assert [ws.cell(totals, 6 + i).value for i in range(len(points))] == [by_point[p] for p in points]
+        assert ws.cell(totals, 6 + len(points)).value == sum(by_point[p] for p in stops)  # the route's total
+        assert ws.page_setup.orientation == "landscape" and ws.freeze_panes == f"D{labels + 1}"
+        seen += points
+    assert seen == stops
 
 
 def test_pick_lists_one_section_per_pickup_point_in_stop_order(books):
@@ -182,11 +230,13 @@ def test_pick_lists_one_section_per_pickup_point_in_stop_order(books):
     assert headings == ["第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件",
                         "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"]
     second = row_starting(ws, headings[1])
-    assert [b.id for b in ws.row_breaks.brk] == [second - 1]  # P2 starts a new page
+    assert list(ws.row_breaks.brk) == []  # compact: one after another, no page per pickup point
     first_labels = row_starting(ws, "商品编码")
-    assert [c.value for c in ws[first_labels + 1]] == ["SKU2", "砂糖橘", "5斤/箱", "箱", 7]
-    assert [c.value for c in ws[first_labels + 2]] == ["SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3]
-    assert [c.value for c in ws[first_labels + 3]] == ["合计", None, None, None, 10]
+    assert [c.value for c in ws[first_labels]] == ["商品编码", "商品", "单位", "数量"]
+    assert [c.value for c in ws[first_labels + 1]] == ["SKU2", "砂糖橘 5斤/箱", "箱", 7]
+    assert [c.value for c in ws[first_labels + 2]] == ["SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 3]
+    assert [c.value for c in ws[first_labels + 3]] == ["合计", None, None, 10]
+    assert ws.cell(first_labels + 4, 1).value is None and second == first_labels + 5  # a blank row between
 
 
 # ------------------------------------------------------------------------------- handouts
@@ -215,21 +265,107 @@ def test_handout_lists_its_own_customers_by_phone_tail(books):
     assert "李静" not in strings and "赵敏" not in strings  # P2's customers
 
 
+def test_handout_prints_each_customer_as_a_ruled_block_with_name_and_tail_on_every_line(tmp_path):
+    data_dir = tmp_path / "data"
+    write_master(data_dir)
+    write_orders(data_dir, [*MOONCAKE_ORDERS, order("G", "cA", 1, "2026-11-21T11:00:00", listing="L2", price=2990,
+                                                    **MOONCAKE_DETAILS["A"])])
+    write_run_workbooks(tmp_path / "out", run_tables(data_dir), SETTINGS)
+    ws = load_workbook(tmp_path / "out" / "handout" / "P1.xlsx")["提货单"]
+    labels, total = row_starting(ws, "序号"), row_starting(ws, "合计")
+    assert [r[:6] for r in rows(ws)[labels:total - 1]] == [
+        (1, "0420", "王磊", "C", "流心奶黄月礼盒 6枚/盒", 1),
+        (2, "1234", "张伟", "A", "流心奶黄月礼盒 6枚/盒", 2),
+        (None, "1234", "张伟", "G", "砂糖橘 5斤/箱", 1),      # the same customer: tail and name again
+        (3, "3141", "刘洋", "F", "砂糖橘 5斤/箱", 7)]
+    assert ws.auto_filter.ref == f"A{labels}:H{total - 1}"
+    # 序号 and the phone tail centred, so "10" and "0180" never read as one number
+    assert [ws.cell(labels + 1, c).alignment.horizontal for c in (1, 2, 3)] == ["center", "center", None]
+    # a grid round every cell, the empty 签收 cells too; a heavier line above each customer
+    for row in range(labels + 1, total + 1):
+        for column in range(1, 9):
+            border = ws.cell(row, column).border
+            assert (border.left.style, border.right.style, border.bottom.style) == ("thin",) * 3, (row, column)
+    assert [ws.cell(r, 5).border.top.style for r in range(labels + 1, total)] == ["medium", "medium", "thin", "medium"]
+    # bold cells keep the sheet's font (a nameless bold font prints serif in LibreOffice)
+    assert (ws.cell(total, 1).font.name, ws.cell(total, 1).font.b) == ("Calibri", True)
+    assert ws.cell(labels, 1).font.name == "Calibri" and ws.cell(1, 1).font.name == "Calibri"
+
+
 # -------------------------------------------------------------------------------- summary
 
-def test_summary_book_figures_and_chart(books, mooncake):
+def test_summary_book_overview_on_one_page_and_the_lists_on_their_own_sheets(books, mooncake):
     book = load_workbook(books / "summary.xlsx")
-    assert book.sheetnames == ["运行概况", "分类销售", "供应商", "未达起订额", "未成团", "热销商品", "拒收数据"]
-    figures = {r[0]: (r[1], r[2]) for r in rows(book["运行概况"]) if r[0]}
-    assert figures["分配件数"] == (19, None)
+    assert book.sheetnames == ["运行概况", "分类销售", "供应商", "未达起订额", "未成团", "热销商品", "提醒", "拒收数据"]
+    overview = book["运行概况"]
+    table = rows(overview)
+    figures = {r[0]: (r[1], r[2], r[3]) for r in table if r[0]}
+    assert figures["分配件数"] == (19, None, None)
+    assert overview.cell(row_starting(overview, "分配件数"), 2).number_format == "#,##0"  # 35,063, like ¥1,234.56
     assert figures["净销售额"][1] == pytest.approx(4145.30)  # 414530 fen
     assert Decimal(str(figures["采购成本"][1])) * 100 == mooncake.summary["fen"]["purchase_cost"] == 258000
+    # what to look at: a count each and the sheet that lists it
+    assert figures["未成团数"] == (0, None, "见「未成团」表")
+    assert figures["未达起订额"] == (1, 9820, "见「未达起订额」表")  # S2 short by ¥9,820.00
+    assert figures["拒收数据行"] == (0, None, "见「拒收数据」表")
+    assert figures["提醒"] == (0, None, "见「提醒」表")
+    headings = [r[0] for r in table if r[0] in ("本批次数字", "需要处理", "分类销售")]
+    assert headings == ["本批次数字", "需要处理", "分类销售"]
+    categories_at = row_starting(overview, "分类销售")
+    assert table[categories_at][:3] == ("分类", "分配数量", "净销售额")
+    assert [r[:3] for r in table[categories_at + 1:categories_at + 4]] == [
+        ("烘焙", 12, 3936), ("水果", 7, 209.3), ("合计", 19, 4145.3)]
+    # one page, the chart on it, no warning rows
+    assert len(overview._charts) == 1
+    assert (int(overview.page_setup.fitToWidth), int(overview.page_setup.fitToHeight)) == (1, 1)
+    assert overview.page_setup.orientation == "landscape"
+    assert len(table) < 45
     categories = book["分类销售"]
     assert len(categories._charts) == 1
     assert {r[0]: r[2] for r in rows(categories)[row_starting(categories, "分类"):]} == \
         {"烘焙": 3936, "水果": 209.3, "合计": 4145.3}
     below = book["未达起订额"]
     assert [c.value for c in below[row_starting(below, "S2")]] == ["S2", "从化鲜果合作社", 180, 10000, 9820]
+
+
+def test_summary_book_says_email_and_warnings_in_the_sheet_language(tmp_path, mooncake):
+    summary = {**mooncake.summary,
+               "suppliers": [{**s, "email": status} for s, status in zip(mooncake.summary["suppliers"],
+                                                                          ["sent", "failed"], strict=True)],
+               "warnings": [*mooncake.summary["warnings"],
+                            "warehouse_address_missing: CUTOFF_WAREHOUSE_ADDRESS is not set, so ...",
+                            "email_failed: S2 not emailed: connection refused"]}
+    for lang, sheet, sent, failed, kinds in [
+            ("zh", "提醒", "已发送", "发送失败", ["未设置仓库收货地址", "邮件发送失败"]),
+            ("en", "Warnings", "sent", "failed", ["No warehouse address", "Email failed"])]:
+        write_run_workbooks(tmp_path / lang, replace(mooncake, summary=summary), SETTINGS, lang=lang)
+        book = load_workbook(tmp_path / lang / "summary.xlsx")
+        suppliers = book.worksheets[2]
+        labels = rows(suppliers)[row_starting(suppliers, "S1") - 2]
+        column = labels.index("邮件" if lang == "zh" else "Email")
+        assert [suppliers.cell(row_starting(suppliers, sid), column + 1).value for sid in ("S1", "S2")] == \
+            [sent, failed]
+        warnings = book[sheet]
+        body = rows(warnings)[row_starting(warnings, "类型" if lang == "zh" else "Kind"):]
+        assert [r[0] for r in body] == kinds
+        assert body[1][1] == "S2 not emailed: connection refused"
+        if lang == "zh":
+            assert body[0][1].startswith("未设置 CUTOFF_WAREHOUSE_ADDRESS，采购单的收货地址为空。")
+        overview = {r[0]: r[1] for r in rows(book.worksheets[0]) if r[0]}
+        assert overview["采购单邮件未发出" if lang == "zh" else "Purchase orders not emailed"] == 1
+        assert overview["提醒" if lang == "zh" else "Warnings"] == 2  # below minimum has its own sheet
+
+
+def test_summary_book_lists_groups_not_formed_closest_first(tmp_path, larger):
+    write_run_workbooks(tmp_path / "out", larger, SETTINGS)
+    ws = load_workbook(tmp_path / "out" / "summary.xlsx")["未成团"]
+    labels = row_starting(ws, "活动")
+    body = rows(ws)[labels:]
+    assert len(body) == larger.summary["groups_not_formed"] > 3
+    shares = [min(r[4] / max(r[5], 1), (r[7] / r[8]) if r[8] else float("inf")) for r in body]
+    assert shares == sorted(shares, reverse=True)  # closest to forming first
+    assert all(r[6] == max(r[5] - r[4], 0) for r in body)  # units short
+    assert ws.auto_filter.ref == f"A{labels}:J{labels + len(body)}"
 
 
 # ----------------------------------------------------------------------- language, safety
@@ -288,7 +424,7 @@ def test_print_setup_of_every_sheet(books):
             where = f"{path.name}:{ws.title}"
             assert int(ws.page_setup.paperSize) == 9, where
             assert int(ws.page_setup.fitToWidth) == 1, where
-            assert int(ws.page_setup.fitToHeight) == 0, where
+            assert int(ws.page_setup.fitToHeight) == (1 if ws.title == "运行概况" else 0), where
             assert ws.sheet_properties.pageSetUpPr.fitToPage, where
             assert re.fullmatch(r"\$1:\$\d+", ws.print_title_rows or ""), where
             assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text, where
@@ -418,15 +554,15 @@ def larger(tmp_path) -> RunTables:
 def route_matrix_totals(path: Path) -> dict[str, int]:
     """{column header's pickup point id (or 'total'): the totals row's value} of a route matrix."""
     ws = load_workbook(path)["分拣矩阵"]
-    labels = row_starting(ws, "商品编码")
+    labels = row_starting(ws, "分类")
     totals = row_starting(ws, "合计", after=labels)
     assert totals == ws.max_row
     out = {}
-    for column in range(5, ws.max_column + 1):
+    for column in range(6, ws.max_column + 1):
         header = ws.cell(labels, column).value
         key = "total" if header == "合计" else header.split("\n")[1]
         out[key] = ws.cell(totals, column).value
-    body = [[v or 0 for v in r[4:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
+    body = [[v or 0 for v in r[5:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
     assert all(sum(r[:-1]) == r[-1] for r in body)                       # row totals
     assert [sum(c) for c in zip(*body, strict=True)] == [out[k] for k in out]        # column totals
     return out

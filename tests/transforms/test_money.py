@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.money import fen_to_yuan_text, round_half_even, round_half_even_expr
+from transforms.money import fen_to_yuan_display, fen_to_yuan_text, round_half_even, round_half_even_expr
 
 
 @pytest.mark.parametrize("numerator, expected", [
@@ -44,3 +44,15 @@ def test_round_half_even_over_any_positive_denominator(numerator, denominator, e
     assert round_half_even(numerator, denominator) == expected == round(Fraction(numerator, denominator))
     frame = pl.DataFrame({"n": [numerator]}, schema={"n": pl.Int64})
     assert frame.select(round_half_even_expr(pl.col("n"), denominator))["n"][0] == expected
+
+
+@pytest.mark.parametrize("fen, text", [(0, "¥0.00"), (5, "¥0.05"), (-5, "-¥0.05"), (99_999, "¥999.99"),
+                                       (100_000, "¥1,000.00"), (123_456_789, "¥1,234,567.89"),
+                                       (-10**15 - 7, "-¥10,000,000,000,000.07")])
+def test_fen_to_yuan_display_has_thousands_separators_from_integers(fen, text):
+    assert fen_to_yuan_display(fen) == text
+
+
+@given(st.integers(min_value=-10**15, max_value=10**15))
+def test_fen_to_yuan_display_is_the_text_with_separators(fen):
+    assert fen_to_yuan_display(fen).replace(",", "").replace("¥", "") == fen_to_yuan_text(fen)
