@@ -66,6 +66,7 @@ def _more(shown: int, total: int, where: str) -> list[str]:
 def _attention(summary: dict, rows: list[dict], folder: str) -> list[str]:
     items = [f"- **Inbox not ready**: {_cell(w)}" for w in _warnings(summary, "inbox_not_ready")]
     items += [f"- **No order lines**: {_cell(w)}" for w in _warnings(summary, "empty_cutoff")]
+    items += [f"- **Goods-in out of date**: {_cell(w)}" for w in _warnings(summary, "goods_in_stale")]
     failed = [r["supplier_id"] for r in rows if r["email"].startswith("failed")]
     if failed:
         items.append(f"- **Purchase orders not emailed** ({len(failed):,}): {', '.join(failed[:SHOWN])}"

@@ -19,7 +19,7 @@ import polars as pl
 
 from sheets.labels import BookContext
 from sheets.receiving_labels import receiving_labels
-from sheets.sorting import matrix_sheet, pick_list_sheet
+from sheets.sorting import matrix_sheets, pick_list_sheet
 from sheets.spec import INT, MONEY, TEXT, BookSpec, Column, SheetSpec, workbook_path, yuan_text
 from sheets.writer import write_workbooks
 from transforms.reissue import RevisedHandout, RevisedRoute
@@ -100,7 +100,7 @@ def revised_route_book(path: Path, revised: RevisedRoute, ctx: BookContext) -> B
     route_id = revised.route.route_id
     sheets = []
     if revised.route.units.height:  # a route left with nothing to hand out has only its shortages
-        for sheet in (matrix_sheet(revised.route, ctx), pick_list_sheet(revised.route, ctx)):
+        for sheet in (*matrix_sheets(revised.route, ctx), pick_list_sheet(revised.route, ctx)):
             sheets.append(replace(sheet, title_line=_marked(sheet.title_line, t), notes=(note,),
                                   footer=_marked(sheet.footer, t)))
     columns = (Column("route_seq", t["stop_seq"], INT, 5), Column("pickup_point_id", t["pickup_point"], TEXT, 8),

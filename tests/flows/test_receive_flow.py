@@ -161,9 +161,9 @@ def test_the_reissued_sheets_cell_by_cell_and_only_where_a_shortage_changed_them
     matrix = route["分拣矩阵"]
     assert matrix[0][0] == "分拣单 · 线路 R1 · 修订版"
     assert matrix[5][0] == "修订版：供应商缺货，本线路少发 2 件（原 19 件），以此版为准。缺货明细见“缺货明细”。"
-    assert matrix[-3:] == [("SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7),
-                           ("SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 7, 10),
-                           ("合计", None, None, None, 10, 7, 17)]
+    assert matrix[-3:] == [("水果", "SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7),
+                           ("烘焙", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 7, 10),
+                           ("合计", None, None, None, None, 10, 7, 17)]
     assert "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 7 件" in [r[0] for r in route["拣货单"]]
     assert route["缺货明细"][-2:] == [(2, "P2", "阳光花园便利店", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 9, 2, 7),
                                   ("合计", None, None, None, None, None, None, 9, 2, 7)]
@@ -307,3 +307,13 @@ def test_the_settlement_after_goods_in_states_what_is_owed_each_supplier(dirs):
                          ",total,240000,12,11,1,2,0,10,200000,"]
     again = settle_flow(week="2026-W47", data_dir=str(data_dir), reports_dir=str(reports_dir))
     assert again["already_settled"] and again["suppliers"] == settled["suppliers"] and again["payable_fen"] == 200000
+
+
+def test_the_cutoff_artifact_says_when_a_rerun_left_goods_in_out_of_date():
+    from flows.artifacts import render_run_markdown
+    from tests.flows.test_deployments import SUMMARY
+    stale = ("goods_in_stale: the goods-in run of nightly 2026-11-21 was decided on what this cutoff had before "
+             "this rerun; run `cutoff receive --date 2026-11-21` again")
+    markdown = render_run_markdown(dict(SUMMARY, warnings=[stale, *SUMMARY["warnings"]]))
+    assert "## Attention (1)\n\n- **Goods-in out of date**: the goods-in run of nightly 2026-11-21 was decided" in markdown
+    assert "Goods-in out of date" not in render_run_markdown(SUMMARY)
