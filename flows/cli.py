@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
     demo.add_argument("--orders", type=int, default=DEMO_ORDERS)
 
+    from flows.national_command import add_national_parser
+    add_national_parser(commands, _date)
+
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
 
@@ -245,6 +248,15 @@ def command_settle(args) -> int:
     return 0
 
 
+def command_national(args) -> int:
+    from flows.national_command import command_national as national
+    return national(args, lambda: _start_prefect(local_server=False), _warn_free)
+
+
+def _warn_free(text: str) -> None:
+    print(f"cutoff: {text}", file=sys.stderr, flush=True)
+
+
 def command_serve(args) -> int:
     from flows.deployments import serve_deployments
     _start_prefect(local_server=False)  # serves to the server at PREFECT_API_URL
@@ -253,7 +265,8 @@ def command_serve(args) -> int:
 
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
-            "backfill": command_backfill, "serve": command_serve, "settle": command_settle}
+            "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
+            "national": command_national}
 
 
 def main(argv: list[str] | None = None) -> int:
