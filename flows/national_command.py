@@ -177,3 +177,30 @@ def command_national(args: argparse.Namespace, start_prefect: Callable[[], None]
     _print_national(summary, folder)
     return 0
 
+
+
+# ---- `cutoff serve`: the national deployment ----------------------------------------------------------
+
+def national_deployment(settings, schedules: list, concurrency_limit):
+    """`national/nightly`: the national flow on the nightly schedule, for the regions of
+    CUTOFF_REGIONS; None without CUTOFF_REGIONS. Served by `cutoff serve`; its regional runs go
+    to the work pool (`prepare_national`)."""
+    if settings.regions is None:
+        return None
+    from flows.national_flow import national_flow
+    return national_flow.to_deployment(
+        name="nightly", schedules=schedules, concurrency_limit=concurrency_limit, tags=["cutoff", "national"],
+        parameters={"calendar": "nightly", "regions_file": str(settings.regions.resolve()), "pool": settings.pool},
+        description=f"Every region of {settings.regions} (CUTOFF_REGIONS): one run of cutoff/region each on the work "
+                    f"pool {settings.pool!r}, then the national roll-up. Leave cutoff_date empty for the cutoff of "
+                    "the scheduled time; `only` reruns chosen regions. docs/regions.md.")
+
+
+def prepare_national(settings, say: Say) -> None:
+    """Before `cutoff serve` serves `national/nightly`: regions.toml is valid, the pool is there
+    (made with a concurrency limit of the core count when missing) and `cutoff/region` is on it."""
+    from flows.regions import load_regions
+    if settings.regions is None:
+        return
+    load_regions(settings.regions, settings.reports_dir.resolve())
+    prepare_pool(settings.pool, os.cpu_count() or 1, owned=False, say=say)
