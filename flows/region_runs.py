@@ -150,6 +150,8 @@ class RegionWatch:
     def _check_lost(self, watched: Watched, run, now: float) -> None:
         here = runs_here(run.infrastructure_pid, watched.flow_run_id)
         if here:
+            if not watched.seen_here:
+                self.say(f"region {watched.region_id}: running (pid {run.infrastructure_pid} on this machine)")
             watched.seen_here, watched.gone_since = True, None
             return
         if here is False and watched.seen_here:

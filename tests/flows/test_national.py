@@ -23,7 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests import datasets
-from tests.servers import PREFECT, PrefectServer, base_env, tail
+from tests.servers import PREFECT, PrefectServer, base_env, tail, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-21"
@@ -90,6 +90,14 @@ def added(*summaries: dict) -> dict:
     return out
 
 
+def gone(pid: int | str) -> bool:
+    """The process `pid` has ended (reaped, or a zombie its parent has not reaped yet)."""
+    try:
+        return "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return True
+
+
 def assert_clean(result: subprocess.CompletedProcess, code: int) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == code, output
@@ -130,7 +138,7 @@ def test_embedded_national_run_isolates_a_broken_region_and_only_reruns_it(tmp_p
     pids = re.search(r"started 2 local worker\(s\) on the pool \(pid (\d+), (\d+);", result.stderr)
     assert pids, result.stderr
     for pid in pids.groups():
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+        assert gone(pid)
 
     east, west = regional(base, "east"), regional(base, "west")
     assert (east["fen"]["paid"], east["fen"]["net"]) == (MOONCAKE_PAID, MOONCAKE_NET)
@@ -273,3 +281,63 @@ def test_the_region_deployment_runs_the_cutoff_flow_on_the_pool():
     assert process.job_variables["env"] == {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}
     kubernetes = region_deployment("cutoff-k8s", "kubernetes")
     assert "command" not in kubernetes.job_variables  # the pool's job template runs the image's command
+
+
+@pytest.mark.slow
+def test_a_killed_worker_fails_its_region_alone_and_the_rerun_completes(tmp_path):
+    """SIGKILL of the worker running a region (as the OOM killer does): its run dies with it
+    (flows/launch.py), the national run reports that region failed, the other completes, and
+    `--only` reruns the region on the worker left."""
+    from datetime import date
+
+    from synthetic.dataset import generate_dataset
+    base = tmp_path / "national"
+    datasets.mooncake_data_dir(base / "east")
+    generate_dataset(base / "big", 100_000, date.fromisoformat(DAY), 7)  # long enough to be killed mid-run
+    (base / "regions.toml").write_text('[regions.east]\ndata_dir = "east"\n\n[regions.big]\ndata_dir = "big"\n',
+                                       encoding="utf-8")
+    with PrefectServer(tmp_path / "server") as server:
+        env = server.client_env()
+        workers = []
+        for number in (1, 2):
+            with (tmp_path / f"worker-{number}.log").open("wb") as out:
+                worker = subprocess.Popen(
+                    [PREFECT, "worker", "start", "--pool", "cutoff-regions", "--type", "process", "--limit", "1",
+                     "--name", f"test-worker-{number}"],
+                    env=dict(env, PREFECT_WORKER_QUERY_SECONDS="2"), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                    start_new_session=True)
+            server.started.append((worker, signal.SIGTERM))
+            workers.append(worker)
+
+        err = tmp_path / "national.err"
+        with err.open("wb") as errors, (tmp_path / "national.out").open("wb") as output:
+            command = subprocess.Popen(
+                [sys.executable, "-m", "flows", "national", "--date", DAY, "--regions", "regions.toml",
+                 "--reports-dir", "reports", "--no-email"], cwd=base, env=env, stdout=output, stderr=errors,
+                start_new_session=True)
+        server.started.append((command, signal.SIGTERM))
+        seen = wait_for(lambda: re.search(r"region big: running \(pid (\d+) on this machine\)", err.read_text()),
+                        300, "the national run to see region big running", err)
+        run_pid = int(seen.group(1))
+        parent = int(Path(f"/proc/{run_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        (victim,) = [w for w in workers if w.pid == parent]  # the worker running big: one of ours
+        victim.kill()  # SIGKILL, the worker alone (not its group)
+        victim.wait(10)
+        assert command.wait(300) == 6, tail(err)
+        assert gone(run_pid)  # it died with its worker
+        stderr = err.read_text()
+        assert "Traceback" not in stderr
+        assert f"big: the process running it (pid {run_pid}) is gone and its run never ended" in stderr
+        summary = read_json(base / "reports" / "national" / "nightly" / DAY / "summary.json")
+        assert summary["failed"] == ["big"]
+        assert [(r["region_id"], r["status"], r["state"]) for r in summary["regions"]] == \
+            [("east", "completed", "Completed"), ("big", "failed", "Crashed")]
+        assert summary["totals"]["fen"]["net"] == MOONCAKE_NET
+
+        result = national(base, env, "--only", "big")
+        assert_clean(result, 0)
+        summary = read_json(base / "reports" / "national" / "nightly" / DAY / "summary.json")
+        big = regional(base, "big")
+        assert summary["failed"] == []
+        assert summary["totals"]["fen"]["net"] == MOONCAKE_NET + big["fen"]["net"]
+        assert big["order_lines"]["eligible"] > 80_000
