@@ -55,7 +55,7 @@ def start_region_runs(regions: list[Region], calendar: str, cutoff_date: date, *
         run = run_deployment(
             REGION_DEPLOYMENT, timeout=0, tags=["cutoff", f"region:{region.region_id}"],
             parameters=region_parameters(region, calendar, cutoff_date, force=force, send_email=send_email, lang=lang),
-            job_variables={"env": region.environment()})
+            job_variables=region.run_job_variables())
         started[region.region_id] = str(run.id)
     return started
 

@@ -7,6 +7,9 @@ data_dir = "/srv/cutoff/east"        # its master/, inbox/ and warehouse.duckdb
 reports_dir = "/srv/reports/east"    # optional; default <reports dir>/east
 timezone = "Asia/Shanghai"           # optional: any setting CUTOFF_<NAME> but the secrets
 nightly_at = "20:00"
+
+[regions.east.job_variables]         # optional: the work pool's job variables for its run
+data_claim = "cutoff-east"           # (a Kubernetes pool: the volume claim of its data dir)
 ```
 
 A region is read into its own `Settings`: this environment's (CUTOFF_*, cutoff.toml), with the
@@ -19,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from errors import UserError
@@ -42,6 +45,7 @@ class Region:
     settings: Settings
     overrides: dict[str, str]
     warehouse: Path | None = None
+    job_variables: dict = field(default_factory=dict)
 
     @property
     def lang(self) -> str | None:
@@ -51,6 +55,12 @@ class Region:
         """The region's settings for its run's process (`CUTOFF_TIMEZONE`, ...), sent as the job
         variable `env`; the language goes as a flow parameter, like the paths."""
         return {f"CUTOFF_{name.upper()}": value for name, value in self.overrides.items() if name != "lang"}
+
+    def run_job_variables(self) -> dict:
+        """The job variables of the region's run: its [regions.<id>.job_variables] (e.g. the volume
+        claim of its warehouse on a Kubernetes pool), with `env` holding its settings."""
+        env = {**(self.job_variables.get("env") or {}), **self.environment()}
+        return {**self.job_variables, "env": env}
 
 
 def line_of(text: str, region_id: str, key: str | None = None) -> int | None:
@@ -114,6 +124,11 @@ def _load_region(file: _File, region_id: str, table, base: dict[str, str], repor
     if not isinstance(table, dict):
         raise file.error(region_id, "must be a table: [regions.<id>] with data_dir = \"...\" under it")
     known = {f.name for f in fields(Settings)}
+    table = dict(table)
+    job_variables = table.pop("job_variables", {})
+    if not isinstance(job_variables, dict):
+        raise file.error(region_id, "job_variables must be a table: [regions.<id>.job_variables] with the "
+                                    "work pool's variables (e.g. a Kubernetes pool's volume claim)", "job_variables")
     for key in table:
         if key in SECRET_FIELDS:
             raise file.error(region_id, f"sets {key}: secrets come only from the environment "
@@ -140,7 +155,8 @@ def _load_region(file: _File, region_id: str, table, base: dict[str, str], repor
     except UserError as exc:
         raise file.error(region_id, str(exc).rstrip(".")) from None
     _check_clock_and_zone(file, region_id, settings)
-    return Region(region_id, paths["data_dir"], paths["reports_dir"], settings, text, paths.get("warehouse"))
+    return Region(region_id, paths["data_dir"], paths["reports_dir"], settings, text, paths.get("warehouse"),
+                  job_variables)
 
 
 def _read(path: Path) -> tuple[_File, dict]:

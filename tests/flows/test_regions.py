@@ -126,3 +126,19 @@ def test_only_selects_in_file_order_and_refuses_an_unknown_region(tmp_path):
     assert [r.region_id for r in select_regions(regions, None, path)] == ["a", "b", "c"]
     with pytest.raises(UserError, match=r"--only x, y: no such region in .*regions.toml \(its regions: a, b, c\)"):
         select_regions(regions, ["a", "x", "y"], path)
+
+
+def test_a_regions_job_variables_go_with_its_run_and_env_carries_its_settings(tmp_path):
+    path = write(tmp_path, '[regions.east]\ndata_dir = "/d/east"\nnightly_at = "19:30"\n\n'
+                           '[regions.east.job_variables]\ndata_claim = "cutoff-east"\nmemory = "4Gi"\n'
+                           'env = { TZ = "Asia/Shanghai" }\n\n[regions.west]\ndata_dir = "/d/west"\n')
+    east, west = load_regions(path, tmp_path, environ={})
+    assert east.run_job_variables() == {"data_claim": "cutoff-east", "memory": "4Gi",
+                                        "env": {"TZ": "Asia/Shanghai", "CUTOFF_NIGHTLY_AT": "19:30"}}
+    assert west.run_job_variables() == {"env": {}}
+
+
+def test_job_variables_must_be_a_table(tmp_path):
+    path = write(tmp_path, '[regions.east]\ndata_dir = "e"\njob_variables = "big"\n')
+    with pytest.raises(UserError, match="line 3: region 'east': job_variables must be a table"):
+        load_regions(path, tmp_path, environ={})
