@@ -9,7 +9,7 @@ For each run (each on fresh warehouses, the same generated inputs):
 - wall: the whole command, from its start to its exit;
 - setup: until the regions are started (the local server, the pool and `cutoff/region` on it,
   the workers);
-- regions: from the regions' start to the last one's end (their runs, queued on the workers);
+- regions_phase: from the regions' start to the last one's end (their runs, queued on the workers);
 - finish: from the last region's end to the exit (the roll-up: summary.json, national.xlsx, the
   artifact; stopping the workers and the server);
 - run_seconds: each region's flow run, start to end (the national summary's `seconds`): the
@@ -98,7 +98,7 @@ def run_national(work: Path, day: date, workers: int, env: dict[str, str]) -> di
     summary = json.loads((work / "reports" / "national" / "nightly" / day.isoformat() / "summary.json")
                          .read_text(encoding="utf-8"))
     seconds = {r["region_id"]: r["seconds"] for r in summary["regions"]}
-    return {"wall": round(wall, 1), "setup": round(begin, 1), "regions": round(end - begin, 1),
+    return {"wall": round(wall, 1), "setup": round(begin, 1), "regions_phase": round(end - begin, 1),
             "finish": round(wall - end, 1), "run_seconds": seconds,
             "overhead": round(wall - sum(seconds.values()) / workers, 1),
             "eligible_lines": summary["totals"]["order_lines"]["eligible"]}
