@@ -42,6 +42,8 @@ def add_national_parser(commands, date_type: Callable) -> None:
     national.add_argument("--force", action="store_true", help="run a cutoff whose instant is in the future")
     national.add_argument("--no-email", action="store_true", help="send no email")
     national.add_argument("--lang", choices=["zh", "en"], help="sheet and email language (a region's own wins)")
+    national.add_argument("--data-dir", type=Path, help="the folder relative paths in the regions file are "
+                                                        "relative to (default: the regions file's folder)")
     national.add_argument("--reports-dir", type=Path, help="outputs: national/ and each region's default "
                                                           "<reports dir>/<region id> (default: reports, or "
                                                           "CUTOFF_REPORTS_DIR)")
@@ -143,7 +145,11 @@ def command_national(args: argparse.Namespace, start_prefect: Callable[[], None]
     if workers < 1:
         raise UserError(f"--workers must be at least 1, not {workers}")
     reports_root = settings.reports_dir.resolve()
-    regions = load_regions(settings.regions, reports_root)  # user errors before anything starts
+    base = args.data_dir.resolve() if args.data_dir else None
+    if base is not None and not base.is_dir():
+        raise UserError(f"data dir {args.data_dir} does not exist (--data-dir: the folder relative paths in "
+                        f"{settings.regions} are relative to).")
+    regions = load_regions(settings.regions, reports_root, base=base)  # user errors before anything starts
     only = _only(args.only)
     check_regions(select_regions(regions, only, settings.regions), args.calendar, args.date, args.force)
     start_prefect()
@@ -168,7 +174,8 @@ def command_national(args: argparse.Namespace, start_prefect: Callable[[], None]
             summary = national_flow(calendar=args.calendar, cutoff_date=args.date,
                                     regions_file=str(settings.regions), only=only, force=args.force,
                                     send_email=not args.no_email, reports_dir=str(reports_root), lang=args.lang,
-                                    pool=settings.pool, progress=True)
+                                    pool=settings.pool, progress=True,
+                                    data_dir=str(base) if base is not None else None)
         except RegionsFailed as exc:  # the others finished: their roll-up first, then the paragraph
             _print_national(exc.summary or json.loads((folder / "summary.json").read_text(encoding="utf-8")),
                             folder)

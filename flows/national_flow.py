@@ -201,16 +201,18 @@ def failed_message(summary: dict, folder: Path) -> str:
 def national_flow(calendar: str = "nightly", cutoff_date: date | None = None, regions_file: str | None = None,
                   only: list[str] | None = None, force: bool = False, send_email: bool = True,
                   reports_dir: str | None = None, lang: Literal["zh", "en"] | None = None,
-                  pool: str | None = None, worker_wait_seconds: float = 120.0, progress: bool = False) -> dict:
+                  pool: str | None = None, worker_wait_seconds: float = 120.0, progress: bool = False,
+                  data_dir: str | None = None) -> dict:
     """The cutoff of every region of `regions_file` (default CUTOFF_REGIONS) on the work pool, then
     the national roll-up. Without `cutoff_date`, the one the run was scheduled for. `only`: just
-    these regions (the others' stored summaries still count)."""
+    these regions (the others' stored summaries still count). `data_dir`: what relative paths in
+    the regions file are relative to (default: its folder)."""
     settings = load_settings().with_overrides(reports_dir=Path(reports_dir) if reports_dir else None, lang=lang,
                                               pool=pool, regions=Path(regions_file) if regions_file else None)
     if settings.regions is None:
         raise UserError("no regions file: pass --regions FILE or set CUTOFF_REGIONS (docs/regions.md).")
     reports_root = settings.reports_dir.resolve()
-    regions = load_regions(settings.regions, reports_root)
+    regions = load_regions(settings.regions, reports_root, base=Path(data_dir).resolve() if data_dir else None)
     selected = select_regions(regions, only, settings.regions)
     day = resolve_cutoff_date(calendar, cutoff_date, settings)
     check_regions(selected, calendar, day, force)

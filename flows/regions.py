@@ -14,7 +14,8 @@ data_claim = "cutoff-east"           # (a Kubernetes pool: the volume claim of i
 
 A region is read into its own `Settings`: this environment's (CUTOFF_*, cutoff.toml), with the
 region's keys over them, checked as `load_settings` checks them. Relative paths are relative to
-the file. Any problem is a UserError naming the file, the line, the region and the key.
+the file (or to `cutoff national --data-dir`). Any problem is a UserError naming the file, the
+line, the region and the key.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def line_of(text: str, region_id: str, key: str | None = None) -> int | None:
 class _File:
     path: Path
     text: str
+    base: Path  # what relative paths in it are relative to
 
     def error(self, region_id: str, problem: str, key: str | None = None) -> UserError:
         line = line_of(self.text, region_id, key)
@@ -116,7 +118,7 @@ def _check_clock_and_zone(file: _File, region_id: str, settings: Settings) -> No
                                     "as 20:00)", "nightly_at")
 
 
-def _load_region(file: _File, region_id: str, table, base: dict[str, str], reports_root: Path) -> Region:
+def _load_region(file: _File, region_id: str, table, inherited: dict[str, str], reports_root: Path) -> Region:
     from schemas.columns import ID_PATTERN
     if not re.fullmatch(ID_PATTERN, region_id):
         raise file.error(region_id, "a region id is an id (letters, digits, '_', '.', '-'; at most 64, starting "
@@ -143,13 +145,13 @@ def _load_region(file: _File, region_id: str, table, base: dict[str, str], repor
     for key in REGION_PATHS:
         if key in text and not text[key].strip():
             raise file.error(region_id, f"{key} is empty", key)
-    paths = {key: (file.path.parent / Path(text.pop(key)).expanduser()).resolve()
+    paths = {key: (file.base / Path(text.pop(key)).expanduser()).resolve()
              for key in REGION_PATHS if key in text}
     paths.setdefault("reports_dir", reports_root / region_id)
     if paths["reports_dir"] == reports_root / NATIONAL_FOLDER:
         raise file.error(region_id, f"its reports dir would be {paths['reports_dir']}, the national roll-up's "
                                     "folder: name the region otherwise or give it a reports_dir", "reports_dir")
-    environ = {**base, **{f"CUTOFF_{key.upper()}": value for key, value in text.items()}}
+    environ = {**inherited, **{f"CUTOFF_{key.upper()}": value for key, value in text.items()}}
     try:
         settings = load_settings(environ=environ).with_overrides(**paths)
     except UserError as exc:
@@ -159,7 +161,7 @@ def _load_region(file: _File, region_id: str, table, base: dict[str, str], repor
                   job_variables)
 
 
-def _read(path: Path) -> tuple[_File, dict]:
+def _read(path: Path, base: Path) -> tuple[_File, dict]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -168,17 +170,21 @@ def _read(path: Path) -> tuple[_File, dict]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"regions file {path} cannot be read: {exc}") from None
     try:
-        return _File(path, text), tomllib.loads(text)
+        return _File(path, text, base), tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # its message names the line and column
         raise UserError(f"regions file {path} is not valid TOML: {exc}. docs/regions.md shows the format.") from None
 
 
-def load_regions(path: Path, reports_root: Path, environ: dict | None = None) -> list[Region]:
-    """The regions of `path` (regions.toml), in file order. A region's reports dir defaults to
-    `reports_root/<region_id>`. Raises UserError naming the file, line, region and problem."""
+def load_regions(path: Path, reports_root: Path, environ: dict | None = None,
+                 base: Path | None = None) -> list[Region]:
+    """The regions of `path` (regions.toml), in file order. Relative paths in it are relative to
+    `base` (`cutoff national --data-dir`), by default the file's folder. A region's reports dir
+    defaults to `reports_root/<region_id>`. Raises UserError naming the file, line, region and
+    problem."""
     environ = dict(os.environ if environ is None else environ)
-    base = {k: v for k, v in environ.items() if not (k.startswith("CUTOFF_") and k[7:].lower() in REGION_PATHS)}
-    file, document = _read(path)
+    inherited = {k: v for k, v in environ.items()
+                 if not (k.startswith("CUTOFF_") and k[7:].lower() in REGION_PATHS)}
+    file, document = _read(path, base if base is not None else path.parent)
     extra = sorted(set(document) - {"regions"})
     if extra:
         raise UserError(f"{path}: unknown top-level key(s) {', '.join(extra)}: the file holds [regions.<id>] "
@@ -187,7 +193,7 @@ def load_regions(path: Path, reports_root: Path, environ: dict | None = None) ->
     if not isinstance(tables, dict) or not tables:
         raise UserError(f"{path} names no region: add a table [regions.<id>] with data_dir = \"...\" for each "
                         "regional warehouse (docs/regions.md).")
-    regions = [_load_region(file, region_id, table, base, reports_root.resolve())
+    regions = [_load_region(file, region_id, table, inherited, reports_root.resolve())
                for region_id, table in tables.items()]
     for key in ("data_dir", "reports_dir"):
         seen: dict[Path, str] = {}

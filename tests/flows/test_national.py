@@ -242,6 +242,8 @@ def test_with_prefect_api_url_the_command_uses_that_servers_pool_and_workers(tmp
      "regions.toml, line 3: region 'east': unknown key 'nightly'"),
     (["--regions", "regions.toml", "--only", "south"], '[regions.east]\ndata_dir = "e"\n',
      "--only south: no such region in regions.toml (its regions: east)"),
+    (["--regions", "regions.toml", "--data-dir", "nowhere"], '[regions.east]\ndata_dir = "e"\n',
+     "data dir nowhere does not exist (--data-dir: the folder relative paths in regions.toml are relative to)"),
     (["--regions", "regions.toml", "--workers", "0"], '[regions.east]\ndata_dir = "e"\n',
      "--workers must be at least 1, not 0"),
     (["--regions", "regions.toml", "--date", "2099-01-01"], '[regions.east]\ndata_dir = "e"\n',

@@ -142,3 +142,12 @@ def test_job_variables_must_be_a_table(tmp_path):
     path = write(tmp_path, '[regions.east]\ndata_dir = "e"\njob_variables = "big"\n')
     with pytest.raises(UserError, match="line 3: region 'east': job_variables must be a table"):
         load_regions(path, tmp_path, environ={})
+
+
+def test_relative_paths_are_relative_to_the_data_dir_when_given(tmp_path):
+    path = write(tmp_path, '[regions.east]\ndata_dir = "east"\nwarehouse = "w/east.duckdb"\n'
+                           '[regions.west]\ndata_dir = "/abs/west"\n')
+    east, west = load_regions(path, tmp_path / "reports", environ={}, base=tmp_path / "srv")
+    assert east.data_dir == (tmp_path / "srv" / "east").resolve()
+    assert east.warehouse == (tmp_path / "srv" / "w" / "east.duckdb").resolve()
+    assert west.data_dir == Path("/abs/west")
