@@ -12,6 +12,7 @@ fails alone and `--only` reruns just it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -230,6 +231,11 @@ def test_with_prefect_api_url_the_command_uses_that_servers_pool_and_workers(tmp
             assert all(r.state.is_completed() for r in runs)
             pool = client.read_work_pool("cutoff-regions")
             workers = {w.name for w in client.read_workers_for_work_pool("cutoff-regions")}
+            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+            (artifact,) = client.read_artifacts(artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["national-nightly"])))
+        assert "3 of 3 region(s) completed" in artifact.data
+        assert "| **total** |  | 15 | ¥12763.90 | ¥8499.90 | ¥5340.00 |  |" in artifact.data  # net 2 x 4145.30 + 209.30
         assert pool.type == "process"
         assert workers == {"test-worker-1", "test-worker-2"}
         taken = [log.read_text(errors="replace").count("submitted to infrastructure") for log in logs]
@@ -343,3 +349,43 @@ def test_a_killed_worker_fails_its_region_alone_and_the_rerun_completes(tmp_path
         assert summary["failed"] == []
         assert summary["totals"]["fen"]["net"] == MOONCAKE_NET + big["fen"]["net"]
         assert big["order_lines"]["eligible"] > 80_000
+
+
+@pytest.mark.slow
+def test_cutoff_serve_serves_national_nightly_and_its_custom_run_rolls_up(tmp_path):
+    """`cutoff serve` with CUTOFF_REGIONS: national/nightly on the nightly schedule; a custom run
+    with a cutoff_date (what ops do in the UI) runs every region on the pool's worker."""
+    from tests.servers import wait_for_deployment
+    base = tmp_path / "national"
+    base.mkdir()
+    regions = make_regions(base)
+    datasets.write_master(base / "north")
+    reports = tmp_path / "reports"
+    with PrefectServer(tmp_path / "server") as server:
+        serve_log = tmp_path / "serve.log"
+        serve = server.serve({"CUTOFF_REGIONS": str(regions), "CUTOFF_REPORTS_DIR": str(reports)}, serve_log)
+        with server.client() as client:
+            deployment = wait_for_deployment(client, "national/nightly", serve, serve_log)
+            assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == \
+                [("0 20 * * *", "Asia/Shanghai")]
+            assert client.read_deployment_by_name("cutoff/region").work_pool_name == "cutoff-regions"
+            assert client.read_work_pool("cutoff-regions").concurrency_limit == (os.cpu_count() or 1)
+            with (tmp_path / "worker.log").open("wb") as out:
+                worker = subprocess.Popen(
+                    [PREFECT, "worker", "start", "--pool", "cutoff-regions", "--type", "process", "--limit", "1"],
+                    env=dict(server.client_env(), PREFECT_WORKER_QUERY_SECONDS="2"), cwd=ROOT, stdout=out,
+                    stderr=subprocess.STDOUT, start_new_session=True)
+            server.started.append((worker, signal.SIGTERM))
+            run = client.create_flow_run_from_deployment(deployment.id, parameters={"cutoff_date": DAY,
+                                                                                    "send_email": False})
+
+            def ended():
+                current = client.read_flow_run(run.id)
+                return current if current.state and current.state.is_final() else None
+            run = wait_for(ended, 600, "the national run to end", serve_log, interval=1)
+        assert run.state.is_completed(), f"{run.state.message}\n{tail(serve_log)}"
+        assert run.name == f"national nightly {DAY}"
+    summary = read_json(reports / "national" / "nightly" / DAY / "summary.json")
+    assert summary["failed"] == []
+    assert summary["totals"]["fen"]["net"] == 2 * MOONCAKE_NET + WEST_NET
+    assert regional(tmp_path, "east")["fen"]["net"] == MOONCAKE_NET  # reports/east, the default
