@@ -66,7 +66,8 @@ def set_pool_limit(client, name: str, limit: int) -> None:
 
 def region_deployment(pool: str, pool_type: str):
     """The RunnerDeployment `cutoff/region` on `pool` (not applied). On a process pool it carries
-    the command and the project directory; another pool type takes them from its job template."""
+    the command and the project directory; another pool type (Kubernetes) takes them from its job
+    template and image (the project installed, docs/regions.md): no pull step, no command."""
     from prefect.runner.storage import LocalStorage
     from prefect.types.entrypoint import EntrypointType
 
@@ -79,7 +80,8 @@ def region_deployment(pool: str, pool_type: str):
         description="One regional cutoff, run by `cutoff national` (or the national deployment) on the work pool: "
                     "parameters data_dir, reports_dir, lang per region; the region's settings (time zone, "
                     "nightly time, ...) as job variables env CUTOFF_*. docs/regions.md.")
-    deployment.storage = LocalStorage(str(PROJECT_ROOT))  # pull step: set the working directory to the project
+    if pool_type == "process":  # pull step: set the working directory to the project, on the worker's machine
+        deployment.storage = LocalStorage(str(PROJECT_ROOT))
     return deployment
 
 

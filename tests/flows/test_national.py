@@ -287,8 +287,11 @@ def test_the_region_deployment_runs_the_cutoff_flow_on_the_pool():
     assert process.entrypoint == "flows.cutoff_flow.cutoff_flow"
     assert process.job_variables["command"].endswith(" -m flows.launch")
     assert process.job_variables["env"] == {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}
+    assert str(process.storage.to_pull_step()["prefect.deployments.steps.set_working_directory"]["directory"]) == \
+        str(ROOT)
     kubernetes = region_deployment("cutoff-k8s", "kubernetes")
     assert "command" not in kubernetes.job_variables  # the pool's job template runs the image's command
+    assert kubernetes.storage is None  # the project is installed in the image: nothing to pull
 
 
 @pytest.mark.slow
