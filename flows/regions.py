@@ -30,7 +30,7 @@ from errors import UserError
 from flows.settings import SECRET_FIELDS, Settings, load_settings
 
 REGION_PATHS = ("data_dir", "reports_dir", "warehouse")  # sent to the region's run as flow parameters
-NATIONAL_ONLY = {"regions", "pool", "workers"}            # settings of the national run, not of a region
+NATIONAL_ONLY = {"regions", "pool"}                       # settings of the national run, not of a region
 NATIONAL_FOLDER = "national"                               # <reports dir>/national: the roll-up's own
 
 

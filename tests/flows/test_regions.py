@@ -22,6 +22,7 @@ timezone = "Asia/Urumqi"
 nightly_at = "21:30"
 lang = "en"
 reject_limit_pct = 2
+workers = 1
 warehouse = "/fast/west.duckdb"
 """
 
@@ -47,9 +48,10 @@ def test_the_contract_example_is_read_in_file_order(tmp_path):
     assert west.data_dir == Path("/srv/cutoff/west")
     assert west.reports_dir == (tmp_path / "reports" / "west").resolve()  # default: <reports dir>/<region id>
     assert west.settings.reject_limit_pct == 2.0 and west.settings.lang == "en"
+    assert west.settings.workers == 1  # its workbook processes: a small region's own
     assert west.lang == "en"  # sent as the flow parameter, not in env
     assert west.environment() == {"CUTOFF_TIMEZONE": "Asia/Urumqi", "CUTOFF_NIGHTLY_AT": "21:30",
-                                  "CUTOFF_REJECT_LIMIT_PCT": "2"}
+                                  "CUTOFF_REJECT_LIMIT_PCT": "2", "CUTOFF_WORKERS": "1"}
     assert west.warehouse == Path("/fast/west.duckdb") and west.settings.warehouse_path == west.warehouse
 
 
