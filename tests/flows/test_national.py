@@ -133,6 +133,7 @@ def test_embedded_national_run_isolates_a_broken_region_and_only_reruns_it(tmp_p
     assert "supplier_id 'S404' is not in suppliers.csv" in result.stderr
     assert "--only north" in result.stderr
     assert "north        FAILED" in result.stdout
+    assert "work pool 'cutoff-regions': created (process), concurrency limit 2" in result.stderr  # --workers 2
 
     # nothing the command started is left: the server's pidfile is gone, the workers it named are gone
     assert not list((home / "cutoff-servers").glob("*.json"))
