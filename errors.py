@@ -33,4 +33,16 @@ class OutputError(UserError):
     exit_code = 5
 
 
-USER_ERROR_NAMES = ("UserError", "MasterDataError", "WarehouseBusy", "RejectLimitExceeded", "OutputError")
+class RegionsFailed(UserError):
+    """`cutoff national`: one or more regions did not finish (the others did, and the national
+    roll-up of those is written). `summary` is the national summary.json."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, summary: dict | None = None):
+        super().__init__(message)
+        self.summary = summary or {}
+
+
+USER_ERROR_NAMES = ("UserError", "MasterDataError", "WarehouseBusy", "RejectLimitExceeded", "OutputError",
+                    "RegionsFailed")

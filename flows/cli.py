@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     receive.add_argument("--lang", choices=["zh", "en"], help="sheet language")
     receive.add_argument("--no-email", action="store_true", help="accepted; a goods-in run sends no email")
     add_dirs(receive)
+    from flows.national_command import add_national_parser
+    add_national_parser(commands, _date)
 
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
@@ -282,6 +284,15 @@ def command_receive(args) -> int:
     return 0
 
 
+def command_national(args) -> int:
+    from flows.national_command import command_national as national
+    return national(args, lambda: _start_prefect(local_server=False), _warn_free)
+
+
+def _warn_free(text: str) -> None:
+    print(f"cutoff: {text}", file=sys.stderr, flush=True)
+
+
 def command_serve(args) -> int:
     from flows.deployments import serve_deployments
     _start_prefect(local_server=False)  # serves to the server at PREFECT_API_URL
@@ -291,7 +302,7 @@ def command_serve(args) -> int:
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
-            "receive": command_receive}
+            "receive": command_receive, "national": command_national}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,8 @@
 | settle/settle      | settle_flow   | none: custom runs from the UI          | week                  |
 | receive/receive    | receive_flow  | none: custom runs from the UI          | calendar, cutoff_date |
 | alert/alert        | alert_flow    | none: started by the alert automations | kind, subject, body   |
+| national/nightly   | national_flow | every day at CUTOFF_NIGHTLY_AT         | calendar=nightly      |
+(national/nightly only with CUTOFF_REGIONS; its regions' runs go to the work pool, docs/regions.md)
 
 A scheduled run leaves `cutoff_date` empty; the flow derives it from the run's scheduled start
 time in the business time zone, so a late or retried run still processes its own cutoff. Each
@@ -33,6 +35,7 @@ from flows.alerts import ensure_alerts
 from flows.backfill_flow import backfill_flow
 from flows.cutoff_flow import cutoff_flow
 from flows.naming import NAMED_DEPLOYMENTS, RunNamer
+from flows.national_command import national_deployment, prepare_national
 from flows.receive_flow import receive_flow
 from flows.settings import load_settings
 from flows.settle_flow import settle_flow
@@ -111,6 +114,10 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
         name="alert", tags=["cutoff"],
         description="Emails one alert to CUTOFF_OPS_EMAIL. Started by the `cutoff: ` automations "
                     "(docs/ops.md, Alerts), not by hand."))
+    national = national_deployment(settings, [Cron(nightly_cron(settings.nightly_at), timezone=settings.timezone)],
+                                   one_at_a_time)
+    if national is not None:  # with CUTOFF_REGIONS (docs/regions.md)
+        deployments.append(national)
     if include_settle:
         deployments.append(settle_flow.to_deployment(
             name="settle", concurrency_limit=one_at_a_time, tags=["cutoff"],
@@ -144,6 +151,7 @@ def serve_deployments() -> None:
     _check_server(api_url)
     settings = load_settings()
     deployments = build_deployments(settings)
+    prepare_national(settings, lambda line: print(line, flush=True))  # the pool and cutoff/region, before serving
     ids = {f"{d.flow_name}/{d.name}": str(d.apply()) for d in deployments}
     ui = _ui_url(api_url)
     try:

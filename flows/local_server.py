@@ -57,6 +57,17 @@ os.execv(sys.executable, [sys.executable, *sys.argv[3:]])
 """
 
 
+def owned_command(arguments: list[str], die_with_owner: bool = True) -> list[str]:
+    """The command line that runs `python <arguments>` as a child that dies with this process
+    (PR_SET_PDEATHSIG, Linux): for the server here, and the local workers (flows/workers.py)."""
+    return [sys.executable, "-c", _DIE_WITH_OWNER, str(os.getpid()), "1" if die_with_owner else "0", *arguments]
+
+
+def signal_group(pid: int, sig: int) -> None:
+    """Signal the process group `pid` leads (see `_signal_group`)."""
+    _signal_group(pid, sig)
+
+
 def _signal_group(pid: int, sig: int) -> None:
     """The server leads its own process group: signal the group (any child it made), else the pid."""
     try:
@@ -149,11 +160,13 @@ def _write_pidfile(directory: Path, process: subprocess.Popen, port: int, epheme
 
 
 def start_local_server(*, home: Path | None = None, ephemeral: bool = True, timeout: float | None = None,
-                       die_with_owner: bool = True, env: dict[str, str] | None = None) -> LocalPrefectServer:
+                       die_with_owner: bool = True, env: dict[str, str] | None = None,
+                       output: Path | None = None) -> LocalPrefectServer:
     """Start a Prefect server on a free port of 127.0.0.1 and wait until it answers /api/health.
 
     `ephemeral`: Prefect's temporary server (no UI, only the services a flow run needs; about 4 s);
     else a full `prefect server start`. `die_with_owner=False` only for tests of the orphan cleanup.
+    `output`: a file for the server's output (its banner, its log), else this process's.
     Raises RuntimeError when it does not come up within `timeout` seconds."""
     home = home or prefect_home()
     if timeout is None:
@@ -162,9 +175,9 @@ def start_local_server(*, home: Path | None = None, ephemeral: bool = True, time
     for _ in range(3):  # a port taken between probing and binding: another port
         port = free_port()
         command, server_env = _server_command(port, ephemeral)
-        process = subprocess.Popen(
-            [sys.executable, "-c", _DIE_WITH_OWNER, str(os.getpid()), "1" if die_with_owner else "0", *command],
-            env={**server_env, **(env or {})}, stdin=subprocess.DEVNULL, start_new_session=True)
+        with open(output, "ab") if output is not None else _inherited() as out:
+            process = subprocess.Popen(owned_command(command, die_with_owner), env={**server_env, **(env or {})},
+                                       stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
         server = LocalPrefectServer(process, port, _write_pidfile(home / PIDFILE_DIR, process, port, ephemeral))
         while time.monotonic() < deadline and process.poll() is None and not _healthy(port):
             time.sleep(0.1)
@@ -176,6 +189,11 @@ def start_local_server(*, home: Path | None = None, ephemeral: bool = True, time
     raise RuntimeError(f"the local Prefect server did not start within {timeout:g} s (last exit code "
                        f"{process.returncode}). Set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher "
                        "on a busy machine, or start a server and set PREFECT_API_URL.")
+
+
+@contextmanager
+def _inherited() -> Iterator[None]:
+    yield None
 
 
 def stop_orphaned_servers(home: Path | None = None) -> list[int]:

@@ -46,6 +46,9 @@ class Settings:
     alert_webhook: str = ""
     alert_webhook_format: str = "json"
     alert_deadline_minutes: float = 30.0
+    # regions (docs/regions.md, flows/regions.py): `cutoff national` and the `national` deployment of `cutoff serve`
+    regions: Path | None = None          # the regions.toml of the national deployment
+    pool: str = "cutoff-regions"         # the Prefect work pool the regional cutoffs run on
 
     @property
     def readiness_enabled(self) -> bool:
@@ -113,3 +116,4 @@ def load_settings(config_file: Path | None = None, environ: dict | None = None) 
         if getattr(settings, name) < 0:
             raise UserError(f"CUTOFF_{name.upper()} must be 0 or more, not {getattr(settings, name):g}")
     return settings
+

@@ -59,8 +59,25 @@ def summarize_cutoff(window: CutoffWindow, closing: pl.DataFrame, allocations: p
             "commission": commission,
         },
         "suppliers": suppliers,
+        "categories": sales_by_category(allocations),
         "warnings": warnings,
     }
+
+
+def sales_by_category(allocations: pl.DataFrame) -> list[dict]:
+    """Per product category with units allocated: the units and the net sales (fen), the largest
+    net sales first (summary.xlsx's category sheet, in figures; the national roll-up adds them up)."""
+    if allocations.height == 0:
+        return []
+    by_category = (
+        allocations.group_by("category")
+        .agg(pl.col("qty_allocated").sum().cast(pl.Int64).alias("units"),
+             pl.col("net_fen").sum().cast(pl.Int64).alias("net_fen"))
+        .filter(pl.col("units") > 0)
+        .sort(["net_fen", "category"], descending=[True, False], nulls_last=True)
+    )
+    return [{"category": row["category"], "units": int(row["units"]), "net_fen": int(row["net_fen"])}
+            for row in by_category.iter_rows(named=True)]
 
 
 def refunds_owed(allocations: pl.DataFrame) -> pl.DataFrame:

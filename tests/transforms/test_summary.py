@@ -31,7 +31,8 @@ def suppliers(*rows: tuple) -> pl.DataFrame:
 def items() -> pl.DataFrame:
     return products(
         dict(sku_id="SKU1", supplier_id="S1", cost_fen=20000, case_pack=1),               # mooncakes
-        dict(sku_id="SKU2", supplier_id="S2", cost_fen=1500, case_pack=6, name="砂糖橘"),   # oranges, cases of 6
+        dict(sku_id="SKU2", supplier_id="S2", cost_fen=1500, case_pack=6, name="砂糖橘",    # oranges, cases of 6
+             category="水果"),
         dict(sku_id="SKU3", supplier_id="S1", cost_fen=900, name="蛋黄酥"),
         dict(sku_id="SKU4", supplier_id="S1", cost_fen=3000, name="榴莲千层"),
     )
@@ -109,6 +110,10 @@ def test_every_figure_of_a_busy_cutoff_is_the_contracts():
             {"supplier_id": "S2", "name": "从化鲜果合作社", "po_fen": 9000, "file": "purchase/S2.xlsx",
              "below_minimum": True, "min_order_fen": 10000, "email": ""},
         ],
+        "categories": [                        # the allocated lines by category, largest net sales first
+            {"category": "烘焙", "units": 12, "net_fen": 12 * 32800},   # 393600: the mooncakes A-D
+            {"category": "水果", "units": 3, "net_fen": 3 * 2990},      # 8970: G's 3 of 4 bags of oranges
+        ],
         "warnings": [
             "below_supplier_minimum: S2 purchase order 90.00 < minimum 100.00",
             "group_not_formed: L2 at P2 (1 units of min 3, 1 participants)",
@@ -132,6 +137,7 @@ def test_a_cutoff_where_nothing_forms_counts_its_lines_and_zero_fen():
     assert summary["fen"] == {"paid": 3 * 32800, "net": 0, "refund": 3 * 32800, "purchase_cost": 0,
                               "commission": ZERO_COMMISSION}
     assert summary["suppliers"] == []
+    assert summary["categories"] == []  # nothing allocated: no category sold
     assert summary["warnings"] == ["group_not_formed: L1 (3 units of min 5, 2 participants)"]
 
 
@@ -149,7 +155,7 @@ def test_a_cutoff_that_closes_nothing_is_all_zero():
         "order_lines": {"eligible": 0, "allocated": 0, "cut": 0, "rejected": 1},
         "units": {"ordered": 0, "allocated": 0, "purchased": 0, "surplus": 0},
         "fen": {"paid": 0, "net": 0, "refund": 0, "purchase_cost": 0, "commission": ZERO_COMMISSION},
-        "suppliers": [], "warnings": [],
+        "suppliers": [], "categories": [], "warnings": [],
     }
 
 
