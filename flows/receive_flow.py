@@ -29,6 +29,7 @@ from prefect.runtime import flow_run
 from errors import UserError
 from flows.planning import resolve_cutoff_date
 from flows.receive_artifacts import publish_receive_artifacts
+from flows.run_log import fail_run, prepare_run_log
 from flows.settings import Settings, load_settings
 from inbox.ingest import ingest_receipts
 from inbox.master import Master, stored_master
@@ -258,17 +259,33 @@ def name_receive_run() -> str:
 
 
 @flow(name="receive", flow_run_name=name_receive_run, validate_parameters=True)
-def receive_flow(calendar: str = "nightly", cutoff_date: date | None = None, data_dir: str | None = None,
-                 reports_dir: str | None = None, lang: Literal["zh", "en"] | None = None,
+def receive_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date: date | None = None,
+                 data_dir: str | None = None, reports_dir: str | None = None, lang: Literal["zh", "en"] | None = None,
                  warehouse: str | None = None, progress: bool = False) -> dict:
     """The goods-in run of one cutoff: shortages, shortage refunds and clawbacks, supplier
-    payables, re-issued sheets. Without `cutoff_date`, the latest cutoff of the calendar."""
-    settings = load_settings().with_overrides(
-        data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None,
-        lang=lang, warehouse=Path(warehouse) if warehouse else None)
-    day = resolve_cutoff_date(calendar, cutoff_date, settings)
-    plan = plan_receive(calendar, day, settings, progress)
-    summary = execute_receive(plan)
+    payables, re-issued sheets. Without `cutoff_date`, the latest cutoff of the calendar.
+
+    Args:
+        calendar: nightly or weekly: the calendar of the cutoff whose goods came in.
+        cutoff_date: The cutoff whose goods came in (weekly: its Sunday). Empty: the latest cutoff
+            of the calendar.
+        data_dir: Data folder (master/, inbox/receipts/, the warehouse) for this run only. Empty:
+            CUTOFF_DATA_DIR of `cutoff serve`.
+        reports_dir: Reports folder for this run only. Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.
+        lang: Language of the sheets, zh or en. Empty: CUTOFF_LANG (zh).
+        warehouse: The warehouse file (DuckDB) for this run only. Empty: warehouse.duckdb in the data folder.
+        progress: Also print each stage on the console of the process that runs it.
+    """
+    prepare_run_log()
+    try:
+        settings = load_settings().with_overrides(
+            data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None,
+            lang=lang, warehouse=Path(warehouse) if warehouse else None)
+        day = resolve_cutoff_date(calendar, cutoff_date, settings)
+        plan = plan_receive(calendar, day, settings, progress)
+        summary = execute_receive(plan)
+    except UserError as exc:
+        return fail_run(exc)
     publish_receive_artifacts(summary)
     return summary
 

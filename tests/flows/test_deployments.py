@@ -31,7 +31,10 @@ def test_deployments_schedules_parameters_and_concurrency():
                                 "receive/receive"}
     receive = deployments["receive/receive"]  # goods-in: custom runs from the UI, a date picker
     assert receive.schedules == [] and receive.parameters == {}
-    assert {"type": "string", "format": "date"} in receive._parameter_openapi_schema.properties["cutoff_date"]["anyOf"]
+    form = receive._parameter_openapi_schema.properties
+    assert form["cutoff_date"]["type"] == "string" and form["cutoff_date"]["format"] == "date"  # a plain date picker
+    assert form["calendar"]["enum"] == ["nightly", "weekly"]  # a dropdown
+    assert all(prop.get("description") for prop in form.values())  # help under every field
     alert = deployments.pop("alert/alert")  # started by the alert automations, several at once
     assert alert.schedules == [] and alert.concurrency_limit is None
     assert set(alert._parameter_openapi_schema.required) == {"kind", "subject", "body"}
