@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument("--force", action="store_true", help="settle a week that has not ended yet, without a warning")
     add_dirs(settle)
 
+    report = commands.add_parser("report", help="the fulfilment timeline and the losses of a range of cutoffs")
+    report.add_argument("--from", dest="start", type=_date, required=True, help="the first cutoff date, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_date, required=True, help="the last cutoff date, YYYY-MM-DD")
+    report.add_argument("--lang", choices=["zh", "en"], help="sheet language")
+    add_dirs(report)
+
     generate = commands.add_parser("generate", help="write a synthetic data set")
     generate.add_argument("--orders", type=int, default=DEMO_ORDERS)
     generate.add_argument("--date", type=_date, required=True)
@@ -245,6 +251,11 @@ def command_settle(args) -> int:
     return 0
 
 
+def command_report(args) -> int:
+    from flows.report_commands import run_report
+    return run_report(args, _settings(args), _check_warehouse_free, _start_prefect)
+
+
 def command_serve(args) -> int:
     from flows.deployments import serve_deployments
     _start_prefect(local_server=False)  # serves to the server at PREFECT_API_URL
@@ -253,7 +264,8 @@ def command_serve(args) -> int:
 
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
-            "backfill": command_backfill, "serve": command_serve, "settle": command_settle}
+            "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
+            "report": command_report}
 
 
 def main(argv: list[str] | None = None) -> int:

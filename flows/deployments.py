@@ -6,6 +6,7 @@
 | backfill/backfill  | backfill_flow | none: custom runs from the UI          | calendar, start, end  |
 | settle/settle      | settle_flow   | none: custom runs from the UI          | week                  |
 | alert/alert        | alert_flow    | none: started by the alert automations | kind, subject, body   |
+| report/report      | report_flow   | Wednesday 09:00: the week before       | start, end (or none)  |
 
 A scheduled run leaves `cutoff_date` empty; the flow derives it from the run's scheduled start
 time in the business time zone, so a late or retried run still processes its own cutoff. Each
@@ -32,6 +33,7 @@ from flows.alerts import ensure_alerts
 from flows.backfill_flow import backfill_flow
 from flows.cutoff_flow import cutoff_flow
 from flows.naming import NAMED_DEPLOYMENTS, RunNamer
+from flows.report_flow import report_flow
 from flows.settings import load_settings
 from flows.settle_flow import settle_flow
 from transforms.windows import parse_clock
@@ -50,6 +52,7 @@ def nightly_cron(nightly_at: str) -> str:
 
 
 WEEKLY_CRON = "0 0 * * 1"  # Monday 00:00, i.e. Sunday 24:00: the weekly cutoff of that Sunday
+REPORT_CRON = "0 9 * * 3"  # Wednesday 09:00: the week before, once its last pickup deadline (48 h) has passed
 
 
 def build_deployments(settings=None, *, include_settle: bool = True) -> list:
@@ -76,6 +79,11 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
         name="alert", tags=["cutoff"],
         description="Emails one alert to CUTOFF_OPS_EMAIL. Started by the `cutoff: ` automations "
                     "(docs/ops.md, Alerts), not by hand."))
+    deployments.append(report_flow.to_deployment(
+        name="report", schedules=[Cron(REPORT_CRON, timezone=settings.timezone)], concurrency_limit=one_at_a_time,
+        tags=["cutoff"],
+        description="The fulfilment timeline and the losses (reports/analysis/<from>_<to>/). Scheduled: every "
+                    f"Wednesday 09:00 {settings.timezone}, the ISO week before; a custom run takes start and end."))
     if include_settle:
         deployments.append(settle_flow.to_deployment(
             name="settle", concurrency_limit=one_at_a_time, tags=["cutoff"],

@@ -9,6 +9,7 @@ Characters XML cannot hold are dropped. The style ids are those sheets/package.p
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -16,14 +17,16 @@ import numpy as np
 import polars as pl
 from openpyxl.utils import get_column_letter
 
-from sheets.spec import INT, MONEY, TEXT, Column, is_formula_like
+from sheets.spec import DECIMAL, INT, MONEY, PERCENT, TEXT, Column, is_formula_like
 from transforms.money import fen_to_yuan_text
 
 MAX_CELL_CHARS = 32_767
 RISKY_FIRST_REGEX = r"^[=+\-@\t\r]"
 ILLEGAL_XML_REGEX = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # polars (Rust) syntax
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold", "quoted", "quoted_bold")
+STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold", "quoted", "quoted_bold", "percent",
+               "decimal")
+ROUNDED = {PERCENT: 4, DECIMAL: 2}  # decimals a ratio or a display figure keeps in its cell
 STYLE = {name: number for number, name in enumerate(STYLE_NAMES, 1)}  # cell style ids (0: the default)
 
 
@@ -57,6 +60,8 @@ def value_cell(ref: str, value, kind: str, bold: bool = False, text_style: str |
         return ""
     if isinstance(value, str):
         return text_cell(ref, value, text_style or ("bold" if bold else None), "quoted_bold" if bold else "quoted")
+    if kind in ROUNDED and isinstance(value, float) and math.isfinite(value):  # a ratio or display figure
+        return _number_cell(ref, repr(round(value, ROUNDED[kind])), kind)
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"cell {ref}: write text or integers (fen for money), not {type(value).__name__}")
     if kind == MONEY:
@@ -100,11 +105,20 @@ def yuan_expr(fen: pl.Expr) -> pl.Expr:
                           (whole % 100).cast(pl.String).str.zfill(2)])
 
 
+def _typed_expr(column: Column) -> pl.Expr:
+    value = pl.col(column.key)
+    if column.kind == TEXT:
+        return _clean_text_expr(value).alias(column.key)
+    if column.kind in ROUNDED:  # a display figure: rounded, and no cell for NaN or infinity
+        number = value.cast(pl.Float64).round(ROUNDED[column.kind])
+        return pl.when(number.is_finite()).then(number).alias(column.key)
+    return value.cast(pl.Int64).alias(column.key)
+
+
 def _typed_exprs(columns: tuple[Column, ...]) -> list[pl.Expr]:
     """The columns as the cells take them: text cleaned (XML-legal, at most 32767 characters,
-    empty as null), counts and fen as Int64."""
-    return [_clean_text_expr(pl.col(c.key)).alias(c.key) if c.kind == TEXT
-            else pl.col(c.key).cast(pl.Int64).alias(c.key) for c in columns]
+    empty as null), counts and fen as Int64, ratios and display figures as rounded floats."""
+    return [_typed_expr(c) for c in columns]
 
 
 def _cell_expr(index: int, column: Column, row: pl.Expr) -> pl.Expr:
@@ -119,6 +133,9 @@ def _cell_expr(index: int, column: Column, row: pl.Expr) -> pl.Expr:
                              pl.lit("</t></is></c>")])
     elif column.kind == INT:
         xml = pl.concat_str([ref, pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")])
+    elif column.kind in ROUNDED:
+        xml = pl.concat_str([ref, pl.lit(f'" s="{STYLE[column.kind]}"><v>'), value.cast(pl.String),
+                             pl.lit("</v></c>")])
     else:
         xml = pl.concat_str([ref, pl.lit(f'" s="{STYLE["money"]}"><v>'), yuan_expr(value), pl.lit("</v></c>")])
     return xml.fill_null("")
@@ -130,6 +147,8 @@ def _width_expr(column: Column) -> pl.Expr:
         width = (value.str.len_bytes() + value.str.len_chars()) / 2  # CJK: 3 bytes -> 2 columns
     elif column.kind == INT:
         width = value.cast(pl.String).str.len_chars()
+    elif column.kind in ROUNDED:
+        width = value.cast(pl.String).str.len_chars() + 1
     else:
         width = yuan_expr(value).str.len_chars() * 4 / 3 + 1  # with ¥ and thousands separators
     return width.max().fill_null(0).cast(pl.Float64)

@@ -45,7 +45,7 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import tostring
 
 from sheets.cells import STYLE, STYLE_NAMES
-from sheets.spec import MONEY_FORMAT
+from sheets.spec import DECIMAL_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
 ZIP_LEVEL = 1  # deflate level 1: ~3x faster than the default 6, files ~25% larger
 
@@ -66,6 +66,8 @@ def _register_styles(ws) -> None:
         "money_bold": dict(number_format=MONEY_FORMAT, font=bold),
         "quoted": dict(quotePrefix=True),
         "quoted_bold": dict(quotePrefix=True, font=bold),
+        "percent": dict(number_format=PERCENT_FORMAT),
+        "decimal": dict(number_format=DECIMAL_FORMAT),
     }
     for name in STYLE_NAMES:
         cell = WriteOnlyCell(ws)

@@ -13,8 +13,11 @@ import polars as pl
 from schemas.columns import ID_PATTERN
 
 TEXT, INT, MONEY = "text", "int", "money"
-KINDS = (TEXT, INT, MONEY)
+PERCENT, DECIMAL = "percent", "decimal"  # display ratios and hours (floats: never money)
+KINDS = (TEXT, INT, MONEY, PERCENT, DECIMAL)
 MONEY_FORMAT = '"¥"#,##0.00'
+PERCENT_FORMAT = "0.0%"
+DECIMAL_FORMAT = "#,##0.00"
 RISKY_FIRST = frozenset("=+-@\t\r")
 _ID = re.compile(ID_PATTERN)
 
@@ -22,7 +25,8 @@ _ID = re.compile(ID_PATTERN)
 @dataclass(frozen=True)
 class Column:
     """One column of a sheet: the frame column `key`, its printed `label` (may hold newlines),
-    its `kind` (text, int or money: integer fen shown as ¥ with two decimals) and its width in
+    its `kind` (text, int or money: integer fen shown as ¥ with two decimals; percent or decimal:
+    a display ratio or figure such as hours, a float rounded for the cell) and its width in
     characters: at least `width`, grown to fit the longest value, at most `max_width`."""
 
     key: str
@@ -53,6 +57,7 @@ class ChartSpec:
     category_key: str
     value_key: str
     y_title: str = ""
+    number_format: str = "#,##0"  # of the value axis
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""`cutoff report`: the command's checks (before Prefect starts) and what it prints."""
+
+from __future__ import annotations
+
+from errors import UserError
+from flows.report_flow import resolve_range
+
+
+def print_report(result: dict) -> None:
+    from transforms.money import fen_to_yuan_text as yuan
+    units, fen = result["units"], result["fen"]
+    share = "-" if result["collected_share"] is None else f"{result['collected_share'] * 100:.1f}%"
+    rate = "-" if result["loss_rate"] is None else f"{result['loss_rate'] * 100:.1f}%"
+    scans = result["pickups"]
+    print(f"report {result['from']}..{result['to']}: {result['cutoffs']} cutoff(s); pickup states as of "
+          f"{result['as_of']} ({'final' if result['final'] else 'open'})")
+    print(f"  pickup scans: {scans['files']} new file(s), {scans['rows']:,} rows, {scans['loaded']:,} loaded, "
+          f"{scans['rejected']:,} rejected")
+    print(f"  units: {units['to_hand_out']:,} to hand out, {units['collected']:,} collected ({share}), "
+          f"{units['unpicked']:,} unpicked, {units['waiting']:,} waiting")
+    print(f"  losses: {units['lost']:,} of {units['purchased']:,} units purchased ({rate}), "
+          f"¥{yuan(fen['lost'])} at cost")
+    print(f"  outputs: {result['folder']}/ (fulfilment.xlsx, losses.xlsx, report.json)")
+
+
+def run_report(args, settings, check_warehouse_free, start_prefect) -> int:
+    from flows.report_flow import report_flow
+    start, end = resolve_range(args.start, args.end, settings)  # a bad range before Prefect starts
+    if not settings.warehouse_path.is_file():
+        raise UserError(f"there is no warehouse at {settings.warehouse_path}: run a cutoff first, or pass "
+                        "--data-dir (or set CUTOFF_DATA_DIR) to the data dir to report on.")
+    check_warehouse_free(settings)
+    start_prefect()
+    result = report_flow(start=start, end=end, data_dir=str(settings.data_dir),
+                         reports_dir=str(settings.reports_dir), lang=args.lang,
+                         warehouse=str(settings.warehouse_path))
+    print_report(result)
+    return 0
