@@ -181,7 +181,9 @@ def command_generate(args) -> int:
     from synthetic.dataset import generate_dataset
     if args.orders < 1:
         raise UserError("--orders must be at least 1")
+    from flows.report_commands import generate_pickups
     result = generate_dataset(args.data_dir, args.orders, args.date, args.seed)
+    result["pickup_scans"] = generate_pickups(args.data_dir, args.date, args.seed)
     print(f"wrote a synthetic data set of {args.orders:,} order lines for {args.date} under {args.data_dir}")
     for key, value in result.items():
         if not isinstance(value, (list, dict)):
@@ -213,8 +215,10 @@ def command_demo(args) -> int:
                           warehouse=str(settings.warehouse_path))
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
+    from flows.report_commands import demo_report
+    folder = demo_report(settings, day, DEMO_SEED)
     print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
-          f"handout lists in handout/; supplier emails in outbox/.")
+          f"handout lists in handout/; supplier emails in outbox/. The fulfilment report and the losses: {folder}/.")
     return 0
 
 

@@ -36,3 +36,40 @@ def run_report(args, settings, check_warehouse_free, start_prefect) -> int:
                          warehouse=str(settings.warehouse_path))
     print_report(result)
     return 0
+
+
+def generate_pickups(data_dir, day, seed: int) -> int:
+    """`cutoff generate`: pickup scans of the generated paid nightly lines of `day`; returns how many."""
+    from datetime import datetime
+
+    from flows.settings import load_settings
+    from synthetic.pickups import make_pickup_scans, paid_nightly_lines, write_pickup_scans
+    from transforms.windows import parse_clock
+    cutoff_at = datetime.combine(day, parse_clock(load_settings().nightly_at))
+    scans = make_pickup_scans(paid_nightly_lines(data_dir, day, cutoff_at), cutoff_at, seed)
+    write_pickup_scans(scans, data_dir, day)
+    return scans.height
+
+
+def demo_report(settings, day, seed: int) -> str:
+    """`cutoff demo`, after its cutoff: pickup scans of the lines the cutoff handed out (as the
+    leaders would scan them over the next days), then the report of that day. The report is made
+    as of the end of the pickup deadline when that is still ahead: the demo shows the finished week."""
+    from datetime import datetime, timedelta, timezone
+
+    from flows.report_flow import report_flow
+    from synthetic.pickups import make_pickup_scans, write_pickup_scans
+    from transforms.windows import parse_clock, window_for
+    from warehouse.connection import open_warehouse
+    window = window_for("nightly", day, settings.timezone, parse_clock(settings.nightly_at))
+    with open_warehouse(settings.warehouse_path) as warehouse:
+        lines = warehouse.frame("""
+            SELECT order_id, line_no, pickup_point_id FROM allocations
+            WHERE calendar = 'nightly' AND cutoff_date = ? AND qty_allocated > 0""", [day])
+    cutoff_at = window.end.replace(tzinfo=None)
+    write_pickup_scans(make_pickup_scans(lines, cutoff_at, seed), settings.data_dir, day)
+    deadline = window.end + timedelta(hours=settings.pickup_hours)
+    result = report_flow(start=day, end=day, data_dir=str(settings.data_dir), reports_dir=str(settings.reports_dir),
+                         warehouse=str(settings.warehouse_path), now=max(datetime.now(timezone.utc), deadline))
+    print_report(result)
+    return result["folder"]
