@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
     demo.add_argument("--orders", type=int, default=DEMO_ORDERS)
 
+    receive = commands.add_parser("receive", help="the goods-in run of a cutoff: shortages, refunds, payables")
+    receive.add_argument("--calendar", choices=["nightly", "weekly"], default="nightly")
+    receive.add_argument("--date", type=_date, required=True, help="the cutoff date, YYYY-MM-DD")
+    receive.add_argument("--lang", choices=["zh", "en"], help="sheet language")
+    receive.add_argument("--no-email", action="store_true", help="accepted; a goods-in run sends no email")
+    add_dirs(receive)
+
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
 
@@ -215,10 +222,18 @@ def command_demo(args) -> int:
                           warehouse=str(settings.warehouse_path))
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
-    from flows.report_commands import demo_report
-    folder = demo_report(settings, day, DEMO_SEED)
+    from flows.receive_flow import print_receiving, receive_flow
+    print(f"\nthe morning after: the goods-in run of {day} (receipts in {data_dir / 'inbox' / 'receipts'}) ...")
+    receiving = receive_flow(calendar="nightly", cutoff_date=day, data_dir=str(data_dir),
+                             reports_dir=str(reports_dir), warehouse=str(settings.warehouse_path), progress=True)
+    print_receiving(receiving, plan.output_dir / "receiving")
     print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
-          f"handout lists in handout/; supplier emails in outbox/. The fulfilment report and the losses: {folder}/.")
+          f"handout lists in handout/; supplier emails in outbox/; the goods-in run in receiving/ (shortages.xlsx, "
+          f"refunds.csv, re-issued 修订版 sorting/ and handout/).")
+    from flows.report_commands import demo_report
+    print(f"\nthe days after: the pickup scans of {day}, then the fulfilment report and the losses ...")
+    folder = demo_report(settings, day, DEMO_SEED)
+    print(f"The fulfilment report and the losses: {folder}/ (fulfilment.xlsx, losses.xlsx).")
     return 0
 
 
@@ -250,6 +265,9 @@ def command_settle(args) -> int:
     print(f"week {week} {state}: {result.get('beneficiaries', 0)} beneficiaries, {result.get('entries', 0)} "
           f"entries, ¥{fen_to_yuan_text(int(result.get('amount_fen', 0)))}")
     print(f"  statements: {settings.reports_dir / 'settlements' / week}/")
+    suppliers = result.get("suppliers", [])
+    payable = fen_to_yuan_text(int(result.get("payable_fen", 0)))
+    print(f"  supplier statements (对账单): {len(suppliers)}, payable ¥{payable} (suppliers/)")
     for warning in result.get("warnings", []):
         print(f"  warning: {warning}")
     return 0
@@ -258,6 +276,18 @@ def command_settle(args) -> int:
 def command_report(args) -> int:
     from flows.report_commands import run_report
     return run_report(args, _settings(args), _check_warehouse_free, _start_prefect)
+
+
+def command_receive(args) -> int:
+    from flows.receive_flow import plan_receive, print_receiving, receive_flow
+    settings = _settings(args)
+    plan = plan_receive(args.calendar, args.date, settings)  # user errors before Prefect starts
+    _check_warehouse_free(settings)
+    _start_prefect()
+    summary = receive_flow(calendar=args.calendar, cutoff_date=args.date, data_dir=str(settings.data_dir),
+                           reports_dir=str(settings.reports_dir), lang=args.lang, progress=True)
+    print_receiving(summary, plan.output_dir)
+    return 0
 
 
 def command_serve(args) -> int:
@@ -269,7 +299,7 @@ def command_serve(args) -> int:
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
-            "report": command_report}
+            "receive": command_receive, "report": command_report}
 
 
 def main(argv: list[str] | None = None) -> int:

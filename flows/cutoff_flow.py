@@ -15,7 +15,7 @@ import sys
 import time as clock
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
@@ -49,6 +49,7 @@ from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.rejects import REJECT_COLUMNS, merge_rejects, over_reject_limit, rejected_rows, select_window_rejects
 from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff, with_email_results
 from warehouse.connection import Warehouse, open_warehouse
+from warehouse.goods_in import stale_goods_in_warning
 from warehouse.queries import (
     count_order_lines,
     latest_ingestion,
@@ -132,6 +133,7 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     folder of files (summary, sheets, refunds, rejects) aside and rename it into place. Returns
     the run's summary (summary.json)."""
     posting = store_run_tables(warehouse, plan, master, result)
+    plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window)))
     as_of = inputs_as_of(warehouse, plan.settings)
     with output_errors(plan.settings.reports_dir):
         staging = new_staging_dir(plan.output_dir)

@@ -5,6 +5,7 @@
 | cutoff/weekly      | cutoff_flow   | Monday 00:00 = Sunday 24:00            | calendar=weekly       |
 | backfill/backfill  | backfill_flow | none: custom runs from the UI          | calendar, start, end  |
 | settle/settle      | settle_flow   | none: custom runs from the UI          | week                  |
+| receive/receive    | receive_flow  | none: custom runs from the UI          | calendar, cutoff_date |
 | alert/alert        | alert_flow    | none: started by the alert automations | kind, subject, body   |
 | report/report      | report_flow   | Wednesday 09:00: the week before       | start, end (or none)  |
 
@@ -33,6 +34,7 @@ from flows.alerts import ensure_alerts
 from flows.backfill_flow import backfill_flow
 from flows.cutoff_flow import cutoff_flow
 from flows.naming import NAMED_DEPLOYMENTS, RunNamer
+from flows.receive_flow import receive_flow
 from flows.report_flow import report_flow
 from flows.settings import load_settings
 from flows.settle_flow import settle_flow
@@ -74,6 +76,11 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
             name="backfill", concurrency_limit=one_at_a_time, tags=["cutoff"],
             description="The cutoffs of one calendar from start to end (inclusive), oldest first, each its own "
                         "flow run; stops at the first failure. Weekly: the Sundays of the range."),
+        receive_flow.to_deployment(
+            name="receive", concurrency_limit=one_at_a_time, tags=["cutoff"],
+            description="The goods-in run of one cutoff (the morning after): shortages, who goes without, shortage "
+                        "refunds and clawbacks, supplier payables, re-issued 修订版 sheets. Run it again after a "
+                        "corrected or late receipt. cutoff_date empty: the latest cutoff of the calendar."),
     ]
     deployments.append(alert_flow.to_deployment(
         name="alert", tags=["cutoff"],

@@ -39,14 +39,18 @@ def run_report(args, settings, check_warehouse_free, start_prefect) -> int:
 
 
 def generate_pickups(data_dir, day, seed: int) -> int:
-    """`cutoff generate`: pickup scans of the generated paid nightly lines of `day`; returns how many."""
+    """`cutoff generate`: pickup scans of the lines the nightly cutoff of `day` will hand out; returns
+    how many."""
     from datetime import datetime
 
     from flows.settings import load_settings
-    from synthetic.pickups import make_pickup_scans, paid_nightly_lines, write_pickup_scans
+    from synthetic.pickups import expected_handout, make_pickup_scans, write_pickup_scans
     from transforms.windows import parse_clock
-    cutoff_at = datetime.combine(day, parse_clock(load_settings().nightly_at))
-    scans = make_pickup_scans(paid_nightly_lines(data_dir, day, cutoff_at), cutoff_at, seed)
+    settings = load_settings()
+    nightly_at = parse_clock(settings.nightly_at)
+    cutoff_at = datetime.combine(day, nightly_at)
+    lines = expected_handout(data_dir, day, settings.timezone, nightly_at)
+    scans = make_pickup_scans(lines, cutoff_at, seed)
     write_pickup_scans(scans, data_dir, day)
     return scans.height
 

@@ -23,7 +23,7 @@ from prefect.runtime import flow_run
 from errors import UserError
 from flows.report_artifacts import publish_report_artifacts
 from flows.settings import Settings, load_settings
-from inbox.master import load_master
+from inbox.master import stored_master
 from inbox.pickups import PickupIngest, ingest_pickups
 from outputs.files import write_json
 from outputs.run_folder import output_errors
@@ -68,7 +68,10 @@ def name_report_run() -> str:
 
 @task(name="ingest pickups", cache_policy=NO_CACHE)
 def ingest_task(settings: Settings, warehouse: Warehouse, label: str) -> PickupIngest:
-    master = load_master(settings.data_dir, settings.timezone)
+    if not warehouse.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'pickup_points'"):
+        raise UserError(f"the warehouse {settings.warehouse_path} holds no cutoff yet: run a cutoff first "
+                        "(`cutoff run`), then report on it.")
+    master = stored_master(warehouse)  # what the cutoffs used, not master files changed since
     return ingest_pickups(warehouse, settings.data_dir, master, settings.timezone, label, settings.ready_marker)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from inbox.master import Master
-from ledger.reconcile import reconcile_posting
+from ledger.reconcile import CUTOFF_ROWS, GOODS_IN_ROWS, reconcile_posting
 from schemas.commission_ledger import CommissionLedger
 from transforms.commissions import (
     REFUND_DECISION_SCHEMA,
@@ -46,8 +46,9 @@ def closed_weeks(warehouse: Warehouse) -> set[str]:
 
 
 def _partition_rows(warehouse: Warehouse, window: CutoffWindow) -> pl.DataFrame:
+    """The cutoff's own ledger rows (not its goods-in run's shortage clawbacks)."""
     return as_ledger(warehouse.frame(
-        "SELECT * FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? ORDER BY entry_id",
+        f"SELECT * FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? AND {CUTOFF_ROWS} ORDER BY entry_id",
         [window.calendar, window.cutoff_date]))
 
 
@@ -62,7 +63,10 @@ class RefundContext:
 
 def read_refund_context(warehouse: Warehouse, window: CutoffWindow, allocations: pl.DataFrame) -> RefundContext:
     """What deciding the window's refunds needs: their lines as ingested, allocated (this run's
-    allocations stand for the stored partition of this cutoff) and refunded or commissioned elsewhere."""
+    allocations stand for the stored partition of this cutoff; a line's shortage refund, from the
+    goods-in run of the allocating cutoff, comes off its net_fen), and refunded or commissioned
+    elsewhere (the shortage clawbacks of this cutoff count as posted before: they are another
+    run's)."""
     refunds = warehouse.frame(
         "SELECT * FROM refund_requests WHERE created_at > ? AND created_at <= ? ORDER BY created_at, refund_id",
         [window.start, window.end])
@@ -79,19 +83,24 @@ def read_refund_context(warehouse: Warehouse, window: CutoffWindow, allocations:
             """SELECT order_id, line_no, net_fen, calendar, cutoff_date FROM allocations
                SEMI JOIN _refund_lines USING (order_id, line_no)
                WHERE NOT (calendar = ? AND cutoff_date = ?)""", this)
+        shorted = warehouse.frame(
+            """SELECT order_id, line_no, calendar, cutoff_date, short_refund_fen FROM shortages
+               SEMI JOIN _refund_lines USING (order_id, line_no)""")
         applied = warehouse.frame(
             """SELECT refund_id, order_id, line_no, amount_fen, created_at FROM refund_decisions
                SEMI JOIN _refund_lines USING (order_id, line_no)
                WHERE status = 'applied' AND NOT (calendar = ? AND cutoff_date = ?)""", this)
         others = warehouse.frame(
-            """SELECT * FROM commission_ledger SEMI JOIN _refund_lines USING (order_id, line_no)
-               WHERE NOT (calendar = ? AND cutoff_date = ?)""", this)
+            f"""SELECT * FROM commission_ledger SEMI JOIN _refund_lines USING (order_id, line_no)
+                WHERE NOT (calendar = ? AND cutoff_date = ?) OR {GOODS_IN_ROWS}""", this)
     finally:
         warehouse.con.unregister("_refund_lines")
     current = (allocations.join(lines, on=["order_id", "line_no"], how="semi")
                .select("order_id", "line_no", "net_fen", pl.lit(window.calendar).alias("calendar"),
                        pl.lit(window.cutoff_date).alias("cutoff_date")))
     rows = pl.concat([stored.cast(current.schema), current]) if stored.height else current
+    rows = rows.join(shorted.cast({"line_no": pl.Int64}), on=["order_id", "line_no", "calendar", "cutoff_date"],
+                     how="left").with_columns(pl.col("short_refund_fen").fill_null(0).cast(pl.Int64))
     return RefundContext(refunds, known, latest_allocations(rows), applied, as_ledger(others))
 
 
@@ -142,8 +151,8 @@ def post_commissions(warehouse: Warehouse, window: CutoffWindow, allocations: pl
     if posting is not computed:
         CommissionLedger.validate(posting)
     warehouse.execute(
-        """DELETE FROM commission_ledger WHERE calendar = ? AND cutoff_date = ?
-           AND settlement_week NOT IN (SELECT unnest(?::VARCHAR[]))""",
+        f"""DELETE FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? AND {CUTOFF_ROWS}
+            AND settlement_week NOT IN (SELECT unnest(?::VARCHAR[]))""",
         [window.calendar, window.cutoff_date, closed])
     warehouse.insert("commission_ledger", posting)
     totals = commission_totals(computed)
@@ -160,5 +169,5 @@ def _closed_rows(warehouse: Warehouse, window: CutoffWindow, closed: list[str]) 
     if not closed:
         return empty_ledger()
     return as_ledger(warehouse.frame(
-        """SELECT * FROM commission_ledger WHERE calendar = ? AND cutoff_date = ?
-           AND settlement_week IN (SELECT unnest(?::VARCHAR[]))""", [window.calendar, window.cutoff_date, closed]))
+        f"""SELECT * FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? AND {CUTOFF_ROWS}
+            AND settlement_week IN (SELECT unnest(?::VARCHAR[]))""", [window.calendar, window.cutoff_date, closed]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.refunds import SHORT_REFUND_ID
 from transforms.commissions import as_ledger, commission_totals
 from transforms.settlement import settlement_mismatches
 from transforms.windows import CutoffWindow
@@ -16,11 +17,17 @@ class LedgerMismatch(RuntimeError):
     """The ledger does not reconcile with the figures computed: a bug, never a data error."""
 
 
+# A cutoff's partition of the ledger holds two postings: the cutoff's own (accruals, after-sales
+# clawbacks, their adjustments) and its goods-in run's (the shortage clawbacks, refund_id `short`,
+# and their adjustments). Each run replaces and reconciles its own posting only.
+GOODS_IN_ROWS = f"coalesce(refund_id, '') = '{SHORT_REFUND_ID}'"
+CUTOFF_ROWS = f"NOT ({GOODS_IN_ROWS})"
+
 RECONCILE_SQL = """
 WITH ledger AS (
     SELECT coalesce(adjusted_type, entry_type) AS kind, role, beneficiary_id, order_id, line_no,
            coalesce(refund_id, '') AS refund_id, sum(amount_fen)::BIGINT AS ledger_fen
-    FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? GROUP BY ALL),
+    FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? AND {rows} GROUP BY ALL),
 computed AS (
     SELECT entry_type AS kind, role, beneficiary_id, order_id, line_no, coalesce(refund_id, '') AS refund_id,
            sum(amount_fen)::BIGINT AS computed_fen
@@ -32,21 +39,23 @@ LIMIT 10"""
 
 
 def reconcile_posting(warehouse: Warehouse, window: CutoffWindow, computed: pl.DataFrame,
-                      totals: dict[str, int]) -> None:
-    """Read the cutoff's ledger rows back: per (type, role, beneficiary, line, refund) they must add
-    up to what this run computed (adjustments counting as what they adjust), per role to `totals`,
-    and no entry id may repeat. Computed in the warehouse: a million-line cutoff's rows stay there."""
+                      totals: dict[str, int], goods_in: bool = False) -> None:
+    """Read the run's ledger rows back (the cutoff's own, or with `goods_in` its goods-in run's):
+    per (type, role, beneficiary, line, refund) they must add up to what this run computed
+    (adjustments counting as what they adjust), per role to `totals`, and no entry id of the
+    cutoff may repeat. Computed in the warehouse: a million-line cutoff's rows stay there."""
     this = [window.calendar, window.cutoff_date]
+    rows = GOODS_IN_ROWS if goods_in else CUTOFF_ROWS
     warehouse.con.register("_computed", computed.select(
         "entry_type", "role", "beneficiary_id", "order_id", "line_no", "refund_id", "amount_fen"))
     try:
-        differences = warehouse.frame(RECONCILE_SQL, this)
+        differences = warehouse.frame(RECONCILE_SQL.format(rows=rows), this)
     finally:
         warehouse.con.unregister("_computed")
     by_role = warehouse.frame(
-        """SELECT coalesce(adjusted_type, entry_type) AS entry_type, role, NULL::VARCHAR AS adjusted_type,
-                  sum(amount_fen)::BIGINT AS amount_fen
-           FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? GROUP BY ALL""", this)
+        f"""SELECT coalesce(adjusted_type, entry_type) AS entry_type, role, NULL::VARCHAR AS adjusted_type,
+                   sum(amount_fen)::BIGINT AS amount_fen
+            FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? AND {rows} GROUP BY ALL""", this)
     from_ledger = commission_totals(by_role)
     duplicates = warehouse.scalar(
         "SELECT count(*) - count(DISTINCT entry_id) FROM commission_ledger WHERE calendar = ? AND cutoff_date = ?",
@@ -55,8 +64,9 @@ def reconcile_posting(warehouse: Warehouse, window: CutoffWindow, computed: pl.D
         shown = "; ".join(f"{r['order_id']}/{r['line_no']} {r['kind']} {r['role']} {r['beneficiary_id']}: "
                           f"computed {r['computed_fen']} fen, ledger {r['ledger_fen']} fen"
                           for r in differences.iter_rows(named=True))
+        run = "goods-in run" if goods_in else "cutoff"
         raise LedgerMismatch(
-            f"the commission ledger of the {window.label} cutoff does not reconcile: ledger totals {from_ledger}, "
+            f"the commission ledger of the {window.label} {run} does not reconcile: ledger totals {from_ledger}, "
             f"run figures {totals}, {duplicates} duplicated entry id(s). {shown}".strip())
 
 

@@ -14,6 +14,7 @@ import polars as pl
 from errors import UserError
 from inbox.master import Master
 from ledger.reconcile import reconcile_settlement
+from ledger.supplier_statements import build_supplier_statements, stored_supplier_statements, write_supplier_statements
 from outputs.files import write_csv, write_json
 from outputs.run_folder import new_staging_dir, publish_dir
 from schemas.settlements import SettledWeeks, Settlements
@@ -71,8 +72,14 @@ def _stored_settlement(warehouse: Warehouse, week: str, monday: date, sunday: da
            FROM settlements WHERE week = ?""", [week])
     order = {role: rank for rank, role in enumerate(ROLES)}
     statements = statements.sort(pl.col("role").replace_strict(order, return_dtype=pl.Int64), "beneficiary_id")
-    return _settlement_result(week, monday, sunday, statements, stored["settled_at"][0],
-                              reports_dir / stored["statement_dir"][0], already_settled=True)
+    result = _settlement_result(week, monday, sunday, statements, stored["settled_at"][0],
+                                reports_dir / stored["statement_dir"][0], already_settled=True)
+    return _with_suppliers(result, stored_supplier_statements(warehouse, week))
+
+
+def _with_suppliers(result: dict, suppliers: list[dict]) -> dict:
+    """The suppliers' statements (对账单) and the week's total payable (ledger/supplier_statements.py)."""
+    return {**result, "suppliers": suppliers, "payable_fen": sum(int(s["payable_fen"]) for s in suppliers)}
 
 
 def settle_week(warehouse: Warehouse, week: str, reports_dir: Path, master: Master | None = None, *,
@@ -98,8 +105,10 @@ def settle_week(warehouse: Warehouse, week: str, reports_dir: Path, master: Mast
     if early:  # allowed (ops may settle on Sunday evening), but said: later cutoffs go to the next week
         result["warnings"] = [f"week {week} ends at {week_end.isoformat()}: it was settled before it ended, so "
                               "the entries of its later cutoffs are posted as adjustments in the next open week"]
+    supplier_rows = build_supplier_statements(warehouse, week, monday, sunday, settled_at)
     staging = new_staging_dir(final)
     try:
+        result = _with_suppliers(result, write_supplier_statements(staging, supplier_rows))
         for row in statements.iter_rows(named=True):
             write_csv(staging / Path(row["statement_file"]).name,
                       statement_lines(entries, row["role"], row["beneficiary_id"]))
@@ -116,6 +125,7 @@ def settle_week(warehouse: Warehouse, week: str, reports_dir: Path, master: Mast
                 "statement_dir": f"settlements/{week}"}])
             SettledWeeks.validate(summary)
             warehouse.insert("settled_weeks", summary)
+            warehouse.insert("supplier_statements", supplier_rows)
             reconcile_settlement(warehouse, week)
             publish_dir(staging, final)
     except BaseException:

@@ -23,7 +23,8 @@ from errors import OutputError
 from outputs.files import unique_token
 from outputs.processes import is_running
 
-KEPT_ACROSS_RERUNS = ("outbox",)  # emails already written stay; the mailer decides what changes
+KEPT_ACROSS_RERUNS = ("outbox", "receiving")  # emails already written stay (the mailer decides what changes);
+# the goods-in run's folder is its own (a cutoff rerun that changes its basis warns `goods_in_stale`)
 TEMPORARY_DIR = ".tmp"            # the writers' temporary files, inside a staging folder
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:staging-(?P<pid>\d+)(?:-[0-9a-f]+)?|staging-\w+|old-(?P<old>\d+))$")
 _TEMPORARY_FILE = re.compile(r"^\..+\.(?:(?P<pid>\d+)-[0-9a-f]+|\w+)\.tmp$")

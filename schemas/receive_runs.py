@@ -29,6 +29,8 @@ class ReceiveRuns(pa.DataFrameModel):
     short_refund_fen: int = pa.Field(nullable=True, ge=0)
     clawback_fen: int = pa.Field(nullable=True, le=0, description="the shortage clawbacks in force (<= 0)")
     payable_fen: int = pa.Field(nullable=True, ge=0)
+    basis: str = pa.Field(nullable=True, description="fingerprint of the cutoff's allocations, purchase lines and "
+                                                     "ledger rows it decided from (a cutoff rerun compares it)")
 
     class Config:
         strict = True

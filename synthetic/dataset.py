@@ -16,6 +16,9 @@ the formats of the data contract ("Inputs, under the data dir"):
     inbox/orders/orders-D-cancellations.csv GB18030 (an Excel export): a later version of ~2% of
                                             the lines, `cancelled` (some `refunded`), updated later
     inbox/refunds/refunds-D.csv             after-sales refunds of ~0.2% of the lines
+    inbox/receipts/receipts-D.csv           the goods-in receipts of D's purchase orders, the morning
+                                            after (UTF-8 with a BOM): most suppliers exact, some
+                                            short, some damaged, one not yet arrived (synthetic/receipts.py)
 
 The shape of the orders. `orders` is the number of distinct order lines `(order_id, line_no)`;
 the files hold a few more rows because of the later versions. An order has 1-4 lines with one
@@ -56,6 +59,7 @@ from synthetic.catalogue import CATEGORIES, make_categories, make_products, make
 from synthetic.exports import write_csv, write_orders
 from synthetic.master_data import make_distributors, make_listings, make_pickup_points
 from synthetic.orders import make_buyers
+from synthetic.receipts import expected_purchase_lines, write_receipts
 from synthetic.shape import Calendar, Sizes
 
 
@@ -67,12 +71,15 @@ def generate_dataset(
     *,
     timezone: str = "Asia/Shanghai",
     nightly_at: time = time(20, 0),
+    receipts: bool = True,
 ) -> dict:
     """Write a synthetic data set of `orders` order lines for the nightly cutoff of `cutoff_date`
     under `data_dir`; return its counts and its files (POSIX paths relative to `data_dir`).
 
     `orders` counts distinct lines `(order_id, line_no)`; `order_rows` adds their later versions.
-    This date's generated order and refund files are replaced; other files are left alone."""
+    This date's generated order, refund and receipt files are replaced; other files are left alone.
+    `receipts`: also the goods-in receipts (they need the cutoff's purchase lines: the cutoff's
+    rules are applied to the files, which takes a few seconds at a million lines)."""
     if orders < 1:
         raise ValueError(f"orders must be at least 1, not {orders}")
     data_dir = Path(data_dir)
@@ -93,6 +100,10 @@ def generate_dataset(
 
     buyers = make_buyers(rng, sizes, points, distributors)
     order_counts, order_files = write_orders(rng, data_dir, calendar, listings, buyers, orders)
+    if receipts:
+        purchase = expected_purchase_lines(data_dir, cutoff_date, timezone, nightly_at)
+        receipts_file, order_counts["receipts"] = write_receipts(data_dir, purchase, cutoff_date, seed)
+        order_files.append(receipts_file)
     return {
         **order_counts,
         "suppliers": suppliers.height,

@@ -12,11 +12,22 @@ earliest counts). Seeded: the same lines and seed give the same file.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+import tempfile
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from inbox.ingest import load_inbox, read_inbox, validate_inbox
+from inbox.master import load_master
+from transforms.close import close_listings
+from transforms.fulfilment import units_to_hand_out
+from transforms.goods_in import decide_purchase_lines, take_back_short_units
+from transforms.purchase import build_purchase_lines
+from transforms.windows import window_for
+from warehouse.connection import open_warehouse
+from warehouse.queries import order_lines_of_calendar
 
 NEXT_DAY_SHARE, LATE_SHARE = 0.80, 0.12  # the rest: never collected
 AFTER_DEADLINE_SHARE = 0.3               # of the late ones: on D+3
@@ -63,7 +74,7 @@ def make_pickup_scans(lines: pl.DataFrame, cutoff_at: datetime, seed: int) -> pl
             .select(COLUMNS))
 
 
-def write_pickup_scans(scans: pl.DataFrame, data_dir: Path, cutoff_date) -> Path:
+def write_pickup_scans(scans: pl.DataFrame, data_dir: Path, cutoff_date: date) -> Path:
     """inbox/pickups/pickups-<D>.csv (UTF-8), written aside and renamed into place."""
     path = Path(data_dir) / "inbox" / "pickups" / f"pickups-{cutoff_date.isoformat()}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,24 +84,30 @@ def write_pickup_scans(scans: pl.DataFrame, data_dir: Path, cutoff_date) -> Path
     return path
 
 
-def paid_nightly_lines(data_dir: Path, cutoff_date, cutoff_at: datetime) -> pl.DataFrame:
-    """The generated nightly order lines of D that were paid and placed in time (read back from the
-    order exports; the presale lines close on Sunday, and a line changed later is left out). Some of
-    them are cut by the cutoff (out of stock, no group): their scans are rejected, as a scan of a line
-    that was not handed out is."""
-    folder = Path(data_dir) / "inbox" / "orders"
-    prefix = f"orders-{cutoff_date.isoformat()}"
-    columns = ["order_id", "line_no", "pickup_point_id", "status", "created_at"]
-    parts = [pl.read_csv(p, infer_schema=False, columns=columns) for p in sorted(folder.glob(f"{prefix}-part*.csv"))]
-    late = folder / f"{prefix}-late.jsonl"
-    if late.is_file():
-        parts.append(pl.read_ndjson(late).select(columns).cast(pl.String))
-    changed = folder / f"{prefix}-cancellations.csv"
-    later = (pl.read_csv(changed.read_bytes().decode("gb18030").encode(), infer_schema=False, columns=columns)
-             if changed.is_file() else pl.DataFrame(schema={c: pl.String for c in columns}))
-    if not parts:
-        return pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64, "pickup_point_id": pl.String})
-    closes = cutoff_at.strftime("%Y-%m-%dT%H:%M:%S")
-    return (pl.concat(parts).filter((pl.col("status") == "paid") & (pl.col("created_at").str.slice(0, 19) <= closes))
-            .join(later.select("order_id", "line_no"), on=["order_id", "line_no"], how="anti")
-            .select("order_id", pl.col("line_no").cast(pl.Int64), "pickup_point_id"))
+def expected_handout(data_dir: Path, cutoff_date: date, timezone: str, nightly_at: time) -> pl.DataFrame:
+    """The lines the nightly cutoff of D will hand out (order_id, line_no, pickup_point_id): the
+    cutoff's own allocations of the generated files (as synthetic.receipts finds its purchase lines),
+    minus the units its generated receipts leave short (transforms.goods_in)."""
+    master = load_master(data_dir, timezone)
+    files = read_inbox(data_dir, set(), kinds=("orders",))
+    no_refunds = pl.DataFrame(schema={"refund_id": pl.String, "order_id": pl.String, "line_no": pl.Int64,
+                                      "amount_fen": pl.Int64, "created_at": pl.Datetime("us", "UTC")})
+    inbox = validate_inbox(files, master, timezone, 1, no_refunds, "generate")
+    with tempfile.TemporaryDirectory() as scratch, open_warehouse(Path(scratch) / "w.duckdb") as warehouse:
+        for name, table in master.tables().items():
+            warehouse.replace_table(name, table)
+        load_inbox(warehouse, inbox)
+        lines = order_lines_of_calendar(warehouse, "nightly")
+    allocations = close_listings(lines, master.listings, master.products,
+                                 window_for("nightly", cutoff_date, timezone, nightly_at)).allocations
+    receipts_file = Path(data_dir) / "inbox" / "receipts" / f"receipts-{cutoff_date.isoformat()}.csv"
+    receipts = (pl.read_csv(receipts_file, infer_schema=False).select(
+        "supplier_id", "sku_id", pl.col("units_received").cast(pl.Int64), pl.col("units_damaged").cast(pl.Int64))
+        if receipts_file.is_file() else pl.DataFrame(schema={"supplier_id": pl.String, "sku_id": pl.String,
+                                                             "units_received": pl.Int64, "units_damaged": pl.Int64}))
+    shortages = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64, "units_short": pl.Int64})
+    if receipts.height:
+        payables = decide_purchase_lines(build_purchase_lines(allocations, master.products), receipts)
+        shortages = take_back_short_units(allocations, payables).select("order_id", "line_no", "units_short")
+    return units_to_hand_out(allocations.filter(pl.col("qty_allocated") > 0), shortages).select(
+        "order_id", "line_no", "pickup_point_id")

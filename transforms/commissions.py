@@ -119,9 +119,10 @@ def accrue_commissions(allocations: pl.DataFrame, listings: pl.DataFrame, pickup
 
 def latest_allocations(rows: pl.DataFrame) -> pl.DataFrame:
     """order_id, line_no, net_fen per line from allocation rows of any run (calendar, cutoff_date):
-    a run that allocated it something wins over one that did not; then the latest cutoff."""
+    a run that allocated it something wins over one that did not; then the latest cutoff. Other
+    columns of the rows (e.g. the run's short_refund_fen) come from the same run."""
     return (rows.sort(pl.col("net_fen") > 0, "cutoff_date", "calendar")
-            .group_by(LINE_KEY, maintain_order=True).agg(pl.col("net_fen").last())
+            .group_by(LINE_KEY, maintain_order=True).agg(pl.exclude(*LINE_KEY, "calendar", "cutoff_date").last())
             .sort(LINE_KEY))
 
 
@@ -146,8 +147,13 @@ def _reject_first_excess(frame: pl.DataFrame) -> pl.DataFrame:
     over = standing & (pl.col("_cum") > pl.col("refundable_fen"))
     first = over & (over.cast(pl.Int64).cum_sum().over(LINE_KEY) == 1)
     earlier = pl.col("earlier_other_fen") + pl.col("_cum") - pl.col("amount_fen")
-    reason = pl.format("refund of {} fen is larger than the line's net_fen {} minus its earlier refunds {}",
-                       pl.col("amount_fen"), pl.col("net_fen"), earlier)
+    reason = (
+        pl.when(pl.col("short_refund_fen") > 0)
+        .then(pl.format("refund of {} fen is larger than the line's net_fen {} minus its shortage refund {} "
+                        "(short delivery) minus its earlier refunds {}", pl.col("amount_fen"), pl.col("net_fen"),
+                        pl.col("short_refund_fen"), earlier))
+        .otherwise(pl.format("refund of {} fen is larger than the line's net_fen {} minus its earlier refunds {}",
+                             pl.col("amount_fen"), pl.col("net_fen"), earlier)))
     return frame.with_columns(
         pl.when(first).then(pl.lit("rejected")).otherwise(pl.col("status")).alias("status"),
         pl.when(first).then(reason).otherwise(pl.col("reason")).alias("reason"),
@@ -160,7 +166,8 @@ def decide_refunds(refunds: pl.DataFrame, known_lines: pl.DataFrame, line_nets: 
 
     refunds: refund_id, order_id, line_no, amount_fen, created_at (this window's refunds).
     known_lines: order_id, line_no of every ingested order line.
-    line_nets: order_id, line_no, net_fen: what the line was allocated (no row: no run processed it).
+    line_nets: order_id, line_no, net_fen: what the line was allocated (no row: no run processed it);
+      optionally short_refund_fen: its shortage refund (rulebook "Goods-in"), which comes off first.
     applied_elsewhere: refund_id, order_id, line_no, amount_fen, created_at: refunds applied at other
       cutoffs; those before a refund (by created_at, refund_id) are its earlier refunds.
     Returns the refunds with `status` (applied, rejected) and `reason`; the refunds of one line are
@@ -170,10 +177,12 @@ def decide_refunds(refunds: pl.DataFrame, known_lines: pl.DataFrame, line_nets: 
         refunds.select("refund_id", *LINE_KEY, "amount_fen", "created_at")
         .join(known_lines.select(*LINE_KEY).unique().with_columns(pl.lit(True).alias("_known")),
               on=LINE_KEY, how="left")
-        .join(line_nets.select(*LINE_KEY, "net_fen"), on=LINE_KEY, how="left")
+        .join(line_nets.select(*LINE_KEY, "net_fen", pl.col("short_refund_fen") if "short_refund_fen" in line_nets
+                               else pl.lit(0, pl.Int64).alias("short_refund_fen")), on=LINE_KEY, how="left")
         .join(_earlier_refunds(refunds, applied_elsewhere), on="refund_id", how="left")
-        .with_columns(pl.col("earlier_other_fen").fill_null(0))
-        .with_columns((pl.col("net_fen").fill_null(0) - pl.col("earlier_other_fen")).alias("refundable_fen"))
+        .with_columns(pl.col("earlier_other_fen", "short_refund_fen").fill_null(0))
+        .with_columns((pl.col("net_fen").fill_null(0) - pl.col("short_refund_fen") - pl.col("earlier_other_fen"))
+                      .alias("refundable_fen"))
         .sort(*LINE_KEY, "created_at", "refund_id")
     )
     line = pl.format("order line {}/{}", pl.col("order_id"), pl.col("line_no"))
