@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from datetime import timezone as dt_timezone
 
 import polars as pl
 
@@ -60,7 +61,8 @@ def report_as_of(deadlines: list[datetime], now: datetime) -> tuple[datetime, bo
     """The instant the states hold as of: now, or the last deadline once it has passed (so a
     report of a finished range is the same whenever it is made); and whether it is final."""
     last = max(deadlines) if deadlines else now
-    return (last, True) if now >= last else (now, False)
+    as_of, final = (last, True) if now >= last else (now, False)
+    return as_of.astimezone(dt_timezone.utc), final
 
 
 def build_fulfilment_report(cutoffs: pl.DataFrame, allocations: pl.DataFrame, shortages: pl.DataFrame,
