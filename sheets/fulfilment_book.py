@@ -17,7 +17,7 @@ from sheets.spec import DECIMAL, INT, PERCENT, TEXT, ChartSpec, Column, SheetSpe
 from sheets.writer import write_workbook
 from transforms.fulfilment_report import STEPS, FulfilmentReport
 
-UTC = "UTC"
+CHART_ROWS = 30  # the chart of the pickup points shows the least collected ones
 
 
 def local_column(column: str, timezone: str) -> pl.Expr:
@@ -71,8 +71,8 @@ def points_sheet(report: FulfilmentReport, points: pl.DataFrame, timezone: str, 
               "units_unpicked": int(frame["units_unpicked"].sum()), "units_waiting": int(frame["units_waiting"].sum())}
     return SheetSpec(title=t["sheet_points"], title_line=title, header=header, frame=frame, columns=columns,
                      totals=totals, landscape=True, freeze_columns=1, footer=title,
-                     chart=ChartSpec(t["chart_collected_share"], "pickup_point_id", "collected_share",
-                                     t["collected_share"], "0%"))
+                     chart=ChartSpec(t["chart_collected_share"].format(n=CHART_ROWS), "pickup_point_id",
+                                     "collected_share", t["collected_share"], "0%", max_rows=CHART_ROWS))
 
 
 def to_chase_sheet(report: FulfilmentReport, points: pl.DataFrame, products: pl.DataFrame, timezone: str, t: dict,

@@ -17,6 +17,7 @@ from sheets.writer import write_workbook
 from transforms.fulfilment import LOSS_KINDS
 from transforms.fulfilment_report import FulfilmentReport
 
+CHART_ROWS = 30  # a chart shows the worst 30 at most
 FIGURES = ["units_purchased", "purchased_fen", *[f"{kind}_{unit}" for kind in LOSS_KINDS for unit in ("units", "fen")],
            "lost_units", "lost_fen"]
 
@@ -45,12 +46,14 @@ def loss_sheets(report: FulfilmentReport, suppliers: pl.DataFrame, products: pl.
         columns=(Column("supplier_id", t["supplier_id"], TEXT, 10), Column("name", t["supplier_name"], TEXT, 14, 30),
                  *_figure_columns(t)),
         totals=_totals(by_supplier, "supplier_id", t), landscape=True, freeze_columns=2, footer=title,
-        chart=ChartSpec(t["chart_loss_rate_supplier"], "supplier_id", "loss_rate", t["loss_rate"], "0.0%"))
+        chart=ChartSpec(t["chart_loss_rate_supplier"], "supplier_id", "loss_rate", t["loss_rate"], "0.0%",
+                        max_rows=CHART_ROWS))
     category_sheet = SheetSpec(
         title=t["sheet_by_category"], title_line=title, header=header, notes=(t["loss_note"],),
         frame=report.by_category, columns=(Column("category", t["category"], TEXT, 10), *_figure_columns(t)),
         totals=_totals(report.by_category, "category", t), landscape=True, freeze_columns=1, footer=title,
-        chart=ChartSpec(t["chart_loss_rate_category"], "category", "loss_rate", t["loss_rate"], "0.0%"))
+        chart=ChartSpec(t["chart_loss_rate_category"], "category", "loss_rate", t["loss_rate"], "0.0%",
+                        max_rows=CHART_ROWS))
     detail = (report.unit_losses.join(products.select("sku_id", pl.col("name").alias("item")), on="sku_id", how="left")
               .with_columns(pl.format("{} {}", pl.col("calendar").replace_strict(
                   {c: t.get(f"calendar_{c}", c) for c in ("nightly", "weekly")}, default=pl.col("calendar")),

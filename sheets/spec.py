@@ -58,6 +58,7 @@ class ChartSpec:
     value_key: str
     y_title: str = ""
     number_format: str = "#,##0"  # of the value axis
+    max_rows: int | None = None   # chart only the first rows (a sheet sorted worst first: the worst)
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,8 @@ def _configure(ws, sheet: _Sheet, widths: list[float]) -> None:
 def _add_chart(ws, sheet: _Sheet) -> None:
     spec, table = sheet.spec, sheet.tables[0]
     keys = [c.key for c in spec.columns]
-    last = table.first_row + table.rows - 1
+    rows = min(table.rows, spec.chart.max_rows or table.rows)
+    last = table.first_row + rows - 1
     chart = BarChart()
     chart.type = "col"
     chart.title = spec.chart.title

@@ -46,3 +46,13 @@ def test_a_float_in_a_count_or_money_cell_is_refused():
     with pytest.raises(TypeError):
         value_cell("A1", 0.5, INT)
     assert 's="' in value_cell("A1", 0.25, PERCENT)
+
+
+def test_a_chart_may_show_only_the_first_rows_of_a_sheet_sorted_worst_first(tmp_path):
+    frame = pl.DataFrame({"point": ["P3", "P1", "P2"], "share": [0.2, 0.5, 0.9]})
+    path = tmp_path / "book.xlsx"
+    write_workbook(path, [SheetSpec(title="s", frame=frame,
+                                    columns=(Column("point", "point"), Column("share", "share", PERCENT)),
+                                    chart=ChartSpec("worst 2", "point", "share", max_rows=2))])
+    chart = openpyxl.load_workbook(path)["s"]._charts[0]
+    assert chart.series[0].val.numRef.f == "'s'!$B$1:$B$3"  # the label row, then P3 and P1
