@@ -55,4 +55,4 @@ def test_a_chart_may_show_only_the_first_rows_of_a_sheet_sorted_worst_first(tmp_
                                     columns=(Column("point", "point"), Column("share", "share", PERCENT)),
                                     chart=ChartSpec("worst 2", "point", "share", max_rows=2))])
     chart = openpyxl.load_workbook(path)["s"]._charts[0]
-    assert chart.series[0].val.numRef.f == "'s'!$B$1:$B$3"  # the label row, then P3 and P1
+    assert chart.series[0].val.numRef.f == "'s'!$B$2:$B$3"  # P3 and P1 (the label row titles it)
