@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import sys
+
 from errors import UserError
 from flows.report_flow import resolve_range
 
 
-def print_report(result: dict) -> None:
+def print_report(result: dict, timezone: str) -> None:
+    from datetime import datetime
+
+    from sheets.labels import local_text
     from transforms.money import fen_to_yuan_text as yuan
     units, fen = result["units"], result["fen"]
     share = "-" if result["collected_share"] is None else f"{result['collected_share'] * 100:.1f}%"
     rate = "-" if result["loss_rate"] is None else f"{result['loss_rate'] * 100:.1f}%"
     scans = result["pickups"]
+    if not result["cutoffs"]:
+        print(f"cutoff: warning: no cutoff dated {result['from']}..{result['to']} has run successfully: the "
+              "workbooks are empty. Run the cutoffs first (`cutoff run`, `cutoff backfill`), or check the dates.",
+              file=sys.stderr)
+    as_of = local_text(datetime.fromisoformat(result["as_of"]), timezone)
     print(f"report {result['from']}..{result['to']}: {result['cutoffs']} cutoff(s); pickup states as of "
-          f"{result['as_of']} ({'final' if result['final'] else 'open'})")
+          f"{as_of} {timezone} ({'final' if result['final'] else 'open: some lines are within their deadline'})")
     print(f"  pickup scans: {scans['files']} new file(s), {scans['rows']:,} rows, {scans['loaded']:,} loaded, "
           f"{scans['rejected']:,} rejected")
     print(f"  units: {units['to_hand_out']:,} to hand out, {units['collected']:,} collected ({share}), "
@@ -34,7 +44,7 @@ def run_report(args, settings, check_warehouse_free, start_prefect) -> int:
     result = report_flow(start=start, end=end, data_dir=str(settings.data_dir),
                          reports_dir=str(settings.reports_dir), lang=args.lang,
                          warehouse=str(settings.warehouse_path))
-    print_report(result)
+    print_report(result, settings.timezone)
     return 0
 
 
@@ -75,5 +85,5 @@ def demo_report(settings, day, seed: int) -> str:
     deadline = window.end + timedelta(hours=settings.pickup_hours)
     result = report_flow(start=day, end=day, data_dir=str(settings.data_dir), reports_dir=str(settings.reports_dir),
                          warehouse=str(settings.warehouse_path), now=max(datetime.now(timezone.utc), deadline))
-    print_report(result)
+    print_report(result, settings.timezone)
     return result["folder"]

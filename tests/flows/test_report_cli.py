@@ -38,3 +38,23 @@ def test_the_report_deployment_runs_every_wednesday_morning():
     report = deployments["report/report"]
     assert [(s.schedule.cron, s.schedule.timezone) for s in report.schedules] == [("0 9 * * 3", "Asia/Shanghai")]
     assert report.concurrency_limit == 1
+
+
+@pytest.mark.slow
+def test_cutoff_report_on_the_command_line(tmp_path):
+    from tests import datasets
+    from tests.fulfilment_data import write_scans
+    data_dir = datasets.mooncake_data_dir(tmp_path / "data")
+    dirs = ["--data-dir", str(data_dir), "--reports-dir", str(tmp_path / "reports")]
+    assert cutoff("run", "--date", "2026-11-21", "--no-email", *dirs, cwd=tmp_path).returncode == 0
+    write_scans(data_dir, [{"order_id": "A", "line_no": "1", "picked_up_at": "2026-11-22T09:00:00",
+                            "pickup_point_id": "P1"},
+                           {"order_id": "B", "line_no": "1", "picked_up_at": "2026-11-22T10:00:00",
+                            "pickup_point_id": "P2"}])
+    result = cutoff("report", "--from", "2026-11-21", "--to", "2026-11-21", *dirs, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "pickup states as of 2026-11-23 20:00 Asia/Shanghai (final)" in result.stdout
+    assert "19 to hand out, 7 collected (36.8%), 12 unpicked, 0 waiting" in result.stdout
+    assert (tmp_path / "reports" / "analysis" / "2026-11-21_2026-11-21" / "losses.xlsx").is_file()
+    empty = cutoff("report", "--from", "2026-10-01", "--to", "2026-10-07", *dirs, cwd=tmp_path)
+    assert empty.returncode == 0 and "no cutoff dated 2026-10-01..2026-10-07 has run successfully" in empty.stderr
