@@ -33,7 +33,7 @@ computed AS (
            sum(amount_fen)::BIGINT AS computed_fen
     FROM _computed GROUP BY ALL)
 SELECT * FROM ledger FULL JOIN computed USING (kind, role, beneficiary_id, order_id, line_no, refund_id)
-WHERE ledger_fen IS DISTINCT FROM computed_fen
+WHERE coalesce(ledger_fen, 0) <> coalesce(computed_fen, 0)  -- rows that net to 0: as none (a closed week given back)
 ORDER BY order_id, line_no, kind, role
 LIMIT 10"""
 

@@ -6,9 +6,10 @@ applies the cutoff's own rules (inbox/ ingest and validation, transforms/close.p
 transforms/purchase.py) to the generated files, in a temporary warehouse, and gets exactly the
 purchase lines `cutoff run` will make. Then, per supplier with a purchase order (`make_receipts`):
 - most deliver exactly what they were ordered (one receipt per SKU, a large line in two deliveries);
-- about 1 in 10 delivers short: one of its lines comes 1-3 units under what customers were allocated;
-- about 1 in 10 has damaged goods: one line has 1-3 units rejected at inspection (短 when the
-  case-rounding surplus does not absorb them);
+- about 1 in 10 (at least one) delivers short: one of its lines comes 1-3 units under what
+  customers were allocated;
+- about 1 in 10 (at least one) has damaged goods: one line has 1-3 units more than its
+  case-rounding surplus rejected at inspection (so customers go without);
 - about 1 in 20 over-delivers a line by a unit or two (not paid);
 - one supplier has not arrived yet (no receipt: its lines stay `pending`).
 Deliveries arrive on D+1 between 05:00 and 08:00, local time. The draws come from their own
@@ -63,6 +64,9 @@ def make_receipts(purchase_lines: pl.DataFrame, cutoff_date: date, seed: int) ->
         return pl.DataFrame(schema={c: pl.String for c in RECEIPT_COLUMNS})
     absent = suppliers[int(rng.integers(len(suppliers)))] if len(suppliers) > 1 else None
     fate = {s: str(rng.choice(["exact", "short", "damaged", "over"], p=[0.75, 0.1, 0.1, 0.05])) for s in suppliers}
+    present = [s for s in suppliers if s != absent]
+    for supplier, kind in zip(rng.permutation(present), ["short", "damaged"], strict=False):  # at least one each
+        fate[str(supplier)] = kind
     morning = datetime.combine(cutoff_date + timedelta(days=1), time(5, 0))
     rows = []
     for supplier, frame in lines.group_by("supplier_id", maintain_order=True):
@@ -77,7 +81,7 @@ def make_receipts(purchase_lines: pl.DataFrame, cutoff_date: date, seed: int) ->
                 missing = int(rng.integers(1, 4)) + line["surplus_units"]
                 received, note = max(0, received - missing), "少送"
             elif index == marked and fate[supplier] == "damaged":
-                damaged, note = min(received, int(rng.integers(1, 4))), "破损"
+                damaged, note = min(received, int(rng.integers(1, 4)) + line["surplus_units"]), "破损"
             elif index == marked and fate[supplier] == "over":
                 received, note = received + int(rng.integers(1, 3)), "多送"
             parts = [received // 2, received - received // 2] if received > SPLIT_ABOVE else [received]

@@ -95,7 +95,7 @@ def receipt_rejects(warehouse: Warehouse, window: CutoffWindow) -> pl.DataFrame:
 
 def basis_fingerprint(warehouse: Warehouse, window: CutoffWindow) -> str:
     """A fingerprint of what a goods-in run decides from and the cutoff run rewrites: the cutoff's
-    allocations, purchase lines and own ledger rows. A cutoff rerun that changes none of them
+    allocations, purchase lines and accruals (adjustments of them included). A cutoff rerun that changes none of them
     leaves the goods-in run's decisions standing."""
     this = [window.calendar, window.cutoff_date]
     parts = warehouse.frame(
@@ -106,7 +106,8 @@ def basis_fingerprint(warehouse: Warehouse, window: CutoffWindow) -> str:
              (SELECT coalesce(bit_xor(hash(supplier_id, sku_id, units_allocated, units_purchased, unit_cost_fen)), 0)
               FROM purchase_lines WHERE calendar = ? AND cutoff_date = ?) AS p,
              (SELECT coalesce(bit_xor(hash(entry_id, amount_fen, rate_bp)), 0)
-              FROM commission_ledger WHERE calendar = ? AND cutoff_date = ? AND coalesce(refund_id, '') <> 'short') AS l
+              FROM commission_ledger WHERE calendar = ? AND cutoff_date = ?
+                AND coalesce(adjusted_type, entry_type) = 'accrual') AS l
         """, this * 3)
     return "-".join(str(v) for v in parts.row(0))
 

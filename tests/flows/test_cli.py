@@ -34,10 +34,20 @@ def assert_user_error(result, words, code=2):
     (["run", "--date", "2026-11-21", "--data-dir", "nowhere"], "data dir nowhere does not exist"),
     (["run", "--calendar", "monthly", "--date", "2026-11-21"], "invalid choice: 'monthly'"),
     (["settle", "--week", "2026-47"], "bad ISO week '2026-47': write it like 2026-W47"),
+    (["receive", "--date", "2026-11-21"], "data dir data does not exist"),
+    (["receive", "--calendar", "weekly", "--date", "2026-11-21"], "2026-11-21 is a Saturday"),
 ])
 def test_user_errors_before_anything_starts(tmp_path, args, words):
     result = cutoff(*args, cwd=tmp_path)
     assert_user_error(result, words)
+
+
+def test_a_goods_in_run_of_a_cutoff_not_run_is_refused_before_prefect_starts(tmp_path):
+    datasets.mooncake_data_dir(tmp_path / "data")
+    result = cutoff("receive", "--date", "2026-11-21", "--data-dir", "data", cwd=tmp_path)
+    assert_user_error(result, "the nightly 2026-11-21 cutoff has not been run (there is no warehouse at data/")
+    assert "run `cutoff run --calendar nightly --date 2026-11-21` first" in result.stderr
+    assert result.stdout == "" and not (tmp_path / "data" / "warehouse.duckdb").exists()
 
 
 def test_a_held_warehouse_is_refused_clearly(tmp_path):
