@@ -66,7 +66,7 @@ def generate_pickups(data_dir, day, seed: int) -> int:
 
 
 def demo_report(settings, day, seed: int) -> str:
-    """`cutoff demo`, after its cutoff: pickup scans of the lines the cutoff handed out (as the
+    """`cutoff demo`, after its cutoff and goods-in run: pickup scans of the lines handed out (as the
     leaders would scan them over the next days), then the report of that day. The report is made
     as of the end of the pickup deadline when that is still ahead: the demo shows the finished week."""
     from datetime import datetime, timedelta, timezone
@@ -78,8 +78,11 @@ def demo_report(settings, day, seed: int) -> str:
     window = window_for("nightly", day, settings.timezone, parse_clock(settings.nightly_at))
     with open_warehouse(settings.warehouse_path) as warehouse:
         lines = warehouse.frame("""
-            SELECT order_id, line_no, pickup_point_id FROM allocations
-            WHERE calendar = 'nightly' AND cutoff_date = ? AND qty_allocated > 0""", [day])
+            SELECT a.order_id, a.line_no, a.pickup_point_id FROM allocations a
+            LEFT JOIN (SELECT order_id, line_no, sum(units_short) AS units_short FROM shortages
+                       WHERE calendar = 'nightly' AND cutoff_date = ? GROUP BY ALL) s USING (order_id, line_no)
+            WHERE a.calendar = 'nightly' AND a.cutoff_date = ?
+              AND a.qty_allocated - coalesce(s.units_short, 0) > 0""", [day, day])
     cutoff_at = window.end.replace(tzinfo=None)
     write_pickup_scans(make_pickup_scans(lines, cutoff_at, seed), settings.data_dir, day)
     deadline = window.end + timedelta(hours=settings.pickup_hours)
