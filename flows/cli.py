@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument("--force", action="store_true", help="settle a week that has not ended yet, without a warning")
     add_dirs(settle)
 
+    report = commands.add_parser("report", help="the fulfilment timeline and the losses of a range of cutoffs")
+    report.add_argument("--from", dest="start", type=_date, required=True, help="the first cutoff date, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_date, required=True, help="the last cutoff date, YYYY-MM-DD")
+    report.add_argument("--lang", choices=["zh", "en"], help="sheet language")
+    add_dirs(report)
+
     generate = commands.add_parser("generate", help="write a synthetic data set")
     generate.add_argument("--orders", type=int, default=DEMO_ORDERS)
     generate.add_argument("--date", type=_date, required=True)
@@ -81,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--data-dir", type=Path, required=True)
     generate.add_argument("--no-receipts", action="store_true",
                           help="no goods-in receipts (they apply the cutoff's rules: ~5 s per 200,000 lines)")
+    generate.add_argument("--no-pickups", action="store_true",
+                          help="no pickup scans (they apply the cutoff's rules too: ~5 s per 200,000 lines)")
 
     demo = commands.add_parser("demo", help="generate the demo data under data/demo and run its nightly cutoff")
     demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
@@ -192,6 +200,9 @@ def command_generate(args) -> int:
     if args.orders < 1:
         raise UserError("--orders must be at least 1")
     result = generate_dataset(args.data_dir, args.orders, args.date, args.seed, receipts=not args.no_receipts)
+    if not args.no_pickups:
+        from flows.report_commands import generate_pickups
+        result["pickup_scans"] = generate_pickups(args.data_dir, args.date, args.seed)
     print(f"wrote a synthetic data set of {args.orders:,} order lines for {args.date} under {args.data_dir}")
     for key, value in result.items():
         if not isinstance(value, (list, dict)):
@@ -231,6 +242,10 @@ def command_demo(args) -> int:
     print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
           f"handout lists in handout/; supplier emails in outbox/; the goods-in run in receiving/ (shortages.xlsx, "
           f"refunds.csv, re-issued 修订版 sorting/ and handout/).")
+    from flows.report_commands import demo_report
+    print(f"\nthe days after: the pickup scans of {day}, then the fulfilment report and the losses ...")
+    folder = demo_report(settings, day, DEMO_SEED)
+    print(f"The fulfilment report and the losses: {folder}/ (fulfilment.xlsx, losses.xlsx).")
     return 0
 
 
@@ -270,6 +285,11 @@ def command_settle(args) -> int:
     return 0
 
 
+def command_report(args) -> int:
+    from flows.report_commands import run_report
+    return run_report(args, _settings(args), _check_warehouse_free, _start_prefect)
+
+
 def command_receive(args) -> int:
     from flows.receive_flow import check_cutoff_ran, plan_receive, print_receiving, receive_flow
     settings = _settings(args)
@@ -302,7 +322,7 @@ def command_serve(args) -> int:
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
-            "receive": command_receive, "national": command_national}
+            "receive": command_receive, "national": command_national, "report": command_report}
 
 
 def main(argv: list[str] | None = None) -> int:

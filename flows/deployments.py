@@ -9,6 +9,7 @@
 | alert/alert        | alert_flow    | none: started by the alert automations | kind, subject, body   |
 | national/nightly   | national_flow | every day at CUTOFF_NIGHTLY_AT         | calendar=nightly      |
 (national/nightly only with CUTOFF_REGIONS; its regions' runs go to the work pool, docs/regions.md)
+| report/report      | report_flow   | Wednesday 09:00: the week before       | start, end (or none)  |
 
 A scheduled run leaves `cutoff_date` empty; the flow derives it from the run's scheduled start
 time in the business time zone, so a late or retried run still processes its own cutoff. Each
@@ -37,6 +38,7 @@ from flows.cutoff_flow import cutoff_flow
 from flows.naming import NAMED_DEPLOYMENTS, RunNamer
 from flows.national_command import national_deployment, prepare_national
 from flows.receive_flow import receive_flow
+from flows.report_flow import report_flow
 from flows.settings import load_settings
 from flows.settle_flow import settle_flow
 from transforms.windows import parse_clock
@@ -85,6 +87,9 @@ def with_form_parameters(deployment):
     return deployment
 
 
+REPORT_CRON = "0 9 * * 3"  # Wednesday 09:00: the week before, once its last pickup deadline (48 h) has passed
+
+
 def build_deployments(settings=None, *, include_settle: bool = True) -> list:
     """The RunnerDeployments `cutoff serve` serves (no server contacted)."""
     settings = settings or load_settings()
@@ -118,6 +123,11 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
                                    one_at_a_time)
     if national is not None:  # with CUTOFF_REGIONS (docs/regions.md)
         deployments.append(national)
+    deployments.append(report_flow.to_deployment(
+        name="report", schedules=[Cron(REPORT_CRON, timezone=settings.timezone)], concurrency_limit=one_at_a_time,
+        tags=["cutoff"],
+        description="The fulfilment timeline and the losses (reports/analysis/<from>_<to>/). Scheduled: every "
+                    f"Wednesday 09:00 {settings.timezone}, the ISO week before; a custom run takes start and end."))
     if include_settle:
         deployments.append(settle_flow.to_deployment(
             name="settle", concurrency_limit=one_at_a_time, tags=["cutoff"],

@@ -36,6 +36,7 @@ class Settings:
     platform_name: str = "社区团购平台"
     warehouse_address: str = ""
     workers: int = 2
+    pickup_hours: int = 48  # a line not scanned by the cutoff instant + this is unpicked (docs/fulfilment.md)
     # the start of a run (docs/rules.md "Running", docs/ops.md "The 20:00 run")
     early_start_max_wait_seconds: float = 300.0  # a run started this early waits for its cutoff
     ready_marker: str = ""               # file name the exporter writes into each inbox folder
@@ -111,6 +112,8 @@ def load_settings(config_file: Path | None = None, environ: dict | None = None) 
     if settings.ready_marker and ("/" in settings.ready_marker or settings.ready_marker in (".", "..")):
         raise UserError(f"CUTOFF_READY_MARKER is a file name (such as _READY), not a path: "
                         f"{settings.ready_marker!r}")
+    if settings.pickup_hours < 1:
+        raise UserError(f"CUTOFF_PICKUP_HOURS must be 1 or more, not {settings.pickup_hours}")
     for name in ("early_start_max_wait_seconds", "settle_seconds", "ready_deadline_seconds",
                  "alert_deadline_minutes"):
         if getattr(settings, name) < 0:

@@ -1,5 +1,5 @@
 """Ingest: every new file under inbox/orders and inbox/refunds (a cutoff run) or inbox/receipts (a
-goods-in run), once (a registry by content hash).
+goods-in run) or inbox/pickups (a report run, inbox/pickups.py), once (a registry by content hash).
 
 Reading (`read_inbox`) writes nothing; `validate_inbox` splits rows into good and rejected with
 Pandera; `load_inbox` writes both and the registry in one transaction. The current version of an
@@ -18,7 +18,7 @@ import polars as pl
 from inbox.master import Master
 from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
 from inbox.receipts import explain_damaged, for_run_label, known_receipts, settle_receipt_ids
-from schemas import orders, receipts, refunds
+from schemas import orders, pickups, receipts, refunds
 from schemas.orders import SEQ_PER_FILE
 from schemas.validation import ROW, Reference, validate_rows
 from transforms.staging import latest_versions, missing_columns, parse_columns
@@ -26,8 +26,9 @@ from warehouse.connection import Warehouse
 
 KINDS = ("orders", "refunds")  # what a cutoff run ingests
 RECEIPTS = "receipts"           # what a goods-in run ingests (`cutoff receive`)
+PICKUPS = "pickups"             # what a report run ingests (`cutoff report`)
 MODELS = {"orders": (orders.COLUMNS, orders.OrderLines), "refunds": (refunds.COLUMNS, refunds.Refunds),
-          RECEIPTS: (receipts.COLUMNS, receipts.Receipts)}
+          RECEIPTS: (receipts.COLUMNS, receipts.Receipts), PICKUPS: (pickups.COLUMNS, pickups.Pickups)}
 
 
 @dataclass
@@ -49,6 +50,7 @@ class ValidatedInbox:
     registry: pl.DataFrame = field(default_factory=pl.DataFrame)
     receipts: pl.DataFrame = field(default_factory=pl.DataFrame)
     replaced_receipts: list[str] = field(default_factory=list)  # held ids a corrected receipt replaces
+    pickups: pl.DataFrame = field(default_factory=pl.DataFrame)  # valid scans (inbox/pickups.py loads them)
 
     @property
     def rows_read(self) -> int:
@@ -183,6 +185,7 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
         "refunds": [],
         RECEIPTS: [Reference("supplier_id", master.suppliers["supplier_id"], "suppliers.csv"),
                    Reference("sku_id", master.products["sku_id"], "products.csv")],
+        PICKUPS: [Reference("pickup_point_id", master.pickup_points["pickup_point_id"], "pickup_points.csv")],
     }
     goods: dict[str, list[pl.DataFrame]] = {kind: [] for kind in MODELS}
     rejects: list[pl.DataFrame] = []
@@ -218,8 +221,9 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
                    if any(r.height for r in rejects) else pl.DataFrame())
     if all_rejects.height:
         all_rejects = all_rejects.with_columns(pl.lit(ingested_by).alias("ingested_by"))
+    pickup_rows = pl.concat(goods[PICKUPS], how="diagonal_relaxed") if goods[PICKUPS] else pl.DataFrame()
     return ValidatedInbox(files, order_rows, refund_rows, all_rejects, pl.DataFrame(registry),
-                          receipt_rows, replaced)
+                          receipt_rows, replaced, pickup_rows)
 
 
 def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:

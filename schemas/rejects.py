@@ -12,7 +12,7 @@ class Rejects(pa.DataFrameModel):
     row_number: int = pa.Field(nullable=True, description="as the file shows it; null: the whole file")
     reason: str
     raw: str = pa.Field(nullable=True, description="the row as read, JSON; a whole file: its header")
-    kind: str = pa.Field(isin=["orders", "refunds", "receipts"])
+    kind: str = pa.Field(isin=["orders", "refunds", "receipts", "pickups"])
     file_hash: str = pa.Field(nullable=True)
     listing_id: str = pa.Field(nullable=True)
     created_at: DateTime = pa.Field(nullable=True, dtype_kwargs=UTC)

@@ -9,6 +9,7 @@ Characters XML cannot hold are dropped. The style ids are those sheets/package.p
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import numpy as np
 import polars as pl
 from openpyxl.utils import get_column_letter
 
-from sheets.spec import INT, MONEY, TEXT, Column, is_formula_like
+from sheets.spec import DECIMAL, INT, MONEY, PERCENT, TEXT, Column, is_formula_like
 from transforms.money import fen_to_yuan_text
 
 MAX_CELL_CHARS = 32_767
@@ -28,7 +29,10 @@ STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold
                # a block (a heavier line above); _bold: the totals row
                "cell", "cell_center", "cell_money", "cell_quoted",
                "cell_top", "cell_center_top", "cell_money_top", "cell_quoted_top",
-               "cell_bold", "cell_money_bold", "cell_quoted_bold")
+               "cell_bold", "cell_money_bold", "cell_quoted_bold",
+               # ratios (a percent) and display figures (hours), outside and inside the grid
+               "percent", "decimal", "cell_percent", "cell_decimal", "cell_percent_top", "cell_decimal_top")
+ROUNDED = {PERCENT: 4, DECIMAL: 2}  # decimals a ratio or a display figure keeps in its cell
 STYLE = {name: number for number, name in enumerate(STYLE_NAMES, 1)}  # cell style ids (0: the default)
 
 
@@ -68,6 +72,8 @@ def value_cell(ref: str, value, kind: str, bold: bool = False, text_style: str |
             return text_cell(ref, value, "cell_bold", "cell_quoted_bold") or \
                 f'<c r="{ref}" s="{STYLE["cell_bold"]}"/>'
         return text_cell(ref, value, text_style or ("bold" if bold else None), "quoted_bold" if bold else "quoted")
+    if kind in ROUNDED and isinstance(value, float) and math.isfinite(value):  # a ratio or display figure
+        return _number_cell(ref, repr(round(value, ROUNDED[kind])), f"{prefix}{kind}")
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"cell {ref}: write text or integers (fen for money), not {type(value).__name__}")
     if kind == MONEY:
@@ -111,11 +117,20 @@ def yuan_expr(fen: pl.Expr) -> pl.Expr:
                           (whole % 100).cast(pl.String).str.zfill(2)])
 
 
+def _typed_expr(column: Column) -> pl.Expr:
+    value = pl.col(column.key)
+    if column.kind == TEXT:
+        return _clean_text_expr(value).alias(column.key)
+    if column.kind in ROUNDED:  # a display figure: rounded, and no cell for NaN or infinity
+        number = value.cast(pl.Float64).round(ROUNDED[column.kind])
+        return pl.when(number.is_finite()).then(number).alias(column.key)
+    return value.cast(pl.Int64).alias(column.key)
+
+
 def _typed_exprs(columns: tuple[Column, ...]) -> list[pl.Expr]:
     """The columns as the cells take them: text cleaned (XML-legal, at most 32767 characters,
-    empty as null), counts and fen as Int64."""
-    return [_clean_text_expr(pl.col(c.key)).alias(c.key) if c.kind == TEXT
-            else pl.col(c.key).cast(pl.Int64).alias(c.key) for c in columns]
+    empty as null), counts and fen as Int64, ratios and display figures as rounded floats."""
+    return [_typed_expr(c) for c in columns]
 
 
 def _style(name: str, top: pl.Expr | None) -> pl.Expr:
@@ -129,7 +144,8 @@ def _cell_expr(index: int, column: Column, row: pl.Expr, top: pl.Expr | None = N
     """The XML of one column's cells, in the grid (an empty cell keeps its lines)."""
     ref = pl.concat_str([pl.lit(f'<c r="{get_column_letter(index)}'), row])
     value = pl.col(column.key)
-    base = "cell_money" if column.kind == MONEY else "cell_center" if column.center else "cell"
+    base = "cell_money" if column.kind == MONEY else f"cell_{column.kind}" if column.kind in ROUNDED \
+        else "cell_center" if column.center else "cell"
     style = _style(base, top)
     if column.kind == TEXT:
         style = pl.when(value.str.contains(RISKY_FIRST_REGEX).fill_null(False)) \
@@ -139,6 +155,8 @@ def _cell_expr(index: int, column: Column, row: pl.Expr, top: pl.Expr | None = N
                              space.otherwise(pl.lit("")), pl.lit(">"), _escape_expr(value),
                              pl.lit("</t></is></c>")])
     elif column.kind == INT:
+        xml = pl.concat_str([ref, pl.lit('" s="'), style, pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")])
+    elif column.kind in ROUNDED:
         xml = pl.concat_str([ref, pl.lit('" s="'), style, pl.lit('"><v>'), value.cast(pl.String), pl.lit("</v></c>")])
     else:
         xml = pl.concat_str([ref, pl.lit('" s="'), style, pl.lit('"><v>'), yuan_expr(value), pl.lit("</v></c>")])
@@ -152,6 +170,8 @@ def _width_expr(column: Column) -> pl.Expr:
         width = (value.str.len_bytes() + value.str.len_chars()) / 2  # CJK: 3 bytes -> 2 columns
     elif column.kind == INT:
         width = value.cast(pl.String).str.len_chars()
+    elif column.kind in ROUNDED:
+        width = value.cast(pl.String).str.len_chars() + 1
     else:
         width = yuan_expr(value).str.len_chars() * 4 / 3 + 1  # with ¥ and thousands separators
     return width.max().fill_null(0).cast(pl.Float64)

@@ -14,8 +14,11 @@ from schemas.columns import ID_PATTERN
 from transforms.money import fen_to_yuan_display
 
 TEXT, INT, MONEY = "text", "int", "money"
-KINDS = (TEXT, INT, MONEY)
+PERCENT, DECIMAL = "percent", "decimal"  # display ratios and hours (floats: never money)
+KINDS = (TEXT, INT, MONEY, PERCENT, DECIMAL)
 MONEY_FORMAT = '"¥"#,##0.00'
+PERCENT_FORMAT = "0.0%"
+DECIMAL_FORMAT = "#,##0.00"
 RISKY_FIRST = frozenset("=+-@\t\r")
 _ID = re.compile(ID_PATTERN)
 
@@ -23,7 +26,8 @@ _ID = re.compile(ID_PATTERN)
 @dataclass(frozen=True)
 class Column:
     """One column of a sheet: the frame column `key`, its printed `label` (may hold newlines),
-    its `kind` (text, int or money: integer fen shown as ¥ with two decimals) and its width in
+    its `kind` (text, int or money: integer fen shown as ¥ with two decimals; percent or decimal:
+    a display ratio or figure such as hours, a float rounded for the cell) and its width in
     characters: at least `width`, grown to fit the longest value, at most `max_width`."""
 
     key: str
@@ -58,6 +62,8 @@ class ChartSpec:
     value_key: str
     y_title: str = ""
     section: int = 0  # the section whose rows it draws (a sectioned sheet)
+    number_format: str = "#,##0"  # of the value axis
+    max_rows: int | None = None   # chart only the first rows (a sheet sorted worst first: the worst)
 
 
 @dataclass(frozen=True)

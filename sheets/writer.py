@@ -194,13 +194,14 @@ def _add_chart(ws, sheet: _Sheet) -> None:
     spec = sheet.spec
     table = sheet.tables[spec.chart.section]
     keys = [c.key for c in spec.columns]
-    last = table.first_row + table.rows - 1
+    rows = min(table.rows, spec.chart.max_rows or table.rows)
+    last = table.first_row + rows - 1
     chart = BarChart()
     chart.type = "col"
     chart.title = spec.chart.title
     chart.legend = None
     chart.y_axis.title = spec.chart.y_title or None
-    chart.y_axis.numFmt = "#,##0"
+    chart.y_axis.numFmt = spec.chart.number_format
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
     chart.add_data(Reference(ws, min_col=keys.index(spec.chart.value_key) + 1, min_row=table.label_row,
                              max_row=last), titles_from_data=True)

@@ -18,6 +18,7 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | receipts, shortages, supplier_payables | AppliedReceipts, Shortages, SupplierPayables | warehouse/goods_in.py |
 | receive_runs     | ReceiveRuns                      | warehouse/goods_in.py record_receive_run    |
 | supplier_statements | SupplierStatements            | ledger/supplier_statements.py (settlement)  |
+| pickups          | StoredPickups                    | inbox/pickups.py (the report run's ingest) |
 | emails           | Emails                           | mail/record.py                              |
 | suppliers ... listings (the master data) | Suppliers ... Listings | replaced whole every run from master/ |
 """
@@ -39,6 +40,7 @@ from schemas.ingested_files import IngestedFiles
 from schemas.listings import Listings
 from schemas.orders import StoredOrderLines
 from schemas.pickup_points import PickupPoints
+from schemas.pickups import StoredPickups
 from schemas.products import Products
 from schemas.purchase_lines import PurchaseLines
 from schemas.receipts import AppliedReceipts, ReceiptRequests
@@ -120,6 +122,7 @@ TABLES: tuple[Table, ...] = (
     Table("supplier_payables", SupplierPayables, partitioned=True),
     Table("receive_runs", ReceiveRuns, partitioned=True),
     Table("supplier_statements", SupplierStatements),
+    Table("pickups", StoredPickups),
     Table("suppliers", Suppliers, replaced_whole=True),
     Table("products", Products, replaced_whole=True),
     Table("categories", Categories, replaced_whole=True),
