@@ -35,6 +35,7 @@ from flows.naming import cutoff_run_name
 from flows.planning import resolve_cutoff_date
 from flows.region_runs import RegionWatch, start_region_runs
 from flows.regions import Region, load_regions, select_regions
+from flows.run_log import fail_run, prepare_run_log
 from flows.settings import Settings, load_settings
 from outputs.files import write_json
 from outputs.run_folder import output_errors, run_dir
@@ -198,30 +199,51 @@ def failed_message(summary: dict, folder: Path) -> str:
 
 
 @flow(name="national", flow_run_name=name_national_run, validate_parameters=True)
-def national_flow(calendar: str = "nightly", cutoff_date: date | None = None, regions_file: str | None = None,
-                  only: list[str] | None = None, force: bool = False, send_email: bool = True,
+def national_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date: date | None = None,
+                  regions_file: str | None = None, only: list[str] | None = None, force: bool = False,
+                  send_email: bool = True,
                   reports_dir: str | None = None, lang: Literal["zh", "en"] | None = None,
                   pool: str | None = None, worker_wait_seconds: float = 120.0, progress: bool = False,
                   data_dir: str | None = None) -> dict:
     """The cutoff of every region of `regions_file` (default CUTOFF_REGIONS) on the work pool, then
     the national roll-up. Without `cutoff_date`, the one the run was scheduled for. `only`: just
     these regions (the others' stored summaries still count). `data_dir`: what relative paths in
-    the regions file are relative to (default: its folder)."""
-    settings = load_settings().with_overrides(reports_dir=Path(reports_dir) if reports_dir else None, lang=lang,
-                                              pool=pool, regions=Path(regions_file) if regions_file else None)
-    if settings.regions is None:
-        raise UserError("no regions file: pass --regions FILE or set CUTOFF_REGIONS (docs/regions.md).")
-    reports_root = settings.reports_dir.resolve()
-    regions = load_regions(settings.regions, reports_root, base=Path(data_dir).resolve() if data_dir else None)
-    selected = select_regions(regions, only, settings.regions)
-    day = resolve_cutoff_date(calendar, cutoff_date, settings)
-    check_regions(selected, calendar, day, force)
-    say = _say(progress)
-    say(f"{len(selected)} region(s) of {len(regions)} to run on the work pool {settings.pool!r}: "
-        f"{', '.join(r.region_id for r in selected)}")
-    started = start_regions(selected, calendar, day, force, send_email, lang)
-    outcomes = wait_for_regions(started, settings.pool, worker_wait_seconds, progress)
-    summary = roll_up(regions, outcomes, calendar, day, reports_root, settings.lang)
-    if summary["failed"]:
-        raise RegionsFailed(failed_message(summary, national_dir(reports_root, calendar, day)), summary)
+    the regions file are relative to (default: its folder).
+
+    Args:
+        calendar: nightly or weekly.
+        cutoff_date: The cutoff to run in every region (weekly: its Sunday). Empty: the one this run was
+            scheduled for.
+        regions_file: The regions.toml to read. Empty: CUTOFF_REGIONS of `cutoff serve`.
+        only: Just these region ids (a rerun of the failed ones); the others' stored summaries still count.
+        force: Run a cutoff whose time has not come yet, with the orders there are now.
+        send_email: Email the suppliers their purchase orders (in every region).
+        reports_dir: Reports folder of the national roll-up (reports/national/...). Empty: CUTOFF_REPORTS_DIR.
+        lang: Language of the sheets, zh or en. Empty: each region's own (CUTOFF_LANG, zh).
+        pool: The work pool the regions' runs go to. Empty: CUTOFF_POOL (cutoff-regions).
+        worker_wait_seconds: How long the regions' runs may wait for a worker before they are cancelled.
+        progress: Also print each region's progress on the console of the process that runs it.
+        data_dir: What relative paths in the regions file are relative to. Empty: its folder.
+    """
+    prepare_run_log()
+    try:
+        settings = load_settings().with_overrides(reports_dir=Path(reports_dir) if reports_dir else None, lang=lang,
+                                                  pool=pool, regions=Path(regions_file) if regions_file else None)
+        if settings.regions is None:
+            raise UserError("no regions file: pass --regions FILE or set CUTOFF_REGIONS (docs/regions.md).")
+        reports_root = settings.reports_dir.resolve()
+        regions = load_regions(settings.regions, reports_root, base=Path(data_dir).resolve() if data_dir else None)
+        selected = select_regions(regions, only, settings.regions)
+        day = resolve_cutoff_date(calendar, cutoff_date, settings)
+        check_regions(selected, calendar, day, force)
+        say = _say(progress)
+        say(f"{len(selected)} region(s) of {len(regions)} to run on the work pool {settings.pool!r}: "
+            f"{', '.join(r.region_id for r in selected)}")
+        started = start_regions(selected, calendar, day, force, send_email, lang)
+        outcomes = wait_for_regions(started, settings.pool, worker_wait_seconds, progress)
+        summary = roll_up(regions, outcomes, calendar, day, reports_root, settings.lang)
+        if summary["failed"]:
+            raise RegionsFailed(failed_message(summary, national_dir(reports_root, calendar, day)), summary)
+    except UserError as exc:
+        return fail_run(exc)
     return summary

@@ -22,6 +22,7 @@ from prefect.runtime import flow_run
 
 from errors import UserError
 from flows.report_artifacts import publish_report_artifacts
+from flows.run_log import fail_run, prepare_run_log
 from flows.settings import Settings, load_settings
 from inbox.master import stored_master
 from inbox.pickups import PickupIngest, ingest_pickups
@@ -108,14 +109,30 @@ def report_flow(start: date | None = None, end: date | None = None, data_dir: st
                 warehouse: str | None = None, now: datetime | None = None) -> dict:
     """The fulfilment timeline and the losses of the cutoffs dated start..end (both calendars).
     Without dates: the ISO week before the one of the scheduled time. `now` (default: the clock)
-    is the instant the pickup states are judged at."""
-    settings = load_settings().with_overrides(
-        data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None,
-        lang=lang, warehouse=Path(warehouse) if warehouse else None)
-    start, end = resolve_range(start, end, settings)
-    if not settings.warehouse_path.is_file():
-        raise UserError(f"there is no warehouse at {settings.warehouse_path}: run a cutoff first, or pass "
-                        "--data-dir (or set CUTOFF_DATA_DIR) to the data dir to report on.")
+    is the instant the pickup states are judged at.
+
+    Args:
+        start: The first cutoff date of the report. Empty (with end empty): the ISO week before this run's.
+        end: The last cutoff date of the report (at most a year after start).
+        data_dir: Data folder (master/, inbox/pickups/, the warehouse) for this run only. Empty:
+            CUTOFF_DATA_DIR of `cutoff serve`.
+        reports_dir: Reports folder for this run only (the report goes to analysis/<from>_<to>/ in it).
+        lang: Language of the workbooks, zh or en. Empty: CUTOFF_LANG (zh).
+        warehouse: The warehouse file (DuckDB) for this run only. Empty: warehouse.duckdb in the data folder.
+        now: The instant the pickups are judged at (a line not scanned by then is waiting or unpicked).
+            Empty: now, or the last pickup deadline of the range once it has passed.
+    """
+    prepare_run_log()
+    try:
+        settings = load_settings().with_overrides(
+            data_dir=Path(data_dir) if data_dir else None, reports_dir=Path(reports_dir) if reports_dir else None,
+            lang=lang, warehouse=Path(warehouse) if warehouse else None)
+        start, end = resolve_range(start, end, settings)
+        if not settings.warehouse_path.is_file():
+            raise UserError(f"there is no warehouse at {settings.warehouse_path}: run a cutoff first, or pass "
+                            "--data-dir (or set CUTOFF_DATA_DIR) to the data dir to report on.")
+    except UserError as exc:
+        return fail_run(exc)
     span = f"{start.isoformat()} ~ {end.isoformat()}"
     folder = analysis_dir(settings.reports_dir, start, end)
     now = now or datetime.now(timezone.utc)

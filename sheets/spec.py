@@ -61,9 +61,9 @@ class ChartSpec:
     category_key: str
     value_key: str
     y_title: str = ""
-    section: int = 0  # the section whose rows it draws (a sectioned sheet)
     number_format: str = "#,##0"  # of the value axis
     max_rows: int | None = None   # chart only the first rows (a sheet sorted worst first: the worst)
+    section: int = 0  # the section whose rows it draws (a sectioned sheet)
 
 
 @dataclass(frozen=True)

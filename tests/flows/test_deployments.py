@@ -389,10 +389,15 @@ def _logs(client, run_id) -> list:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from prefect.client.schemas.sorting import LogSort
 
-    def logged():  # logs reach the server in batches: wait for the run's last line
+    seen: list[int] = []
+
+    def logged():  # logs reach the server in batches, in any order: the run's last line, then no new line
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])),
                                 sort=LogSort.TIMESTAMP_ASC)
-        return logs if any(log.message.startswith("Finished in state") for log in logs) else None
+        finished = any(log.message.startswith("Finished in state") for log in logs)
+        settled = finished and seen[-2:] == [len(logs), len(logs)]
+        seen.append(len(logs))
+        return logs if settled else None
     return wait_for(logged, 60, f"the logs of flow run {run_id}", interval=1)
 
 
