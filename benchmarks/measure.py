@@ -109,7 +109,7 @@ def measure(command: list[str], env: dict[str, str] | None = None, echo: bool = 
     for line in process.stderr:
         lines.append(line.rstrip("\n"))
         if echo:
-            print("    " + lines[-1], flush=True)
+            print(f"    {time.perf_counter() - started:6.1f}s {lines[-1]}", flush=True)
     returncode = process.wait()
     seconds = time.perf_counter() - started
     done.set()

@@ -77,6 +77,7 @@ def bench_size(orders: int, work: Path, naive: bool, seed: int) -> dict:
         "eligible_lines": eligible_lines(run), "machine": f"{platform.machine()} cores={os.cpu_count()}",
         "cutoff_run": {"seconds": round(run.seconds, 2), "peak_rss_mb": round(run.peak_rss_mb),
                        "processes": run.peak_processes, "workbooks": workbooks, "stages": stages_of(run),
+                       "outside_stages": round(run.seconds - sum(stages_of(run).values()), 2),
                        "at_peak_mb": {name: round(size) for name, size in run.at_peak if size >= 1}},
     }
     print(f"   {run.seconds:6.1f} s wall, peak {run.peak_rss_mb:,.0f} MiB (tree), {workbooks:,} workbooks")
