@@ -42,7 +42,7 @@ from schemas.allocations import Allocations
 from schemas.groups import Groups
 from schemas.purchase_lines import PurchaseLines
 from sheets.commissions_book import write_commissions_workbook
-from sheets.run_books import write_run_workbooks, write_summary_workbook
+from sheets.run_books import RunBooks, write_summary_workbook
 from sheets.run_tables import RunTables
 from transforms.close import ClosedCutoff, close_listings, select_closing_listings
 from transforms.groups import rank_unformed_groups
@@ -151,23 +151,38 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     """Replace the run's partitions and post its commissions in one transaction, then write its
     folder of files (summary, sheets, refunds, rejects) aside and rename it into place. Returns
     what the files were made of (the summary: summary.json) and how many of each kind."""
+    as_of = inputs_as_of(warehouse, plan.settings)
+    lang = plan.settings.lang
     posting = store_run_tables(warehouse, plan, master, result)
     plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window)))
-    as_of = inputs_as_of(warehouse, plan.settings)
-    with output_errors(plan.settings.reports_dir):
-        staging = new_staging_dir(plan.output_dir)
-        try:
-            with temporary_files_in(staging):  # a large sheet's spooled part: here, not in /tmp or /dev/shm
-                tables = write_run_files(staging, plan, master, result, posting, as_of)
-                write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master,
-                                           plan.settings.lang)
-                del posting  # the ledger entries (millions at 1M lines) are written: not held through the sheets
-                files = write_run_workbooks(staging, tables, plan.settings, plan.settings.lang)
-            publish_dir(staging, plan.output_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    with RunBooks(plan.settings, result.closed.allocations) as books:  # the workers start and import meanwhile
+        with output_errors(plan.settings.reports_dir):
+            staging = new_staging_dir(plan.output_dir)
+            try:
+                with temporary_files_in(staging):  # a large sheet's spooled part: here, not in /tmp or /dev/shm
+                    write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master, lang)
+                    # the ledger entries (millions at 1M lines) are written: not held through the books
+                    posting.entries = posting.posted = pl.DataFrame()
+                    # the workers write the per-supplier, route and pickup-point books while this
+                    # process writes the summary and the files
+                    books.submit(staging, book_tables(plan, master, result, as_of), lang)
+                    tables = write_run_files(staging, plan, master, result, posting, as_of)
+                    files = books.finish(staging, tables, lang)
+                publish_dir(staging, plan.output_dir)
+            except BaseException:
+                books.close(cancel=True)  # no worker writes into the folder that goes now
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
     return Written(tables, files)
+
+
+def book_tables(plan: RunPlan, master: Master, result: CutoffResult, as_of: datetime) -> RunTables:
+    """What the per-supplier, route and pickup-point books are made of (not the summary: it is
+    written later, with the figures the ledger adds)."""
+    closed = result.closed
+    return RunTables(window=plan.window, summary={}, allocations=closed.allocations,
+                     purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
+                     groups=closed.groups, rejects=result.rejects, master=master, generated_at=as_of)
 
 
 @task(name="email", cache_policy=NO_CACHE)

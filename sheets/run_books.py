@@ -74,9 +74,12 @@ def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
     return [job for jobs in plan_by_kind(out_dir, tables) for job in jobs]
 
 
-def write_jobs(jobs: list[WorkbookJob], ctx: BookContext) -> int:
+def write_jobs(jobs: list[WorkbookJob], ctx: BookContext, temporary_dir: str | None = None) -> int:
     """Write the given workbooks (in a worker process, or in this one), a group at a time: the
-    rows of a group's same-shaped sheets are rendered together."""
+    rows of a group's same-shaped sheets are rendered together. `temporary_dir`: where a worker's
+    spooled sheets go past their size in memory (the run's staging folder, as the parent's)."""
+    if temporary_dir is not None:
+        tempfile.tempdir = temporary_dir
     group: list[WorkbookJob] = []
     rows = 0
     ordered = sorted(jobs, key=lambda j: j.kind)
@@ -100,10 +103,11 @@ def balance(jobs: list[WorkbookJob], batches: int) -> list[list[WorkbookJob]]:
     return [b for b in bins if b]
 
 
-def expected_workbooks(tables: RunTables) -> int:
+def expected_workbooks(tables: RunTables | pl.DataFrame) -> int:
     """About how many files the run writes (pickup points and suppliers with something), cheaply,
-    to decide on a process pool before the rows are prepared."""
-    allocated = tables.allocations.filter(pl.col("qty_allocated") > 0)
+    to decide on a process pool before the rows are prepared (from the tables or the allocations)."""
+    allocations = tables if isinstance(tables, pl.DataFrame) else tables.allocations
+    allocated = allocations.filter(pl.col("qty_allocated") > 0)
     return allocated["pickup_point_id"].n_unique() + allocated["supplier_id"].n_unique()
 
 
@@ -137,37 +141,70 @@ class BookSettings(Protocol):
     workers: int
 
 
+class RunBooks:
+    """The run's workbooks, written while the run goes on: `start` spawns the worker processes
+    (they import meanwhile), `submit` prepares the purchase orders, route books and handout lists
+    a kind at a time and hands them to the workers (or writes them here when there are few),
+    `finish` writes summary.xlsx and waits for the workers. The caller posts the ledger and writes
+    its other files between `submit` and `finish`, on the core the workers leave."""
+
+    def __init__(self, settings: BookSettings, allocations: pl.DataFrame):
+        self.settings = settings
+        self.workers = max(1, int(settings.workers or 1))
+        self.expected = expected_workbooks(allocations)
+        self.pool = _new_pool(self.workers) if self.workers > 1 and self.expected >= POOL_MIN_FILES else None
+        self.futures: list = []
+        self.counts: Counter = Counter()
+
+    def context(self, tables: RunTables, lang: str) -> BookContext:
+        return BookContext.for_run(tables.window, lang, self.settings.platform_name, self.settings.warehouse_address,
+                                   tables.generated_at)
+
+    def submit(self, out_dir: Path, tables: RunTables, lang: str = "zh") -> None:
+        """The per-supplier, per-route and per-pickup-point workbooks under out_dir (`tables.summary`
+        is not read here)."""
+        ctx = self.context(tables, lang)
+        for kind in plan_by_kind(out_dir, tables):  # the workers write a kind while the next is prepared
+            self.counts.update(job.kind for job in kind)
+            if self.pool:
+                share = len(kind) / max(1, self.expected)
+                batches = max(self.workers, round(self.workers * BATCHES_PER_WORKER * share))
+                self.futures += [self.pool.submit(write_jobs, batch, ctx, tempfile.gettempdir())
+                                 for batch in balance(kind, batches)]
+            else:
+                write_jobs(kind, ctx)
+            del kind  # a kind's rows go once its workbooks are written
+
+    def finish(self, out_dir: Path, tables: RunTables, lang: str = "zh") -> dict[str, int]:
+        """summary.xlsx, then the workers' work (a worker's error is raised here). Returns counts per
+        kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1}."""
+        summary_book.write_summary_book(out_dir / "summary.xlsx", tables, self.context(tables, lang))
+        for future in self.futures:
+            future.result()
+        self.close()
+        return {"purchase": self.counts["purchase"], "sorting": self.counts["sorting"],
+                "handout": self.counts["handout"], "summary": 1}
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers (at once with `cancel`: what they have not started is dropped)."""
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=cancel)
+            self.pool = None
+
+    def __enter__(self) -> RunBooks:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.close(cancel=kind is not None)
+
+
 def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings, lang: str = "zh") -> dict[str, int]:
     """Write purchase/, sorting/, handout/ and summary.xlsx under out_dir (a staging folder the
     lead later renames into place). Returns counts per kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2}
     (and "summary": 1)."""
-    ctx = BookContext.for_run(tables.window, lang, settings.platform_name, settings.warehouse_address,
-                              tables.generated_at)
-    workers = max(1, int(settings.workers or 1))
-    expected = expected_workbooks(tables)
-    pool = _new_pool(workers) if workers > 1 and expected >= POOL_MIN_FILES else None
-    counts: Counter = Counter()
-    futures = []
-    try:
-        for kind in plan_by_kind(out_dir, tables):  # the workers start, then write a kind while the next is prepared
-            counts.update(job.kind for job in kind)
-            if pool:
-                batches = max(workers, round(workers * BATCHES_PER_WORKER * len(kind) / max(1, expected)))
-                futures += [pool.submit(write_jobs, batch, ctx) for batch in balance(kind, batches)]
-            else:
-                write_jobs(kind, ctx)
-            del kind  # a kind's rows go once its workbooks are written
-        summary_book.write_summary_book(out_dir / "summary.xlsx", tables, ctx)
-        for future in futures:
-            future.result()  # a worker's error is raised here
-    except BaseException:
-        if pool:
-            pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    if pool:
-        pool.shutdown(wait=True)
-    return {"purchase": counts["purchase"], "sorting": counts["sorting"], "handout": counts["handout"],
-            "summary": 1}
+    with RunBooks(settings, tables.allocations) as books:
+        books.submit(out_dir, tables, lang)
+        return books.finish(out_dir, tables, lang)
 
 
 def write_summary_workbook(out_dir: Path, tables: RunTables, settings: BookSettings, lang: str = "zh") -> None:
