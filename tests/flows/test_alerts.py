@@ -36,7 +36,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
 OPS = "ops@tuangou.example.cn; duty@tuangou.example.cn"
 IDS = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate(
-    ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert"), start=1)}
+    ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert", "receive/receive",
+     "report/report", "national/nightly"), start=1)}
 NAMES = {f"{PREFIX}{name}" for name in ("a run failed", "a cutoff run has not completed in time",
                                         "a cutoff has no order lines", "the inbox was not ready",
                                         "cutoff serve is not running")}
@@ -53,7 +54,8 @@ def test_each_alert_watches_the_right_runs_and_events():
     assert failed["expect"] == ["prefect.flow-run.Failed", "prefect.flow-run.Crashed", "prefect.flow-run.TimedOut"]
     # every deployment's runs but the alert's own: a failing alert never alerts about itself
     assert sorted(failed["match_related"]["prefect.resource.id"]) == deployment(
-        "cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle")
+        "cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "receive/receive", "report/report",
+        "national/nightly")
     late = specs["late"].trigger
     assert late["posture"] == "Proactive" and late["within"] == 1800
     # the clock starts when the run is handed to a runner (Pending), starts (Running), or when
@@ -263,7 +265,8 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
     shown = client.read_block_document_by_name("cutoff-alert-webhook", "custom-webhook", include_secrets=False)
     assert shown.data["url"] == "{{webhook_url}}" and env["CUTOFF_ALERT_WEBHOOK"] not in json.dumps(shown.data)
     ids = {name: str(_deployment(alerting, name).id)
-           for name in ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert")}
+           for name in ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert",
+                        "receive/receive", "report/report")}  # what `cutoff serve` serves here
     settings = Settings(ops_email=OPS, alert_webhook=env["CUTOFF_ALERT_WEBHOOK"], alert_deadline_minutes=0.5)
     ui = alerting["server"].ui_url
     # `cutoff serve` started again: nothing changes (an update would restart the open clocks)
