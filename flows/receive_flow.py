@@ -292,15 +292,15 @@ def receive_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date
 
 def print_receiving(summary: dict, output_dir: Path) -> None:
     """What `cutoff receive` prints: the figures a warehouse lead checks."""
-    from transforms.money import fen_to_yuan_text as yuan
+    from transforms.money import fen_to_yuan_display as yuan
     lines, units, fen = summary["purchase_lines"], summary["units"], summary["fen"]
     print(f"goods-in {summary['calendar']} {summary['cutoff_date']}: receipts {summary['receipts']['applied']} "
           f"applied, {summary['receipts']['rejected']} rejected")
     print(f"  purchase lines: {lines['complete']} complete, {lines['short']} short, {lines['pending']} pending")
     print(f"  units: {units['purchased']:,} purchased, {units['received']:,} received, {units['damaged']:,} damaged, "
           f"{units['short']:,} short, {units['over']:,} over, {units['payable']:,} payable")
-    print(f"  money: shortage refunds ¥{yuan(fen['short_refund'])}, commission clawed back ¥{yuan(fen['clawback'])}, "
-          f"payable ¥{yuan(fen['payable'])}")
+    print(f"  money: shortage refunds {yuan(fen['short_refund'])}, commission clawed back {yuan(fen['clawback'])}, "
+          f"payable {yuan(fen['payable'])}")
     files = summary.get("files", {})
     print(f"  outputs: {output_dir}/ (receiving.json, shortages.xlsx, refunds.csv, rejects.csv; re-issued "
           f"修订版: {len(files.get('sorting', []))} sorting, {len(files.get('handout', []))} handout)")

@@ -12,7 +12,7 @@ def print_report(result: dict, timezone: str) -> None:
     from datetime import datetime
 
     from sheets.labels import local_text
-    from transforms.money import fen_to_yuan_text as yuan
+    from transforms.money import fen_to_yuan_display as yuan
     units, fen = result["units"], result["fen"]
     share = "-" if result["collected_share"] is None else f"{result['collected_share'] * 100:.1f}%"
     rate = "-" if result["loss_rate"] is None else f"{result['loss_rate'] * 100:.1f}%"
@@ -29,7 +29,7 @@ def print_report(result: dict, timezone: str) -> None:
     print(f"  units: {units['to_hand_out']:,} to hand out, {units['collected']:,} collected ({share}), "
           f"{units['unpicked']:,} unpicked, {units['waiting']:,} waiting")
     print(f"  losses: {units['lost']:,} of {units['purchased']:,} units purchased ({rate}), "
-          f"¥{yuan(fen['lost'])} at cost")
+          f"{yuan(fen['lost'])} at cost")
     print(f"  outputs: {result['folder']}/ (fulfilment.xlsx, losses.xlsx, report.json)")
 
 

@@ -82,7 +82,7 @@ def test_the_worked_example_through_cutoff_receive_to_the_fen(dirs, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "purchase lines: 0 complete, 1 short, 1 pending" in out
-    assert "shortage refunds ¥656.00, commission clawed back ¥-65.60, payable ¥2000.00" in out
+    assert "shortage refunds ¥656.00, commission clawed back -¥65.60, payable ¥2,000.00" in out
     summary = json.loads((folder(reports_dir) / "receiving.json").read_text(encoding="utf-8"))
     assert {k: summary[k] for k in WORKED_EXAMPLE} == WORKED_EXAMPLE
     assert summary["receipts"] == {"applied": 1, "rejected": 0} and summary["adjustment_week"] is None
