@@ -12,22 +12,16 @@ earliest counts). Seeded: the same lines and seed give the same file.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from inbox.ingest import load_inbox, read_inbox, validate_inbox
-from inbox.master import load_master
-from transforms.close import close_listings
+from synthetic.receipts import expected_allocations
 from transforms.fulfilment import units_to_hand_out
 from transforms.goods_in import decide_purchase_lines, take_back_short_units
 from transforms.purchase import build_purchase_lines
-from transforms.windows import window_for
-from warehouse.connection import open_warehouse
-from warehouse.queries import order_lines_of_calendar
 
 NEXT_DAY_SHARE, LATE_SHARE = 0.80, 0.12  # the rest: never collected
 AFTER_DEADLINE_SHARE = 0.3               # of the late ones: on D+3
@@ -88,18 +82,7 @@ def expected_handout(data_dir: Path, cutoff_date: date, timezone: str, nightly_a
     """The lines the nightly cutoff of D will hand out (order_id, line_no, pickup_point_id): the
     cutoff's own allocations of the generated files (as synthetic.receipts finds its purchase lines),
     minus the units its generated receipts leave short (transforms.goods_in)."""
-    master = load_master(data_dir, timezone)
-    files = read_inbox(data_dir, set(), kinds=("orders",))
-    no_refunds = pl.DataFrame(schema={"refund_id": pl.String, "order_id": pl.String, "line_no": pl.Int64,
-                                      "amount_fen": pl.Int64, "created_at": pl.Datetime("us", "UTC")})
-    inbox = validate_inbox(files, master, timezone, 1, no_refunds, "generate")
-    with tempfile.TemporaryDirectory() as scratch, open_warehouse(Path(scratch) / "w.duckdb") as warehouse:
-        for name, table in master.tables().items():
-            warehouse.replace_table(name, table)
-        load_inbox(warehouse, inbox)
-        lines = order_lines_of_calendar(warehouse, "nightly")
-    allocations = close_listings(lines, master.listings, master.products,
-                                 window_for("nightly", cutoff_date, timezone, nightly_at)).allocations
+    master, allocations = expected_allocations(data_dir, cutoff_date, timezone, nightly_at)
     receipts_file = Path(data_dir) / "inbox" / "receipts" / f"receipts-{cutoff_date.isoformat()}.csv"
     receipts = (pl.read_csv(receipts_file, infer_schema=False).select(
         "supplier_id", "sku_id", pl.col("units_received").cast(pl.Int64), pl.col("units_damaged").cast(pl.Int64))

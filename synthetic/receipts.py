@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from inbox.ingest import load_inbox, read_inbox, validate_inbox
-from inbox.master import load_master
+from inbox.master import Master, load_master
 from transforms.close import close_listings
 from transforms.purchase import build_purchase_lines
 from transforms.windows import window_for
@@ -40,6 +40,14 @@ SPLIT_ABOVE = 200  # a line of more units than this comes in two deliveries
 
 def expected_purchase_lines(data_dir: Path, cutoff_date: date, timezone: str, nightly_at: time) -> pl.DataFrame:
     """The purchase lines the nightly cutoff of `cutoff_date` makes of the data dir's files."""
+    master, allocations = expected_allocations(data_dir, cutoff_date, timezone, nightly_at)
+    return build_purchase_lines(allocations, master.products)
+
+
+def expected_allocations(data_dir: Path, cutoff_date: date, timezone: str,
+                         nightly_at: time) -> tuple[Master, pl.DataFrame]:
+    """The master data and the allocations the nightly cutoff of `cutoff_date` makes of the data
+    dir's order files (the cutoff's own rules, in a scratch warehouse)."""
     master = load_master(data_dir, timezone)
     files = read_inbox(data_dir, set(), kinds=("orders",))
     no_refunds = pl.DataFrame(schema={"refund_id": pl.String, "order_id": pl.String, "line_no": pl.Int64,
@@ -51,8 +59,7 @@ def expected_purchase_lines(data_dir: Path, cutoff_date: date, timezone: str, ni
         load_inbox(warehouse, inbox)
         lines = order_lines_of_calendar(warehouse, "nightly")
     window = window_for("nightly", cutoff_date, timezone, nightly_at)
-    closed = close_listings(lines, master.listings, master.products, window)
-    return build_purchase_lines(closed.allocations, master.products)
+    return master, close_listings(lines, master.listings, master.products, window).allocations
 
 
 def make_receipts(purchase_lines: pl.DataFrame, cutoff_date: date, seed: int) -> pl.DataFrame:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.sorting import HANDOUT_ORDER, STOP_ORDER, RouteUnits, prepare_routes
+from transforms.sorting import STOP_ORDER, RouteUnits, in_print_order, prepare_routes
 
 LINE_KEY = ["order_id", "line_no"]
 REVISED_HANDOUT_COLUMNS = ["seq", "phone_tail", "customer_name", "order_id", "item", "ordered", "short", "units",
@@ -91,29 +91,18 @@ def revised_handout_rows(lines: pl.DataFrame, products: pl.DataFrame) -> pl.Data
     """Every allocated line of the points, in the handout list's print order (transforms.sorting
     handout_rows), with what it was allocated, what it gives up and what is handed out. A line
     that gives up everything stays on the list with 0 to hand out: the leader sees who goes without."""
-    point = pl.col("pickup_point_id")
-    customer = pl.concat_str([pl.col("phone_tail").fill_null(""), pl.col("customer_name").fill_null(""),
-                              pl.col("customer_id")], separator="\x1f")
-    first_of_customer = ((customer != customer.shift(1)) | (point != point.shift(1))).fill_null(True)
-    first_of_order = (first_of_customer | (pl.col("order_id") != pl.col("order_id").shift(1))).fill_null(True)
-    item = pl.when(pl.col("spec").is_null() | (pl.col("spec") == "")).then(pl.col("name")) \
-        .otherwise(pl.concat_str([pl.col("name"), pl.col("spec")], separator=" "))
     return (
         lines.select("pickup_point_id", "customer_id", "customer_name", "phone_tail", "order_id", "line_no",
                      "sku_id", pl.col("qty_allocated").cast(pl.Int64).alias("ordered"),
                      pl.col("units_short").alias("short"), pl.col("units_out").alias("units"))
         .join(products.select("sku_id", "name", "spec", "unit"), on="sku_id", how="left")
-        .sort(HANDOUT_ORDER, nulls_last=True)
-        .with_columns(first_of_customer.alias("_first"), first_of_order.alias("_first_of_order"))
-        .with_columns(pl.col("_first").cast(pl.Int64).cum_sum().over("pickup_point_id").alias("_seq"))
+        .pipe(in_print_order)
         .select(
             "pickup_point_id", "customer_id",
             pl.when("_first").then(pl.col("_seq")).alias("seq"),
-            pl.when("_first").then(pl.col("phone_tail")).alias("phone_tail"),
-            pl.when("_first").then(pl.col("customer_name")).alias("customer_name"),
+            "phone_tail", "customer_name",  # on every line, as the cutoff's list (transforms.sorting)
             pl.when("_first_of_order").then(pl.col("order_id")).alias("order_id"),
-            item.fill_null(pl.col("sku_id")).alias("item"),
-            "ordered", pl.when(pl.col("short") > 0).then(pl.col("short")).alias("short"), "units", "unit",
+            "item", "ordered", pl.when(pl.col("short") > 0).then(pl.col("short")).alias("short"), "units", "unit",
             pl.lit(None, pl.String).alias("signed"))
     )
 

@@ -66,6 +66,27 @@ def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFr
     their phone tail and name on every line (the leader finds any item by either, also on a page
     the customer's block continues on); an order id on its first line only. `is_new_customer`
     marks each customer's first line (the sheet draws a line above it)."""
+    return (
+        allocations.filter(pl.col("qty_allocated") > 0)
+        .select("pickup_point_id", "customer_id", "customer_name", "phone_tail", "order_id", "line_no",
+                "sku_id", pl.col("qty_allocated").cast(pl.Int64).alias("units"))
+        .join(products.select("sku_id", "name", "spec", "unit"), on="sku_id", how="left")
+        .pipe(in_print_order)
+        .select(
+            "pickup_point_id",
+            pl.when("_first").then(pl.col("_seq")).alias("seq"),
+            "phone_tail", "customer_name",
+            pl.when("_first_of_order").then(pl.col("order_id")).alias("order_id"),
+            "item", "units", "unit", pl.lit(None, pl.String).alias("signed"),
+            pl.col("_first").alias("is_new_customer"))
+    )
+
+
+def in_print_order(lines: pl.DataFrame) -> pl.DataFrame:
+    """A handout list's lines (pickup_point_id, customer, order, line, sku_id, name, spec) sorted
+    the way a leader looks a customer up (HANDOUT_ORDER), with `_first` (a customer's first line),
+    `_first_of_order`, `_seq` (the customer's number within the pickup point) and `item` (name and
+    spec, or the SKU)."""
     point = pl.col("pickup_point_id")
     customer = pl.concat_str([pl.col("phone_tail").fill_null(""), pl.col("customer_name").fill_null(""),
                               pl.col("customer_id")], separator="\x1f")
@@ -73,22 +94,10 @@ def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFr
     first_of_order = (first_of_customer | (pl.col("order_id") != pl.col("order_id").shift(1))).fill_null(True)
     item = pl.when(pl.col("spec").is_null() | (pl.col("spec") == "")).then(pl.col("name")) \
         .otherwise(pl.concat_str([pl.col("name"), pl.col("spec")], separator=" "))
-    return (
-        allocations.filter(pl.col("qty_allocated") > 0)
-        .select("pickup_point_id", "customer_id", "customer_name", "phone_tail", "order_id", "line_no",
-                "sku_id", pl.col("qty_allocated").cast(pl.Int64).alias("units"))
-        .join(products.select("sku_id", "name", "spec", "unit"), on="sku_id", how="left")
-        .sort(HANDOUT_ORDER, nulls_last=True)
-        .with_columns(first_of_customer.alias("_first"), first_of_order.alias("_first_of_order"))
-        .with_columns(pl.col("_first").cast(pl.Int64).cum_sum().over("pickup_point_id").alias("_seq"))
-        .select(
-            "pickup_point_id",
-            pl.when("_first").then(pl.col("_seq")).alias("seq"),
-            "phone_tail", "customer_name",
-            pl.when("_first_of_order").then(pl.col("order_id")).alias("order_id"),
-            item.fill_null(pl.col("sku_id")).alias("item"),
-            "units", "unit", pl.lit(None, pl.String).alias("signed"), pl.col("_first").alias("is_new_customer"))
-    )
+    return (lines.sort(HANDOUT_ORDER, nulls_last=True)
+            .with_columns(first_of_customer.alias("_first"), first_of_order.alias("_first_of_order"),
+                          item.fill_null(pl.col("sku_id")).alias("item"))
+            .with_columns(pl.col("_first").cast(pl.Int64).cum_sum().over("pickup_point_id").alias("_seq")))
 
 
 def prepare_handouts(allocations: pl.DataFrame, pickup_points: pl.DataFrame,

@@ -77,3 +77,22 @@ def test_the_reissued_sheets_hand_out_exactly_what_is_left(rows, received_1, rec
         assert route.units_short == sum(short.get(p, 0) for p in on_route) > 0
         after = int(route.route.units["units"].sum()) if route.route.units.height else 0
         assert after == route.units_before - route.units_short
+
+
+def test_a_revised_handout_list_reads_as_the_cutoffs_one_name_and_phone_on_every_line():
+    """A customer with two lines (one order of two SKUs) at a point that goes short: the revised list
+    numbers the customer once and prints their phone tail and name on each line, as the cutoff's list
+    (transforms.sorting.handout_rows), so the leader compares the two line by line."""
+    allocations, shortages = shortages_of(orders(
+        dict(order_id="A", customer_id="a", customer_name="王芳", phone_tail="1111", qty=2,
+             created_at="2026-11-21 09:00", pickup_point_id="P2"),
+        dict(order_id="A", line_no=2, customer_id="a", customer_name="王芳", phone_tail="1111", qty=1,
+             created_at="2026-11-21 09:00", pickup_point_id="P2", listing_id="L2", unit_price_fen=2990),
+        dict(order_id="B", customer_id="b", customer_name="李娜", phone_tail="2222", qty=3,
+             created_at="2026-11-21 09:05", pickup_point_id="P2")), {"SKU1": 3, "SKU2": 1})
+    (handout,) = revise_handouts(allocations, shortages, POINTS, PRODUCTS)
+    assert handout.lines.select("seq", "phone_tail", "customer_name", "order_id", "item", "ordered", "short",
+                                "units").rows() == [
+        (1, "1111", "王芳", "A", "流心奶黄月礼盒 6枚/盒", 2, None, 2),
+        (None, "1111", "王芳", None, "砂糖橘", 1, None, 1),
+        (2, "2222", "李娜", "B", "流心奶黄月礼盒 6枚/盒", 3, 2, 1)]
