@@ -9,6 +9,20 @@ import signal
 import sys
 from pathlib import Path
 
+# Polars' allocator (jemalloc): the run returns freed pages at once (its frames are large and short-
+# lived, and the workbook workers start beside it); the workers keep them a second (they render many
+# small books, and returning every page at once cost them ~15% in page faults). benchmarks/README.md.
+ALLOCATOR_SETTING = "_RJEM_MALLOC_CONF"
+RUN_ALLOCATOR = "dirty_decay_ms:0,muzzy_decay_ms:0"
+WORKER_ALLOCATOR = "dirty_decay_ms:1000,muzzy_decay_ms:1000"
+
+
+def worker_allocator() -> str | None:
+    """The allocator setting for a workbook worker: WORKER_ALLOCATOR, unless the operator set
+    their own (then theirs, as the run's)."""
+    current = os.environ.get(ALLOCATOR_SETTING)
+    return WORKER_ALLOCATOR if current in (None, RUN_ALLOCATOR) else current
+
 PR_SET_PDEATHSIG = 1
 
 

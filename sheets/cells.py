@@ -223,16 +223,19 @@ def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...], st
             bodies[number] = Body(tuple(x for p in pieces for x in p.xml), frame.height,
                                   tuple(max(w) for w in zip(*(p.widths for p in pieces), strict=True)))
         else:
-            by_columns.setdefault((columns, block_key), []).append((number, frame, first_row))
-    for (columns, block_key), tables in by_columns.items():
-        batch: list[tuple[int, pl.DataFrame, int]] = []
+            # tables whose cells render alike (keys, kinds, centring: not labels or widths) go together
+            signature = (tuple((c.key, c.kind, c.center) for c in columns), block_key)
+            by_columns.setdefault(signature, []).append((number, frame, first_row, columns))
+    for (_, block_key), tables in by_columns.items():
+        columns = tables[0][3]
+        batch: list[tuple[int, pl.DataFrame, int, tuple[Column, ...]]] = []
         rows = 0
         for index, table in enumerate(tables):
             batch.append(table)
             rows += table[1].height
             if rows >= RENDER_ROWS or index == len(tables) - 1:
-                rendered = _render_group([f for _, f, _ in batch], [r for _, _, r in batch], columns, block_key)
-                for (number, _, _), body in zip(batch, rendered, strict=True):
+                rendered = _render_group([f for _, f, _, _ in batch], [r for _, _, r, _ in batch], columns, block_key)
+                for (number, _, _, _), body in zip(batch, rendered, strict=True):
                     bodies[number] = body
                 batch, rows = [], 0
     return bodies

@@ -12,6 +12,7 @@ transforms/sorting.py (`prepare_routes`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -68,16 +69,20 @@ def matrix_sheets(route: RouteUnits, ctx: BookContext) -> list[SheetSpec]:
     blocks = matrix_blocks(stops.height)
     sheets = []
     for first, last in blocks:
-        block_keys = keys[first:last]
-        columns = (*sku_columns, *point_columns[first:last], Column("sku_total", t["total"], INT, 7))
-        totals = {"category": t["total"], **{k: int(matrix[k].sum()) for k in block_keys},
+        # a block's point columns keyed by their place in it (b0, b1, ...): blocks of the same width,
+        # of every route, are rendered together (sheets/cells.py render_bodies)
+        block_keys = {keys[n]: f"b{n - first}" for n in range(first, last)}
+        block_frame = matrix.rename(block_keys)
+        columns = (*sku_columns, *(replace(c, key=block_keys[c.key]) for c in point_columns[first:last]),
+                   Column("sku_total", t["total"], INT, 7))
+        totals = {"category": t["total"], **{k: int(block_frame[k].sum()) for k in block_keys.values()},
                   "sku_total": int(matrix["sku_total"].sum())}
         name, line = t["sheet_matrix"], title
         if len(blocks) > 1:
             block = t["matrix_block"].format(first=first + 1, last=last, stops=stops.height)
             name, line = f"{name} {first + 1}-{last}", f"{title} · {block}"
         sheets.append(SheetSpec(
-            title=name, columns=columns, frame=matrix.select(c.key for c in columns), title_line=line,
+            title=name, columns=columns, frame=block_frame.select(c.key for c in columns), title_line=line,
             header=((t["route"], route.route_id), (t["run"], ctx.run), (t["cutoff_at"], ctx.cutoff_at),
                     (t["stops"], stops.height)),
             totals=totals, landscape=True, freeze_columns=3, footer=line))

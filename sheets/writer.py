@@ -30,13 +30,24 @@ from pathlib import Path
 
 import polars as pl
 from openpyxl.chart import BarChart, Reference
+from openpyxl.compat.strings import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from sheets.cells import Body, render_bodies, row_xml, text_cell, value_cell
-from sheets.package import close_sheet, new_book, save_book, stream_rows
+from sheets.package import (
+    BookTemplate,
+    Slot,
+    close_sheet,
+    new_book,
+    plain_text,
+    save_book,
+    stream_rows,
+    xml_text_ascii,
+    xml_text_utf8,
+)
 from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
 
 PAPER_A4 = 9
@@ -157,8 +168,11 @@ def _footer_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def _configure(ws, sheet: _Sheet, widths: list[float]) -> None:
-    """Everything openpyxl writes around the rows: widths, panes, print setup, breaks, chart."""
+def _configure(ws, sheet: _Sheet, widths: list[float], footer: str | None = None,
+               filter_last: int | None = None) -> None:
+    """Everything openpyxl writes around the rows: widths, panes, print setup, breaks, chart.
+    `footer` and `filter_last` (the filter range's last row) replace the sheet's own (a template's
+    markers)."""
     spec = sheet.spec
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = round(width, 1)
@@ -178,16 +192,21 @@ def _configure(ws, sheet: _Sheet, widths: list[float]) -> None:
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
-    ws.oddFooter.left.text = _footer_text(spec.footer or spec.title)
+    ws.oddFooter.left.text = footer if footer is not None else _footer_text(spec.footer or spec.title)
     ws.oddFooter.right.text = FOOTER_PAGES
     for row in sheet.breaks:
         ws.row_breaks.append(Break(id=row))
     if spec.autofilter and not spec.sections:
         table = sheet.tables[0]
-        last = max(table.first_row + table.rows - 1, table.label_row)
+        last = filter_last if filter_last is not None else _filter_last(sheet)
         ws.auto_filter.ref = f"A{table.label_row}:{get_column_letter(len(spec.columns))}{last}"
     if spec.chart and sheet.tables[spec.chart.section].rows:
         _add_chart(ws, sheet)
+
+
+def _filter_last(sheet: _Sheet) -> int:
+    table = sheet.tables[0]
+    return max(table.first_row + table.rows - 1, table.label_row)
 
 
 def _add_chart(ws, sheet: _Sheet) -> None:
@@ -211,11 +230,14 @@ def _add_chart(ws, sheet: _Sheet) -> None:
     ws.add_chart(chart, f"{get_column_letter(len(keys) + 2)}{sheet.tables[0].label_row}")
 
 
-def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
+def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list[float]],
+                  footers: list[str] | None = None, filter_rows: list[int] | None = None):
+    """The workbook with its sheets configured and their parts written without rows (openpyxl);
+    `footers` and `filter_rows`: a template's markers instead of the sheets' own."""
     wb = new_book()
     wb.properties.creator = "cutoff"
-    if book.title:
-        wb.properties.title = book.title
+    if title:
+        wb.properties.title = title
     if created is not None:
         stamp = created if created.tzinfo is None else created.astimezone(timezone.utc).replace(tzinfo=None)
         wb.properties.created = wb.properties.modified = stamp
@@ -224,11 +246,97 @@ def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
         ws = wb.create_sheet(_sheet_title(sheet.spec.title, taken))
         if number == 0:
             wb.prepare_styles(ws)
-        widths = _widths(sheet)
-        _configure(ws, sheet, widths)
+        _configure(ws, sheet, widths[number], footers[number] if footers else None,
+                   filter_rows[number] if filter_rows else None)
         close_sheet(ws)  # openpyxl writes the sheet's XML with no rows...
-        stream_rows(ws, _rows_xml(sheet, widths))  # ...and the rows go in
+    return wb
+
+
+def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
+    widths = [_widths(sheet) for sheet in laid_out]
+    template = _template(book, laid_out, created)
+    if template is not None:
+        template.write(book.path, _template_values(book, laid_out, widths),
+                       [_rows_xml(sheet, w) for sheet, w in zip(laid_out, widths, strict=True)])
+        return
+    wb = _new_workbook(book.title, laid_out, created, widths)
+    for ws, sheet, sheet_widths in zip(wb.worksheets, laid_out, widths, strict=True):
+        stream_rows(ws, _rows_xml(sheet, sheet_widths))  # ...and the rows go in
     save_book(wb, book.path)
+
+
+# ---- books of one shape from a template (sheets/package.py BookTemplate) ----------------------------
+
+USE_TEMPLATES = True      # False: every book by openpyxl itself (the tests compare the two)
+TEMPLATE_CACHE = 64       # shapes kept per process (a long-lived `cutoff serve` runs many cutoffs)
+_TEMPLATES: dict[tuple, BookTemplate | None] = {}
+_WIDTH_MARKER = 9000.5    # + 100 x sheet + column: a width no sheet has
+_FILTER_MARKER = 1040000  # + sheet: the last row of a template's filter range
+
+
+def _shape(book: BookSpec, laid_out: list[_Sheet], created) -> tuple | None:
+    """What openpyxl's parts of this book depend on, beyond the template's slots (widths,
+    footers, filter rows, title); None: a book the template does not cover (a chart, page breaks,
+    text with control characters, too many sheets or columns), written by openpyxl itself."""
+    if not USE_TEMPLATES or len(laid_out) > 9 or not plain_text(book.title):
+        return None
+    sheets = []
+    for sheet in laid_out:
+        spec = sheet.spec
+        if spec.chart or sheet.breaks or len(spec.columns) > 99 or not plain_text(spec.footer or spec.title):
+            return None
+        sheets.append((spec.title, len(spec.columns), bool(spec.sections), sheet.top_rows,
+                       sheet.tables[0].label_row, spec.freeze_columns, spec.landscape, spec.one_page,
+                       bool(spec.autofilter and not spec.sections)))
+    return tuple(sheets), bool(book.title), created
+
+
+def _template(book: BookSpec, laid_out: list[_Sheet], created) -> BookTemplate | None:
+    key = _shape(book, laid_out, created)
+    if key is None:
+        return None
+    if key not in _TEMPLATES:
+        if len(_TEMPLATES) >= TEMPLATE_CACHE:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = _make_template(book, laid_out, created)
+    return _TEMPLATES[key]
+
+
+def _make_template(book: BookSpec, laid_out: list[_Sheet], created) -> BookTemplate | None:
+    markers: dict[Slot, bytes] = {}
+    widths = []
+    for number, sheet in enumerate(laid_out):
+        sheet_widths = [_WIDTH_MARKER + 100 * number + column for column in range(len(sheet.spec.columns))]
+        widths.append(sheet_widths)
+        for column, width in enumerate(sheet_widths):
+            markers[Slot("width", number, column)] = _width_attribute(width)
+        markers[Slot("footer", number)] = xml_text_ascii(chr(0xE000 + number))
+        if sheet.spec.autofilter and not sheet.spec.sections:
+            markers[Slot("filter_row", number)] = str(_FILTER_MARKER + number).encode()
+    title = chr(0xE100) if book.title else ""
+    if title:
+        markers[Slot("title")] = xml_text_utf8(title)
+    wb = _new_workbook(title, laid_out, created, widths,
+                       footers=[chr(0xE000 + number) for number in range(len(laid_out))],
+                       filter_rows=[_FILTER_MARKER + number for number in range(len(laid_out))])
+    try:
+        return BookTemplate(wb, markers)
+    except ValueError:  # openpyxl wrote a marker where it was not expected: this shape the long way
+        return None
+
+
+def _width_attribute(width: float) -> bytes:
+    return b'width="' + safe_string(round(width, 1)).encode() + b'"'
+
+
+def _template_values(book: BookSpec, laid_out: list[_Sheet], widths: list[list[float]]) -> dict[Slot, bytes]:
+    values: dict[Slot, bytes] = {Slot("title"): xml_text_utf8(book.title)}
+    for number, sheet in enumerate(laid_out):
+        for column, width in enumerate(widths[number]):
+            values[Slot("width", number, column)] = _width_attribute(width)
+        values[Slot("footer", number)] = xml_text_ascii(_footer_text(sheet.spec.footer or sheet.spec.title))
+        values[Slot("filter_row", number)] = str(_filter_last(sheet)).encode()
+    return values
 
 
 def write_workbooks(books: list[BookSpec], *, created=None) -> None:

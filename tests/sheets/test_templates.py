@@ -1,0 +1,101 @@
+"""Books written from a template (sheets/package.py BookTemplate, sheets/writer.py) are the books
+openpyxl writes itself, part for part and byte for byte: the run's purchase orders, route books,
+handout lists and summary, and any text a footer or title can hold."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+import sheets.writer as writer
+from sheets.run_books import write_run_workbooks
+from sheets.spec import INT, MONEY, BookSpec, Column, SheetSpec
+from tests.sheets.test_sheets import SETTINGS, larger_data_dir, run_tables
+
+CREATED = datetime(2026, 11, 21, 12, 5, tzinfo=timezone.utc)
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def write_both(tmp_path: Path, write, monkeypatch) -> tuple[Path, Path]:
+    """`write(folder)` once with templates, once with openpyxl alone."""
+    writer._TEMPLATES.clear()
+    write(tmp_path / "template")
+    assert writer._TEMPLATES and all(made is not None for made in writer._TEMPLATES.values()), \
+        "a book was not written from a template"
+    monkeypatch.setattr(writer, "USE_TEMPLATES", False)
+    write(tmp_path / "openpyxl")
+    monkeypatch.setattr(writer, "USE_TEMPLATES", True)
+    return tmp_path / "template", tmp_path / "openpyxl"
+
+
+def assert_same_books(template: Path, plain: Path) -> int:
+    books = sorted(p.relative_to(template) for p in template.rglob("*.xlsx"))
+    assert books == sorted(p.relative_to(plain) for p in plain.rglob("*.xlsx"))
+    for book in books:
+        ours, theirs = parts(template / book), parts(plain / book)
+        assert list(ours) == list(theirs), book  # the same parts, in the same order
+        for name in theirs:
+            assert ours[name] == theirs[name], f"{book}: {name}"
+    return len(books)
+
+
+def test_the_runs_books_from_templates_are_openpyxls_byte_for_byte(tmp_path, monkeypatch):
+    tables = run_tables(larger_data_dir(tmp_path / "data"))
+    counts = []
+    template, plain = write_both(tmp_path, lambda out: counts.append(write_run_workbooks(out, tables, SETTINGS)),
+                                 monkeypatch)
+    assert counts[0] == counts[1] and counts[0]["handout"] > 30
+    assert assert_same_books(template, plain) == sum(counts[0].values())
+    shapes = [key for key, made in writer._TEMPLATES.items() if made is not None]
+    # one shape per kind of book (a purchase order with and without a note, a route of each size,
+    # the handout lists), not one per book
+    assert 3 <= len(shapes) < 15
+    ws = load_workbook(template / "handout" / "P02.xlsx").worksheets[0]
+    assert ws.auto_filter.ref == f"A9:H{ws.max_row - 1}"  # the filter range ends on the book's own last row
+    assert ws.oddFooter.left.text.endswith(" P02")
+
+
+TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x1F64F, exclude_categories=("Cs",)),
+               min_size=1, max_size=30)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(footer=TEXT, title=TEXT, sheet=st.text(st.sampled_from("提货单AB&'() 1"), min_size=1, max_size=12),
+       rows=st.integers(0, 40), autofilter=st.booleans(), freeze=st.integers(0, 2), landscape=st.booleans(),
+       widths=st.lists(st.integers(1, 40), min_size=3, max_size=3))
+def test_any_footer_title_and_layout_comes_out_as_openpyxl_writes_it(
+        tmp_path_factory, monkeypatch, footer, title, sheet, rows, autofilter, freeze, landscape, widths):
+    tmp_path = tmp_path_factory.mktemp("book")
+    frame = pl.DataFrame({"text": [footer[: 1 + n % 30] for n in range(rows)], "n": list(range(rows)),
+                          "fen": [n * 101 for n in range(rows)]}, schema={"text": pl.String, "n": pl.Int64,
+                                                                          "fen": pl.Int64})
+    columns = (Column("text", "文字", width=widths[0]), Column("n", "N", INT, widths[1]),
+               Column("fen", "金额", MONEY, widths[2]))
+    specs = (SheetSpec(title=sheet, columns=columns, frame=frame, title_line=title, header=(("k", footer),),
+                       totals={"text": "合计", "fen": sum(frame["fen"])}, autofilter=autofilter,
+                       freeze_columns=freeze, landscape=landscape, footer=footer),
+             SheetSpec(title="第二页", columns=columns[:2], frame=frame.select("text", "n"), footer=title + footer))
+
+    def write(out: Path) -> None:
+        writer.write_workbooks([BookSpec(out / "b.xlsx", specs, title)], created=CREATED)
+
+    template, plain = write_both(tmp_path, write, monkeypatch)
+    assert assert_same_books(template, plain) == 1
+
+
+@pytest.mark.parametrize("footer", ["bell\x07", "tab\tin"])
+def test_a_footer_with_a_control_character_is_written_by_openpyxl_itself(tmp_path, footer):
+    spec = SheetSpec(title="T", columns=(Column("n", "N", INT),), frame=pl.DataFrame({"n": [1]}), footer=footer)
+    laid_out = [writer._lay_out(spec)]
+    assert writer._shape(BookSpec(tmp_path / "x.xlsx", (spec,)), laid_out, CREATED) is None
