@@ -161,6 +161,16 @@ def _warn(text: str) -> None:
     print(f"cutoff: warning: {text}", file=sys.stderr, flush=True)
 
 
+_EARLY_SERVER: list = []  # the local Prefect server `_launch_prefect` started booting
+
+
+def _launch_prefect() -> None:
+    """Start this command's local Prefect server booting now (unless PREFECT_API_URL names one),
+    so it comes up while the command imports its stages and plans; `_start_prefect` waits for it."""
+    from flows.local_server import server_launched_early
+    _EARLY_SERVER.append(_RESOURCES.enter_context(server_launched_early(notice=_warn)))
+
+
 def _start_prefect(local_server: bool = True) -> None:
     """Prefect's logging, minus the tracebacks of what the CLI says in its own words; and, unless
     PREFECT_API_URL names a server, a local Prefect server owned by this command (flows/local_server.py):
@@ -172,10 +182,12 @@ def _start_prefect(local_server: bool = True) -> None:
     quiet_user_errors_in_console()
     if local_server:
         from flows.local_server import prefect_api_for_this_command
-        _RESOURCES.enter_context(prefect_api_for_this_command(notice=_warn))
+        early = _EARLY_SERVER.pop() if _EARLY_SERVER else None
+        _RESOURCES.enter_context(prefect_api_for_this_command(notice=_warn, early=early))
 
 
 def command_run(args) -> int:
+    _launch_prefect()
     from flows.cutoff_flow import cutoff_flow, settings_warnings
     from flows.planning import plan_run
     settings = _settings(args)

@@ -169,26 +169,46 @@ def start_local_server(*, home: Path | None = None, ephemeral: bool = True, time
     `output`: a file for the server's output (its banner, its log), else this process's.
     Raises RuntimeError when it does not come up within `timeout` seconds."""
     home = home or prefect_home()
-    if timeout is None:
-        timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or DEFAULT_STARTUP_TIMEOUT)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + (_startup_timeout() if timeout is None else timeout)
     for _ in range(3):  # a port taken between probing and binding: another port
-        port = free_port()
-        command, server_env = _server_command(port, ephemeral)
-        with open(output, "ab") if output is not None else _inherited() as out:
-            process = subprocess.Popen(owned_command(command, die_with_owner), env={**server_env, **(env or {})},
-                                       stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
-        server = LocalPrefectServer(process, port, _write_pidfile(home / PIDFILE_DIR, process, port, ephemeral))
-        while time.monotonic() < deadline and process.poll() is None and not _healthy(port):
-            time.sleep(0.1)
-        if process.poll() is None and _healthy(port):
+        server = launch_local_server(home=home, ephemeral=ephemeral, die_with_owner=die_with_owner, env=env,
+                                     output=output)
+        if wait_until_healthy(server, deadline):
             return server
         server.stop()
         if time.monotonic() >= deadline:
             break
-    raise RuntimeError(f"the local Prefect server did not start within {timeout:g} s (last exit code "
-                       f"{process.returncode}). Set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher "
-                       "on a busy machine, or start a server and set PREFECT_API_URL.")
+    raise _not_started(server, timeout if timeout is not None else _startup_timeout())
+
+
+def launch_local_server(*, home: Path | None = None, ephemeral: bool = True, die_with_owner: bool = True,
+                        env: dict[str, str] | None = None, output: Path | None = None) -> LocalPrefectServer:
+    """Start a Prefect server on a free port of 127.0.0.1 and return at once (it boots meanwhile:
+    `wait_until_healthy`). What `start_local_server` does first."""
+    home = home or prefect_home()
+    port = free_port()
+    command, server_env = _server_command(port, ephemeral)
+    with open(output, "ab") if output is not None else _inherited() as out:
+        process = subprocess.Popen(owned_command(command, die_with_owner), env={**server_env, **(env or {})},
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+    return LocalPrefectServer(process, port, _write_pidfile(home / PIDFILE_DIR, process, port, ephemeral))
+
+
+def wait_until_healthy(server: LocalPrefectServer, deadline: float) -> bool:
+    """Wait until the server answers /api/health (True), exits or the deadline (time.monotonic) passes."""
+    while time.monotonic() < deadline and server.is_alive() and not _healthy(server.port):
+        time.sleep(0.05)
+    return server.is_alive() and _healthy(server.port)
+
+
+def _startup_timeout() -> float:
+    return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or DEFAULT_STARTUP_TIMEOUT)
+
+
+def _not_started(server: LocalPrefectServer, timeout: float) -> RuntimeError:
+    return RuntimeError(f"the local Prefect server did not start within {timeout:g} s (last exit code "
+                        f"{server.process.returncode}). Set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS "
+                        "higher on a busy machine, or start a server and set PREFECT_API_URL.")
 
 
 @contextmanager
@@ -235,9 +255,37 @@ def _flush_prefect_workers() -> None:
 
 
 @contextmanager
-def prefect_api_for_this_command(notice=None) -> Iterator[LocalPrefectServer | None]:
+def server_launched_early(notice=None) -> Iterator[LocalPrefectServer | None]:
+    """This command's local server, launched now and not waited for: it boots while the command
+    imports and plans (about 3 s of a run's start), and `prefect_api_for_this_command(early=...)`
+    takes it. None when `PREFECT_API_URL` (or the profile) names a server. Stopped when the
+    context ends, whether it was taken or not (a user error before Prefect starts)."""
+    from prefect.settings import get_current_settings
+    if get_current_settings().api.url:
+        yield None
+        return
+    home = prefect_home()
+    _stop_orphans(home, notice)
+    server = launch_local_server(home=home)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _stop_orphans(home: Path, notice=None) -> None:
+    stopped = stop_orphaned_servers(home)
+    if stopped and notice:
+        notice(f"stopped {len(stopped)} Prefect server(s) left running by a command that was killed "
+               f"(pid {', '.join(map(str, stopped))})")
+
+
+@contextmanager
+def prefect_api_for_this_command(notice=None, early: LocalPrefectServer | None = None
+                                 ) -> Iterator[LocalPrefectServer | None]:
     """Point this process's Prefect (and the processes it starts) at a local server it owns, for
-    the duration; none when `PREFECT_API_URL` (or the profile) names a server already.
+    the duration; none when `PREFECT_API_URL` (or the profile) names a server already. `early`:
+    the server `server_launched_early` started (waited for here; another is started if it fails).
 
     `notice(text)` is told about orphans stopped on the way."""
     from prefect.context import refresh_global_settings_context
@@ -246,14 +294,18 @@ def prefect_api_for_this_command(notice=None) -> Iterator[LocalPrefectServer | N
         yield None
         return
     home = prefect_home()
-    stopped = stop_orphaned_servers(home)
-    if stopped and notice:
-        notice(f"stopped {len(stopped)} Prefect server(s) left running by a command that was killed "
-               f"(pid {', '.join(map(str, stopped))})")
-    try:
-        server = start_local_server(home=home)
-    except RuntimeError as exc:  # a machine too busy to start it in time: say so, no traceback
-        raise UserError(str(exc)) from None
+    server = None
+    if early is not None and wait_until_healthy(early, time.monotonic() + _startup_timeout()):
+        server = early
+    else:
+        if early is not None:
+            early.stop()
+        else:
+            _stop_orphans(home, notice)
+        try:
+            server = start_local_server(home=home)
+        except RuntimeError as exc:  # a machine too busy to start it in time: say so, no traceback
+            raise UserError(str(exc)) from None
     os.environ["PREFECT_API_URL"] = server.api_url
     refresh_global_settings_context()
     try:

@@ -19,9 +19,10 @@ WORKER_ALLOCATOR = "dirty_decay_ms:1000,muzzy_decay_ms:1000"
 
 def worker_allocator() -> str | None:
     """The allocator setting for a workbook worker: WORKER_ALLOCATOR, unless the operator set
-    their own (then theirs, as the run's)."""
+    their own (then theirs, as the run's). Polars puts its defaults before the setting as it loads
+    (its options first, ours after them win)."""
     current = os.environ.get(ALLOCATOR_SETTING)
-    return WORKER_ALLOCATOR if current in (None, RUN_ALLOCATOR) else current
+    return WORKER_ALLOCATOR if current is None or current.endswith(RUN_ALLOCATOR) else current
 
 PR_SET_PDEATHSIG = 1
 

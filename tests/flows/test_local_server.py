@@ -97,3 +97,36 @@ def ended_pid() -> int:
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
+
+
+def test_a_server_launched_early_is_the_one_the_command_uses_and_is_stopped_by_its_handle(monkeypatch):
+    """`cutoff run` launches its server before it imports and plans (server_launched_early), and
+    waits for it when Prefect starts: the same process, answering; stopped when the command ends."""
+    from flows.local_server import prefect_api_for_this_command, prefect_home, server_launched_early
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with server_launched_early() as early:
+        assert early is not None and early.is_alive()
+        with prefect_api_for_this_command(early=early) as server:
+            assert server is early and os.environ["PREFECT_API_URL"] == early.api_url and health(early.api_url)
+        assert not early.is_alive() and "PREFECT_API_URL" not in os.environ
+    assert not (prefect_home() / PIDFILE_DIR / f"{early.pid}.json").exists()
+
+
+def test_a_server_launched_early_and_never_used_is_stopped(monkeypatch):
+    """A user error after the launch (bad input found while planning): the server goes anyway."""
+    from flows.local_server import prefect_home, server_launched_early
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with pytest.raises(RuntimeError, match="planning failed"), server_launched_early() as early:
+        started = process_start_time(early.pid)
+        raise RuntimeError("planning failed")
+    assert not is_running(early.pid, started)
+    assert not (prefect_home() / PIDFILE_DIR / f"{early.pid}.json").exists()
+
+
+def test_no_server_is_launched_when_prefect_api_url_names_one(monkeypatch):
+    from prefect.settings import PREFECT_API_URL as SETTING
+    from prefect.settings import temporary_settings
+
+    from flows.local_server import server_launched_early
+    with temporary_settings({SETTING: "http://127.0.0.1:9/api"}), server_launched_early() as early:
+        assert early is None
