@@ -124,9 +124,7 @@ def test_a_server_launched_early_and_never_used_is_stopped(monkeypatch):
 
 
 def test_no_server_is_launched_when_prefect_api_url_names_one(monkeypatch):
-    from prefect.settings import PREFECT_API_URL as SETTING
-    from prefect.settings import temporary_settings
-
     from flows.local_server import server_launched_early
-    with temporary_settings({SETTING: "http://127.0.0.1:9/api"}), server_launched_early() as early:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    with server_launched_early() as early:
         assert early is None
