@@ -24,8 +24,6 @@ import io
 import os
 import shutil
 import tempfile
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -160,6 +158,7 @@ def new_book() -> Workbook:
     return _Book()
 
 
+SHEET_DATA_EMPTY = (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />")  # as openpyxl may write it
 SPOOL_BYTES = 16 * 2**20  # a sheet's XML past this goes to a temporary file (in the staging folder)
 
 
@@ -176,7 +175,7 @@ def close_sheet(ws) -> None:
 def stream_rows(ws, rows) -> None:
     """Put the rows into the worksheet part openpyxl wrote (with an empty <sheetData>)."""
     written = ws._writer.out.getvalue()
-    for empty in (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />"):
+    for empty in SHEET_DATA_EMPTY:
         head, found, tail = written.partition(empty)
         if found:
             break
@@ -308,122 +307,10 @@ def check_openpyxl() -> list[str]:
     return [name for name, present in wanted.items() if not present]
 
 
-# ---- books of one shape from a template ------------------------------------------------------------
-
-_SHEET_DATA_EMPTY = (b"<sheetData></sheetData>", b"<sheetData/>", b"<sheetData />")
-
-
-@dataclass(frozen=True)
-class Slot:
-    """A place in a template's part where a book's own value goes: `kind` is "width" (sheet,
-    column), "footer" (sheet), "filter_row" (sheet) or "title" (the book's title)."""
-
-    kind: str
-    sheet: int = 0
-    column: int = 0
-
-
-class BookTemplate:
-    """A package openpyxl wrote once for a book shape (the same sheets, columns, panes, print setup),
-    with marker values where each book has its own: the column widths, the footer, the last row
-    of the filter range, the book's title. A book of that shape is the template's parts with its
-    values put in and its rows streamed into the sheet parts: the per-book cost of openpyxl (the
-    workbook and worksheet objects, their XML, the package) is paid once per shape and process.
-
-    `markers` maps each Slot to the marker value the template book was made with (as the text
-    openpyxl writes it); a marker that is not found exactly where expected raises ValueError, and
-    the caller writes that shape with openpyxl itself."""
-
-    def __init__(self, wb: Workbook, markers: dict[Slot, bytes]):
-        out = io.BytesIO()
-        with ZipFile(out, "w", ZIP_DEFLATED) as archive:
-            _PackageWriter(wb, archive).save()
-        self.parts: list[tuple[str, list]] = []  # (name, pieces): bytes, a Slot, or an int (a sheet's rows)
-        sheet_parts = {ws.path[1:]: number for number, ws in enumerate(wb._sheets)}
-        with ZipFile(out) as archive:
-            for name in archive.namelist():
-                data = archive.read(name)
-                pieces: list = [data]
-                if name in sheet_parts:
-                    pieces = _split_rows(data, name, sheet_parts[name])
-                for slot, marker in markers.items():
-                    pieces = _split_marker(pieces, slot, marker)
-                self.parts.append((name, pieces))
-        found = Counter(piece for _, pieces in self.parts for piece in pieces if isinstance(piece, Slot))
-        missing = [slot for slot in markers if not found[slot]]
-        if missing:
-            raise ValueError(f"the template has no place for {missing}")
-        self.sheet_parts = set(sheet_parts)
-
-    def write(self, path: Path, values: dict[Slot, bytes], rows: list) -> None:
-        """The book at `path` (to a temporary name, renamed into place): `values` for every slot,
-        `rows[i]` an iterable of the XML rows (str) of sheet i."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with ZipFile(temporary, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL) as archive:
-                for name, pieces in self.parts:
-                    if name in self.sheet_parts:  # as openpyxl writes a sheet part (archive.open)
-                        with archive.open(name, "w", force_zip64=True) as target:
-                            for piece in pieces:
-                                if isinstance(piece, int):
-                                    _write_rows(target, rows[piece])
-                                else:
-                                    target.write(values[piece] if isinstance(piece, Slot) else piece)
-                    else:
-                        archive.writestr(name, b"".join(values[p] if isinstance(p, Slot) else p for p in pieces))
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-
-
-def _write_rows(target, rows) -> None:
-    chunk: list[str] = []
-    for xml in rows:
-        chunk.append(xml)
-        if len(chunk) >= 2048:
-            target.write("".join(chunk).encode("utf-8"))
-            chunk.clear()
-    target.write("".join(chunk).encode("utf-8"))
-
-
-def _split_rows(data: bytes, name: str, sheet: int) -> list:
-    for empty in _SHEET_DATA_EMPTY:
-        head, found, tail = data.partition(empty)
-        if found:
-            return [head + b"<sheetData>", sheet, b"</sheetData>" + tail]
-    raise ValueError(f"openpyxl wrote no empty <sheetData> in {name}")
-
-
-def _split_marker(pieces: list, slot: Slot, marker: bytes) -> list:
-    out: list = []
-    for piece in pieces:
-        if not isinstance(piece, bytes):
-            out.append(piece)
-            continue
-        split = piece.split(marker)
-        for number, part in enumerate(split):
-            if number:
-                out.append(slot)
-            out.append(part)
-    return out
-
-
-def xml_text_ascii(text: str) -> bytes:
-    """Text as openpyxl writes it in a worksheet part (lxml, ASCII: other characters as &#N;)."""
-    return _escape_xml(text).encode("ascii", "xmlcharrefreplace")
-
-
-def xml_text_utf8(text: str) -> bytes:
-    """Text as openpyxl writes it in the document properties (lxml, UTF-8)."""
-    return _escape_xml(text).encode("utf-8")
-
-
-def _escape_xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def plain_text(text: str) -> bool:
-    """Text a template can take as is (no control character, which lxml would escape or refuse)."""
-    return not any(ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff" for ch in text)
+def package_parts(wb: Workbook) -> list[tuple[str, bytes]]:
+    """The parts of the package `save_book` would write for `wb`, in its order: (name, bytes)."""
+    out = io.BytesIO()
+    with ZipFile(out, "w", ZIP_DEFLATED) as archive:
+        _PackageWriter(wb, archive).save()
+    with ZipFile(out) as archive:
+        return [(name, archive.read(name)) for name in archive.namelist()]

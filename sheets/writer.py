@@ -37,18 +37,9 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from sheets.cells import Body, render_bodies, row_xml, text_cell, value_cell
-from sheets.package import (
-    BookTemplate,
-    Slot,
-    close_sheet,
-    new_book,
-    plain_text,
-    save_book,
-    stream_rows,
-    xml_text_ascii,
-    xml_text_utf8,
-)
+from sheets.package import close_sheet, new_book, save_book, stream_rows
 from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
+from sheets.template import BookTemplate, Slot, plain_text, xml_text_ascii, xml_text_utf8
 
 PAPER_A4 = 9
 FOOTER_PAGES = "&P / &N"
@@ -265,7 +256,7 @@ def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
     save_book(wb, book.path)
 
 
-# ---- books of one shape from a template (sheets/package.py BookTemplate) ----------------------------
+# ---- books of one shape from a template (sheets/template.py) ----------------------------
 
 USE_TEMPLATES = True      # False: every book by openpyxl itself (the tests compare the two)
 TEMPLATE_CACHE = 64       # shapes kept per process (a long-lived `cutoff serve` runs many cutoffs)

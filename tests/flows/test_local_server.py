@@ -102,9 +102,12 @@ def ended_pid() -> int:
 def test_a_server_launched_early_is_the_one_the_command_uses_and_is_stopped_by_its_handle(monkeypatch):
     """`cutoff run` launches its server before it imports and plans (server_launched_early), and
     waits for it when Prefect starts: the same process, answering; stopped when the command ends."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from flows.local_server import prefect_api_for_this_command, prefect_home, server_launched_early
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    with server_launched_early() as early:
+    # no server named by the settings either (an earlier test in this process may have named one)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), server_launched_early() as early:
         assert early is not None and early.is_alive()
         with prefect_api_for_this_command(early=early) as server:
             assert server is early and os.environ["PREFECT_API_URL"] == early.api_url and health(early.api_url)

@@ -1,0 +1,132 @@
+"""Books of one shape from a template: openpyxl writes a book of the shape once per process
+(sheets/package.py, with marker values where each book differs), and every book of that shape is
+the template's parts with its own values put in and its rows streamed into the zip. The result is
+openpyxl's own output byte for byte (tests/sheets/test_templates.py). sheets/writer.py decides
+which books a template covers; docs/sheets.md, "How it is fast enough"."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from openpyxl import Workbook
+
+from sheets.package import SHEET_DATA_EMPTY, ZIP_LEVEL, package_parts
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A place in a template's part where a book's own value goes: `kind` is "width" (sheet,
+    column), "footer" (sheet), "filter_row" (sheet) or "title" (the book's title)."""
+
+    kind: str
+    sheet: int = 0
+    column: int = 0
+
+
+class BookTemplate:
+    """A package openpyxl wrote once for a book shape (the same sheets, columns, panes, print setup),
+    with marker values where each book has its own: the column widths, the footer, the last row
+    of the filter range, the book's title. A book of that shape is the template's parts with its
+    values put in and its rows streamed into the sheet parts: the per-book cost of openpyxl (the
+    workbook and worksheet objects, their XML, the package) is paid once per shape and process.
+
+    `markers` maps each Slot to the marker value the template book was made with (as the text
+    openpyxl writes it); a marker that is not found exactly where expected raises ValueError, and
+    the caller writes that shape with openpyxl itself."""
+
+    def __init__(self, wb: Workbook, markers: dict[Slot, bytes]):
+        self.parts: list[tuple[str, list]] = []  # (name, pieces): bytes, a Slot, or an int (a sheet's rows)
+        written = package_parts(wb)  # names the sheets' parts (sheet1.xml, ...)
+        sheet_parts = {ws.path[1:]: number for number, ws in enumerate(wb.worksheets)}
+        for name, data in written:
+            pieces: list = [data]
+            if name in sheet_parts:
+                pieces = _split_rows(data, name, sheet_parts[name])
+            for slot, marker in markers.items():
+                pieces = _split_marker(pieces, slot, marker)
+            self.parts.append((name, pieces))
+        found = Counter(piece for _, pieces in self.parts for piece in pieces if isinstance(piece, Slot))
+        missing = [slot for slot in markers if not found[slot]]
+        if missing:
+            raise ValueError(f"the template has no place for {missing}")
+        self.sheet_parts = set(sheet_parts)
+
+    def write(self, path: Path, values: dict[Slot, bytes], rows: list) -> None:
+        """The book at `path` (to a temporary name, renamed into place): `values` for every slot,
+        `rows[i]` an iterable of the XML rows (str) of sheet i."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with ZipFile(temporary, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL) as archive:
+                for name, pieces in self.parts:
+                    if name in self.sheet_parts:  # as openpyxl writes a sheet part (archive.open)
+                        with archive.open(name, "w", force_zip64=True) as target:
+                            for piece in pieces:
+                                if isinstance(piece, int):
+                                    _write_rows(target, rows[piece])
+                                else:
+                                    target.write(values[piece] if isinstance(piece, Slot) else piece)
+                    else:
+                        archive.writestr(name, b"".join(values[p] if isinstance(p, Slot) else p for p in pieces))
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+
+
+def _write_rows(target, rows) -> None:
+    chunk: list[str] = []
+    for xml in rows:
+        chunk.append(xml)
+        if len(chunk) >= 2048:
+            target.write("".join(chunk).encode("utf-8"))
+            chunk.clear()
+    target.write("".join(chunk).encode("utf-8"))
+
+
+def _split_rows(data: bytes, name: str, sheet: int) -> list:
+    for empty in SHEET_DATA_EMPTY:
+        head, found, tail = data.partition(empty)
+        if found:
+            return [head + b"<sheetData>", sheet, b"</sheetData>" + tail]
+    raise ValueError(f"openpyxl wrote no empty <sheetData> in {name}")
+
+
+def _split_marker(pieces: list, slot: Slot, marker: bytes) -> list:
+    out: list = []
+    for piece in pieces:
+        if not isinstance(piece, bytes):
+            out.append(piece)
+            continue
+        split = piece.split(marker)
+        for number, part in enumerate(split):
+            if number:
+                out.append(slot)
+            out.append(part)
+    return out
+
+
+def xml_text_ascii(text: str) -> bytes:
+    """Text as openpyxl writes it in a worksheet part (lxml, ASCII: other characters as &#N;)."""
+    return _escape_xml(text).encode("ascii", "xmlcharrefreplace")
+
+
+def xml_text_utf8(text: str) -> bytes:
+    """Text as openpyxl writes it in the document properties (lxml, UTF-8)."""
+    return _escape_xml(text).encode("utf-8")
+
+
+def _escape_xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_text(text: str) -> bool:
+    """Text a template can take as is: no control character (lxml would escape or refuse it), no
+    white space at either end (openpyxl then marks the element xml:space="preserve")."""
+    return text == text.strip() and not any(
+        ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff"
+        for ch in text)
