@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
 
 from sheets.package import SHEET_DATA_EMPTY, ZIP_LEVEL, package_parts
+from sheets.zipwriter import EPOCH, Deflated, ZipWriter, dos_stamp, now
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,9 @@ class BookTemplate:
     the caller writes that shape with openpyxl itself."""
 
     def __init__(self, wb: Workbook, markers: dict[Slot, bytes]):
-        self.parts: list[tuple[str, list]] = []  # (name, pieces): bytes, a Slot, or an int (a sheet's rows)
+        # (name, pieces, the part deflated when it is the same in every book): a piece is bytes, a
+        # Slot, or an int (where sheet i's rows go)
+        self.parts: list[tuple[str, list, Deflated | None]] = []
         written = package_parts(wb)  # names the sheets' parts (sheet1.xml, ...)
         sheet_parts = {ws.path[1:]: number for number, ws in enumerate(wb.worksheets)}
         for name, data in written:
@@ -48,8 +51,9 @@ class BookTemplate:
                 pieces = _split_rows(data, name, sheet_parts[name])
             for slot, marker in markers.items():
                 pieces = _split_marker(pieces, slot, marker)
-            self.parts.append((name, pieces))
-        found = Counter(piece for _, pieces in self.parts for piece in pieces if isinstance(piece, Slot))
+            shared = Deflated.of(data, ZIP_LEVEL) if pieces == [data] else None
+            self.parts.append((name, pieces, shared))
+        found = Counter(piece for _, pieces, _ in self.parts for piece in pieces if isinstance(piece, Slot))
         missing = [slot for slot in markers if not found[slot]]
         if missing:
             raise ValueError(f"the template has no place for {missing}")
@@ -57,35 +61,45 @@ class BookTemplate:
 
     def write(self, path: Path, values: dict[Slot, bytes], rows: list) -> None:
         """The book at `path` (to a temporary name, renamed into place): `values` for every slot,
-        `rows[i]` an iterable of the XML rows (str) of sheet i."""
+        `rows[i]` an iterable of the XML rows (str) of sheet i. The parts in openpyxl's order, with
+        zipfile's time stamps (now; a sheet part, streamed: 1980-01-01)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        stamp, sheet_stamp = now(), dos_stamp(EPOCH)
         try:
-            with ZipFile(temporary, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL) as archive:
-                for name, pieces in self.parts:
-                    if name in self.sheet_parts:  # as openpyxl writes a sheet part (archive.open)
-                        with archive.open(name, "w", force_zip64=True) as target:
-                            for piece in pieces:
-                                if isinstance(piece, int):
-                                    _write_rows(target, rows[piece])
-                                else:
-                                    target.write(values[piece] if isinstance(piece, Slot) else piece)
+            with open(temporary, "wb") as out:
+                archive = ZipWriter(out, ZIP_LEVEL)
+                for name, pieces, shared in self.parts:
+                    if name in self.sheet_parts:
+                        archive.add_stream(name, _sheet_chunks(pieces, values, rows), sheet_stamp)
+                    elif shared is not None:
+                        archive.add(name, shared, stamp)
                     else:
-                        archive.writestr(name, b"".join(values[p] if isinstance(p, Slot) else p for p in pieces))
+                        archive.add_bytes(name, b"".join(values[p] if isinstance(p, Slot) else p for p in pieces),
+                                          stamp)
+                archive.close()
             os.replace(temporary, path)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
 
 
-def _write_rows(target, rows) -> None:
+def _sheet_chunks(pieces: list, values: dict[Slot, bytes], rows: list) -> Iterator[bytes]:
+    for piece in pieces:
+        if isinstance(piece, int):
+            yield from _row_chunks(rows[piece])
+        else:
+            yield values[piece] if isinstance(piece, Slot) else piece
+
+
+def _row_chunks(rows) -> Iterator[bytes]:
     chunk: list[str] = []
     for xml in rows:
         chunk.append(xml)
         if len(chunk) >= 2048:
-            target.write("".join(chunk).encode("utf-8"))
+            yield "".join(chunk).encode("utf-8")
             chunk.clear()
-    target.write("".join(chunk).encode("utf-8"))
+    yield "".join(chunk).encode("utf-8")
 
 
 def _split_rows(data: bytes, name: str, sheet: int) -> list:
