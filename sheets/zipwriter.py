@@ -2,8 +2,9 @@
 zipfile writes (deflate, the same headers), without its per-entry cost, and with the parts every
 book of a shape shares (theme, stylesheet, relationships, ...) deflated once and reused.
 
-A handout list is nine parts; zipfile spent about half a millisecond a book creating a compressor,
-a ZipInfo and its headers for each, more than deflating the sheet itself. The format (PKWARE
+Deflate is ISA-L's (`isal`, Intel's Intelligent Storage Acceleration Library): ~4x zlib's speed
+at level 1 for slightly smaller parts, the same raw deflate any unzip reads. A run deflates ~750 MB
+of sheet XML at 1M lines: ~2.8 s of the workers' time with zlib, ~0.7 s with ISA-L. The format (PKWARE
 APPNOTE 4.3): per part a local header and its deflated bytes, then the central directory and its
 end record. No zip64: a part or a book past 4 GiB is refused (an Excel sheet holds 1,048,576 rows;
 the largest book here, commissions.xlsx, keeps at most 100,000 detail rows). The tests read every
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import struct
 import time
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
+
+from isal import isal_zlib
 
 LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
@@ -39,8 +41,8 @@ class Deflated:
 
     @classmethod
     def of(cls, data: bytes, level: int) -> Deflated:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        return cls(compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data))
+        compressor = isal_zlib.compressobj(level, isal_zlib.DEFLATED, -15)
+        return cls(compressor.compress(data) + compressor.flush(), isal_zlib.crc32(data), len(data))
 
 
 def dos_stamp(when: tuple[int, ...]) -> tuple[int, int]:
@@ -71,10 +73,10 @@ class ZipWriter:
 
     def add_stream(self, name: str, chunks: Iterable[bytes], stamp: tuple[int, int]) -> None:
         """A part deflated as its chunks come (a sheet's rows), held deflated until its header is written."""
-        compressor = zlib.compressobj(self.level, zlib.DEFLATED, -15)
+        compressor = isal_zlib.compressobj(self.level, isal_zlib.DEFLATED, -15)
         crc, size, deflated = 0, 0, []
         for chunk in chunks:
-            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            crc, size = isal_zlib.crc32(chunk, crc), size + len(chunk)
             deflated.append(compressor.compress(chunk))
         deflated.append(compressor.flush())
         self._entry(name.encode("ascii"), crc, sum(len(d) for d in deflated), size, stamp, deflated)
