@@ -103,3 +103,35 @@ def test_a_footer_with_a_control_character_or_white_space_at_an_end_is_written_b
     spec = SheetSpec(title="T", columns=(Column("n", "N", INT),), frame=pl.DataFrame({"n": [1]}), footer=footer)
     laid_out = [writer._lay_out(spec)]
     assert writer._shape(BookSpec(tmp_path / "x.xlsx", (spec,)), laid_out, CREATED) is None
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_every_book_of_a_cutoff_and_its_goods_in_run_is_openpyxls(tmp_path, monkeypatch):
+    """Every workbook the flows write (purchase orders, route books, handout lists, summary,
+    commissions, the goods-in run's shortages and re-issued 修订版 books), each written both ways
+    as it is written: the same parts, byte for byte."""
+    from flows.cutoff_flow import cutoff_flow
+    from flows.receive_flow import receive_flow
+    from tests import datasets
+
+    written: list[str] = []
+    original = writer._write_book
+
+    def both(book: BookSpec, laid_out, created) -> None:
+        original(book, laid_out, created)
+        shadow = tmp_path / "openpyxl" / f"{len(written)}.xlsx"
+        monkeypatch.setattr(writer, "USE_TEMPLATES", False)
+        original(BookSpec(shadow, book.sheets, book.title), laid_out, created)
+        monkeypatch.setattr(writer, "USE_TEMPLATES", True)
+        ours, theirs = parts(book.path), parts(shadow)  # now: a run's folder is renamed into place later
+        assert list(ours) == list(theirs) and all(ours[n] == theirs[n] for n in theirs), book.path
+        written.append(book.path.name)
+
+    monkeypatch.setattr(writer, "_write_book", both)
+    data_dir, reports_dir = datasets.mooncake_goods_in_dir(tmp_path / "data"), tmp_path / "reports"
+    cutoff_flow(calendar="nightly", cutoff_date="2026-11-21", data_dir=str(data_dir), reports_dir=str(reports_dir),
+                send_email=False)
+    datasets.write_receipts(data_dir, [datasets.MOONCAKE_RECEIPT])
+    receive_flow(calendar="nightly", cutoff_date="2026-11-21", data_dir=str(data_dir), reports_dir=str(reports_dir))
+    assert {"S1.xlsx", "R1.xlsx", "P2.xlsx", "summary.xlsx", "commissions.xlsx", "shortages.xlsx"} <= set(written)
+    assert written.count("P2.xlsx") == 2  # the cutoff's handout list and the goods-in run's 修订版
