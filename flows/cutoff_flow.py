@@ -155,6 +155,7 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     lang = plan.settings.lang
     posting = store_run_tables(warehouse, plan, master, result)
     plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window)))
+    warehouse.release_cache()  # the run's tables are stored: its memory goes to the workbooks
     with RunBooks(plan.settings, result.closed.allocations) as books:  # the workers start and import meanwhile
         with output_errors(plan.settings.reports_dir):
             staging = new_staging_dir(plan.output_dir)

@@ -9,6 +9,7 @@ Characters XML cannot hold are dropped. The style ids are those sheets/package.p
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -180,6 +181,21 @@ def _width_expr(column: Column) -> pl.Expr:
 RENDER_ROWS = 200_000  # rows rendered in one query (bounds the memory the XML takes)
 
 
+@functools.lru_cache(maxsize=256)
+def _group_exprs(signature: tuple[tuple[str, str, bool], ...], block_key: str | None) -> tuple[list, list]:
+    """The expressions of a group's query, made once per (columns as rendered, block key): a run
+    renders thousands of groups of a few shapes. -> (typed columns and the row number, aggregates)."""
+    columns = tuple(Column(key, key, kind, center=center) for key, kind, center in signature)
+    row = (pl.col("_first") + pl.int_range(pl.len()).over("_table")).cast(pl.String)
+    top = pl.col(block_key).fill_null(False) if block_key else None
+    cells = [_cell_expr(i, c, pl.col("_row"), top) for i, c in enumerate(columns, 1)]
+    xml = pl.concat_str([pl.lit('<row r="'), pl.col("_row"), pl.lit('">'), *cells, pl.lit("</row>")])
+    typed = [*_typed_exprs(columns), row.alias("_row")]
+    aggregates = [xml.str.join("").alias("_xml"), pl.len().alias("_rows"),
+                  *[_width_expr(c).alias(f"_w{i}") for i, c in enumerate(columns)]]
+    return typed, aggregates
+
+
 def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tuple[Column, ...],
                   block_key: str | None = None) -> list[Body]:
     """The bodies of several tables with the same columns, in one polars query. `block_key`: a
@@ -193,17 +209,8 @@ def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tu
                         how="vertical_relaxed").with_columns(
         pl.Series("_table", np.repeat(np.arange(len(frames), dtype=np.int64), heights)),
         pl.Series("_first", np.repeat(np.asarray(first_rows, dtype=np.int64), heights)))
-    row = (pl.col("_first") + pl.int_range(pl.len()).over("_table")).cast(pl.String)
-    top = pl.col(block_key).fill_null(False) if block_key else None
-    cells = [_cell_expr(i, c, pl.col("_row"), top) for i, c in enumerate(columns, 1)]
-    xml = pl.concat_str([pl.lit('<row r="'), pl.col("_row"), pl.lit('">'), *cells, pl.lit("</row>")])
-    out = (
-        stacked.lazy().with_columns(*_typed_exprs(columns), row.alias("_row"))
-        .group_by("_table", maintain_order=True)
-        .agg(xml.str.join("").alias("_xml"), pl.len().alias("_rows"),
-             *[_width_expr(c).alias(f"_w{i}") for i, c in enumerate(columns)])
-        .collect()
-    )
+    typed, aggregates = _group_exprs(tuple((c.key, c.kind, c.center) for c in columns), block_key)
+    out = stacked.lazy().with_columns(*typed).group_by("_table", maintain_order=True).agg(*aggregates).collect()
     bodies: dict[int, Body] = {}
     for table, text, rows, *widths in out.iter_rows():
         bodies[table] = Body((text,), rows, tuple(widths))

@@ -27,9 +27,10 @@ MEMORY_LIMIT = "256MB"
 class Warehouse:
     """A DuckDB connection with the few operations the rooms need."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path):
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path, memory_limit: str = MEMORY_LIMIT):
         self.con = connection
         self.path = path
+        self.memory_limit = memory_limit  # as set (CUTOFF_DUCKDB_MEMORY_LIMIT, validated)
 
     def frame(self, query: str, params: list | None = None) -> pl.DataFrame:
         return self.con.sql(query, params=params or []).pl()
@@ -74,6 +75,13 @@ class Warehouse:
         self.insert(table, frame.with_columns(pl.lit(calendar).alias("calendar"),
                                               pl.lit(cutoff_date).alias("cutoff_date")))
 
+    def release_cache(self) -> None:
+        """Let DuckDB drop the blocks it keeps cached (up to its memory limit; ~100 MB after a
+        million-line run's tables are stored): the limit is lowered, which evicts them, and set
+        back. Call outside a transaction, when the next queries are small."""
+        self.con.execute("SET memory_limit = '16MB'")
+        self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
+
     def close(self) -> None:
         """Close the connection and let go of it: a failed stage's traceback (kept by Prefect) may
         keep this object, and must not keep DuckDB's objects alive until the interpreter exits."""
@@ -100,7 +108,7 @@ def connect(path: Path) -> Warehouse:
                         "256MB or 2GB.")
     con.execute(f"SET memory_limit = '{limit}'")
     con.execute(warehouse_ddl())  # every table, and columns added since a warehouse was made
-    return Warehouse(con, path)
+    return Warehouse(con, path, limit)
 
 
 @contextmanager

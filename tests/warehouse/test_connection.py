@@ -26,3 +26,21 @@ def test_a_memory_limit_that_is_not_a_size_is_a_user_error_naming_it(tmp_path, m
     monkeypatch.setenv("CUTOFF_DUCKDB_MEMORY_LIMIT", bad)
     with pytest.raises(UserError, match=r"CUTOFF_DUCKDB_MEMORY_LIMIT=.* is not a size: write it as DuckDB does"):
         _limit(tmp_path / "w.duckdb")
+
+
+@pytest.mark.parametrize("configured", [None, "1GB"])
+def test_releasing_the_cache_keeps_the_limit_and_the_data(tmp_path, monkeypatch, configured):
+    """After a run stores its tables, DuckDB's cached blocks are let go (the limit is lowered and
+    set back): the limit is the configured one again and every row is still there."""
+    if configured:
+        monkeypatch.setenv("CUTOFF_DUCKDB_MEMORY_LIMIT", configured)
+    else:
+        monkeypatch.delenv("CUTOFF_DUCKDB_MEMORY_LIMIT", raising=False)
+    with open_warehouse(tmp_path / "w.duckdb") as warehouse:
+        limit = lambda: warehouse.scalar("SELECT current_setting('memory_limit')")  # noqa: E731
+        before = limit()
+        warehouse.execute("CREATE TABLE big AS SELECT range AS n, repeat('x', 50) AS s FROM range(2000000)")
+        warehouse.release_cache()
+        assert limit() == before == ("244.1 MiB" if configured is None else "953.6 MiB")
+        assert warehouse.scalar("SELECT count(*) FROM big") == 2_000_000
+        assert warehouse.scalar("SELECT sum(n) FROM big") == 1_999_999 * 2_000_000 // 2
