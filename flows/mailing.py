@@ -26,7 +26,7 @@ from prefect.logging import get_run_logger
 from flows.console import CONSOLE_QUIET
 from flows.settings import Settings
 from mail.message import PurchaseOrderMail, build_message, content_hash, split_addresses
-from mail.record import MailStatuses, latest_delivery, next_revision, record_email
+from mail.record import MailStatuses, latest_deliveries, next_revision, record_email
 from mail.transport import Delivery, deliver, error_text
 from outputs.files import atomic_write_bytes
 from transforms.windows import CutoffWindow
@@ -88,9 +88,10 @@ def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
             setup_error = f"SMTP password from Prefect Secret block {block!r}: {error_text(exc)}"
     sender = send_one.with_options(retries=len(retry_delays), retry_delay_seconds=list(retry_delays) or 0)
     statuses = MailStatuses()
+    delivered = latest_deliveries(warehouse, window, channel)  # once, not a query per supplier
     for mail in mails:
         status, error = _send_mail(warehouse, window, mail, settings, outbox_dir, channel, sender, setup_error,
-                                   attempts=len(retry_delays) + 1)
+                                   attempts=len(retry_delays) + 1, last=delivered.get(mail.supplier_id))
         statuses[mail.supplier_id] = status
         if error is not None:
             statuses.errors[mail.supplier_id] = error
@@ -106,12 +107,11 @@ def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
 
 def _send_mail(warehouse: Warehouse, window: CutoffWindow, mail: PurchaseOrderMail, settings: Settings,
                outbox_dir: Path, channel: str, sender, setup_error: str | None,
-               attempts: int) -> tuple[str, str | None]:
-    """-> (status, why it failed or None)."""
+               attempts: int, last: dict | None) -> tuple[str, str | None]:
+    """-> (status, why it failed or None). `last`: the supplier's latest delivery on the channel."""
     if not mail.emails:
         return "no_address", None
     digest = content_hash(window, mail)
-    last = latest_delivery(warehouse, window, mail.supplier_id, channel)
     eml = outbox_dir / f"{mail.supplier_id}.eml"
     revision = next_revision(last, digest, channel, eml.is_file())
     if revision is None:

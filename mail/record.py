@@ -18,14 +18,22 @@ STATUSES = ("sent", "revised", "unchanged", "outbox", "no_address", "failed")
 DELIVERED = {"smtp": ("sent", "revised"), "outbox": ("outbox",)}  # what counts as delivered, per channel
 
 
+def latest_deliveries(warehouse: Warehouse, window: CutoffWindow, channel: str) -> dict[str, dict]:
+    """{supplier_id: the newest delivered row of its PO on this channel (smtp or outbox)}: the
+    content hash and revision, read once for the cutoff (a run holds the warehouse: nothing else
+    writes `emails` meanwhile, and each supplier's row is only its own)."""
+    rows = warehouse.frame(
+        "SELECT supplier_id, content_hash, revision FROM emails WHERE calendar = ? AND cutoff_date = ? "
+        "AND status IN (SELECT unnest(?::VARCHAR[])) "
+        "QUALIFY row_number() OVER (PARTITION BY supplier_id ORDER BY revision DESC, sent_at DESC) = 1",
+        [window.calendar, window.cutoff_date, list(DELIVERED[channel])])
+    return {row["supplier_id"]: {"content_hash": row["content_hash"], "revision": row["revision"]}
+            for row in rows.iter_rows(named=True)}
+
+
 def latest_delivery(warehouse: Warehouse, window: CutoffWindow, supplier_id: str, channel: str) -> dict | None:
     """The newest delivered row of this supplier's PO on this channel (smtp or outbox), if any."""
-    statuses = list(DELIVERED[channel])
-    rows = warehouse.frame(
-        "SELECT content_hash, revision FROM emails WHERE calendar = ? AND cutoff_date = ? AND supplier_id = ? "
-        "AND status IN (SELECT unnest(?::VARCHAR[])) ORDER BY revision DESC, sent_at DESC LIMIT 1",
-        [window.calendar, window.cutoff_date, supplier_id, statuses])
-    return rows.row(0, named=True) if rows.height else None
+    return latest_deliveries(warehouse, window, channel).get(supplier_id)
 
 
 _INSERT_EMAIL = f"INSERT INTO emails ({', '.join(EMAIL_COLUMNS)}) VALUES ({', '.join('?' * len(EMAIL_COLUMNS))})"
@@ -41,7 +49,7 @@ def record_email(warehouse: Warehouse, window: CutoffWindow, mail: PurchaseOrder
 
 def next_revision(last: dict | None, digest: str, channel: str, outbox_file_there: bool) -> int | None:
     """The revision to deliver a purchase order of content hash `digest` as, given the `last`
-    delivery on the channel (`latest_delivery`); None when it is delivered already (`unchanged`).
+    delivery on the channel (`latest_deliveries`); None when it is delivered already (`unchanged`).
     An outbox copy counts only while its file is there: one that went missing is written again
     under the same revision."""
     if last and last["content_hash"] == digest and (channel == "smtp" or outbox_file_there):

@@ -627,3 +627,22 @@ def test_a_failed_supplier_is_one_readable_error_line_in_the_prefect_ui(smtp_ser
         "purchase order PO-nightly-2026-11-21-S2 to buyer@xianguo.cn not sent"]
     assert all("Connection refused" in line and "after 3 attempts" in line and
                line.endswith("It is recorded failed; the next run of this cutoff sends it.") for line in lines)
+
+
+def test_latest_deliveries_are_each_suppliers_newest_delivered_row_on_the_channel(warehouse, run_dir):
+    """Read once per run for every supplier: per supplier the highest revision delivered on the
+    channel; a failed attempt, another channel, another cutoff do not count."""
+    from mail.record import latest_deliveries, latest_delivery, record_email
+    s1, s2, s3 = (make_mail(run_dir, supplier) for supplier in ("S1", "S2", "S3"))
+    other_day = window_for("nightly", date(2026, 11, 22))
+    for mail, window, digest, revision, channel, status in [
+            (s1, NIGHTLY, "a", 1, "smtp", "sent"), (s1, NIGHTLY, "b", 2, "smtp", "revised"),
+            (s1, NIGHTLY, "c", 3, "smtp", "failed"), (s1, NIGHTLY, "d", 1, "outbox", "outbox"),
+            (s2, NIGHTLY, "e", 1, "outbox", "outbox"), (s3, other_day, "f", 4, "smtp", "sent")]:
+        record_email(warehouse, window, mail, content_hash=digest, revision=revision, channel=channel,
+                     recipients="x@y.cn", status=status)
+    assert latest_deliveries(warehouse, NIGHTLY, "smtp") == {"S1": {"content_hash": "b", "revision": 2}}
+    assert latest_deliveries(warehouse, NIGHTLY, "outbox") == {"S1": {"content_hash": "d", "revision": 1},
+                                                              "S2": {"content_hash": "e", "revision": 1}}
+    assert latest_delivery(warehouse, other_day, "S3", "smtp") == {"content_hash": "f", "revision": 4}
+    assert latest_delivery(warehouse, NIGHTLY, "S3", "smtp") is None
