@@ -14,6 +14,7 @@ import shutil
 import time as clock
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -33,7 +34,7 @@ from flows.run_log import fail_run, prepare_run_log, say, warn
 from flows.settings import Settings, load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from inbox.master import Master, load_master, master_files_changed_at
-from ledger.posting import CommissionPosting, post_commissions
+from ledger.posting import CommissionPosting, accruals_of, post_commissions
 from mail.message import purchase_order_mails
 from mail.record import MailStatuses
 from outputs.files import write_csv, write_json
@@ -217,10 +218,14 @@ def inputs_as_of(warehouse: Warehouse, settings: Settings) -> datetime:
 
 
 def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result: CutoffResult) -> CommissionPosting:
-    """The run's partitions and its commission postings, in one transaction."""
-    with warehouse.transaction():
-        write_partitions(warehouse, plan, result)
-        return post_commissions(warehouse, plan.window, result.closed.allocations, master)
+    """The run's partitions and its commission postings, in one transaction. The accruals are
+    computed (polars, a thread) while the partitions are written (DuckDB): both let go of the GIL."""
+    allocations = result.closed.allocations
+    with ThreadPoolExecutor(1, thread_name_prefix="accruals") as pool:
+        accruals = pool.submit(accruals_of, plan.window, allocations, master)
+        with warehouse.transaction():
+            write_partitions(warehouse, plan, result)
+            return post_commissions(warehouse, plan.window, allocations, master, accruals.result())
 
 
 def write_partitions(warehouse: Warehouse, plan: RunPlan, result: CutoffResult) -> None:

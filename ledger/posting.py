@@ -126,15 +126,22 @@ def _replace_refund_decisions(warehouse: Warehouse, window: CutoffWindow, decisi
     warehouse.insert("rejects", rejects)
 
 
+def accruals_of(window: CutoffWindow, allocations: pl.DataFrame, master: Master) -> pl.DataFrame:
+    """A cutoff's commission accruals (no warehouse needed: computed while its tables are stored)."""
+    return accrue_commissions(allocations, master.listings, master.pickup_points, master.categories,
+                              master.distributors, window)
+
+
 def post_commissions(warehouse: Warehouse, window: CutoffWindow, allocations: pl.DataFrame,
-                     master: Master) -> CommissionPosting:
-    """Post a cutoff's commissions (call inside the run's write transaction): its accruals; on the
-    nightly calendar the clawbacks of the refunds created in its window (bad refunds to `rejects`,
-    once); then replace its ledger rows, or, where they lie in a closed week, post the difference
-    as adjustments in the first open week. Reads the ledger back and raises LedgerMismatch unless
-    it reconciles with the figures returned."""
-    accruals = accrue_commissions(allocations, master.listings, master.pickup_points, master.categories,
-                                  master.distributors, window)
+                     master: Master, accruals: pl.DataFrame | None = None) -> CommissionPosting:
+    """Post a cutoff's commissions (call inside the run's write transaction): its accruals
+    (`accruals_of`, computed here unless given); on the nightly calendar the clawbacks of the
+    refunds created in its window (bad refunds to `rejects`, once); then replace its ledger rows,
+    or, where they lie in a closed week, post the difference as adjustments in the first open
+    week. Reads the ledger back and raises LedgerMismatch unless it reconciles with the figures
+    returned."""
+    if accruals is None:
+        accruals = accruals_of(window, allocations, master)
     decisions, clawbacks = pl.DataFrame(schema=REFUND_DECISION_SCHEMA), empty_ledger()
     rejects = no_refund_rejects()
     if window.calendar == "nightly":  # a refund belongs to the nightly run whose window holds it
