@@ -36,8 +36,9 @@ class BookTemplate:
     workbook and worksheet objects, their XML, the package) is paid once per shape and process.
 
     `markers` maps each Slot to the marker value the template book was made with (as the text
-    openpyxl writes it); a marker that is not found exactly where expected raises ValueError, and
-    the caller writes that shape with openpyxl itself."""
+    openpyxl writes it); a marker found other than as often as expected (a filter row twice: the
+    sheet's filter and the workbook's filter range; any other once) raises ValueError, and the
+    caller writes that shape with openpyxl itself."""
 
     def __init__(self, wb: Workbook, markers: dict[Slot, bytes]):
         # (name, pieces, the part deflated when it is the same in every book): a piece is bytes, a
@@ -54,9 +55,9 @@ class BookTemplate:
             shared = Deflated.of(data, ZIP_LEVEL) if pieces == [data] else None
             self.parts.append((name, pieces, shared))
         found = Counter(piece for _, pieces, _ in self.parts for piece in pieces if isinstance(piece, Slot))
-        missing = [slot for slot in markers if not found[slot]]
-        if missing:
-            raise ValueError(f"the template has no place for {missing}")
+        unexpected = {slot: found[slot] for slot in markers if found[slot] != (2 if slot.kind == "filter_row" else 1)}
+        if unexpected:
+            raise ValueError(f"the template holds these markers other than as often as expected: {unexpected}")
         self.sheet_parts = set(sheet_parts)
 
     def write(self, path: Path, values: dict[Slot, bytes], rows: list) -> None:

@@ -135,3 +135,26 @@ def test_every_book_of_a_cutoff_and_its_goods_in_run_is_openpyxls(tmp_path, monk
     receive_flow(calendar="nightly", cutoff_date="2026-11-21", data_dir=str(data_dir), reports_dir=str(reports_dir))
     assert {"S1.xlsx", "R1.xlsx", "P2.xlsx", "summary.xlsx", "commissions.xlsx", "shortages.xlsx"} <= set(written)
     assert written.count("P2.xlsx") == 2  # the cutoff's handout list and the goods-in run's 修订版
+
+
+def test_a_marker_found_other_than_as_often_as_expected_means_openpyxl_writes_that_shape(tmp_path, monkeypatch):
+    from sheets.template import BookTemplate, Slot
+    spec = SheetSpec(title="T", columns=(Column("n", "N", INT), Column("m", "M", INT)),
+                     frame=pl.DataFrame({"n": [1], "m": [2]}), autofilter=True)
+    laid_out = [writer._lay_out(spec)]
+    wb = writer._new_workbook("", laid_out, CREATED, [[6.0, 6.0]])
+    with pytest.raises(ValueError, match="other than as often as expected"):
+        BookTemplate(wb, {Slot("width", 0, 0): b'customWidth="1"'})  # on every column: twice
+    wb = writer._new_workbook("", laid_out, CREATED, [[6.0, 6.0]])
+    with pytest.raises(ValueError, match="other than as often as expected"):
+        BookTemplate(wb, {Slot("footer", 0): b"&#57344;"})  # nowhere: this book has its own footer
+
+    def refuse(*args):
+        raise ValueError("a marker in an unexpected place")
+
+    monkeypatch.setattr(writer, "BookTemplate", refuse)
+    writer._TEMPLATES.clear()
+    writer.write_workbooks([BookSpec(tmp_path / "t.xlsx", (spec,))], created=CREATED)
+    assert list(writer._TEMPLATES.values()) == [None]  # this shape: openpyxl itself, from now on
+    assert [[c.value for c in row] for row in load_workbook(tmp_path / "t.xlsx").worksheets[0].iter_rows()] == [
+        ["N", "M"], [1, 2]]
