@@ -17,7 +17,7 @@ RUN_ALLOCATOR = "dirty_decay_ms:0,muzzy_decay_ms:0"
 WORKER_ALLOCATOR = "dirty_decay_ms:1000,muzzy_decay_ms:1000"
 
 
-def worker_allocator() -> str | None:
+def worker_allocator() -> str:
     """The allocator setting for a workbook worker: WORKER_ALLOCATOR, unless the operator set
     their own (then theirs, as the run's). Polars puts its defaults before the setting as it loads
     (its options first, ours after them win)."""
