@@ -300,7 +300,9 @@ def prefect_api_for_this_command(notice=None, early: LocalPrefectServer | None =
     `notice(text)` is told about orphans stopped on the way."""
     from prefect.context import refresh_global_settings_context
     from prefect.settings import get_current_settings
-    if get_current_settings().api.url:
+    if get_current_settings().api.url:  # a profile names a server after all: the early one goes now
+        if early is not None:
+            early.stop()
         yield None
         return
     home = prefect_home()

@@ -131,3 +131,17 @@ def test_no_server_is_launched_when_prefect_api_url_names_one(monkeypatch):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     with server_launched_early() as early:
         assert early is None
+
+
+def test_a_server_launched_early_goes_at_once_when_the_settings_name_a_server(monkeypatch):
+    """PREFECT_API_URL in the profile (not the environment): the early server is not used, and
+    stopped as soon as that is known, not at the end of the run."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.local_server import prefect_api_for_this_command, server_launched_early
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with server_launched_early() as early:
+        assert early is not None and early.is_alive()
+        with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}), \
+                prefect_api_for_this_command(early=early) as server:
+            assert server is None and not early.is_alive()
