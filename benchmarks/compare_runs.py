@@ -19,7 +19,8 @@ Ignored, because they are time-of-run by nature (everything else must be equal):
 - tables `runs` and `run_log`: `run_id`, `started_at`, `ended_at` (a uuid and the wall clock);
 - table `ingested_files`: `ingested_at`;
 - table `emails`: `sent_at`;
-- tables `settlements` and `settled_weeks`: `settled_at`; `statement.json`: `settled_at`;
+- tables `settlements`, `settled_weeks` and `supplier_statements`: `settled_at`; `statement.json`:
+  `settled_at`;
 - a purchase order's "generated at" cell (the header row labelled 生成时间 / Generated at, column
   B): the latest input change, i.e. the ingestion time of the inbox files;
 - an `.eml`'s `Date` header (when the message was made) and its MIME boundary (random).
@@ -49,6 +50,7 @@ IGNORED_COLUMNS = {
     "emails": {"sent_at"},
     "settlements": {"settled_at"},
     "settled_weeks": {"settled_at"},
+    "supplier_statements": {"settled_at"},
 }
 IGNORED_JSON_KEYS = {"statement.json": {"settled_at"}}
 GENERATED_AT_LABELS = {"生成时间", "Generated at"}
