@@ -25,7 +25,7 @@ from outputs.processes import ALLOCATOR_SETTING, die_with_parent, worker_allocat
 from sheets import handouts, purchase_orders, sorting, summary_book
 from sheets.labels import BookContext
 from sheets.run_tables import RunTables
-from sheets.spec import BookSpec, workbook_path
+from sheets.spec import workbook_path
 from sheets.writer import write_workbooks
 from transforms.purchase import prepare_purchase_orders
 from transforms.sorting import prepare_handouts, prepare_routes
@@ -37,65 +37,21 @@ BATCHES_PER_WORKER = 8
 
 @dataclass(frozen=True)
 class WorkbookJob:
-    """Files to write: their kind (purchase, sorting, handout), where (a file, or for handout lists
-    the run folder), what they are made of, their cost in rows and how many files they are."""
+    """One file to write: its kind (purchase, sorting, handout), where, and its prepared rows."""
 
     kind: str
     path: Path
     payload: object
     cost: int
-    files: int = 1
 
 
-@dataclass(frozen=True)
-class HandoutLines:
-    """The allocated lines of some pickup points (HANDOUT_INPUT), prepared into their handout
-    lists where they are written (a worker): preparing 5,000 lists in the run's process, and
-    sending them one by one, cost it ~2 s at 1M lines."""
-
-    allocations: pl.DataFrame
-    pickup_points: pl.DataFrame
-    products: pl.DataFrame
-
-
-HANDOUT_INPUT = ["pickup_point_id", "customer_id", "customer_name", "phone_tail", "order_id", "line_no", "sku_id",
-                 "qty_allocated"]
-
-
-def _handout_books(out_dir: Path, lines: HandoutLines, ctx: BookContext) -> list[BookSpec]:
-    return [handouts.handout_book(workbook_path(out_dir, "handout", handout.pickup_point_id), handout, ctx)
-            for handout in prepare_handouts(lines.allocations, lines.pickup_points, lines.products)]
-
-
-BOOKS = {  # kind -> (path, payload, ctx) -> [BookSpec]
-    "purchase": lambda path, order, ctx: [purchase_orders.purchase_order_book(path, order, ctx)],
-    "sorting": lambda path, route, ctx: [sorting.route_book(path, route, ctx)],
-    "handout": _handout_books,
+BOOKS = {  # kind -> (path, payload, ctx) -> BookSpec
+    "purchase": purchase_orders.purchase_order_book,
+    "sorting": sorting.route_book,
+    "handout": handouts.handout_book,
 }
 ROWS_PER_CALL = 25_000  # workbooks written per write_workbooks call: rows rendered together, at most
 # (a worker's memory: ~250 MB at 25,000, ~320 MB at 100,000, for the same time)
-
-
-def handout_jobs(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
-    """The handout lists, as groups of pickup points of about ROWS_PER_CALL rows each (in id order),
-    each group's allocated lines to be prepared and written together."""
-    master = tables.master
-    lines = tables.allocations.filter(pl.col("qty_allocated") > 0).select(HANDOUT_INPUT)
-    points = (lines.group_by("pickup_point_id").agg(pl.len().alias("_lines")).sort("pickup_point_id")
-              .with_columns(((pl.col("_lines") + FILE_COST_ROWS).cum_sum() - 1).floordiv(ROWS_PER_CALL)
-                            .alias("_group")))
-    by_group = lines.join(points.select("pickup_point_id", "_group"), on="pickup_point_id") \
-        .partition_by("_group", as_dict=True, include_key=False)
-    columns = ["pickup_point_id", "name", "address", "leader_name"]
-    products = master.products.select("sku_id", "name", "spec", "unit")
-    jobs = []
-    for (group,), group_points in sorted(points.partition_by("_group", as_dict=True).items()):
-        ids = group_points["pickup_point_id"]
-        payload = HandoutLines(by_group[(group,)], master.pickup_points.filter(pl.col("pickup_point_id").is_in(ids))
-                               .select(columns), products)
-        jobs.append(WorkbookJob("handout", out_dir, payload, int(group_points["_lines"].sum())
-                                + FILE_COST_ROWS * group_points.height, files=group_points.height))
-    return jobs
 
 
 def plan_by_kind(out_dir: Path, tables: RunTables) -> Iterator[list[WorkbookJob]]:
@@ -109,7 +65,9 @@ def plan_by_kind(out_dir: Path, tables: RunTables) -> Iterator[list[WorkbookJob]
     yield [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
                        3 * route.units.height + FILE_COST_ROWS)
            for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
-    yield handout_jobs(out_dir, tables)
+    yield [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
+                       handout.lines.height + FILE_COST_ROWS)
+           for handout in prepare_handouts(tables.allocations, master.pickup_points, master.products)]
 
 
 def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
@@ -130,10 +88,9 @@ def write_jobs(jobs: list[WorkbookJob], ctx: BookContext, temporary_dir: str | N
         group.append(job)
         rows += job.cost
         if rows >= ROWS_PER_CALL or number == len(ordered) - 1:
-            write_workbooks([book for j in group for book in BOOKS[j.kind](j.path, j.payload, ctx)],
-                            created=ctx.created)
+            write_workbooks([BOOKS[j.kind](j.path, j.payload, ctx) for j in group], created=ctx.created)
             group, rows = [], 0
-    return sum(job.files for job in jobs)
+    return len(jobs)
 
 
 def balance(jobs: list[WorkbookJob], batches: int) -> list[list[WorkbookJob]]:
@@ -217,8 +174,7 @@ class RunBooks:
         is not read here)."""
         ctx = self.context(tables, lang)
         for kind in plan_by_kind(out_dir, tables):  # the workers write a kind while the next is prepared
-            for job in kind:
-                self.counts[job.kind] += job.files
+            self.counts.update(job.kind for job in kind)
             if self.pool:
                 share = len(kind) / max(1, self.expected)
                 batches = max(self.workers, round(self.workers * BATCHES_PER_WORKER * share))

@@ -614,26 +614,6 @@ def test_process_pool_writes_the_same_cells(tmp_path, larger, monkeypatch):
         assert [rows(ws) for ws in one.worksheets] == [rows(ws) for ws in pool.worksheets], name
 
 
-def test_handout_lists_prepared_a_group_of_pickup_points_at_a_time_are_the_same_books(tmp_path, larger,
-                                                                                      monkeypatch):
-    """The handout lists go to the workers as groups of pickup points' lines, each group prepared
-    where it is written: small groups (many) or one group, the same books part for part, each
-    pickup point's lines all in one group, every pickup point with units once."""
-    write_run_workbooks(tmp_path / "one", larger, SETTINGS)
-    monkeypatch.setattr(run_books, "ROWS_PER_CALL", 700)
-    jobs = run_books.handout_jobs(tmp_path / "groups", larger)
-    assert len(jobs) > 5 and sum(job.files for job in jobs) == len(allocated_by_point(larger))
-    points = [set(job.payload.allocations["pickup_point_id"]) for job in jobs]
-    assert sum(len(p) for p in points) == len(set().union(*points)) == len(allocated_by_point(larger))
-    counts = write_run_workbooks(tmp_path / "groups", larger, SETTINGS)
-    assert counts["handout"] == len(allocated_by_point(larger))
-    for path in sorted((tmp_path / "one" / "handout").glob("*.xlsx")):
-        with zipfile.ZipFile(path) as one, zipfile.ZipFile(tmp_path / "groups" / "handout" / path.name) as groups:
-            assert one.namelist() == groups.namelist()
-            assert all(one.read(name) == groups.read(name) for name in one.namelist()), path.name
-    assert len(list((tmp_path / "groups" / "handout").glob("*.xlsx"))) == counts["handout"]
-
-
 def test_parts_shared_across_workbooks_equal_freshly_written_ones(tmp_path, mooncake):
     """The writer keeps the package parts workbooks share (styles, workbook, content types) once
     per process; a workbook written with them equals one written from scratch."""
