@@ -31,10 +31,6 @@ def latest_deliveries(warehouse: Warehouse, window: CutoffWindow, channel: str) 
             for row in rows.iter_rows(named=True)}
 
 
-def latest_delivery(warehouse: Warehouse, window: CutoffWindow, supplier_id: str, channel: str) -> dict | None:
-    """The newest delivered row of this supplier's PO on this channel (smtp or outbox), if any."""
-    return latest_deliveries(warehouse, window, channel).get(supplier_id)
-
 
 _INSERT_EMAIL = f"INSERT INTO emails ({', '.join(EMAIL_COLUMNS)}) VALUES ({', '.join('?' * len(EMAIL_COLUMNS))})"
 

@@ -7,7 +7,10 @@ import io
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -17,19 +20,27 @@ def unique_token() -> str:
     return f"{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `.<name>.<pid>-<token>.tmp`, then rename it to `path`. Created with mode 0666 minus
-    the umask, as any new file (not mkstemp's 0600)."""
+@contextmanager
+def atomic_open(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write `path` through: `.<name>.<pid>-<token>.tmp`, renamed to `path` when
+    the block ends, removed if it fails. Created with mode 0666 minus the umask, as any new file
+    (not mkstemp's 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{unique_token()}.tmp")
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            yield out
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """`data` at `path`, written atomically (`atomic_open`)."""
+    with atomic_open(path) as out:
+        out.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -21,9 +21,9 @@ openpyxl is pinned (3.1.5, requirements.lock); `check_openpyxl()` names what an 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -52,6 +52,7 @@ from openpyxl.xml.constants import (
 )
 from openpyxl.xml.functions import tostring
 
+from outputs.files import atomic_open
 from sheets.cells import STYLE, STYLE_NAMES
 from sheets.spec import DECIMAL_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
@@ -172,27 +173,37 @@ def close_sheet(ws) -> None:
     ws.close()
 
 
-def stream_rows(ws, rows) -> None:
-    """Put the rows into the worksheet part openpyxl wrote (with an empty <sheetData>)."""
-    written = ws._writer.out.getvalue()
+def split_sheet_data(data: bytes, name: str = "the sheet") -> tuple[bytes, bytes]:
+    """A worksheet part openpyxl wrote with an empty <sheetData>: (what goes before its rows, with
+    `<sheetData>`; what goes after them, from `</sheetData>`)."""
     for empty in SHEET_DATA_EMPTY:
-        head, found, tail = written.partition(empty)
+        head, found, tail = data.partition(empty)
         if found:
-            break
-    else:
-        raise RuntimeError("openpyxl wrote no empty <sheetData>: this writer is made for openpyxl 3.1")
-    if head.startswith(b"<?xml") and b"utf-8" not in head[:60].lower():
-        raise RuntimeError("openpyxl wrote the sheet in an encoding other than UTF-8")
-    part = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    part.write(head + b"<sheetData>")
+            return head + b"<sheetData>", b"</sheetData>" + tail
+    raise ValueError(f"openpyxl wrote no empty <sheetData> in {name}: this writer is made for openpyxl 3.1")
+
+
+def row_chunks(rows) -> Iterator[bytes]:
+    """Rendered rows (str) as UTF-8, 2,048 rows a chunk."""
     chunk: list[str] = []
     for xml in rows:
         chunk.append(xml)
         if len(chunk) >= 2048:
-            part.write("".join(chunk).encode("utf-8"))
+            yield "".join(chunk).encode("utf-8")
             chunk.clear()
-    part.write("".join(chunk).encode("utf-8"))
-    part.write(b"</sheetData>" + tail)
+    yield "".join(chunk).encode("utf-8")
+
+
+def stream_rows(ws, rows) -> None:
+    """Put the rows into the worksheet part openpyxl wrote (with an empty <sheetData>)."""
+    head, tail = split_sheet_data(ws._writer.out.getvalue())
+    if head.startswith(b"<?xml") and b"utf-8" not in head[:60].lower():
+        raise RuntimeError("openpyxl wrote the sheet in an encoding other than UTF-8")
+    part = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    part.write(head)
+    for chunk in row_chunks(rows):
+        part.write(chunk)
+    part.write(tail)
     part.seek(0)
     ws._writer.out = part
 
@@ -263,15 +274,9 @@ class _PackageWriter(ExcelWriter):
 
 
 def save_book(wb: Workbook, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with ZipFile(temporary, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=ZIP_LEVEL) as archive:
-            _PackageWriter(wb, archive).save()
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as out, ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True,
+                                           compresslevel=ZIP_LEVEL) as archive:
+        _PackageWriter(wb, archive).save()
 
 
 def check_openpyxl() -> list[str]:

@@ -6,15 +6,16 @@ which books a template covers; docs/sheets.md, "How it is fast enough"."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 
-from sheets.package import SHEET_DATA_EMPTY, ZIP_LEVEL, package_parts
+from outputs.files import atomic_open
+from sheets.package import ZIP_LEVEL, package_parts, row_chunks, split_sheet_data
 from sheets.zipwriter import EPOCH, Deflated, ZipWriter, dos_stamp, now
 
 
@@ -64,51 +65,30 @@ class BookTemplate:
         """The book at `path` (to a temporary name, renamed into place): `values` for every slot,
         `rows[i]` an iterable of the XML rows (str) of sheet i. The parts in openpyxl's order, with
         zipfile's time stamps (now; a sheet part, streamed: 1980-01-01)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         stamp, sheet_stamp = now(), dos_stamp(EPOCH)
-        try:
-            with open(temporary, "wb") as out:
-                archive = ZipWriter(out, ZIP_LEVEL)
-                for name, pieces, shared in self.parts:
-                    if name in self.sheet_parts:
-                        archive.add_stream(name, _sheet_chunks(pieces, values, rows), sheet_stamp)
-                    elif shared is not None:
-                        archive.add(name, shared, stamp)
-                    else:
-                        archive.add_bytes(name, b"".join(values[p] if isinstance(p, Slot) else p for p in pieces),
-                                          stamp)
-                archive.close()
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        with atomic_open(path) as out:
+            archive = ZipWriter(out, ZIP_LEVEL)
+            for name, pieces, shared in self.parts:
+                if name in self.sheet_parts:
+                    archive.add_stream(name, _sheet_chunks(pieces, values, rows), sheet_stamp)
+                elif shared is not None:
+                    archive.add(name, shared, stamp)
+                else:
+                    archive.add_bytes(name, b"".join(values[p] if isinstance(p, Slot) else p for p in pieces), stamp)
+            archive.close()
 
 
 def _sheet_chunks(pieces: list, values: dict[Slot, bytes], rows: list) -> Iterator[bytes]:
     for piece in pieces:
         if isinstance(piece, int):
-            yield from _row_chunks(rows[piece])
+            yield from row_chunks(rows[piece])
         else:
             yield values[piece] if isinstance(piece, Slot) else piece
 
 
-def _row_chunks(rows) -> Iterator[bytes]:
-    chunk: list[str] = []
-    for xml in rows:
-        chunk.append(xml)
-        if len(chunk) >= 2048:
-            yield "".join(chunk).encode("utf-8")
-            chunk.clear()
-    yield "".join(chunk).encode("utf-8")
-
-
 def _split_rows(data: bytes, name: str, sheet: int) -> list:
-    for empty in SHEET_DATA_EMPTY:
-        head, found, tail = data.partition(empty)
-        if found:
-            return [head + b"<sheetData>", sheet, b"</sheetData>" + tail]
-    raise ValueError(f"openpyxl wrote no empty <sheetData> in {name}")
+    head, tail = split_sheet_data(data, name)
+    return [head, sheet, tail]
 
 
 def _split_marker(pieces: list, slot: Slot, marker: bytes) -> list:
@@ -127,16 +107,12 @@ def _split_marker(pieces: list, slot: Slot, marker: bytes) -> list:
 
 def xml_text_ascii(text: str) -> bytes:
     """Text as openpyxl writes it in a worksheet part (lxml, ASCII: other characters as &#N;)."""
-    return _escape_xml(text).encode("ascii", "xmlcharrefreplace")
+    return escape(text).encode("ascii", "xmlcharrefreplace")
 
 
 def xml_text_utf8(text: str) -> bytes:
     """Text as openpyxl writes it in the document properties (lxml, UTF-8)."""
-    return _escape_xml(text).encode("utf-8")
-
-
-def _escape_xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape(text).encode("utf-8")
 
 
 def plain_text(text: str) -> bool:
