@@ -34,6 +34,8 @@ class Allocations(pa.DataFrameModel):
     net_fen: int = pa.Field(ge=0)
     refund_fen: int = pa.Field(ge=0)
     cut_reason: str = pa.Field(nullable=True, isin=CUT_REASONS)
+    building: str = pa.Field(nullable=True, description="door delivery: the customer's building, when known")
+    room: str = pa.Field(nullable=True, description="door delivery: the customer's room, when known")
 
     class Config:
         strict = True

@@ -11,7 +11,7 @@ COLUMNS = {
     "customer_id": required(), "customer_name": optional(), "phone_tail": optional(),
     "pickup_point_id": required(), "qty": required("int"), "unit_price_fen": required("int"),
     "status": required(), "distributor_id": optional(), "created_at": required("ts"),
-    "updated_at": optional("ts"),
+    "updated_at": optional("ts"), "building": optional(), "room": optional(),
 }
 
 
@@ -31,6 +31,8 @@ class OrderLines(pa.DataFrameModel):
     distributor_id: str = pa.Field(nullable=True, str_matches=ID_PATTERN)
     created_at: DateTime = pa.Field(dtype_kwargs=UTC)
     updated_at: DateTime = pa.Field(dtype_kwargs=UTC, description="defaults to created_at")
+    building: str = pa.Field(nullable=True, description="door delivery: the customer's building (楼号), as written")
+    room: str = pa.Field(nullable=True, description="door delivery: the customer's room (房号), as written")
 
     class Config:
         strict = True

@@ -25,7 +25,9 @@ ALLOCATION_COLUMNS = [
     "order_id", "line_no", "listing_id", "sku_id", "supplier_id", "category", "pickup_point_id",
     "customer_id", "customer_name", "phone_tail", "distributor_id", "created_at", "qty", "qty_allocated", "qty_cut",
     "unit_price_fen", "final_unit_price_fen", "paid_fen", "net_fen", "refund_fen", "cut_reason",
+    "building", "room",
 ]
+OPTIONAL_LINE_COLUMNS = {"building": pl.String, "room": pl.String}  # door delivery, when the export has them
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,10 @@ def select_closing_listings(listings: pl.DataFrame, window: CutoffWindow) -> pl.
 def select_eligible_lines(order_lines: pl.DataFrame, closing: pl.DataFrame,
                           products: pl.DataFrame) -> pl.DataFrame:
     """The paid current lines of the closing listings, with their listing's and product's rules."""
+    absent = [pl.lit(None, dtype).alias(name) for name, dtype in OPTIONAL_LINE_COLUMNS.items()
+              if name not in order_lines.columns]
     return (
-        order_lines.filter(pl.col("status") == "paid")
+        order_lines.with_columns(absent).filter(pl.col("status") == "paid")
         .join(closing.select(LISTING_COLUMNS), on="listing_id", how="inner")
         .join(products.select(PRODUCT_COLUMNS), on="sku_id", how="left")
     )

@@ -102,11 +102,11 @@ def sql_type(dtype: pl.DataType) -> str:
 
 TABLES: tuple[Table, ...] = (
     Table("ingested_files", IngestedFiles, primary_key="file_hash"),
-    Table("order_lines", StoredOrderLines),
+    Table("order_lines", StoredOrderLines, added_columns=("building", "room")),
     Table("refund_requests", RefundRequests),
     Table("rejects", Rejects, added_columns=("order_id", "line_no", "file_seq", "rows_rejected", "for_run",
                                              "decided_by")),
-    Table("allocations", Allocations, partitioned=True),
+    Table("allocations", Allocations, partitioned=True, added_columns=("building", "room")),
     Table("purchase_lines", PurchaseLines, partitioned=True),
     Table("groups", Groups, partitioned=True),
     Table("runs", Runs, partitioned=True),
