@@ -106,7 +106,7 @@ SUMMARY = {
     "listings_closed": 2, "groups_not_formed": 1,
     "order_lines": {"eligible": 6, "allocated": 5, "cut": 2, "rejected": 3},
     "units": {"ordered": 22, "allocated": 19, "purchased": 24, "surplus": 5},
-    "fen": {"paid": 512930, "net": 414530, "refund": 98400, "purchase_cost": 249000,
+    "fen": {"paid": 512930, "net": 414530, "refund": 98400, "forfeit": 0, "purchase_cost": 249000,
             "commission": {"leader": 0, "dist_l1": 0, "dist_l2": 0, "clawback": 0}},
     "suppliers": [
         {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "file": "purchase/S1.xlsx",

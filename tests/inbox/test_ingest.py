@@ -96,7 +96,8 @@ def test_bad_rows_are_rejected_with_file_row_reason_and_raw(data_dir):
         3: "qty '0' must be >= 1",
         4: "listing_id 'L404' is not in listings.csv",
         5: "created_at: 'not a time' is not an ISO 8601 timestamp",
-        6: "phone_tail '12' has a bad format; status 'shipped' must be one of 'paid', 'cancelled', 'refunded'",
+        6: "phone_tail '12' has a bad format; status 'shipped' must be one of 'paid', 'deposit_paid', 'cancelled', "
+           "'refunded'",
     }
     assert set(rejects["source_file"]) == {"inbox/orders/orders-1.csv"}
     assert json.loads(rejects.filter(pl.col("row_number") == 3)["raw"][0])["order_id"] == "B"
