@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dirs(run)
 
     backfill = commands.add_parser("backfill", help="run the cutoffs of a date range, oldest first")
-    backfill.add_argument("--calendar", choices=["nightly", "weekly"], default="nightly")
+    backfill.add_argument("--calendar", choices=["nightly", "weekly", "both"], default="nightly",
+                          help="both: every cutoff of the range of both calendars, in turn order (stock pools)")
     backfill.add_argument("--from", dest="start", type=_date, required=True)
     backfill.add_argument("--to", dest="end", type=_date, required=True)
     backfill.add_argument("--no-email", action="store_true")
@@ -268,7 +269,8 @@ def command_backfill(args) -> int:
     _start_prefect()
     entries = backfill_flow(calendar=args.calendar, start=args.start, end=args.end, send_email=not args.no_email,
                             data_dir=str(settings.data_dir), reports_dir=str(settings.reports_dir), progress=True)
-    print(f"backfill {args.calendar} {args.start}..{args.end}: {len(entries)} cutoff(s) done, oldest first")
+    order = "in turn order" if args.calendar == "both" else "oldest first"
+    print(f"backfill {args.calendar} {args.start}..{args.end}: {len(entries)} cutoff(s) done, {order}")
     return 0
 
 

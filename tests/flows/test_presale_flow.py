@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from errors import RunOrderError
+from flows.backfill_flow import backfill_flow
 from flows.cutoff_flow import cutoff_flow
 from tests import datasets
 from tests import presale_story as story
@@ -115,3 +116,15 @@ def test_a_rerun_that_takes_more_warns_pool_stale_naming_the_later_cutoffs(story
     assert run(data_dir, reports_dir, "weekly", story.PRE_DATE)["units"]["allocated"] == 7
     exc = run(data_dir, reports_dir, "nightly", story.EXC_DATE)
     assert exc["units"]["allocated"] == 4 and exc["pools"][0]["left"] == 0
+
+
+def test_a_backfill_of_both_calendars_runs_the_story_in_turn_order(story_dirs):
+    data_dir, reports_dir = story_dirs
+    entries = backfill_flow(calendar="both", start=story.GRP_DATE, end=story.EXC_DATE, send_email=False,
+                            data_dir=str(data_dir), reports_dir=str(reports_dir))
+    assert [(e["calendar"], e["cutoff_date"]) for e in entries] == [
+        ("nightly", "2026-11-19"), ("nightly", "2026-11-20"), ("nightly", "2026-11-21"), ("nightly", "2026-11-22"),
+        ("weekly", "2026-11-22"), ("nightly", "2026-11-23")]
+    assert [e["lines_allocated"] for e in entries] == [6, 0, 0, 0, 3, 3]
+    assert {k: v["qty_allocated"] for k, v in allocations(data_dir, "nightly", story.EXC_DATE).items()} == \
+        story.EXC_ALLOCATED

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from errors import UserError
-from flows.backfill_flow import backfill_dates, check_range
+from flows.backfill_flow import backfill_cutoffs, backfill_dates, check_range
 from flows.deployments import WEEKLY_CRON, nightly_cron
 from flows.naming import cutoff_run_name
 from transforms.windows import cutoff_date_for_instant
@@ -96,6 +96,24 @@ def test_backfill_dates_nightly_are_every_day_oldest_first():
 def test_backfill_dates_weekly_are_the_sundays_of_the_range():
     assert backfill_dates("weekly", date(2026, 11, 1), date(2026, 11, 21)) == [
         date(2026, 11, 1), date(2026, 11, 8), date(2026, 11, 15)]
+
+
+def test_backfill_both_calendars_runs_the_cutoffs_in_turn_order(tmp_path, settings_for):
+    """Sunday's nightly cutoff (20:00) comes before its weekly one (24:00), which comes before Monday's."""
+    got = backfill_cutoffs("both", date(2026, 11, 21), date(2026, 11, 23), settings_for(tmp_path))
+    assert got == [("nightly", date(2026, 11, 21)), ("nightly", date(2026, 11, 22)), ("weekly", date(2026, 11, 22)),
+                   ("nightly", date(2026, 11, 23))]
+    assert backfill_cutoffs("both", date(2026, 11, 17), date(2026, 11, 18), settings_for(tmp_path)) == [
+        ("nightly", date(2026, 11, 17)), ("nightly", date(2026, 11, 18))]  # no Sunday: nightly only
+    assert backfill_cutoffs("weekly", date(2026, 11, 16), date(2026, 11, 30), settings_for(tmp_path)) == [
+        ("weekly", date(2026, 11, 22)), ("weekly", date(2026, 11, 29))]
+
+
+def test_backfill_both_with_a_late_nightly_cutoff_keeps_turn_order(tmp_path, settings_for):
+    """With CUTOFF_NIGHTLY_AT 23:59 Sunday's nightly still comes before its weekly cutoff at 24:00."""
+    settings = settings_for(tmp_path, nightly_at="23:59")
+    assert backfill_cutoffs("both", date(2026, 11, 22), date(2026, 11, 22), settings) == [
+        ("nightly", date(2026, 11, 22)), ("weekly", date(2026, 11, 22))]
 
 
 @pytest.mark.parametrize("calendar, start, end, words", [
