@@ -126,8 +126,13 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
           f"{lines['rejected']:,} rejected")
     print(f"  units: {units['ordered']:,} ordered, {units['allocated']:,} allocated, {units['purchased']:,} "
           f"purchased, {units['surplus']:,} surplus")
-    print(f"  money: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refund {yuan(fen['refund'])}, "
+    forfeit = f", deposits forfeited {yuan(fen['forfeit'])}" if fen.get("forfeit") else ""
+    print(f"  money: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refund {yuan(fen['refund'])}{forfeit}, "
           f"purchase {yuan(fen['purchase_cost'])}")
+    for pool in summary.get("pools", []):
+        print(f"  stock pool {pool['pool_id']} ({pool['sku_id']}): {pool['units']:,} units; earlier cutoffs took "
+              f"{pool['taken_before']:,}, this one {pool['taken_now']:,}; later cutoffs' reserves hold "
+              f"{pool['held_later']:,}; {pool['left']:,} left")
     print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
           f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
     print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, commissions.xlsx, "
@@ -202,9 +207,10 @@ def command_run(args) -> int:
                           reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
-    for warning in summary.get("warnings", []):  # the goods-in run decided from what this rerun changed
-        if warning.startswith("goods_in_stale: "):
-            _warn(warning.removeprefix("goods_in_stale: "))
+    for warning in summary.get("warnings", []):  # what this rerun changed under later runs
+        for kind in ("goods_in_stale: ", "pool_stale: "):
+            if warning.startswith(kind):
+                _warn(warning.removeprefix(kind))
     return 0
 
 
