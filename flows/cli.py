@@ -12,7 +12,7 @@ import argparse
 import contextlib
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from errors import UserError
@@ -230,42 +230,9 @@ def command_generate(args) -> int:
 
 
 def command_demo(args) -> int:
-    from flows.cutoff_flow import cutoff_flow
-    from flows.planning import plan_run
-    from flows.settings import load_settings
-    from synthetic.dataset import generate_dataset
-    from transforms.windows import cutoff_date_for_instant, parse_clock
-    settings = load_settings()
-    day = args.date or cutoff_date_for_instant("nightly", datetime.now(timezone.utc), settings.timezone,
-                                               parse_clock(settings.nightly_at))
-    data_dir = PROJECT_ROOT / "data" / "demo"
-    reports_dir = PROJECT_ROOT / "reports" / "demo"
-    settings = settings.with_overrides(data_dir=data_dir, reports_dir=reports_dir,
-                                       warehouse=data_dir / "warehouse.duckdb")
-    # seeded: the same date gives the same files, which the registry then knows and skips
-    print(f"generating {args.orders:,} demo order lines for {day} under {data_dir} ...")
-    generate_dataset(data_dir, args.orders, day, DEMO_SEED)
-    plan = plan_run("nightly", day, settings, force=True)
-    _check_warehouse_free(settings)
-    _start_prefect()
-    summary = cutoff_flow(calendar="nightly", cutoff_date=day, force=True, send_email=True,
-                          data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True,
-                          warehouse=str(settings.warehouse_path))
-    _print_summary(summary, plan.output_dir)
-    _print_email_warnings(summary)
-    from flows.receive_flow import print_receiving, receive_flow
-    print(f"\nthe morning after: the goods-in run of {day} (receipts in {data_dir / 'inbox' / 'receipts'}) ...")
-    receiving = receive_flow(calendar="nightly", cutoff_date=day, data_dir=str(data_dir),
-                             reports_dir=str(reports_dir), warehouse=str(settings.warehouse_path), progress=True)
-    print_receiving(receiving, plan.output_dir / "receiving")
-    print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
-          f"handout lists in handout/; supplier emails in outbox/; the goods-in run in receiving/ (shortages.xlsx, "
-          f"refunds.csv, re-issued 修订版 sorting/ and handout/).")
-    from flows.report_commands import demo_report
-    print(f"\nthe days after: the pickup scans of {day}, then the fulfilment report and the losses ...")
-    folder = demo_report(settings, day, DEMO_SEED)
-    print(f"The fulfilment report and the losses: {folder}/ (fulfilment.xlsx, losses.xlsx).")
-    return 0
+    from flows.demo_command import run_demo
+    return run_demo(args, PROJECT_ROOT, DEMO_SEED, _check_warehouse_free, _start_prefect, _print_summary,
+                    _print_email_warnings)
 
 
 def command_backfill(args) -> int:

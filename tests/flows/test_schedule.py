@@ -142,3 +142,15 @@ def test_a_late_run_still_gets_its_own_day():
     started = scheduled + timedelta(hours=26)
     assert cutoff_run_name("nightly", None, scheduled) == "nightly 2026-11-21"
     assert cutoff_date_for_instant("nightly", started) == date(2026, 11, 22)  # what now() would have said
+
+
+@pytest.mark.parametrize("latest, expected", [
+    (date(2026, 12, 6), (date(2026, 11, 27), date(2026, 11, 29), date(2026, 11, 30))),  # Sunday: last week's
+    (date(2026, 12, 7), (date(2026, 12, 4), date(2026, 12, 6), date(2026, 12, 7))),     # Monday 20:00 passed
+    (date(2026, 12, 9), (date(2026, 12, 4), date(2026, 12, 6), date(2026, 12, 7))),
+])
+def test_the_demo_story_is_of_cutoffs_that_have_passed(latest, expected):
+    """The demo's Friday, the presale's Sunday and its buyers' group's Monday: all at or before the
+    latest nightly cutoff that has passed."""
+    from flows.demo_command import demo_dates
+    assert demo_dates(latest) == expected and expected[2] <= latest
