@@ -168,9 +168,10 @@ def write_presale_orders(rng: np.random.Generator, data_dir: Path, calendar: Cal
     folder = data_dir / "inbox" / "orders"
     folder.mkdir(parents=True, exist_ok=True)
     files = []
-    for name, frames in ((f"orders-{day}-deposit-presale.parquet", presale_rows),
-                         (f"orders-{day}-buyers-group.csv", groups_today),
-                         (f"orders-{day}-next-buyers-group.csv", groups_next)):
+    iso = calendar.cutoff_date.isoformat()
+    for name, frames in ((f"orders-{iso}-deposit-presale.parquet", presale_rows),
+                         (f"orders-{iso}-buyers-group.csv", groups_today),
+                         (f"orders-{iso}-next-buyers-group.csv", groups_next)):
         if not frames:
             continue
         path = folder / name

@@ -128,6 +128,8 @@ def allocate_from_pools(lines: pl.DataFrame, budgets: pl.DataFrame) -> pl.DataFr
     """Step 2's pool cap, after the listings' own caps (`qty_allocated` is what each line would get
     without the pool): reserve first, then `shared_left`, first come first served over the pool.
     A line of a listing without a pool keeps what it has."""
+    if budgets.height == 0 and lines["pool_id"].null_count() == lines.height:
+        return lines  # no pool in the run (the common case): nothing to cap
     demand = pl.col("qty_allocated")
     reserve = pl.col("pool_reserve").fill_null(0)
     before = demand.cum_sum().over("listing_id") - demand

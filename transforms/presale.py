@@ -79,6 +79,8 @@ def mark_after_deposit_close(lines: pl.DataFrame) -> pl.DataFrame:
 def mark_not_in_audience(lines: pl.DataFrame, audience: pl.DataFrame) -> pl.DataFrame:
     """Step 1, after the after_close check: a line of a buyers' group whose customer is not of its
     audience listing's customers is cut `not_in_audience`."""
+    if lines["audience_listing_id"].null_count() == lines.height:
+        return lines  # no buyers' group in the run (the common case)
     members = audience.select(*AUDIENCE_COLUMNS).unique().with_columns(pl.lit(True).alias("_member"))
     checked = lines.join(members, on=AUDIENCE_COLUMNS, how="left")
     outsider = pl.col("audience_listing_id").is_not_null() & pl.col("_member").is_null()

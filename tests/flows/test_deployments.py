@@ -59,7 +59,7 @@ def test_deployments_schedules_parameters_and_concurrency():
             assert len(prop.get("description", "")) > 10 and "\n" not in prop["description"], (deployment.name, name)
     assert schema.properties["progress"]["description"].startswith("Also print each stage on the console")
     backfill_schema = backfill._parameter_openapi_schema
-    assert backfill_schema.properties["calendar"]["enum"] == ["nightly", "weekly"]
+    assert backfill_schema.properties["calendar"]["enum"] == ["nightly", "weekly", "both"]
     assert backfill_schema.properties["start"]["format"] == "date"
     assert backfill_schema.properties["end"]["format"] == "date"
     assert set(backfill_schema.required) == {"start", "end"}
