@@ -8,6 +8,8 @@
 |                                            | no Completed followed within CUTOFF_ALERT_DEADLINE_MINUTES     |
 | cutoff: a cutoff has no order lines        | a nightly or weekly run completed with 0 eligible order lines  |
 | cutoff: the inbox was not ready            | a run went on at its readiness deadline without a ready inbox  |
+| cutoff: a rerun left later runs out of date | a cutoff rerun changed what its goods-in run or a stock pool's |
+|                                            | later cutoffs decided from (`goods_in_stale`, `pool_stale`)    |
 | cutoff: cutoff serve is not running        | the server has not heard from `cutoff serve` for a minute      |
 
 Each alert goes to the webhook CUTOFF_ALERT_WEBHOOK (a `send-notification` action with a Custom
@@ -36,6 +38,8 @@ PREFIX = "cutoff: "
 WEBHOOK_BLOCK = "cutoff-alert-webhook"
 EMPTY_EVENT = "cutoff.run.empty"
 INBOX_EVENT = "cutoff.run.inbox-not-ready"
+STALE_EVENT = "cutoff.run.later-runs-stale"
+STALE_KINDS = ("goods_in_stale: ", "pool_stale: ")  # warnings that name runs to do again
 FAILED_STATES = ("Failed", "Crashed", "TimedOut")
 STARTED_STATES = ("Pending", "Running", "Late")
 
@@ -75,6 +79,9 @@ def cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> 
     if inbox:
         events.append({"event": INBOX_EVENT, "resource": resource,
                        "payload": {**facts, "warning": inbox[0].removeprefix("inbox_not_ready: ")}})
+    stale = [w for w in summary.get("warnings", []) if w.startswith(STALE_KINDS)]
+    if stale:
+        events.append({"event": STALE_EVENT, "resource": resource, "payload": {**facts, "warning": "\n".join(stale)}})
     return events
 
 
@@ -215,6 +222,24 @@ def alert_specs(ids: dict[str, str], deadline_minutes: float, ui_url: str,
                 "a custom run of {{ flow.name }}/{{ deployment.name }} with cutoff_date "
                 "{{ event.payload.cutoff_date }}. A supplier whose order changed gets it again, marked 修订版.\n"
                 + RUN_LINK),
+            about="{{ event.resource.name }}"),
+        AlertSpec(
+            key="stale", name=f"{PREFIX}a rerun left later runs out of date",
+            description="A cutoff rerun changed what later runs decided from: its goods-in run (goods_in_stale) or "
+                        "the later cutoffs of a stock pool it sells from (pool_stale). Made by `cutoff serve`.",
+            trigger={"posture": "Reactive", "expect": [STALE_EVENT], "match": {"prefect.resource.id": "cutoff.*"},
+                     "match_related": _related(runs), "for_each": ["prefect.resource.id"], "threshold": 1,
+                     "within": 0},
+            subject="[cutoff] {{ event.resource.name }}: later runs to do again",
+            body=(
+                "What happened: the cutoff {{ event.resource.name }} was run again and now decides differently "
+                "from what later runs used:\n{{ event.payload.warning }}\n\n"
+                "Which cutoff: {{ event.resource.name }} and the runs named above. Until they are run again, "
+                "their figures (shortages and payables, or a stock pool's later allocations) are those of "
+                "before the rerun, and a pool can be oversold.\n\n"
+                "What to do (docs/ops.md, \"Alerts\"): run the commands named above, in that order (or a "
+                "custom run of each deployment with its cutoff_date; `cutoff backfill --calendar both` runs a "
+                "range in turn order).\n" + RUN_LINK),
             about="{{ event.resource.name }}"),
     ]
     if "cutoff/nightly" in ids:

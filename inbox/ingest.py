@@ -21,6 +21,7 @@ from inbox.receipts import explain_damaged, for_run_label, known_receipts, settl
 from schemas import orders, pickups, receipts, refunds
 from schemas.orders import SEQ_PER_FILE
 from schemas.validation import ROW, Reference, validate_rows
+from transforms.presale import DEPOSIT_PAID, takes_deposit
 from transforms.staging import latest_versions, missing_columns, parse_columns
 from warehouse.connection import Warehouse
 
@@ -116,6 +117,8 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
     if inbox_file.kind == "orders":
         typed = typed.with_columns(pl.col("updated_at").fill_null(pl.col("created_at")))
     valid, rejected = validate_rows(typed, model, refs[inbox_file.kind])
+    if inbox_file.kind == "orders":
+        valid, rejected = _reject_deposit_without_presale(valid, rejected, master.listings)
     if inbox_file.kind != "orders":  # kept until duplicates are sorted out (their reject shows it)
         valid = valid.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
     if inbox_file.kind == RECEIPTS:
@@ -144,6 +147,20 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
                 pl.lit(file_seq, pl.Int64).alias("file_seq"), pl.lit(1, pl.Int64).alias("rows_rejected"), "for_run")
     )
     return valid, rejects
+
+
+def _reject_deposit_without_presale(valid: pl.DataFrame, rejected: pl.DataFrame,
+                                    listings: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A `deposit_paid` row of a listing that takes no deposit is a bad row (rulebook: a deposit
+    presale's lines alone may be `deposit_paid`)."""
+    presales = listings.filter(takes_deposit())["listing_id"] if "deposit_fen" in listings.columns \
+        else pl.Series("listing_id", [], pl.String)
+    bad = (pl.col("status") == DEPOSIT_PAID) & ~pl.col("listing_id").is_in(presales.implode())
+    reasons = valid.filter(bad).select(ROW, pl.concat_str([
+        pl.lit("status 'deposit_paid' but listing '"), pl.col("listing_id"),
+        pl.lit("' takes no deposit (no deposit_fen in listings.csv): only a deposit presale's lines are "
+               "deposit_paid")]).alias("reason"))
+    return valid.filter(~bad), pl.concat([rejected, reasons]).sort(ROW)
 
 
 REFUND_CONTENT = ["order_id", "line_no", "amount_fen", "created_at"]

@@ -115,6 +115,7 @@ ZH = {
     "fig_fen_paid": "实付金额",
     "fig_fen_net": "净销售额",
     "fig_fen_refund": "应退金额",
+    "fig_fen_forfeit": "没收定金",
     "fig_fen_purchase_cost": "采购成本",
     "fig_commission_leader": "团长佣金",
     "fig_commission_dist_l1": "一级分销佣金",
@@ -129,6 +130,7 @@ ZH = {
     "todo_email_failed": "采购单邮件未发出", "todo_no_address": "供应商无邮箱地址",
     "warn_warehouse_address_missing": "未设置仓库收货地址", "warn_inbox_not_ready": "订单导出未就绪",
     "warn_empty_cutoff": "本批次没有订单", "warn_email_failed": "邮件发送失败",
+    "warn_pool_stale": "库存池需重跑后续批次",
     "msg_warehouse_address_missing": "未设置 CUTOFF_WAREHOUSE_ADDRESS，采购单的收货地址为空。请在 cutoff serve 的环境"
                                      "（或 cutoff.toml）中设置后重跑本批次，供应商将收到修订版采购单。",
     "email_sent": "已发送", "email_revised": "已发送修订版", "email_unchanged": "未变，未重发",
@@ -264,6 +266,7 @@ EN = {
     "fig_fen_paid": "Paid",
     "fig_fen_net": "Net sales",
     "fig_fen_refund": "Refunds owed",
+    "fig_fen_forfeit": "Deposits forfeited",
     "fig_fen_purchase_cost": "Purchase cost",
     "fig_commission_leader": "Leader commission",
     "fig_commission_dist_l1": "Distributor commission, level 1",
@@ -278,6 +281,7 @@ EN = {
     "todo_email_failed": "Purchase orders not emailed", "todo_no_address": "Suppliers without an email address",
     "warn_warehouse_address_missing": "No warehouse address", "warn_inbox_not_ready": "Order export not ready",
     "warn_empty_cutoff": "No order lines", "warn_email_failed": "Email failed",
+    "warn_pool_stale": "Pool: rerun later cutoffs",
     "msg_warehouse_address_missing": "CUTOFF_WAREHOUSE_ADDRESS is not set: the purchase orders print an empty "
                                      "delivery address. Set it for cutoff serve (or in cutoff.toml) and run the "
                                      "cutoff again: the suppliers get a revised purchase order.",

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from sheets.labels import BookContext
+from sheets.pools_sheet import pools_sheet
 from sheets.run_tables import RunTables
 from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, Section, SheetSpec
 from sheets.writer import write_workbook
@@ -34,6 +35,7 @@ FIGURES = [  # (label key, path in summary.json, kind)
     ("fig_fen_paid", ("fen", "paid"), MONEY),
     ("fig_fen_net", ("fen", "net"), MONEY),
     ("fig_fen_refund", ("fen", "refund"), MONEY),
+    ("fig_fen_forfeit", ("fen", "forfeit"), MONEY),
     ("fig_fen_purchase_cost", ("fen", "purchase_cost"), MONEY),
     ("fig_commission_leader", ("fen", "commission", "leader"), MONEY),
     ("fig_commission_dist_l1", ("fen", "commission", "dist_l1"), MONEY),
@@ -210,8 +212,9 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
         columns=(Column("source_file", t["source_file"], TEXT, 14, 30), Column("row_number", t["row_number"], INT, 6),
                  Column("reason", t["reason"], TEXT, 20, 60), Column("raw", t["raw"], TEXT, 20, 80)),
         landscape=True, autofilter=True, footer=title)
+    pools = [pools_sheet(summary["pools"], ctx.lang, title, ctx.run)] if summary.get("pools") else []
     return [overview_sheet(tables, ctx, title, warnings.height), categories, suppliers, below_minimum, groups_sheet,
-            top_skus, warnings_sheet, rejects_sheet]
+            top_skus, *pools, warnings_sheet, rejects_sheet]
 
 
 REJECT_SCHEMA = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String}

@@ -21,6 +21,7 @@ from flows.alerts import (
     EMPTY_EVENT,
     INBOX_EVENT,
     PREFIX,
+    STALE_EVENT,
     WEBHOOK_PAYLOADS,
     alert_specs,
     automation_for,
@@ -40,7 +41,7 @@ IDS = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate(
      "report/report", "national/nightly"), start=1)}
 NAMES = {f"{PREFIX}{name}" for name in ("a run failed", "a cutoff run has not completed in time",
                                         "a cutoff has no order lines", "the inbox was not ready",
-                                        "cutoff serve is not running")}
+                                        "cutoff serve is not running", "a rerun left later runs out of date")}
 
 
 # ---- the automations, as data ------------------------------------------------------------------------
@@ -112,6 +113,21 @@ def test_a_cutoff_emits_an_event_when_it_is_empty_or_ran_without_a_ready_inbox()
                                     "eligible": 0, "rejected": 3}
     assert events[1]["payload"]["warning"] == "no _READY written since the cutoff in inbox/orders by ..."
     assert cutoff_events(dict(summary, order_lines={"eligible": 6, "rejected": 0})) == []
+
+
+def test_a_rerun_that_leaves_later_runs_out_of_date_emits_an_event_naming_them():
+    summary = {"calendar": "nightly", "cutoff_date": "2026-11-19",
+               "window": {"start": "2026-11-18T20:00:00+08:00", "end": "2026-11-19T20:00:00+08:00"},
+               "listings_closed": 1, "order_lines": {"eligible": 7, "rejected": 0},
+               "warnings": ["below_supplier_minimum: S2 ...", "pool_stale: pool MOON: ... (cutoff run --calendar "
+                            "weekly --date 2026-11-22)", "goods_in_stale: ... run `cutoff receive ...` again"]}
+    events = cutoff_events(summary)
+    assert [e["event"] for e in events] == [STALE_EVENT]
+    assert events[0]["payload"]["warning"] == (
+        "pool_stale: pool MOON: ... (cutoff run --calendar weekly --date 2026-11-22)\n"
+        "goods_in_stale: ... run `cutoff receive ...` again")
+    spec = next(s for s in alert_specs(IDS, 30, "http://ui") if s.key == "stale")
+    assert spec.trigger["expect"] == [STALE_EVENT] and "{{ event.payload.warning }}" in spec.body
 
 
 def test_the_alert_email_goes_to_every_ops_address():
@@ -271,16 +287,16 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
     ui = alerting["server"].ui_url
     # `cutoff serve` started again: nothing changes (an update would restart the open clocks)
     lines = ensure_alerts(settings, ids, ui)
-    assert lines[0] == f"alerts: 5 automation(s), to webhook and email to {OPS}"
+    assert lines[0] == f"alerts: 6 automation(s), to webhook and email to {OPS}"
     assert sorted(lines[1:]) == sorted(f"  {name}: unchanged" for name in NAMES)
     assert {a.id for a in ours()} == {a.id for a in found}
     # a changed deadline updates that automation in place
     changed = ensure_alerts(Settings(ops_email=OPS, alert_webhook=env["CUTOFF_ALERT_WEBHOOK"],
                                      alert_deadline_minutes=45), ids, ui)
     assert f"  {PREFIX}a cutoff run has not completed in time: updated" in changed
-    assert sum(line.endswith(": unchanged") for line in changed) == 4
+    assert sum(line.endswith(": unchanged") for line in changed) == 5
     assert ensure_alerts(settings, ids, ui).count(f"  {PREFIX}a cutoff run has not completed in time: updated") == 1
-    assert {a.id for a in ours()} == {a.id for a in found} and len(ours()) == 5
+    assert {a.id for a in ours()} == {a.id for a in found} and len(ours()) == 6
 
 
 @pytest.mark.slow

@@ -59,7 +59,7 @@ def test_deployments_schedules_parameters_and_concurrency():
             assert len(prop.get("description", "")) > 10 and "\n" not in prop["description"], (deployment.name, name)
     assert schema.properties["progress"]["description"].startswith("Also print each stage on the console")
     backfill_schema = backfill._parameter_openapi_schema
-    assert backfill_schema.properties["calendar"]["enum"] == ["nightly", "weekly"]
+    assert backfill_schema.properties["calendar"]["enum"] == ["nightly", "weekly", "both"]
     assert backfill_schema.properties["start"]["format"] == "date"
     assert backfill_schema.properties["end"]["format"] == "date"
     assert set(backfill_schema.required) == {"start", "end"}
@@ -106,7 +106,7 @@ SUMMARY = {
     "listings_closed": 2, "groups_not_formed": 1,
     "order_lines": {"eligible": 6, "allocated": 5, "cut": 2, "rejected": 3},
     "units": {"ordered": 22, "allocated": 19, "purchased": 24, "surplus": 5},
-    "fen": {"paid": 512930, "net": 414530, "refund": 98400, "purchase_cost": 249000,
+    "fen": {"paid": 512930, "net": 414530, "refund": 98400, "forfeit": 0, "purchase_cost": 249000,
             "commission": {"leader": 0, "dist_l1": 0, "dist_l2": 0, "clawback": 0}},
     "suppliers": [
         {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "file": "purchase/S1.xlsx",

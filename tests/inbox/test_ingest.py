@@ -96,7 +96,8 @@ def test_bad_rows_are_rejected_with_file_row_reason_and_raw(data_dir):
         3: "qty '0' must be >= 1",
         4: "listing_id 'L404' is not in listings.csv",
         5: "created_at: 'not a time' is not an ISO 8601 timestamp",
-        6: "phone_tail '12' has a bad format; status 'shipped' must be one of 'paid', 'cancelled', 'refunded'",
+        6: "phone_tail '12' has a bad format; status 'shipped' must be one of 'paid', 'deposit_paid', 'cancelled', "
+           "'refunded'",
     }
     assert set(rejects["source_file"]) == {"inbox/orders/orders-1.csv"}
     assert json.loads(rejects.filter(pl.col("row_number") == 3)["raw"][0])["order_id"] == "B"
@@ -137,3 +138,17 @@ def test_refunds_ingested_once_per_refund_id(data_dir):
     assert rejects["reason"][0] == ("duplicate refund_id 'R1' with another line, amount or time: "
                                     "a refund is applied once")
     assert json.loads(rejects["raw"][0])["amount_fen"] == "900"
+
+
+def test_a_deposit_paid_row_of_a_listing_without_a_deposit_is_rejected(tmp_path):
+    data_dir = datasets.presale_story_data_dir(tmp_path / "data")
+    datasets.write_orders(data_dir, [order("g9", "c9", 1, "2026-11-19T10:00:00", listing="GRP", status="deposit_paid"),
+                                     order("r9", "p9", 1, "2026-11-17T10:00:00", listing="PRE", price=29800,
+                                           status="deposit_paid")], name="orders-2.csv")
+    _, lines, rejects = ingest(data_dir)
+    assert "r9" in lines["order_id"].to_list() and "g9" not in lines["order_id"].to_list()
+    bad = rejects.filter(pl.col("source_file") == "inbox/orders/orders-2.csv")
+    assert bad.select("row_number", "reason").rows() == [
+        (2, "status 'deposit_paid' but listing 'GRP' takes no deposit (no deposit_fen in listings.csv): only a "
+            "deposit presale's lines are deposit_paid")]
+    assert json.loads(bad["raw"][0])["order_id"] == "g9"
