@@ -98,7 +98,7 @@ def pages(labels: list[str], grid: Grid, base_width: float, base_height: float) 
             x, y = size.origin(slot)
             frame = (f"q 0.75 G 0.3 w {x:.2f} {y:.2f} {size.label_width:.2f} {size.label_height:.2f} re S Q\n"
                      if size.per_page > 1 else "")
-            parts.append(f"{frame}q {grid.scale:g} 0 0 {grid.scale:g} {x + grid.offset_x:.2f} {y + grid.offset_y:.2f} cm\n"
-                         f"{content}Q\n")
+            place = f"{grid.scale:g} 0 0 {grid.scale:g} {x + grid.offset_x:.2f} {y + grid.offset_y:.2f}"
+            parts.append(f"{frame}q {place} cm\n{content}Q\n")
         out.append("".join(parts))
     return out

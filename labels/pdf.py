@@ -87,7 +87,8 @@ def _text_string(text: str) -> bytes:
 @cache
 def _to_unicode() -> bytes:
     """The ToUnicode map of every file: code = code point, so one range per high byte."""
-    ranges = "\n".join(f"<{high:02x}00> <{high:02x}ff> <{high:02x}00>" for high in range(256) if not 0xD8 <= high <= 0xDF)
+    ranges = "\n".join(f"<{high:02x}00> <{high:02x}ff> <{high:02x}00>" for high in range(256)
+                       if not 0xD8 <= high <= 0xDF)  # not the surrogates
     body = ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
             "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"

@@ -255,7 +255,7 @@ def _codewords(data: np.ndarray, version: int) -> np.ndarray:
         parts.append((block, _remainders(block, ec)))
     out = []
     for i in range(short_len - ec + 1):
-        for b, (block, _) in enumerate(parts):
+        for block, _ in parts:
             if i < block.shape[1]:
                 out.append(block[:, i])
     for i in range(ec):

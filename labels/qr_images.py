@@ -6,9 +6,8 @@ from __future__ import annotations
 import struct
 import zlib
 
-from isal import isal_zlib
-
 import numpy as np
+from isal import isal_zlib
 
 QUIET = 4  # light modules round a symbol (the standard's quiet zone)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -12,7 +12,7 @@ class Categories(pa.DataFrameModel):
     category: str = pa.Field(unique=True, description="category name, e.g. 水果")
     leader_bp: int = pa.Field(ge=0, le=MAX_BP, description="leader commission in basis points")
     storage: str = pa.Field(nullable=True, isin=list(STORAGE),
-                            description="常温 (ambient), 冷藏 (chilled) or 冷冻 (frozen): a crate holds one; empty: 常温")
+                            description="常温 ambient, 冷藏 chilled, 冷冻 frozen: a crate holds one kind; empty: 常温")
 
     class Config:
         strict = True

@@ -54,6 +54,7 @@ from openpyxl.xml.functions import tostring
 
 from outputs.files import atomic_open
 from sheets.cells import STYLE, STYLE_NAMES
+from sheets.drawings import Picture, with_pictures
 from sheets.spec import DECIMAL_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
 COUNT_FORMAT = "#,##0"  # counts with thousands separators (text cells ignore it)
@@ -273,10 +274,16 @@ class _PackageWriter(ExcelWriter):
         archive.writestr(self.manifest.path, _SHARED_PARTS[key])
 
 
-def save_book(wb: Workbook, path: Path) -> None:
+def save_book(wb: Workbook, path: Path, pictures: dict[str, list[Picture]] | None = None) -> None:
+    """The package at `path`; `pictures`: per sheet part (xl/worksheets/sheet1.xml), the pictures
+    added as openpyxl adds them (sheets/drawings.py)."""
     with atomic_open(path) as out, ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True,
                                            compresslevel=ZIP_LEVEL) as archive:
-        _PackageWriter(wb, archive).save()
+        if not any(pictures.values() if pictures else ()):
+            _PackageWriter(wb, archive).save()
+            return
+        for name, data in with_pictures(package_parts(wb), pictures):
+            archive.writestr(name, data)
 
 
 def check_openpyxl() -> list[str]:
