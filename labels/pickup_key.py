@@ -11,6 +11,8 @@ import os
 import secrets
 from pathlib import Path
 
+from errors import UserError
+
 KEY_FILE = "pickup-codes.key"
 KEY_BYTES = 32
 
@@ -20,7 +22,7 @@ def key_path(data_dir: Path) -> Path:
 
 
 def read_key(data_dir: Path) -> bytes | None:
-    """The data dir's key, or None if it has none yet."""
+    """The data dir's key, or None if it has none yet (UserError: a file there that is no key)."""
     path = key_path(data_dir)
     try:
         text = path.read_text(encoding="ascii").strip()
@@ -31,7 +33,7 @@ def read_key(data_dir: Path) -> bytes | None:
     except ValueError:
         key = b""
     if len(key) != KEY_BYTES:
-        raise ValueError(f"{path} is not a pickup-code key ({KEY_BYTES} bytes in hex): restore it from a backup, "
+        raise UserError(f"{path} is not a pickup-code key ({KEY_BYTES} bytes in hex): restore it from a backup, "
                          "or remove it to make a new one (the codes already printed then no longer scan)")
     return key
 
@@ -47,6 +49,9 @@ def pickup_key(data_dir: Path) -> bytes:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return read_key(data_dir) or b""
+    except OSError as exc:
+        raise UserError(f"cannot create the pickup codes' key {path} ({exc.strerror}): the data dir must be "
+                        "writable by the run") from exc
     with os.fdopen(descriptor, "w", encoding="ascii") as out:
         out.write(secrets.token_hex(KEY_BYTES) + "\n")
         out.flush()

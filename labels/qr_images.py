@@ -22,6 +22,8 @@ def qr_pngs(symbols: np.ndarray, scale: int = 2, quiet: int = QUIET) -> list[byt
     module, with the quiet zone. The pixel rows are made for the whole batch at once; each file is
     then its header, its rows deflated (ISA-L's fastest level, a zlib stream) and the end."""
     count, size, _ = symbols.shape
+    if count == 0:
+        return []
     modules = size + 2 * quiet
     pixels = modules * scale
     grid = np.zeros((count, modules, modules), dtype=bool)
@@ -46,6 +48,8 @@ def qr_image_operators(symbols: np.ndarray) -> list[str]:
     drawn in a unit square, so the caller scales and places it with `cm`. ASCII (hex), so no byte
     of it can end the image early."""
     count, size, _ = symbols.shape
+    if count == 0:
+        return []
     rows = np.packbits(symbols, axis=2).reshape(count, -1)
     head = f"BI /IM true /W {size} /H {size} /BPC 1 /D [1 0] /F /AHx ID "
     return [f"{head}{row.tobytes().hex()}> EI" for row in rows]

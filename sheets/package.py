@@ -274,15 +274,17 @@ class _PackageWriter(ExcelWriter):
         archive.writestr(self.manifest.path, _SHARED_PARTS[key])
 
 
-def save_book(wb: Workbook, path: Path, pictures: dict[str, list[Picture]] | None = None) -> None:
-    """The package at `path`; `pictures`: per sheet part (xl/worksheets/sheet1.xml), the pictures
-    added as openpyxl adds them (sheets/drawings.py)."""
+def save_book(wb: Workbook, path: Path, pictures: dict[int, list[Picture]] | None = None) -> None:
+    """The package at `path`; `pictures`: per sheet (its number, from 0), the pictures added as
+    openpyxl adds them (sheets/drawings.py)."""
     with atomic_open(path) as out, ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True,
                                            compresslevel=ZIP_LEVEL) as archive:
         if not any(pictures.values() if pictures else ()):
             _PackageWriter(wb, archive).save()
             return
-        for name, data in with_pictures(package_parts(wb), pictures):
+        parts = package_parts(wb)  # names the sheets' parts
+        by_part = {ws.path[1:]: pictures.get(number, []) for number, ws in enumerate(wb.worksheets)}
+        for name, data in with_pictures(parts, by_part):
             archive.writestr(name, data)
 
 

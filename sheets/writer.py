@@ -271,7 +271,7 @@ def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
     wb = _new_workbook(book.title, laid_out, created, widths)
     for ws, sheet, sheet_widths in zip(wb.worksheets, laid_out, widths, strict=True):
         stream_rows(ws, _rows_xml(sheet, sheet_widths))  # ...and the rows go in
-    save_book(wb, book.path, {ws.path[1:]: pictures[n] for n, ws in enumerate(wb.worksheets)})
+    save_book(wb, book.path, pictures)
 
 
 # ---- books of one shape from a template (sheets/template.py) ----------------------------
