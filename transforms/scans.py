@@ -87,11 +87,9 @@ def decide_scans(codes: pl.DataFrame, tags: pl.DataFrame, lines: pl.DataFrame, h
     last = (held.sort("picked_up_at").group_by("order_id").agg(pl.col("picked_up_at", "source").first()))
     matched = (matched.join(counts, on=order_key, how="left")
                .join(last.rename({"picked_up_at": "_held_at", "source": "_held_in"}), on="order_id", how="left")
-               .with_columns(pl.col("text").str.to_uppercase().alias("_code"))
-               .with_columns(pl.col("line").first().over("_code").alias("_first_line"),
-                             pl.col("_code").cum_count().over("_code").alias("_nth")))
+               .with_columns(pl.col("text").str.to_uppercase().alias("_code")))
     order = pl.col("order_id")
-    reason = (
+    first = (
         pl.when(pl.col("tag").is_null()).then(pl.format("unknown: {} is not a pickup code", pl.col("text")))
         .when(pl.col("picked_up_at").is_null()).then(
             pl.format("bad time: '{}' is not a time such as 2026-11-22 10:15:00", pl.col("when")))
@@ -103,12 +101,20 @@ def decide_scans(codes: pl.DataFrame, tags: pl.DataFrame, lines: pl.DataFrame, h
                       pl.lit(pickup_point or "")))
         .when(pl.col("_lines").is_null()).then(
             pl.format("nothing to hand out: every unit of order {} was taken back (shortage)", order))
-        .when(pl.col("_nth") > 1).then(pl.format("repeated: the same code as line {}", pl.col("_first_line")))
+        .alias("reason"))
+    # a repeat is the same code as an earlier line that was good so far (a line turned down for its
+    # time does not make the next scan of the code a repeat)
+    decided = matched.with_columns(first).with_columns(
+        pl.col("line").filter(pl.col("reason").is_null()).first().over("_code").alias("_first_line"))
+    later = (
+        pl.when(pl.col("reason").is_not_null()).then(pl.col("reason"))
+        .when(pl.col("line") != pl.col("_first_line")).then(
+            pl.format("repeated: the same code as line {}", pl.col("_first_line")))
         .when(pl.col("_open").fill_null(0) == 0).then(pl.format(
             "already scanned: order {} was picked up at {} ({})", order,
             pl.col("_held_at").dt.convert_time_zone(timezone).dt.strftime("%Y-%m-%d %H:%M:%S"), pl.col("_held_in")))
         .alias("reason"))
-    decided = matched.with_columns(reason)
+    decided = decided.with_columns(later)
     rejected = decided.filter(pl.col("reason").is_not_null()).select("line", "text", "reason").sort("line")
     taken = decided.filter(pl.col("reason").is_null())
     rows = (taken.select(*order_key, "picked_up_at", "pickup_point_id", "line")
