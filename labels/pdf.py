@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from isal import isal_zlib
 
 from labels.truetype import FONT_NAME, Font, subset_font
@@ -100,7 +101,10 @@ def _to_unicode() -> bytes:
 
 def _widths(font: Font, codes: list[int]) -> bytes:
     """The W array: the characters whose advance is not the default 1,000 (the CJK ones are)."""
-    entries = [f"{code} [{width}]" for code in codes if (width := font.pdf_width(code)) != 1000]
+    array = np.asarray(codes, dtype=np.int64)
+    widths = font.pdf_widths(array)
+    other = widths != 1000
+    entries = [f"{code} [{width}]" for code, width in zip(array[other].tolist(), widths[other].tolist(), strict=True)]
     return ("[" + " ".join(entries) + "]").encode("ascii")
 
 

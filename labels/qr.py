@@ -359,12 +359,12 @@ def _place(bits: np.ndarray, version: int, mask: int) -> np.ndarray:
     return np.take(extended, source, axis=1).view(bool).reshape(-1, size, size)
 
 
-def qr_batches(texts: list[str], mode: str = ALNUM) -> list[np.ndarray]:
+def qr_batches(texts: list[str], mode: str = ALNUM, mask: int | None = None) -> list[np.ndarray]:
     """The symbols of texts of any lengths, in their order (a list, since sizes may differ)."""
     lengths = np.array([len(t.encode("utf-8")) for t in texts])
     result: list = [None] * len(texts)
     for length in np.unique(lengths):
         where = np.flatnonzero(lengths == length)
-        for index, matrix in zip(where, qr_matrices([texts[i] for i in where], mode), strict=True):
+        for index, matrix in zip(where, qr_matrices([texts[i] for i in where], mode, mask), strict=True):
             result[index] = matrix
     return result

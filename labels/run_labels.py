@@ -25,8 +25,8 @@ from transforms.pickup_codes import PREFIX, base32_values, code_payloads
 # Pickup codes are drawn with one mask: choosing each code's mask (the standard's penalty, 8 masks
 # tried) costs ~0.2 ms a code, 100 s at 1M order lines. Their data are a keyed hash, so all masks
 # score alike (measured on 4,000 codes, mean penalty per mask: 1126 1151 1101 1137 1155 1207 1130
-# 1196): mask 2 is the lowest. Any reader reads any mask (the format bits say which). Crate codes
-# (a pickup point id, a few thousand a run) get each its best mask.
+# 1196): mask 2 is the lowest. Any reader reads any mask (the format bits say which). The crate
+# labels' codes (pickup point ids, ~5,000 a run) get it too: the same picture for a point every time.
 PICKUP_MASK = 2
 QR_SIDE = 34.0  # points: the picture of a code on the handout list (~12 mm; a module ~0.4 mm)
 ROW_HEIGHT = 15.0
@@ -60,41 +60,37 @@ def pickup_symbols(options: LabelOptions, orders: pl.DataFrame) -> np.ndarray:
     return encode_values(_alnum_values(payloads), ALNUM, PICKUP_MASK)
 
 
-def order_heads(lines: pl.DataFrame, pickup_point_id: str) -> pl.DataFrame:
-    """The orders of a handout list in its order: the rows that print an order id."""
-    return lines.filter(pl.col("order_id").is_not_null()).select(
-        pl.lit(pickup_point_id).alias("pickup_point_id"), "order_id")
-
-
-def with_code_pictures(lines: pl.DataFrame, pngs: list[bytes]) -> pl.DataFrame:
-    """A handout list's rows with its orders' QR pictures (on each order's first row, in the 提货码
-    column) and that row's height: the order's rows together at least as tall as the picture."""
+def handout_pictures(options: LabelOptions, handouts: list[tuple[str, pl.DataFrame]]) -> tuple[list, list]:
+    """For the handout lists of a batch (pickup_point_id, rows in print order): each list's rows with
+    its orders' QR pictures (`qr_png` on each order's first row, the row that prints its id; `qr` the
+    cell under it, empty; `qr_height` that row's height, so the order's rows together are at least
+    as tall as the picture), and each list's QR codes as PDF images by order id (its household
+    labels). One query and one batch of codes for the whole batch of lists."""
+    if not handouts:
+        return [], []
+    stacked = pl.concat([lines.with_columns(pl.lit(number, pl.Int64).alias("_list"), pl.lit(point).alias("_point"))
+                         for number, (point, lines) in enumerate(handouts)], how="vertical_relaxed")
     head = pl.col("order_id").is_not_null()
-    at = lines.with_columns(head.cast(pl.Int64).cum_sum().alias("_order"), head.alias("_head"))
+    stacked = stacked.with_columns(head.alias("_head"), head.cast(pl.Int64).cum_sum().alias("_order"))
+    heads = stacked.filter("_head").select(pl.col("_point").alias("pickup_point_id"), "order_id", "_list")
+    symbols = pickup_symbols(options, heads)
+    pngs, ops = qr_pngs(symbols), qr_image_operators(symbols)
     rows = pl.len().over("_order")
     height = pl.max_horizontal(pl.lit(ROW_HEIGHT), pl.lit(QR_SIDE + 3) - (rows - 1) * ROW_HEIGHT)
     pictures = pl.DataFrame({"_order": pl.int_range(1, len(pngs) + 1, eager=True),
                              "qr_png": pl.Series(pngs, dtype=pl.Binary)})
-    return (at.join(pictures, on="_order", how="left", maintain_order="left")
-            .with_columns(pl.lit(None, pl.String).alias("qr"),
-                          pl.when(pl.col("_head")).then(pl.col("qr_png")).alias("qr_png"),
-                          pl.when(pl.col("_head") & (height > ROW_HEIGHT)).then(height.round(1).cast(pl.String))
-                          .alias("qr_height"))
-            .drop("_order", "_head"))
-
-
-def handout_pictures(options: LabelOptions, handouts: list[tuple[str, pl.DataFrame]]) -> tuple[list, list]:
-    """For handout lists (pickup_point_id, lines) of a batch: each list's rows with its QR pictures,
-    and each list's orders' QR codes as PDF images by order id (for its household labels)."""
-    heads = [order_heads(lines, point) for point, lines in handouts]
-    symbols = pickup_symbols(options, pl.concat(heads) if heads else pl.DataFrame())
-    pngs, ops = qr_pngs(symbols), qr_image_operators(symbols)
-    out_lines, out_ops, at = [], [], 0
-    for (_, lines), head in zip(handouts, heads, strict=True):
-        count = head.height
-        out_lines.append(with_code_pictures(lines, pngs[at:at + count]))
-        out_ops.append(dict(zip(head["order_id"].to_list(), ops[at:at + count], strict=True)))
-        at += count
+    pictured = (stacked.join(pictures, on="_order", how="left", maintain_order="left")
+                .with_columns(pl.lit(None, pl.String).alias("qr"),
+                              pl.when(pl.col("_head")).then(pl.col("qr_png")).alias("qr_png"),
+                              pl.when(pl.col("_head") & (height > ROW_HEIGHT))
+                              .then(height.round(1).cast(pl.String)).alias("qr_height")))
+    by_list = pictured.partition_by("_list", as_dict=True, include_key=False, maintain_order=True)
+    helpers = ["_point", "_head", "_order"]
+    out_lines = [by_list[(n,)].drop(helpers) if (n,) in by_list else lines.clear()
+                 for n, (_, lines) in enumerate(handouts)]
+    out_ops: list[dict[str, str]] = [{} for _ in handouts]
+    for number, order_id, op in zip(heads["_list"].to_list(), heads["order_id"].to_list(), ops, strict=True):
+        out_ops[number][order_id] = op
     return out_lines, out_ops
 
 
@@ -125,11 +121,11 @@ def write_crates(folder: Path, options: LabelOptions, lang: str, cutoff_text: st
     if crates.height == 0:
         return 0
     points = crates["pickup_point_id"].unique(maintain_order=True).to_list()
-    ops = dict(zip(points, qr_image_operators_by_size(points), strict=True))
+    ops = dict(zip(points, point_codes(points), strict=True))
     folder.mkdir(parents=True, exist_ok=True)
     return len(write_crate_labels(folder, crates, ops, page_size(options.size), load_font(), lang, cutoff_text))
 
 
-def qr_image_operators_by_size(texts: list[str]) -> list[str]:
-    """QR images of texts of any length (byte mode; each its best mask)."""
-    return [qr_image_operators(symbol[None])[0] for symbol in qr_batches(texts, BYTE)]
+def point_codes(points: list[str]) -> list[str]:
+    """The pickup points' QR codes (their ids, byte mode, the pickup codes' mask) as PDF images."""
+    return [qr_image_operators(symbol[None])[0] for symbol in qr_batches(points, BYTE, PICKUP_MASK)]

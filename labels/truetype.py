@@ -42,9 +42,9 @@ class Font:
         codes = np.frombuffer(printable(text, self).encode("utf-16-le"), dtype="<u2")
         return float(self.advance[self.glyph_of[codes]].sum()) * size / self.units_per_em
 
-    def pdf_width(self, code: int) -> int:
-        """A character's advance in PDF glyph space (1,000 to the em)."""
-        return round(int(self.advance[self.glyph_of[code]]) * 1000 / self.units_per_em)
+    def pdf_widths(self, codes: np.ndarray) -> np.ndarray:
+        """The characters' advances in PDF glyph space (1,000 to the em)."""
+        return np.rint(self.advance[self.glyph_of[codes]] * 1000 / self.units_per_em).astype(np.int64)
 
 
 def printable(text: str, font: Font) -> str:
@@ -146,21 +146,16 @@ def _checksum(data: bytes) -> int:
 def subset_font(font: Font, codes: list[int]) -> tuple[bytes, np.ndarray]:
     """A TrueType font of the glyphs of `codes` (code points, printable) and the CIDToGIDMap
     (code point -> its glyph in that font, 0 below the highest code). Glyph 0 is .notdef."""
-    glyphs = sorted({int(font.glyph_of[c]) for c in codes} - {0})
-    order = [0, *glyphs]
+    code_array = np.asarray(codes, dtype=np.int64)
+    glyphs = np.unique(font.glyph_of[code_array]) if len(code_array) else np.zeros(0, dtype=np.int64)
+    order = np.concatenate([[0], glyphs[glyphs != 0]]).astype(np.int64)
+    starts, ends = font.glyph_start[order], font.glyph_start[order + 1]
     glyf = font.tables["glyf"]
-    pieces, loca, at = [], [], 0
-    for glyph in order:
-        data = glyf[font.glyph_start[glyph]:font.glyph_start[glyph + 1]]
-        data += b"\0" * (-len(data) % 4)
-        loca.append(at)
-        pieces.append(data)
-        at += len(data)
-    loca.append(at)
-    new_id = {glyph: number for number, glyph in enumerate(order)}
-    cid_map = np.zeros(max(codes, default=0) + 1, dtype=">u2")
-    for code in codes:
-        cid_map[code] = new_id.get(int(font.glyph_of[code]), 0)
+    data = b"".join([glyf[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)])
+    loca = np.concatenate([[0], np.cumsum(ends - starts)]).astype(">u4")
+    cid_map = np.zeros(int(code_array.max(initial=0)) + 1, dtype=">u2")
+    if len(code_array):
+        cid_map[code_array] = np.searchsorted(order, font.glyph_of[code_array])
     count = len(order)
     head = bytearray(font.tables["head"])
     struct.pack_into(">I", head, 8, 0)     # checkSumAdjustment (readers do not check it)
@@ -173,8 +168,8 @@ def subset_font(font: Font, codes: list[int]) -> tuple[bytes, np.ndarray]:
     hmtx[:, 0] = font.advance[order].astype(np.uint16).view(np.int16)
     hmtx[:, 1] = font.lsb[order]
     post = struct.pack(">IIhhIIIII", 0x00030000, 0, 0, 0, 0, 0, 0, 0, 0)
-    tables = {"glyf": b"".join(pieces), "head": bytes(head), "hhea": bytes(hhea), "hmtx": hmtx.tobytes(),
-              "loca": np.array(loca, dtype=">u4").tobytes(), "maxp": bytes(maxp), "post": post}
+    tables = {"glyf": data, "head": bytes(head), "hhea": bytes(hhea), "hmtx": hmtx.tobytes(),
+              "loca": loca.tobytes(), "maxp": bytes(maxp), "post": post}
     return _font_file(tables), cid_map
 
 
