@@ -4,9 +4,9 @@ transforms/households.py; here it is laid out, for a label printer (80 x 60 or 6
 page) or A4 sheets of 2 x 4.
 
 A label: the customer's name, big; the phone tail; building and room when known (else the pickup
-point); the order's QR code (its pickup code) top right; the items with their units; a foot line
-with the pickup point, the cutoff date, the order id, the units and, when an order's items need
-more than one label, `1/2`. Every part is real text (pdftotext reads it).
+point); the order's QR code (its pickup code) top right; the items with their units; two foot
+lines: the order id, the units and, when an order's items need more than one label, `1/2`; the
+pickup point and the cutoff. Every part is real text (pdftotext reads it).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class HouseholdLayout:
 
 LAYOUTS = {
     "80x60": HouseholdLayout(226.77, 170.08, 8, 72, 17, 12, 14, 8.5, 10.6, 6.5, 80, 6),
-    "60x40": HouseholdLayout(170.08, 113.39, 6, 52, 12, 9.5, 10.5, 7, 8.2, 5.5, 50, 4),
+    "60x40": HouseholdLayout(170.08, 113.39, 6, 52, 12, 9.5, 10.5, 7, 8.2, 5.5, 47, 4),
 }
 
 
@@ -85,23 +85,24 @@ def label_contents(orders: pl.DataFrame, items: pl.DataFrame, qr_ops: list[str],
     point = pl.col("pickup_point_id").replace_strict(point_names, default="")
     part = pl.when(pl.col("_parts") > 1).then(
         pl.format(" · {}/{}", pl.col("_part") + 1, pl.col("_parts"))).otherwise(pl.lit(""))
-    foot = pl.concat_str([pl.col("pickup_point_id"), pl.lit(" "), point, pl.lit(f" · {cutoff_text} · {t['order']} "),
-                          pl.col("order_id"), pl.lit(" · "),
-                          _units(t["units"]), part])
+    foot = pl.concat_str([pl.lit(f"{t['order']} "), pl.col("order_id"), pl.lit(" · "), _units(t["units"]), part])
+    where = pl.concat_str([pl.col("pickup_point_id"), pl.lit(" "), point, pl.lit(f" · {cutoff_text}")])
     labels = labels.with_columns(
         pl.col("customer_name").fill_null(""),
         pl.when(pl.col("phone_tail").is_not_null()).then(pl.lit(f"{t['phone_tail']} ") + pl.col("phone_tail"))
         .alias("_phone"),
         pl.when(place != "").then(place).otherwise(point).alias("_place"),
-        foot.alias("_foot"))
+        foot.alias("_foot"), where.alias("_where"))
     name, name_size = fit("customer_name", lay.name, left_width, lay.name * 0.6)
     place_text, place_size = fit("_place", lay.place, left_width, lay.place * 0.6)
     foot_text, foot_size = fit("_foot", lay.foot, full_width, lay.foot * 0.8)
+    where_text, where_size = fit("_where", lay.foot, full_width, lay.foot * 0.8)
     labels = labels.with_columns(name.alias("_name"), name_size.alias("_name_size"), place_text.alias("_place"),
                                  place_size.alias("_place_size"), foot_text.alias("_foot"),
-                                 foot_size.alias("_foot_size"))
-    labels = labels.with_columns(*(hex_column(labels[c], font).alias(f"{c}_hex") for c in ("_name", "_phone", "_place",
-                                                                                              "_foot")))
+                                 foot_size.alias("_foot_size"), where_text.alias("_where"),
+                                 where_size.alias("_where_size"))
+    labels = labels.with_columns(*(hex_column(labels[c], font).alias(f"{c}_hex")
+                                   for c in ("_name", "_phone", "_place", "_foot", "_where")))
     top = lay.height - m
     content = pl.concat_str([
         text_op(m, top - lay.name, pl.col("_name_size"), pl.col("_name_hex"), bold=True),
@@ -110,10 +111,11 @@ def label_contents(orders: pl.DataFrame, items: pl.DataFrame, qr_ops: list[str],
                 bold=True),
         image_op(lay.width - m - lay.qr, top - lay.qr, lay.qr, pl.col("_qr")),
         pl.col("_op").fill_null(""),
-        text_op(m, m * 0.6, pl.col("_foot_size"), pl.col("_foot_hex")),
+        text_op(m, m * 0.6 + lay.foot + 2, pl.col("_foot_size"), pl.col("_foot_hex"), bold=True),
+        text_op(m, m * 0.6, pl.col("_where_size"), pl.col("_where_hex")),
     ])
-    text = pl.concat_str([pl.col("_name"), pl.col("_phone"), pl.col("_place"), pl.col("_item"), pl.col("_foot")],
-                         ignore_nulls=True)
+    text = pl.concat_str([pl.col("_name"), pl.col("_phone"), pl.col("_place"), pl.col("_item"), pl.col("_foot"),
+                          pl.col("_where")], ignore_nulls=True)
     return labels.sort("_seq", "_part").select("pickup_point_id", content.alias("content"), text.alias("text"))
 
 

@@ -14,20 +14,28 @@ KEY = bytes(32)
 DAY = date(2026, 11, 21)
 TZ = "Asia/Shanghai"
 FILE_TIME = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
-ORDERS = pl.DataFrame({"pickup_point_id": ["P1", "P1", "P1", "P2", "P1"], "order_id": ["A", "B", "C", "D", "E"]})
-CODE = dict(zip(ORDERS["order_id"], pickup_codes(KEY, "nightly", DAY, ORDERS), strict=True))
-LINES = pl.DataFrame({"calendar": "nightly", "cutoff_date": DAY,
-                      "order_id": ["A", "A", "B", "C", "D", "E"], "line_no": [1, 2, 1, 1, 1, 1],
-                      "units_to_hand_out": [2, 1, 1, 0, 1, 3]})
-HELD = pl.DataFrame({"order_id": ["E", "B"], "line_no": [1, 9],
-                     "picked_up_at": [datetime(2026, 11, 22, 1, tzinfo=timezone.utc)] * 2,
-                     "source": ["inbox/pickups/x.csv", "inbox/pickups/x.csv"]})
+POINTS, IDS = ["P1", "P1", "P1", "P2", "P1"], ["A", "B", "C", "D", "E"]
+# (no polars query at import time: mutmut's fork server forks every mutant from the collected tests)
+
+
+def orders() -> pl.DataFrame:
+    return pl.DataFrame({"pickup_point_id": POINTS, "order_id": IDS})
+
+
+def code(order: str) -> str:
+    return dict(zip(IDS, pickup_codes(KEY, "nightly", DAY, orders()), strict=True))[order]
 
 
 def decide(text: str, pickup_point: str | None = None):
+    lines = pl.DataFrame({"calendar": ["nightly"] * 6, "cutoff_date": [DAY] * 6,
+                          "order_id": ["A", "A", "B", "C", "D", "E"], "line_no": [1, 2, 1, 1, 1, 1],
+                          "units_to_hand_out": [2, 1, 1, 0, 1, 3]})
+    held = pl.DataFrame({"order_id": ["E", "B"], "line_no": [1, 9],
+                         "picked_up_at": [datetime(2026, 11, 22, 1, tzinfo=timezone.utc)] * 2,
+                         "source": ["inbox/pickups/x.csv", "inbox/pickups/x.csv"]})
     codes = read_codes(parse_scan_lines(text), TZ, FILE_TIME)
-    tags = order_tags(KEY, "nightly", DAY, ORDERS)
-    return decide_scans(codes, tags, LINES, HELD, pickup_point, TZ)
+    tags = order_tags(KEY, "nightly", DAY, orders())
+    return decide_scans(codes, tags, lines, held, pickup_point, TZ)
 
 
 def test_the_lines_a_scanner_saves():
@@ -37,8 +45,8 @@ def test_the_lines_a_scanner_saves():
 
 
 def test_each_kind_of_line_gets_its_own_reason():
-    text = "\n".join([CODE["A"], f"{CODE['B']} 2026-11-22 10:15:00", CODE["C"], CODE["A"], "6901234567890",
-                      "PK1AAAAAAAAAAAAAAAA", f"{CODE['D']} tomorrow", CODE["E"], CODE["D"].lower()])
+    text = "\n".join([code("A"), f"{code('B')} 2026-11-22 10:15:00", code("C"), code("A"), "6901234567890",
+                      "PK1AAAAAAAAAAAAAAAA", f"{code('D')} tomorrow", code("E"), code("D").lower()])
     rows, rejected = decide(text)
     assert rows.columns == OUTPUT_COLUMNS
     assert rows.select("order_id", "line_no", "pickup_point_id").rows() == [
@@ -56,12 +64,12 @@ def test_each_kind_of_line_gets_its_own_reason():
 
 
 def test_a_code_made_with_another_key_is_forged():
-    other = pickup_codes(bytes(range(32)), "nightly", DAY, ORDERS)[0]
+    other = pickup_codes(bytes(range(32)), "nightly", DAY, orders())[0]
     _, rejected = decide(other)
     assert rejected["reason"][0].startswith("forged: no order of the nightly cutoff of 2026-11-21")
 
 
 def test_at_a_pickup_point_another_points_code_is_turned_down_and_the_rows_name_the_point():
-    rows, rejected = decide(f"{CODE['A']}\n{CODE['D']}", pickup_point="P1")
+    rows, rejected = decide(f"{code('A')}\n{code('D')}", pickup_point="P1")
     assert rows.select("order_id", "pickup_point_id").unique().rows() == [("A", "P1")]
-    assert rejected.rows() == [(2, CODE["D"], "other point: order D is collected at P2, not P1")]
+    assert rejected.rows() == [(2, code("D"), "other point: order D is collected at P2, not P1")]
