@@ -34,6 +34,7 @@ from flows.run_log import fail_run, prepare_run_log, say, warn
 from flows.settings import Settings, load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from inbox.master import Master, load_master, master_files_changed_at
+from labels.pickup_key import pickup_key
 from ledger.posting import CommissionPosting, accruals_of, post_commissions
 from mail.message import purchase_order_mails
 from mail.record import MailStatuses
@@ -170,7 +171,8 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window))
                    + tuple(pool_warnings))
     warehouse.release_cache()  # the run's tables are stored: its memory goes to the workbooks
-    with RunBooks(plan.settings, result.closed.allocations) as books:  # the workers start and import meanwhile
+    key = pickup_key(plan.settings.data_dir)  # the pickup codes' key (docs/labels.md), made on the first run
+    with RunBooks(plan.settings, result.closed.allocations, key) as books:  # the workers start and import meanwhile
         with output_errors(plan.settings.reports_dir):
             staging = new_staging_dir(plan.output_dir)
             try:
@@ -335,7 +337,8 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunRe
     summary, files = written.tables.summary, written.files
     commission = summary["fen"]["commission"]
     progress.stage("write", f"{files['purchase']:,} purchase order(s), {files['sorting']:,} sorting book(s), "
-                            f"{files['handout']:,} handout list(s), summary.xlsx, commissions.xlsx "
+                            f"{files['handout']:,} handout list(s), {files.get('labels', 0):,} label file(s), "
+                            f"summary.xlsx, commissions.xlsx "
                             f"(commission leader {yuan(commission['leader'])}, L1 {yuan(commission['dist_l1'])}, "
                             f"L2 {yuan(commission['dist_l2'])}) -> {plan.output_dir}", since)
 

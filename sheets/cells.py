@@ -182,14 +182,18 @@ RENDER_ROWS = 200_000  # rows rendered in one query (bounds the memory the XML t
 
 
 @functools.lru_cache(maxsize=256)
-def _group_exprs(signature: tuple[tuple[str, str, bool], ...], block_key: str | None) -> tuple[list, list]:
-    """The expressions of a group's query, made once per (columns as rendered, block key): a run
-    renders thousands of groups of a few shapes. -> (typed columns and the row number, aggregates)."""
+def _group_exprs(signature: tuple[tuple[str, str, bool], ...], block_key: str | None,
+                 height_key: str | None = None) -> tuple[list, list]:
+    """The expressions of a group's query, made once per (columns as rendered, block key, height
+    key): a run renders thousands of groups of a few shapes. -> (typed columns and the row number,
+    aggregates). `height_key`: a text column, a row's height in points where set (a row with a picture)."""
     columns = tuple(Column(key, key, kind, center=center) for key, kind, center in signature)
     row = (pl.col("_first") + pl.int_range(pl.len()).over("_table")).cast(pl.String)
     top = pl.col(block_key).fill_null(False) if block_key else None
     cells = [_cell_expr(i, c, pl.col("_row"), top) for i, c in enumerate(columns, 1)]
-    xml = pl.concat_str([pl.lit('<row r="'), pl.col("_row"), pl.lit('">'), *cells, pl.lit("</row>")])
+    height = pl.lit('">') if height_key is None else pl.when(pl.col(height_key).is_not_null()).then(
+        pl.concat_str([pl.lit('" ht="'), pl.col(height_key), pl.lit('" customHeight="1">')])).otherwise(pl.lit('">'))
+    xml = pl.concat_str([pl.lit('<row r="'), pl.col("_row"), height, *cells, pl.lit("</row>")])
     typed = [*_typed_exprs(columns), row.alias("_row")]
     aggregates = [xml.str.join("").alias("_xml"), pl.len().alias("_rows"),
                   *[_width_expr(c).alias(f"_w{i}") for i, c in enumerate(columns)]]
@@ -197,10 +201,10 @@ def _group_exprs(signature: tuple[tuple[str, str, bool], ...], block_key: str | 
 
 
 def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tuple[Column, ...],
-                  block_key: str | None = None) -> list[Body]:
+                  block_key: str | None = None, height_key: str | None = None) -> list[Body]:
     """The bodies of several tables with the same columns, in one polars query. `block_key`: a
     boolean column, true on the first row of a block (drawn with a heavier line above)."""
-    keys = [c.key for c in columns] + ([block_key] if block_key and block_key not in (c.key for c in columns) else [])
+    keys = [c.key for c in columns] + [k for k in (block_key, height_key) if k and k not in (c.key for c in columns)]
     missing = sorted({k for f in frames for k in keys if k not in f.columns})
     if missing:
         raise KeyError(f"the frame has no column(s) {missing} for this sheet")
@@ -209,7 +213,7 @@ def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tu
                         how="vertical_relaxed").with_columns(
         pl.Series("_table", np.repeat(np.arange(len(frames), dtype=np.int64), heights)),
         pl.Series("_first", np.repeat(np.asarray(first_rows, dtype=np.int64), heights)))
-    typed, aggregates = _group_exprs(tuple((c.key, c.kind, c.center) for c in columns), block_key)
+    typed, aggregates = _group_exprs(tuple((c.key, c.kind, c.center) for c in columns), block_key, height_key)
     out = stacked.lazy().with_columns(*typed).group_by("_table", maintain_order=True).agg(*aggregates).collect()
     bodies: dict[int, Body] = {}
     for table, text, rows, *widths in out.iter_rows():
@@ -218,22 +222,23 @@ def _render_group(frames: list[pl.DataFrame], first_rows: list[int], columns: tu
     return [bodies.get(i, empty) for i in range(len(frames))]
 
 
-def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...], str | None]]) -> list[Body]:
-    """Render (frame, first row, columns, block key) tables: those with the same columns together,
-    a few hundred thousand rows per query; a longer table in slices."""
+def render_bodies(requests: list[tuple]) -> list[Body]:
+    """Render (frame, first row, columns, block key[, height key]) tables: those with the same
+    columns together, a few hundred thousand rows per query; a longer table in slices."""
     bodies: list[Body | None] = [None] * len(requests)
     by_columns: dict[tuple, list[tuple[int, pl.DataFrame, int]]] = {}
-    for number, (frame, first_row, columns, block_key) in enumerate(requests):
+    for number, (frame, first_row, columns, block_key, *more) in enumerate(requests):
+        height_key = more[0] if more else None
         if frame.height > RENDER_ROWS:
-            pieces = [_render_group([frame.slice(o, RENDER_ROWS)], [first_row + o], columns, block_key)[0]
+            pieces = [_render_group([frame.slice(o, RENDER_ROWS)], [first_row + o], columns, block_key, height_key)[0]
                       for o in range(0, frame.height, RENDER_ROWS)]
             bodies[number] = Body(tuple(x for p in pieces for x in p.xml), frame.height,
                                   tuple(max(w) for w in zip(*(p.widths for p in pieces), strict=True)))
         else:
             # tables whose cells render alike (keys, kinds, centring: not labels or widths) go together
-            signature = (tuple((c.key, c.kind, c.center) for c in columns), block_key)
+            signature = (tuple((c.key, c.kind, c.center) for c in columns), block_key, height_key)
             by_columns.setdefault(signature, []).append((number, frame, first_row, columns))
-    for (_, block_key), tables in by_columns.items():
+    for (_, block_key, height_key), tables in by_columns.items():
         columns = tables[0][3]
         batch: list[tuple[int, pl.DataFrame, int, tuple[Column, ...]]] = []
         rows = 0
@@ -241,7 +246,8 @@ def render_bodies(requests: list[tuple[pl.DataFrame, int, tuple[Column, ...], st
             batch.append(table)
             rows += table[1].height
             if rows >= RENDER_ROWS or index == len(tables) - 1:
-                rendered = _render_group([f for _, f, _, _ in batch], [r for _, _, r, _ in batch], columns, block_key)
+                rendered = _render_group([f for _, f, _, _ in batch], [r for _, _, r, _ in batch], columns, block_key,
+                                         height_key)
                 for (number, _, _, _), body in zip(batch, rendered, strict=True):
                     bodies[number] = body
                 batch, rows = [], 0

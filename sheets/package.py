@@ -54,6 +54,7 @@ from openpyxl.xml.functions import tostring
 
 from outputs.files import atomic_open
 from sheets.cells import STYLE, STYLE_NAMES
+from sheets.drawings import Picture, with_pictures
 from sheets.spec import DECIMAL_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
 COUNT_FORMAT = "#,##0"  # counts with thousands separators (text cells ignore it)
@@ -273,10 +274,18 @@ class _PackageWriter(ExcelWriter):
         archive.writestr(self.manifest.path, _SHARED_PARTS[key])
 
 
-def save_book(wb: Workbook, path: Path) -> None:
+def save_book(wb: Workbook, path: Path, pictures: dict[int, list[Picture]] | None = None) -> None:
+    """The package at `path`; `pictures`: per sheet (its number, from 0), the pictures added as
+    openpyxl adds them (sheets/drawings.py)."""
     with atomic_open(path) as out, ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True,
                                            compresslevel=ZIP_LEVEL) as archive:
-        _PackageWriter(wb, archive).save()
+        if not any(pictures.values() if pictures else ()):
+            _PackageWriter(wb, archive).save()
+            return
+        parts = package_parts(wb)  # names the sheets' parts
+        by_part = {ws.path[1:]: pictures.get(number, []) for number, ws in enumerate(wb.worksheets)}
+        for name, data in with_pictures(parts, by_part):
+            archive.writestr(name, data)
 
 
 def check_openpyxl() -> list[str]:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
+from labels.run_labels import LabelOptions, handout_pictures
+from sheets.handouts import with_code_column
 from sheets.labels import BookContext
 from sheets.receiving_labels import receiving_labels
 from sheets.sorting import matrix_sheets, pick_list_sheet
@@ -127,6 +129,7 @@ def revised_handout_book(path: Path, handout: RevisedHandout, ctx: BookContext) 
                Column("item", t["item"], TEXT, 20, 44), Column("ordered", t["ordered"], INT, 6),
                Column("short", t["short"], INT, 6), Column("units", t["units_out"], INT, 6),
                Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
+    columns, pictures = with_code_column(columns, handout.lines, ctx.labels)  # the cutoff's codes, unchanged
     title = _marked(t["handout_title"].format(platform=ctx.platform_name), t)
     sheet = SheetSpec(
         title=t["sheet_handout"], columns=columns, frame=handout.lines, title_line=title,
@@ -139,15 +142,21 @@ def revised_handout_book(path: Path, handout: RevisedHandout, ctx: BookContext) 
                                                 before=handout.units_before),),
         totals={"seq": t["total"], "ordered": handout.units_before, "short": handout.units_short,
                 "units": handout.units},
-        footer=f"{title} {handout.pickup_point_id}")
+        pictures=pictures, footer=f"{title} {handout.pickup_point_id}")
     return BookSpec(path, (sheet,), f"{title} {handout.pickup_point_id}")
 
 
 def write_receiving_books(folder: Path, ctx: BookContext, payables: pl.DataFrame, shortages: pl.DataFrame,
                           allocations: pl.DataFrame, suppliers: pl.DataFrame, products: pl.DataFrame,
-                          routes: list[RevisedRoute], handouts: list[RevisedHandout]) -> dict[str, list[str]]:
+                          routes: list[RevisedRoute], handouts: list[RevisedHandout],
+                          labels: LabelOptions | None = None) -> dict[str, list[str]]:
     """Write shortages.xlsx and the re-issued books under `folder` (the receiving/ staging folder).
-    Returns the files written, relative to it, per kind."""
+    With `labels` the re-issued handout lists keep the cutoff's pickup codes (the same QR codes) and
+    labels/ gets the re-issued labels (labels/reissue.py). Returns the files written, relative to
+    it, per kind."""
+    if labels is not None:
+        lines, _ = handout_pictures(labels, [(h.pickup_point_id, h.lines) for h in handouts])
+        handouts = [replace(h, lines=new) for h, new in zip(handouts, lines, strict=True)]
     books = [shortages_book(folder / "shortages.xlsx", payables, shortages, allocations, suppliers, products, ctx)]
     books += [revised_route_book(workbook_path(folder, "sorting", r.route.route_id), r, ctx) for r in routes]
     books += [revised_handout_book(workbook_path(folder, "handout", h.pickup_point_id), h, ctx) for h in handouts]

@@ -67,6 +67,19 @@ class ChartSpec:
 
 
 @dataclass(frozen=True)
+class Pictures:
+    """A picture on some rows of a sheet's table (the handout list's QR codes): `key` a binary
+    column of PNG files (null: no picture on that row), placed in the column `column` (a key),
+    `side` points square, `height_key` a text column of row heights in points (null: the
+    default) so each picture has room (sheets/drawings.py)."""
+
+    key: str
+    column: str
+    side: float
+    height_key: str | None = None
+
+
+@dataclass(frozen=True)
 class SheetSpec:
     """A sheet: `columns` rendered over `frame` (or over each of `sections`).
 
@@ -78,7 +91,8 @@ class SheetSpec:
     names a boolean column of the frame (not printed): a row where it is true starts a block (a
     handout's customer) under a heavier line. `autofilter` puts Excel's filter buttons on the
     label row. `section_breaks` starts each section on a new printed page (off: one after the
-    other, a blank row between). `one_page` fits the sheet on one printed page (an overview)."""
+    other, a blank row between). `one_page` fits the sheet on one printed page (an overview).
+    `pictures`: PNGs on rows of a one-table sheet (Pictures)."""
 
     title: str
     columns: tuple[Column, ...]
@@ -97,6 +111,7 @@ class SheetSpec:
     autofilter: bool = False
     section_breaks: bool = True
     one_page: bool = False
+    pictures: Pictures | None = None
 
 
 def yuan_text(fen: int) -> str:

@@ -37,6 +37,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from sheets.cells import Body, render_bodies, row_xml, text_cell, value_cell
+from sheets.drawings import EMU_PER_POINT, Picture
 from sheets.package import close_sheet, new_book, save_book, stream_rows
 from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
 from sheets.template import BookTemplate, Slot, plain_text, xml_text_ascii, xml_text_utf8
@@ -243,17 +244,34 @@ def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list
     return wb
 
 
+PICTURE_OFFSET = 19050  # EMU (1.5 pt): a picture's corner sits just inside its cell's lines
+
+
+def _pictures(sheet: _Sheet) -> list[Picture]:
+    """The pictures of a sheet's table (SheetSpec.pictures): each at its row, in its column."""
+    spec = sheet.spec.pictures
+    if spec is None or sheet.spec.sections:
+        return []
+    table = sheet.tables[0]
+    column = [c.key for c in sheet.spec.columns].index(spec.column)
+    side = round(spec.side * EMU_PER_POINT)
+    pngs = table.frame.get_column(spec.key)
+    return [Picture(table.first_row - 1 + number, column, png, side, PICTURE_OFFSET)
+            for number, png in enumerate(pngs.to_list()) if png is not None]
+
+
 def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
     widths = [_widths(sheet) for sheet in laid_out]
+    pictures = {number: _pictures(sheet) for number, sheet in enumerate(laid_out)}
     template = _template(book, laid_out, created)
     if template is not None:
         template.write(book.path, _template_values(book, laid_out, widths),
-                       [_rows_xml(sheet, w) for sheet, w in zip(laid_out, widths, strict=True)])
+                       [_rows_xml(sheet, w) for sheet, w in zip(laid_out, widths, strict=True)], pictures)
         return
     wb = _new_workbook(book.title, laid_out, created, widths)
     for ws, sheet, sheet_widths in zip(wb.worksheets, laid_out, widths, strict=True):
         stream_rows(ws, _rows_xml(sheet, sheet_widths))  # ...and the rows go in
-    save_book(wb, book.path)
+    save_book(wb, book.path, pictures)
 
 
 # ---- books of one shape from a template (sheets/template.py) ----------------------------
@@ -343,7 +361,8 @@ def write_workbooks(books: list[BookSpec], *, created=None) -> None:
         laid_out.append(sheets)
         for sheet in sheets:
             for table in sheet.tables:
-                requests.append((table.frame, table.first_row, sheet.spec.columns, sheet.spec.block_key))
+                heights = sheet.spec.pictures.height_key if sheet.spec.pictures else None
+                requests.append((table.frame, table.first_row, sheet.spec.columns, sheet.spec.block_key, heights))
                 targets.append(table)
     for table, body in zip(targets, render_bodies(requests), strict=True):
         table.body = body

@@ -142,20 +142,20 @@ def test_the_reissued_sheets_cell_by_cell_and_only_where_a_shortage_changed_them
         "handout/P2.xlsx", "shortages.xlsx", "sorting/R1.xlsx"]  # P1 lost nothing: its list stands
     handout = cells(folder(reports_dir) / "handout" / "P2.xlsx")["提货单"]
     assert handout == [
-        ("社区团购平台 提货单 · 修订版", *[None] * 9),
-        ("提货点", "P2 阳光花园便利店", *[None] * 8),
-        ("地址", "阳光路2号", *[None] * 8),
-        ("团长", "李娜", *[None] * 8),
-        ("日期", "2026-11-21", *[None] * 8),
-        ("今日实发共 7 件", *[None] * 9),
-        ("顾客 2 位", *[None] * 9),
-        ("修订版：供应商缺货，1 位顾客少发 2 件（原 9 件），差额已退款。以此版为准。", *[None] * 9),
-        (None,) * 10,
-        ("序号", "手机尾号", "顾客", "订单号", "商品", "原数量", "缺货", "实发", "单位", "签收"),
-        (1, "5678", "李静", "B", "流心奶黄月礼盒 6枚/盒", 5, None, 5, "盒", None),
-        (2, "8888", "赵敏", "D", "流心奶黄月礼盒 6枚/盒", 4, 2, 2, "盒", None),
-        ("合计", None, None, None, None, 9, 2, 7, None, None),
-    ]
+        ("社区团购平台 提货单 · 修订版", *[None] * 10),
+        ("提货点", "P2 阳光花园便利店", *[None] * 9),
+        ("地址", "阳光路2号", *[None] * 9),
+        ("团长", "李娜", *[None] * 9),
+        ("日期", "2026-11-21", *[None] * 9),
+        ("今日实发共 7 件", *[None] * 10),
+        ("顾客 2 位", *[None] * 10),
+        ("修订版：供应商缺货，1 位顾客少发 2 件（原 9 件），差额已退款。以此版为准。", *[None] * 10),
+        (None,) * 11,
+        ("序号", "手机尾号", "顾客", "订单号", "商品", "原数量", "缺货", "实发", "单位", "签收", "提货码"),
+        (1, "5678", "李静", "B", "流心奶黄月礼盒 6枚/盒", 5, None, 5, "盒", None, None),
+        (2, "8888", "赵敏", "D", "流心奶黄月礼盒 6枚/盒", 4, 2, 2, "盒", None, None),
+        ("合计", None, None, None, None, 9, 2, 7, None, None, None),
+    ]  # the 提货码 column holds each order's QR code: a picture, the cell is empty
     route = cells(folder(reports_dir) / "sorting" / "R1.xlsx")
     assert list(route) == ["分拣矩阵", "拣货单", "缺货明细"]
     matrix = route["分拣矩阵"]
@@ -169,7 +169,7 @@ def test_the_reissued_sheets_cell_by_cell_and_only_where_a_shortage_changed_them
                                   ("合计", None, None, None, None, None, None, 9, 2, 7)]
     # the cutoff's own sheets stay as the cutoff made them
     original = cells(reports_dir / "nightly" / DAY / "handout" / "P2.xlsx")["提货单"]
-    assert ("今日订单共 9 件", *[None] * 7) in original
+    assert ("今日订单共 9 件", *[None] * 8) in original  # (with the 提货码 column)
 
 
 def test_a_rerun_is_identical_and_a_late_receipt_replaces_the_runs_decisions(dirs):

@@ -101,7 +101,7 @@ def mooncake(tmp_path) -> RunTables:
 def books(tmp_path, mooncake) -> Path:
     out = tmp_path / "staging"
     counts = write_run_workbooks(out, mooncake, SETTINGS)
-    assert counts == {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1}
+    assert counts == {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1, "labels": 0}
     return out
 
 
@@ -638,7 +638,8 @@ def test_a_run_with_nothing_allocated_writes_only_the_summary(tmp_path):
     tables = run_tables(data_dir)
     assert tables.allocations["qty_allocated"].sum() == 0
     out = tmp_path / "staging"
-    assert write_run_workbooks(out, tables, SETTINGS) == {"purchase": 0, "sorting": 0, "handout": 0, "summary": 1}
+    assert write_run_workbooks(out, tables, SETTINGS) == {"purchase": 0, "sorting": 0, "handout": 0, "summary": 1,
+                                                          "labels": 0}
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")) == ["summary.xlsx"]
     figures = {r[0]: r[1] for r in rows(load_workbook(out / "summary.xlsx")["运行概况"]) if r[0]}
     assert figures["有效订单行"] == 1 and figures["分配件数"] == 0
