@@ -199,9 +199,10 @@ def _width_expr(column: Column) -> pl.Expr:
 
 
 def wrapped_lines(text: pl.Expr, width: float) -> pl.Expr:
-    """Lines a text takes wrapped in a column `width` wide (an estimate on the safe side: CJK
-    counts two, a line holds width - 2; LibreOffice and Excel wrap Latin text at spaces)."""
-    per_line = max(1.0, width - 2)
+    """Lines a text takes wrapped in a column `width` wide (an estimate on the safe side: a CJK
+    character counts two, as wide as it prints in Excel, a line holds width - 1; LibreOffice prints
+    CJK narrower and fits more)."""
+    per_line = max(1.0, width - 1)
     return (text_width_expr(text) / per_line).ceil().fill_null(1).clip(lower_bound=1).cast(pl.Int64) \
         + text.str.count_matches("\n").fill_null(0)
 

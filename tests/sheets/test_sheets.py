@@ -189,9 +189,9 @@ def test_route_matrix_totals_match_the_allocations(books, mooncake):
     assert ws.cell(labels + 1, 7).value is None and ws.cell(labels + 1, 7).border.left.style == "thin"
 
 
-@pytest.mark.parametrize("stops, sizes", [(1, [1]), (15, [15]), (16, [8, 8]), (20, [10, 10]), (31, [11, 10, 10]),
-                                          (50, [13, 13, 12, 12])])
-def test_matrix_blocks_are_at_most_fifteen_points_and_about_equal(stops, sizes):
+@pytest.mark.parametrize("stops, sizes", [(1, [1]), (8, [8]), (9, [5, 4]), (20, [7, 7, 6]),
+                                          (50, [8, 7, 7, 7, 7, 7, 7])])
+def test_matrix_blocks_are_at_most_eight_points_and_about_equal(stops, sizes):
     blocks = matrix_blocks(stops)
     assert [end - start for start, end in blocks] == sizes
     assert blocks[0][0] == 0 and blocks[-1][1] == stops
@@ -207,36 +207,61 @@ def test_a_long_route_prints_its_matrix_in_blocks_with_the_sku_columns_on_each(t
         "pickup_point_id"].to_list() if p in by_point]
     assert len(stops) >= 7
     blocks = matrix_blocks(len(stops), 3)
-    assert book.sheetnames == [f"分拣矩阵 {a + 1}-{b}" for a, b in blocks] + ["拣货单"]
+    assert book.sheetnames == ["线路合计"] + [f"分拣矩阵 {a + 1}-{b}" for a, b in blocks] + ["拣货单"]
+    route = book["线路合计"]
+    labels = row_starting(route, "分类")
+    assert route.cell(labels, 6).value == f"全线路合计\n（{len(stops)} 站）"
+    assert route.cell(row_starting(route, "合计", after=labels), 6).value == sum(by_point[p] for p in stops)
     seen = []
-    for (first, last), ws in zip(blocks, book.worksheets, strict=False):
+    for (first, last), ws in zip(blocks, book.worksheets[1:], strict=False):
         assert ws.cell(1, 1).value == f"分拣单 · 线路 R1 · 第 {first + 1}-{last} 站（共 {len(stops)} 站）"
         labels = row_starting(ws, "分类")
         header = [c.value for c in ws[labels]]
-        assert header[:5] == ["分类", "商品编码", "商品名称", "规格", "单位"] and header[-1] == "合计"
+        # the block's own total, labelled with its stops: what a picker adds up along the row
+        assert header[:5] == ["分类", "商品编码", "商品名称", "规格", "单位"]
+        assert header[-1] == f"第{first + 1}-{last}站\n合计"
         totals = row_starting(ws, "合计", after=labels)
         points = [h.split("\n")[1] for h in header[5:-1]]
         assert points == stops[first:last]
         assert [ws.cell(totals, 6 + i).value for i in range(len(points))] == [by_point[p] for p in points]
-        assert ws.cell(totals, 6 + len(points)).value == sum(by_point[p] for p in stops)  # the route's total
+        assert ws.cell(totals, 6 + len(points)).value == sum(by_point[p] for p in points)
+        body = [r[5:] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
+        assert all(sum(v or 0 for v in r[:-1]) == r[-1] > 0 for r in body)  # no row of a SKU the block does not get
         assert ws.page_setup.orientation == "landscape" and ws.freeze_panes == f"D{labels + 1}"
         seen += points
     assert seen == stops
 
 
-def test_pick_lists_one_section_per_pickup_point_in_stop_order(books):
+def test_pick_lists_each_pickup_point_on_a_page_of_its_own(books):
     ws = load_workbook(books / "sorting" / "R1.xlsx")["拣货单"]
-    headings = [r[0] for r in rows(ws) if isinstance(r[0], str) and r[0].startswith("第 ")]
+    headings = [r[0] for r in rows(ws) if isinstance(r[0], str) and r[0].startswith("第 ") and "合计" not in r[0]]
     assert headings == ["第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件",
                         "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"]
     second = row_starting(ws, headings[1])
-    assert list(ws.row_breaks.brk) == []  # compact: one after another, no page per pickup point
+    assert [b.id for b in ws.row_breaks.brk] == [second - 1]  # the second stop starts a page
     first_labels = row_starting(ws, "商品编码")
     assert [c.value for c in ws[first_labels]] == ["商品编码", "商品", "单位", "数量"]
     assert [c.value for c in ws[first_labels + 1]] == ["SKU2", "砂糖橘 5斤/箱", "箱", 7]
     assert [c.value for c in ws[first_labels + 2]] == ["SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 3]
-    assert [c.value for c in ws[first_labels + 3]] == ["合计", None, None, 10]
-    assert ws.cell(first_labels + 4, 1).value is None and second == first_labels + 5  # a blank row between
+    assert [c.value for c in ws[first_labels + 3]] == ["第 1 站合计", None, None, 10]
+    assert second == first_labels + 4
+    assert ws.print_title_rows == "$1:$4"  # the route's title rows on every page
+
+
+def test_a_long_pick_list_goes_on_over_pages_each_headed_with_its_stop_and_labels(tmp_path, mooncake, monkeypatch):
+    monkeypatch.setattr(sorting, "PICK_ROWS_PER_PAGE", 1)
+    write_run_workbooks(tmp_path / "out", mooncake, SETTINGS)
+    ws = load_workbook(tmp_path / "out" / "sorting" / "R1.xlsx")["拣货单"]
+    table = rows(ws)[4:]
+    first, second = "第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件", "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"
+    assert table == [
+        (f"{first}（续，第 1/2 页）", None, None, None), ("商品编码", "商品", "单位", "数量"),
+        ("SKU2", "砂糖橘 5斤/箱", "箱", 7), ("本页小计", None, None, 7),
+        (f"{first}（续，第 2/2 页）", None, None, None), ("商品编码", "商品", "单位", "数量"),
+        ("SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 3), ("第 1 站合计", None, None, 10),
+        (second, None, None, None), ("商品编码", "商品", "单位", "数量"),
+        ("SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 9), ("第 2 站合计", None, None, 9)]
+    assert [b.id for b in ws.row_breaks.brk] == [8, 12]  # every part starts a page
 
 
 # ------------------------------------------------------------------------------- handouts
@@ -553,20 +578,30 @@ def larger(tmp_path) -> RunTables:
 
 
 def route_matrix_totals(path: Path) -> dict[str, int]:
-    """{column header's pickup point id (or 'total'): the totals row's value} of a route matrix."""
-    ws = load_workbook(path)["分拣矩阵"]
-    labels = row_starting(ws, "分类")
-    totals = row_starting(ws, "合计", after=labels)
-    assert totals == ws.max_row
-    out = {}
-    for column in range(6, ws.max_column + 1):
-        header = ws.cell(labels, column).value
-        key = "total" if header == "合计" else header.split("\n")[1]
-        out[key] = ws.cell(totals, column).value
-    body = [[v or 0 for v in r[5:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
-    assert all(sum(r[:-1]) == r[-1] for r in body)                       # row totals
-    assert [sum(c) for c in zip(*body, strict=True)] == [out[k] for k in out]        # column totals
-    return out
+    """{column header's pickup point id (or 'total'): the totals row's value} of a route matrix,
+    over its blocks (each block's rows and columns add up to its totals; the blocks' totals to the
+    route's total on 线路合计)."""
+    book = load_workbook(path)
+    out, total = {}, 0
+    for ws in book.worksheets:
+        if not ws.title.startswith("分拣矩阵"):
+            continue
+        labels = row_starting(ws, "分类")
+        totals = row_starting(ws, "合计", after=labels)
+        assert totals == ws.max_row
+        block = {}
+        for column in range(6, ws.max_column):
+            block[ws.cell(labels, column).value.split("\n")[1]] = ws.cell(totals, column).value
+        body = [[v or 0 for v in r[5:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1,
+                                                               values_only=True)]
+        assert all(sum(r[:-1]) == r[-1] for r in body)                       # row totals
+        assert [sum(c) for c in zip(*body, strict=True)] == [*block.values(), ws.cell(totals, ws.max_column).value]
+        out |= block
+        total += ws.cell(totals, ws.max_column).value
+    if "线路合计" in book.sheetnames:
+        route = book["线路合计"]
+        assert route.cell(row_starting(route, "合计", after=row_starting(route, "分类")), 6).value == total
+    return out | {"total": total}
 
 
 def test_larger_run_matrices_add_up_to_the_purchase_lines(tmp_path, larger):
