@@ -17,13 +17,16 @@ from sheets.spec import INT, TEXT, BookSpec, Column, SheetSpec
 from sheets.writer import write_workbooks
 from transforms.sorting import Handout
 
+ITEM_WIDTH = 32
+
 
 def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
     t = ctx.labels
+    # portrait A4 at 9 pt or more: the item wraps past ITEM_WIDTH, 手机尾号 prints on two lines
     columns = (Column("seq", t["seq"], INT, 5, center=True),
-               Column("phone_tail", t["phone_tail"], TEXT, 8, center=True),
+               Column("phone_tail", t["phone_tail"], TEXT, 6, center=True),
                Column("customer_name", t["customer"], TEXT, 10, 24), Column("order_id", t["order_id"], TEXT, 10, 24),
-               Column("item", t["item"], TEXT, 20, 44), Column("units", t["units"], INT, 6),
+               Column("item", t["item"], TEXT, ITEM_WIDTH, wrap=True), Column("units", t["units"], INT, 6),
                Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
     title = t["handout_title"].format(platform=ctx.platform_name)
     units = handout.units

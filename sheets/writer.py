@@ -104,20 +104,47 @@ def fit_label(label: str, width: float) -> str:
     return split if min(display_width(line) for line in split.split("\n")) >= 4 else label
 
 
+NOTE_WIDTH = {False: 74, True: 108}  # landscape? -> display columns a note line takes at most: the
+# printed page's width at 100%, so a note never makes the page shrink the table
+_NOTE_PIECE = re.compile(r".+?(?:[，。；、：,;:)）]+\s*|\s+|$)")  # up to and with a place a line may break
+
+
+def wrap_note(text: str, width: float) -> list[str]:
+    """A note as lines at most `width` display columns wide: broken after punctuation or at a
+    space where it can, else between characters."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for piece in _NOTE_PIECE.findall(paragraph):
+            if display_width((line + piece).rstrip()) <= width:
+                line += piece
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+            line = ""
+            for ch in piece:  # a piece wider than a line: cut between characters
+                if display_width(line + ch) > width:
+                    lines.append(line.rstrip())
+                    line = ""
+                line += ch
+        lines.append(line.rstrip())
+    return [line for line in lines if line] or [""]
+
+
 def _total_width(value, kind: str) -> float:
-    """Columns a totals cell takes as shown (bold: one more)."""
+    """Columns a totals cell takes as shown (bold: a little more)."""
     if isinstance(value, str):
-        return display_width(value) + 1
+        return display_width(value) + 0.5
     if value is None or isinstance(value, bool):
         return 0
     if kind == MONEY and isinstance(value, int):
-        return len(yuan_text(value)) + 1
+        return len(yuan_text(value)) + 0.5
     if kind == PERCENT and isinstance(value, float):
-        return len(f"{value:.1%}") + 1
+        return len(f"{value:.1%}") + 0.5
     if kind == DECIMAL and isinstance(value, float):
-        return len(f"{value:,.2f}") + 1
+        return len(f"{value:,.2f}") + 0.5
     if isinstance(value, int):
-        return len(f"{value:,}") + 1
+        return len(f"{value:,}") + 0.5
     return 0
 
 
@@ -154,13 +181,18 @@ class _Sheet:
         return [t.heading_row - 1 for t in self.tables[1:]]  # each section starts a printed page
 
 
+def _notes(spec: SheetSpec) -> list[str]:
+    """The sheet's notes as printed lines (wrap_note): a long notice stays within the page."""
+    return [line for note in spec.notes for line in wrap_note(note, NOTE_WIDTH[spec.landscape])]
+
+
 def _lay_out(spec: SheetSpec) -> _Sheet:
     if spec.sections:
         tables = [_Table(s.heading, s.frame, s.totals, s.labels) for s in spec.sections]
     else:
         frame = spec.frame if spec.frame is not None else pl.DataFrame(schema={c.key: pl.String for c in spec.columns})
         tables = [_Table((), frame, spec.totals)]
-    top = (1 if spec.title_line else 0) + len(spec.header) + len(spec.highlights) + len(spec.notes)
+    top = (1 if spec.title_line else 0) + len(spec.header) + len(spec.highlights) + len(_notes(spec))
     row = top + 2 if top else 1  # a blank row under the header block
     sheet = _Sheet(spec, tables, top_rows=row - 1)
     for table in tables:
@@ -214,7 +246,7 @@ def _widths(sheet: _Sheet) -> list[float]:
     widths = [max(w, max((display_width(line) for line in label.split("\n")), default=0) + 2)
               for w, label in zip(need, labels, strict=True)]
     if spec.header and widths:  # the header block's labels sit in column A
-        widths[0] = max(widths[0], max(display_width(str(label)) for label, _ in spec.header) + 2)
+        widths[0] = max(widths[0], max(display_width(str(label)) for label, _ in spec.header) + 1)
     sheet.labels = labels
     return [min(w, max(c.max_width, c.width)) for w, c in zip(widths, spec.columns, strict=True)]
 
@@ -231,7 +263,7 @@ def _rows_xml(sheet: _Sheet, widths: list[float]):
     for text in spec.highlights:
         yield row_xml(row, [text_cell(f"A{row}", text, "heading", "quoted_bold")], 20)
         row += 1
-    for note in spec.notes:
+    for note in _notes(spec):
         yield row_xml(row, [text_cell(f"A{row}", note, "note", "quoted_bold")])
         row += 1
     printed = sheet.labels or [c.label for c in spec.columns]
