@@ -193,8 +193,9 @@ def _width_expr(column: Column) -> pl.Expr:
         width = digits + (digits - 1) // 3  # the thousands separators of "#,##0"
     elif column.kind in ROUNDED:
         width = value.cast(pl.String).str.len_chars() + 1
-    else:
-        width = yuan_expr(value).str.len_chars() * 4 / 3 + 1  # with ¥ and thousands separators
+    else:  # "¥1,234.56": the yuan's digits, their separators, the cents, ¥ and a minus
+        digits = (value.abs() // 100).cast(pl.String).str.len_chars()
+        width = digits + (digits - 1) // 3 + 4 + (value < 0).cast(pl.Int64)
     return width.max().fill_null(0).cast(pl.Float64)
 
 

@@ -95,9 +95,9 @@ def _two_lines(label: str) -> str:
 
 
 def fit_label(label: str, width: float) -> str:
-    """The label as printed over a column its values make `width` wide: on one line when it takes at
-    most 2 columns more, else on two (订购数量 over a few digits: 订购/数量)."""
-    if "\n" in label or display_width(label) + 2 < width + 3:  # on one line, unless two save 3 columns or more
+    """The label as printed over a column its values make `width` wide: on one line when it takes
+    less than 1.5 columns more, else on two (订购数量 over a few digits: 订购/数量)."""
+    if "\n" in label or display_width(label) + 2 < width + 1.5:  # one line, unless two save 1.5 columns or more
         return label
     split = _two_lines(label)
     # never a character a line (单位 stays 单位): two lines of at least two CJK characters or a word of four
