@@ -122,8 +122,8 @@ def test_mooncake_purchase_order_of_s1(books, mooncake):
     assert header_value(ws, "送货时间") == "次日 05:00-07:00"
     assert header_value(ws, "生成时间") == "2026-11-21 20:05:00"
     labels = row_starting(ws, "商品编码")
-    assert [one_line(c.value) for c in ws[labels]] == ["商品编码", "商品名称", "规格", "单位", "订购数量", "箱规", "箱数",
-                                             "送货数量", "单价", "金额"]
+    assert [one_line(c.value) for c in ws[labels]] == ["商品编码", "商品名称", "规格", "单位", "订购数量", "箱规",
+                                                       "箱数", "送货数量", "单价", "金额"]
     line = [c.value for c in ws[labels + 1]]
     assert line == ["SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 12, 1, 12, 12, 200, 2400]
     assert ws.cell(labels + 1, 10).number_format == MONEY_FORMAT
