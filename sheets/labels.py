@@ -145,6 +145,8 @@ ZH = {
     "commissions_detail": "明细",
     "commissions_by_type": "按角色与类型",
     "commissions_detail_elsewhere": "本次共 {entries} 条佣金明细,超过表内上限 {limit} 条:明细见同目录 {file}",
+    "commissions_detail_printed": "本表共 {entries} 条明细，供筛选查找；打印只打印前 {shown} 条"
+                                  "（要全部打印，在打印设置里选“忽略打印区域”）。每一条也在同目录 {file}。",
     "commissions_total": "合计",
     "commissions_role": "角色",
     "commissions_beneficiary": "受益人",
@@ -301,6 +303,9 @@ EN = {
     "commissions_by_type": "by role and type",
     "commissions_detail_elsewhere": "{entries} entries, more than the {limit} shown here: every entry is in {file} "
                                     "in this folder",
+    "commissions_detail_printed": "{entries} entries, to filter and look up: only the first {shown} print (to print "
+                                  "them all, choose \"ignore print area\" when printing). Every entry is also in "
+                                  "{file} in this folder.",
     "commissions_total": "total",
     "commissions_role": "role",
     "commissions_beneficiary": "beneficiary",
