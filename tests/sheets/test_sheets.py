@@ -331,7 +331,7 @@ def test_summary_book_overview_on_one_page_and_the_lists_on_their_own_sheets(boo
     overview = book["运行概况"]
     table = rows(overview)
     figures = {r[0]: (r[1], r[2], r[3]) for r in table if r[0]}
-    assert figures["分配件数"] == (19, None, None)
+    assert figures["分配件数"] == (19, None, "分给顾客的件数")  # every figure says what it is
     assert overview.cell(row_starting(overview, "分配件数"), 2).number_format == "#,##0"  # 35,063, like ¥1,234.56
     assert figures["净销售额"][1] == pytest.approx(4145.30)  # 414530 fen
     assert Decimal(str(figures["采购成本"][1])) * 100 == mooncake.summary["fen"]["purchase_cost"] == 258000
@@ -346,13 +346,15 @@ def test_summary_book_overview_on_one_page_and_the_lists_on_their_own_sheets(boo
     assert table[categories_at][:3] == ("分类", "分配数量", "净销售额")
     assert [r[:3] for r in table[categories_at + 1:categories_at + 4]] == [
         ("烘焙", 12, 3936), ("水果", 7, 209.3), ("合计", 19, 4145.3)]
-    # one page, the chart on it, no warning rows
-    assert len(overview._charts) == 1
+    # one portrait page, no chart beside a table (it is on 分类销售), no warning rows
+    assert len(overview._charts) == 0 and all(r[3] for r in table[row_starting(overview, "项目"):][1:19])
     assert (int(overview.page_setup.fitToWidth), int(overview.page_setup.fitToHeight)) == (1, 1)
-    assert overview.page_setup.orientation == "landscape"
+    assert overview.page_setup.orientation == "portrait"
     assert len(table) < 45
     categories = book["分类销售"]
-    assert len(categories._charts) == 1
+    (chart,) = categories._charts  # below the table, from column A
+    assert (chart.anchor._from.col, chart.anchor._from.row) == (0, categories.max_row + 1)
+    assert book["提醒"]["A3"].value == "类型" and book["提醒"]["A4"].value == "无"  # an empty list says so
     assert {r[0]: r[2] for r in rows(categories)[row_starting(categories, "分类"):]} == \
         {"烘焙": 3936, "水果": 209.3, "合计": 4145.3}
     below = book["未达起订额"]
