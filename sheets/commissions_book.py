@@ -17,12 +17,12 @@ import polars as pl
 from outputs.files import write_parquet
 from schemas.commission_ledger import ENTRY_TYPES
 from sheets.labels import LABELS, labels_for
-from sheets.spec import INT, MONEY, Column, SheetSpec
+from sheets.spec import INT, LIST_PRINT_ROWS, MONEY, Column, SheetSpec
 from sheets.writer import write_workbook
 from transforms.commissions import ROLES, as_ledger, beneficiary_names, total_by_beneficiary
 
 DETAIL_ROW_LIMIT = 100_000  # entries shown in the workbook's detail sheet; past it, only in the Parquet file
-DETAIL_PRINT_ROWS = 100     # entries of the detail sheet that print (its print area): it is for looking up
+DETAIL_PRINT_ROWS = LIST_PRINT_ROWS  # entries of the detail sheet that print (its print area): it is for looking up
 ENTRIES_FILE = "commission_entries.parquet"
 
 

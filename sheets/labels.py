@@ -129,6 +129,7 @@ ZH = {
     "fig_suppliers": "供应商数",
     "fig_warnings": "提醒",
     "none": "无",
+    "print_first": "本表共 {rows} 行，打印只打印前 {shown} 行；要打印全部或筛选出的行，在打印设置里选“忽略打印区域”。",
     # what each figure of the overview is (summary.xlsx 运行概况, its 说明 column)
     "note_fig_listings_closed": "本批次截单的活动", "note_fig_groups_not_formed": "见「未成团」表",
     "note_fig_lines_eligible": "本批次已付款的订单行", "note_fig_lines_allocated": "分到货的订单行",
@@ -296,6 +297,8 @@ EN = {
     "fig_suppliers": "Suppliers",
     "fig_warnings": "Warnings",
     "none": "none",
+    "print_first": "{rows} rows: only the first {shown} print; to print them all or the rows a filter shows, choose "
+                   "\"ignore print area\" when printing.",
     "note_fig_listings_closed": "listings this cutoff closed", "note_fig_groups_not_formed": "see Groups not formed",
     "note_fig_lines_eligible": "paid order lines of this cutoff", "note_fig_lines_allocated": "lines that got units",
     "note_fig_lines_cut": "lines cut (stock, group not formed)", "note_fig_lines_rejected": "see Rejected rows",

@@ -121,6 +121,15 @@ class SheetSpec:
     print_rows: int | None = None
 
 
+LIST_PRINT_ROWS = 200  # rows of a long working list that print (a lookup of thousands of lines: its print area)
+
+
+def print_first_note(rows: int, t: dict, shown: int = LIST_PRINT_ROWS) -> tuple[str, ...]:
+    """The note of a list that prints only its first `shown` rows (SheetSpec.print_rows), in the
+    labels' language (`print_first`); none when it prints whole."""
+    return (t["print_first"].format(rows=f"{rows:,}", shown=f"{shown:,}"),) if rows > shown else ()
+
+
 def yuan_text(fen: int) -> str:
     """12345678 fen -> '¥123,456.78', from integers only (for text such as notes)."""
     return fen_to_yuan_display(fen)

@@ -16,7 +16,17 @@ import polars as pl
 from sheets.labels import BookContext
 from sheets.reasons import reasons_in
 from sheets.run_tables import RunTables
-from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, Section, SheetSpec
+from sheets.spec import (
+    INT,
+    LIST_PRINT_ROWS,
+    MONEY,
+    TEXT,
+    ChartSpec,
+    Column,
+    Section,
+    SheetSpec,
+    print_first_note,
+)
 from sheets.writer import write_workbook
 from transforms.groups import rank_unformed_groups
 
@@ -186,7 +196,8 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
                  Column("participants", t["participants"], INT, 8),
                  Column("lowest_threshold", t["lowest_threshold"], INT, 8),
                  Column("participants_short", t["participants_short"], INT, 8)),
-        landscape=True, autofilter=True, footer=title, empty_text=t["none"])
+        landscape=True, autofilter=True, footer=title, empty_text=t["none"],
+        notes=print_first_note(not_formed.height, t), print_rows=LIST_PRINT_ROWS)
 
     top = (
         allocated.group_by("sku_id")
@@ -213,7 +224,8 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
         columns=(Column("source_file", t["source_file"], TEXT, 24, wrap=True),
                  Column("row_number", t["row_number"], INT, 6), Column("reason", t["reason"], TEXT, 44, wrap=True),
                  Column("raw", t["raw"], TEXT, 56, wrap=True)),
-        landscape=True, autofilter=True, footer=title, empty_text=t["none"])
+        landscape=True, autofilter=True, footer=title, empty_text=t["none"],
+        notes=print_first_note(reject_frame.height, t), print_rows=LIST_PRINT_ROWS)
     return [overview_sheet(tables, ctx, title, warnings.height), categories, suppliers, below_minimum, groups_sheet,
             top_skus, warnings_sheet, rejects_sheet]
 

@@ -87,7 +87,7 @@ def _two_lines(label: str) -> str:
     best, split = None, None
     for (_, end), (start, _) in zip(tokens, tokens[1:], strict=False):
         widest = max(display_width(label[:end].rstrip()), display_width(label[start:].lstrip()))
-        if best is None or widest < best:
+        if best is None or widest <= best:  # a tie: the longer first line (采购单/首发)
             best, split = widest, (end, start)
     if split is None:
         return label
