@@ -9,6 +9,7 @@ import time as clock
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
@@ -55,9 +56,10 @@ def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: boo
     early = (window.end - now).total_seconds()
     if early > settings.early_start_max_wait_seconds and not force:
         raise UserError(
-            f"the {window.label} cutoff is at {window.end.isoformat()}, in the future ({_duration(early)} from "
-            f"now): its orders are not locked yet. Use --force to run it anyway (without the orders still to "
-            f"come). A run started a little before its cutoff waits for it, up to "
+            f"the {window.label} cutoff is at {_local(window.end, settings.timezone)}, in the future "
+            f"({_duration(early)} from now): its orders are not locked yet. To run it anyway, with the orders "
+            f"there are now, turn on force (in the run form; --force on the command line). A run started a "
+            f"little before its cutoff waits for it, up to "
             f"{_duration(settings.early_start_max_wait_seconds)} (CUTOFF_EARLY_START_MAX_WAIT_SECONDS); a scheduled "
             f"run begins a second early at most, so a start this early means it was started by hand or "
             f"its schedule is wrong.")
@@ -65,6 +67,11 @@ def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: boo
         raise UserError(f"data dir {settings.data_dir} does not exist. Pass --data-dir or set "
                         "CUTOFF_DATA_DIR (`cutoff generate --data-dir DIR` makes a synthetic one).")
     return RunPlan(window, settings, send_email, progress)
+
+
+def _local(instant: datetime, zone: str) -> str:
+    """'2099-01-01 20:00 Asia/Shanghai': an instant as ops read it."""
+    return f"{instant.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%d %H:%M')} {zone}"
 
 
 def _duration(seconds: float) -> str:
