@@ -234,7 +234,7 @@ def _widths(sheet: _Sheet) -> list[float]:
     width), its label on one line or on two (fit_label), within the spec's width and max_width.
     Sets the sheet's printed labels."""
     spec = sheet.spec
-    need = [c.width for c in spec.columns]
+    need = [4.0 if c.wrap else c.width for c in spec.columns]  # a wrapping column: as wide as its text, at most width
     for table in sheet.tables:
         need = [max(w, d + 2) for w, d in zip(need, table.body.widths, strict=True)]
         if table.totals:

@@ -188,6 +188,9 @@ def test_the_reissued_sheets_cell_by_cell_and_only_where_a_shortage_changed_them
                                      + 2][0] == "SKU1"
     assert route["缺货明细"][-2:] == [(2, "P2", "阳光花园便利店", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 9, 2, 7),
                                   ("合计", None, None, None, None, None, None, 9, 2, 7)]
+    from tests.sheets.printing import assert_readable
+    for name in ("handout/P2.xlsx", "sorting/R1.xlsx", "shortages.xlsx"):  # 9 pt and more on A4
+        assert_readable(openpyxl.load_workbook(folder(reports_dir) / name))
     # the cutoff's own sheets stay as the cutoff made them
     original = cells(reports_dir / "nightly" / DAY / "handout" / "P2.xlsx")["提货单"]
     assert ("今日订单共 9 件", *[None] * 7) in original

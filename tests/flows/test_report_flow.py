@@ -161,6 +161,13 @@ def test_the_workbooks_have_their_charts_on_sheets_of_their_own(reported):
     assert chart.title.tx.rich.p[0].r[0].t == "损耗率最高的供应商"  # short: it never breaks inside a word
 
 
+def test_every_sheet_prints_at_nine_points_or_more(reported):
+    from tests.sheets.printing import assert_readable
+    _, reports, _ = reported
+    for name in ("fulfilment.xlsx", "losses.xlsx"):
+        assert_readable(openpyxl.load_workbook(folder(reports) / name))
+
+
 def cells(path) -> dict:
     return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in openpyxl.load_workbook(path)}
 
@@ -196,7 +203,7 @@ def test_before_the_deadline_a_line_without_a_scan_is_waiting_not_unpicked(repor
     assert [ws.title for ws in openpyxl.load_workbook(book)] == [
         "timeline", "chart half collected", "pickups", "instants", "pickup points", "chart on time", "unpicked",
         "rejected scans"]
-    assert rows_of(book, "unpicked", "pickup point") == [("none", *[None] * 9), ("total", *[None] * 7, 0, None)]
+    assert rows_of(book, "unpicked", "pickup\npoint") == [("none", *[None] * 9), ("total", *[None] * 7, 0, None)]
     losses = openpyxl.load_workbook(tmp_path / "r" / "analysis" / "2026-11-21_2026-11-21" / "losses.xlsx")
     labels = [row for row in losses["by supplier (yuan)"].iter_rows(values_only=True) if row[0] == "supplier"][0]
     assert "surplus (yuan)" in [v.replace("\n", " ") for v in labels] and not any("fen" in v for v in labels)

@@ -347,6 +347,8 @@ def test_the_commissions_workbook_totals_by_beneficiary_and_detail(books, tmp_pa
     assert len(detail[labels]) == 12  # no technical entry id (it is in commission_entries.parquet)
     assert sum(fen(row[9]) for row in detail[labels + 1:]) == 54154
     assert book["明细"].auto_filter.ref == f"A{labels + 1}:L{labels + 8}"
+    from tests.sheets.printing import assert_readable
+    assert_readable(book)  # 9 pt and more on A4; the 笔数 total as wide as it prints
     kinds = [row for row in book["按角色与类型"].iter_rows(values_only=True) if any(v is not None for v in row)]
     assert kinds[1] == ("角色", "类型", "笔数", "金额")
     assert [(*row[:3], fen(row[3])) for row in kinds[2:]] == [

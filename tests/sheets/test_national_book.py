@@ -6,6 +6,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from sheets.national_book import write_national_book
+from tests.sheets.printing import assert_readable
 from tests.sheets.test_sheets import row_starting, rows
 from tests.transforms.test_national import EAST, WEST, done
 from transforms.national import FAILED, RegionOutcome, national_summary
@@ -54,6 +55,7 @@ def test_regions_sheet_has_each_regions_figures_and_the_totals(tmp_path):
     assert labels[:2] == ["区域", "状态"] and money.cell(head + 4, 1).value == "合计"
     assert yuan(money.cell(head + 4, labels.index("实付") + 1).value) == 402570 + 1000
     assert len(ws._charts) == 0 and len(book["图·各区域净销售额"]._charts) == 1  # a chart on a sheet of its own
+    assert_readable(book)  # 9 pt and more on A4
 
 
 def test_suppliers_and_categories_across_regions(tmp_path):
