@@ -75,13 +75,15 @@ def _local(instant: datetime, zone: str) -> str:
 
 
 def _duration(seconds: float) -> str:
-    """'30.0 s', '12 min 5 s', '5 h 0 min'."""
+    """'30.0 s', '12 min 5 s', '5 h 0 min', '3 days 4 h'."""
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(round(seconds)), 60)
     if minutes < 60:
         return f"{minutes} min {rest} s"
-    return f"{minutes // 60} h {minutes % 60} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // (24 * 60):,} days {minutes // 60 % 24} h"
 
 
 def resolve_cutoff_date(calendar: str, cutoff_date: date | None, settings: Settings) -> date:

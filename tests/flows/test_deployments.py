@@ -386,7 +386,7 @@ def test_custom_run_of_nightly_with_a_past_date(served):
     assert "2 purchase order(s), 1 sorting book(s), 2 handout list(s)" in text
     assert ("done: paid ¥5,129.30, net ¥4,145.30, refunds owed ¥984.00, purchase ¥2,580.00; "
             f"the run folder is {folder}") in text
-    assert (30, "warehouse_address_missing: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
+    assert (30, "CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
                 "empty 收货地址 (deliver to). Set it in the environment of `cutoff serve` (or in cutoff.toml) and run "
                 "the cutoff again: the suppliers get their purchase orders again as a revision (修订版).") in messages
 
