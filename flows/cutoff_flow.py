@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import time as clock
 import uuid
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -23,11 +22,12 @@ from typing import Literal
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 
 from errors import MasterDataError, RejectLimitExceeded, RunOrderError, UserError
-from flows.alerts import report_cutoff_events
+from flows.alerts import completed_message, report_cutoff_events
 from flows.artifacts import publish_run_artifacts
-from flows.mailing import send_purchase_orders
+from flows.mailing import describe_emails, send_purchase_orders
 from flows.naming import name_cutoff_run
 from flows.planning import RunPlan, await_start, plan_run, resolve_cutoff_date
 from flows.run_log import fail_run, prepare_run_log, say, warn
@@ -344,8 +344,7 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunRe
 
     since = clock.perf_counter()
     statuses, summary = email(plan, warehouse, master, result, written.tables)
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(Counter(statuses.values()).items())) or "none"
-    progress.stage("email", counts, since)
+    progress.stage("email", describe_emails(statuses), since)
     fen = summary["fen"]
     say(f"done: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refunds owed {yuan(fen['refund'])}, purchase "
         f"{yuan(fen['purchase_cost'])}; the run folder is {plan.output_dir.resolve()}")
@@ -394,4 +393,5 @@ def cutoff_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date:
         return fail_run(exc)
     publish_run_artifacts(report.summary, folder=plan.output_dir, unformed=report.unformed, rejects=report.rejects)
     report_cutoff_events(report.summary, plan.warnings)
-    return report.summary
+    message = completed_message(report.summary)  # a cutoff with no order lines says so on its state
+    return Completed(message=message, data=report.summary) if message else report.summary

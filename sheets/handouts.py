@@ -21,14 +21,16 @@ from sheets.writer import write_workbooks
 from transforms.sorting import Handout
 
 QR_COLUMN_WIDTH = 7.5  # characters: a QR picture of 34 pt and its margins
+ITEM_WIDTH = 32
 
 
 def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
     t = ctx.labels
+    # portrait A4 at 9 pt or more: the item wraps past ITEM_WIDTH, 手机尾号 prints on two lines
     columns = (Column("seq", t["seq"], INT, 5, center=True),
-               Column("phone_tail", t["phone_tail"], TEXT, 8, center=True),
+               Column("phone_tail", t["phone_tail"], TEXT, 6, center=True),
                Column("customer_name", t["customer"], TEXT, 10, 24), Column("order_id", t["order_id"], TEXT, 10, 24),
-               Column("item", t["item"], TEXT, 20, 44), Column("units", t["units"], INT, 6),
+               Column("item", t["item"], TEXT, ITEM_WIDTH, wrap=True), Column("units", t["units"], INT, 6),
                Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
     columns, pictures = with_code_column(columns, handout.lines, t)
     title = t["handout_title"].format(platform=ctx.platform_name)
