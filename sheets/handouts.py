@@ -5,7 +5,8 @@ units) and the number of customers. Then one row per allocated order line, in th
 with the blanks of transforms/sorting.py (`prepare_handouts`): only lines with allocated units,
 only this pickup point's customers. In a grid, a heavier line above each customer's first line,
 序号 and 手机尾号 centred (a right-aligned number against a left-aligned tail read as one
-number), the phone tail and name on every line, filter buttons on the label row.
+number), the phone tail and name on every line, filter buttons on the label row. Door delivery
+(lines with a building or room): 楼号 and 房号 after the customer, the list in walking order.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from transforms.sorting import Handout
 
 def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
     t = ctx.labels
+    door = (Column("building", t["building"], TEXT, 6, 10, center=True),
+            Column("room", t["room"], TEXT, 6, 10, center=True)) if handout.door else ()
     columns = (Column("seq", t["seq"], INT, 5, center=True),
                Column("phone_tail", t["phone_tail"], TEXT, 8, center=True),
-               Column("customer_name", t["customer"], TEXT, 10, 24), Column("order_id", t["order_id"], TEXT, 10, 24),
+               Column("customer_name", t["customer"], TEXT, 10, 24), *door,
+               Column("order_id", t["order_id"], TEXT, 10, 24),
                Column("item", t["item"], TEXT, 20, 44), Column("units", t["units"], INT, 6),
                Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
     title = t["handout_title"].format(platform=ctx.platform_name)

@@ -62,10 +62,10 @@ def test_a_handout_reads_one_customer_block_after_another_by_phone_tail():
         ("P1", "幸福里", "幸福路1号", "王芳", 7, 2)
     assert p1.lines.columns == HANDOUT_COLUMNS
     assert p1.lines.rows() == [
-        (1, "1234", "张伟", "O2", "月饼 6枚/盒", 2, "盒", None, True),
-        (None, "1234", "张伟", None, "砂糖橘", 3, "箱", None, False),   # an empty spec: the name alone
-        (None, "1234", "张伟", "O5", "鸡蛋", 1, "盒", None, False),     # the same customer's next order
-        (2, "5678", "李静", "O7", "月饼 6枚/盒", 1, "盒", None, True)]
+        (1, "1234", "张伟", "O2", "月饼 6枚/盒", 2, "盒", None, True, None, None),
+        (None, "1234", "张伟", None, "砂糖橘", 3, "箱", None, False, None, None),  # an empty spec: the name alone
+        (None, "1234", "张伟", "O5", "鸡蛋", 1, "盒", None, False, None, None),    # the same customer's next order
+        (2, "5678", "李静", "O7", "月饼 6枚/盒", 1, "盒", None, True, None, None)]
     assert (p2.pickup_point_id, p2.address, p2.units, p2.customers) == ("P2", None, 6, 1)
     assert p2.lines["seq"].to_list() == [1]
 
