@@ -239,8 +239,7 @@ def read_order_rows(line: LineSheet, file: str) -> ReadRows:
             _skip(read, "待支付")
             continue
         if continuation and above[0] == "rejected":
-            read.rejects.append(RowReject(number, f"continues order {above[1]}, whose first row {above[2]} "
-                                                  "was rejected"))
+            read.rejects.append(RowReject(number, f"continues the order of row {above[2]}, which was rejected"))
             continue
         if missing:
             read.rejects.append(RowReject(number, missing))
