@@ -138,7 +138,8 @@ def _read_sheet(book, ws) -> Sheet:
         def parse_cell(self, element):
             cell = super().parse_cell(element)
             formula = element.find(formula_tag)
-            if formula is not None and element.find(value_tag) is None:
+            if formula is not None and not element.findtext(value_tag) and element.get("t") != "str":
+                # no saved value (a `str` result may be the empty text)
                 no_value[(cell["row"], cell["column"] - 1)] = formula.text or "(a shared formula)"
             elif cell["data_type"] == "n" and cell["value"] is not None:
                 try:

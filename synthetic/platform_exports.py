@@ -101,7 +101,7 @@ def make_group(seed: int, day: date, orders: int = 24, nightly_at: time = time(2
     seconds = sorted(rng.sample(range(60, 24 * 3600 - 60), orders))
     made = []
     for index, offset in enumerate(seconds):
-        count = 3 if index == 0 else 2 if index == 6 else rng.choice((1, 1, 2))
+        count = 3 if index == 0 else 2 if index in (1, 6) else rng.choice((1, 1, 2))
         chosen = rng.sample(items, count)
         made.append(Order(
             number=index + 1, buyer=rng.choice(SURNAMES) + rng.choice(GIVEN),

@@ -202,11 +202,12 @@ def map_export(parsed: ParsedExport, master: ExportMaster, timezone: str) -> Map
 
 
 def units_read(parsed: ParsedExport) -> tuple[dict[str, int], dict[str, int]]:
-    """Units of the paid lines read, per product text and per pickup text."""
+    """Units of the lines read, per product text and per pickup text: the orders not cancelled (the
+    summary sheets leave out cancelled orders; an order refunded later was sold)."""
     products: dict[str, int] = {}
     pickups: dict[str, int] = {}
     for order in parsed.rows.orders:
-        if order.status != "paid":
+        if order.status == "cancelled":
             continue
         for line in order.lines:
             products[line.item_text] = products.get(line.item_text, 0) + line.qty
@@ -217,7 +218,7 @@ def units_read(parsed: ParsedExport) -> tuple[dict[str, int], dict[str, int]]:
 
 def summary_mismatches(parsed: ParsedExport) -> list[str]:
     """`export_summary_mismatch: FILE: product NAME: summary N, lines M`, one per product (and per
-    pickup point) whose units in the export's summary sheets differ from the paid lines read; a
+    pickup point) whose units in the export's summary sheets differ from the lines read; a
     product found only in the summary has lines 0. Rows of a summary sheet that cannot be read are
     named too."""
     products, pickups = units_read(parsed)

@@ -177,18 +177,23 @@ def test_a_workbook_of_no_known_export_is_refused_with_its_headers():
 
 
 def test_the_summary_sheets_are_compared_with_the_lines_read():
-    products = sheet("商品汇总表", [["团购标题", "商品", "规格", "销售数量"], ["团", "新奇士橙", "1份十个", 3],
+    products = sheet("商品汇总表", [["团购标题", "商品", "规格", "销售数量"], ["团", "新奇士橙", "1份十个", 4],
                                    ["团", "西柚", "十个一份", 2], ["团", "荔枝", "每箱四斤", 1], ["团", "坏", "", "x"]])
-    points = sheet("服务小区商品汇总表", [["服务小区", "商品总数"], ["嘉怡水岸", 4]])
+    points = sheet("服务小区商品汇总表", [["服务小区", "商品总数"], ["嘉怡水岸", 5]])
     parsed = parsed_community([community_row(number=1, qty=2, amount=96), continuation_row(number=1, qty=1),
                                community_row(number=2, point="新小区", qty=1, amount=48, order_amount=48),
-                               community_row(number=3, refund=48, order_amount=48)], [products, points])
+                               community_row(number=3, refund=48, order_amount=48)],  # refunded: it was sold
+                              [products, points])
     assert summary_mismatches(parsed) == [
         "export_summary_mismatch: inbox/orders/团.xlsx: sheet 商品汇总表 row 5: units 'x' is not a whole number",
         "export_summary_mismatch: inbox/orders/团.xlsx: product 西柚(十个一份): summary 2, lines 0",
-        "export_summary_mismatch: inbox/orders/团.xlsx: pickup point 嘉怡水岸: summary 4, lines 3",
+        "export_summary_mismatch: inbox/orders/团.xlsx: pickup point 嘉怡水岸: summary 5, lines 4",
         "export_summary_mismatch: inbox/orders/团.xlsx: pickup point 新小区: summary 0, lines 1"]
     assert summary_mismatches(parsed_community([community_row()])) == []
+    headers = ["跟团号", "商品", "订单金额", "支付时间", "订单状态", "自提点"]
+    cancelled = parse_export([sheet("订单", [headers, ["1", "苹果+2", 20, "2026-11-21 10:00", "已取消", "点"]]),
+                              sheet("商品汇总表", [["商品", "销售数量"], ["苹果", 0]])], "f", "f.xlsx", None)
+    assert summary_mismatches(cancelled) == []  # the summary leaves out cancelled orders too
 
 
 def test_what_an_export_holds_and_what_is_not_mapped():
