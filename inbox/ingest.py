@@ -20,10 +20,12 @@ from inbox.platform_exports import (
     RAW,
     SHEET_ROW,
     ExportFrames,
+    cancel_left_out,
     export_frames,
     export_key,
     export_master,
     export_reject_rows,
+    export_span_rows,
     export_warning_rows,
     is_export,
     read_export_file,
@@ -71,6 +73,7 @@ class ValidatedInbox:
     registry: pl.DataFrame = field(default_factory=pl.DataFrame)
     receipts: pl.DataFrame = field(default_factory=pl.DataFrame)
     export_warnings: pl.DataFrame = field(default_factory=pl.DataFrame)  # the warnings of platform exports
+    export_spans: pl.DataFrame = field(default_factory=pl.DataFrame)     # what they state in full
     replaced_receipts: list[str] = field(default_factory=list)  # held ids a corrected receipt replaces
     pickups: pl.DataFrame = field(default_factory=pl.DataFrame)  # valid scans (inbox/pickups.py loads them)
 
@@ -245,7 +248,7 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
     }
     goods: dict[str, list[pl.DataFrame]] = {kind: [] for kind in MODELS}
     rejects: list[pl.DataFrame] = []
-    registry, warnings = [], []
+    registry, warnings, spans = [], [], []
     exports = export_master(master.export_map, master.export_groups, master.listings, tz) \
         if any(f.parsed is not None for f in files) else None
     for offset, inbox_file in enumerate(files):
@@ -273,6 +276,7 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
                 bad += bad_refunds.height + own.height
                 warnings.append(export_warning_rows(inbox_file.export, inbox_file.relative, inbox_file.file_hash,
                                                     first_seq + offset, ingested_by))
+                spans.append(export_span_rows(inbox_file.export, inbox_file.relative, first_seq + offset, ingested_by))
         registry.append({"file_hash": inbox_file.file_hash, "kind": inbox_file.kind,
                          "path": inbox_file.relative, "file_seq": first_seq + offset,
                          "rows_read": inbox_file.rows,
@@ -294,7 +298,8 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
         all_rejects = all_rejects.with_columns(pl.lit(ingested_by).alias("ingested_by"))
     pickup_rows = pl.concat(goods[PICKUPS], how="diagonal_relaxed") if goods[PICKUPS] else pl.DataFrame()
     return ValidatedInbox(files, order_rows, refund_rows, all_rejects, pl.DataFrame(registry),
-                          receipt_rows, pl.concat(warnings) if warnings else pl.DataFrame(), replaced, pickup_rows)
+                          receipt_rows, pl.concat(warnings) if warnings else pl.DataFrame(),
+                          pl.concat(spans) if spans else pl.DataFrame(), replaced, pickup_rows)
 
 
 def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
@@ -320,6 +325,7 @@ def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
         warehouse.insert("receipt_requests", inbox.receipts.drop("raw", strict=False))
         warehouse.insert("rejects", inbox.rejects)
         warehouse.insert("export_warnings", inbox.export_warnings)
+        cancel_left_out(warehouse, inbox.export_spans)
         warehouse.insert("ingested_files", inbox.registry)
 
 

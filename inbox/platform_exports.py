@@ -21,6 +21,7 @@ import polars as pl
 from inbox.readers import UnreadableFile, file_hash
 from inbox.xlsx_reader import read_workbook
 from schemas import orders, refunds
+from schemas.orders import SEQ_PER_FILE
 from transforms.export_cells import cell_text
 from transforms.export_mapping import (
     ExportMaster,
@@ -32,6 +33,7 @@ from transforms.export_mapping import (
     parse_export,
     summary_mismatches,
 )
+from transforms.export_orders import order_id
 from transforms.staging import ROW_COLUMN
 
 EXPORT_SUFFIXES = (".xlsx",)
@@ -96,6 +98,7 @@ class ExportFrames:
     refunds: pl.DataFrame
     rejects: pl.DataFrame
     warnings: list[tuple[str | None, str]] = field(default_factory=list)
+    span: tuple[datetime, datetime, datetime] | None = None  # what it states in full (`_span`)
 
 
 def raw_rows(parsed: ParsedExport) -> dict[int, str]:
@@ -147,7 +150,8 @@ def export_frames(parsed: ParsedExport, master: ExportMaster, timezone: str) -> 
                 "listing_id": pl.String, "created_at": pl.Datetime("us", "UTC"), "raw": pl.String}, orient="row")
     warnings = mapped.warnings + [(None, w) for w in summary_mismatches(parsed)]
     return ExportFrames(parsed, _text_frame(mapped.lines, list(orders.COLUMNS), raws),
-                        _text_frame(mapped.refunds, list(refunds.COLUMNS), raws), reject_frame, warnings)
+                        _text_frame(mapped.refunds, list(refunds.COLUMNS), raws), reject_frame, warnings,
+                        _span(parsed, mapped, timezone))
 
 
 def export_reject_rows(frames: ExportFrames, relative: str, file_hash: str, file_seq: int) -> pl.DataFrame:
@@ -167,3 +171,76 @@ def export_warning_rows(frames: ExportFrames, relative: str, file_hash: str, fil
           "warning": text, "ingested_by": ingested_by} for seq, (order, text) in enumerate(frames.warnings, start=1)],
         schema={"file_hash": pl.String, "source_file": pl.String, "file_seq": pl.Int64, "seq": pl.Int64,
                 "order_id": pl.String, "warning": pl.String, "ingested_by": pl.String}, orient="row")
+
+
+
+def _span(parsed: ParsedExport, mapped: MappedExport, timezone: str) -> tuple[datetime, datetime, datetime] | None:
+    """(from, to, as of): the time span over which the export lists its group's orders in full (its
+    first to its last order, widened to its 说明 range) and its version time. None when it has no
+    line, or a row it could not read hides which order that row was."""
+    if not mapped.lines or parsed.rows.rejects:
+        return None
+    created = [line["created_at"] for line in mapped.lines]
+    start, end = min(created), max(created)
+    if parsed.time_range is not None:
+        tz = ZoneInfo(timezone)
+        first, last = (t.replace(tzinfo=tz) for t in parsed.time_range)
+        start, end = min(start, first), max(end, last)
+    return start, end, max(line["updated_at"] for line in mapped.lines)
+
+
+def export_span_rows(frames: ExportFrames, relative: str, file_seq: int, ingested_by: str) -> pl.DataFrame:
+    """The export's span (`_span`) as a row for `cancel_left_out`."""
+    schema = {"group_prefix": pl.String, "span_from": pl.Datetime("us", "UTC"), "span_to": pl.Datetime("us", "UTC"),
+              "version_at": pl.Datetime("us", "UTC"), "source_file": pl.String, "file_seq": pl.Int64,
+              "header_row": pl.Int64, "ingested_by": pl.String}
+    if frames.span is None:
+        return pl.DataFrame(schema=schema)
+    start, end, version = (_utc(t) for t in frames.span)
+    prefix = order_id(frames.parsed.layout.platform, frames.parsed.group, "")
+    return pl.DataFrame([{"group_prefix": prefix, "span_from": start, "span_to": end, "version_at": version,
+                          "source_file": relative, "file_seq": file_seq, "header_row": frames.parsed.line.header_row,
+                          "ingested_by": ingested_by}],
+                        schema=schema, orient="row")
+
+
+def cancel_left_out(warehouse, spans: pl.DataFrame) -> None:
+    """A later export of a group states its orders in full over its span: a stored line of that
+    group, created in the span, that the export no longer lists (an item or order cancelled: 小区团购
+    leaves cancelled ones out) and did not reject, gets a new version, cancelled as of the export
+    (inside load_inbox's transaction, after the export's own lines). Each is a warning
+    `export_cancelled:` of that order."""
+    if spans.height == 0:
+        return
+    seq = SEQ_PER_FILE
+    warehouse.con.register("_spans", spans)
+    try:
+        left_out = warehouse.frame(f"""
+            SELECT o.order_id, o.line_no, s.source_file, s.file_seq, s.version_at, s.header_row, s.ingested_by
+            FROM order_lines o JOIN _spans s ON starts_with(o.order_id, s.group_prefix)
+            WHERE o.created_at BETWEEN s.span_from AND s.span_to AND o.ingest_seq < s.file_seq * {seq}
+              AND o.status <> 'cancelled' AND o.updated_at <= s.version_at
+              AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.file_seq = s.file_seq AND r.order_id = o.order_id
+                                                      AND r.line_no = CAST(o.line_no AS VARCHAR))
+            ORDER BY s.file_seq, o.order_id, o.line_no""")
+        if left_out.height == 0:
+            return
+        warehouse.con.register("_left_out", left_out)
+        try:
+            warehouse.execute(f"""
+                UPDATE order_lines o SET status = 'cancelled', updated_at = l.version_at, source_file = l.source_file,
+                       source_row = l.header_row, ingest_seq = l.file_seq * {seq}
+                FROM _left_out l WHERE o.order_id = l.order_id AND o.line_no = l.line_no""")
+        finally:
+            warehouse.con.unregister("_left_out")
+    finally:
+        warehouse.con.unregister("_spans")
+    warnings = left_out.group_by("source_file", "file_seq", "ingested_by", "order_id", maintain_order=True).agg(
+        "line_no")
+    warehouse.insert("export_warnings", pl.DataFrame(
+        [{"file_hash": "", "source_file": row["source_file"], "file_seq": row["file_seq"], "seq": 10_000 + n,
+          "order_id": row["order_id"], "ingested_by": row["ingested_by"],
+          "warning": f"export_cancelled: {row['source_file']}: order {row['order_id']} line(s) "
+                     f"{', '.join(map(str, row['line_no']))} are not in this export, which lists its group's orders "
+                     f"of that time: cancelled"}
+         for n, row in enumerate(warnings.iter_rows(named=True), start=1)]))

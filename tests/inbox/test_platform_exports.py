@@ -5,6 +5,7 @@ order (inbox/ingest.py, inbox/platform_exports.py)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 
@@ -198,3 +199,38 @@ def test_a_warning_belongs_to_the_runs_of_its_lines_and_to_the_reading_run_witho
         warehouse.execute("DELETE FROM order_lines")
         assert len(export_warnings_for(warehouse, window_for("nightly", DAY, TZ), [])) == 3  # read by this run
         assert export_warnings_for(warehouse, other, []) == []
+
+
+def test_a_later_export_that_leaves_out_an_order_or_item_cancels_it(data_dir):
+    group = make_group(3, DAY)
+    drop(data_dir, write_ktt_community, group, "团购.xlsx")
+    _, before = ingest(data_dir)
+    later = copy.deepcopy(group)
+    gone = later.orders.pop(12)  # cancelled by its customer: 小区团购 leaves it out
+    shrunk = next(o for o in later.orders[13:] if len(o.items) > 1 and o.status == "已支付")
+    dropped = len(shrunk.items)
+    shrunk.items = shrunk.items[:1]  # an item cancelled
+    drop(data_dir, write_ktt_community, later, "团购 2030.xlsx")
+    _, after = ingest(data_dir)
+    lines = after["order_lines"]
+    assert lines.height == before["order_lines"].height  # no line gone, none doubled
+    cancelled = lines.filter(lines["status"] == "cancelled")
+    assert sorted(zip(cancelled["order_id"], cancelled["line_no"], strict=True)) == sorted(
+        [(order_id("ktt", group.title, str(gone.number)), n) for n in range(1, len(gone.items) + 1)]
+        + [(order_id("ktt", group.title, str(shrunk.number)), n) for n in range(2, dropped + 1)])
+    assert set(cancelled["source_file"]) == {"inbox/orders/团购 2030.xlsx"}
+    notes = [w for w in after["export_warnings"]["warning"] if w.startswith("export_cancelled")]
+    assert len(notes) == 2 and f"order {order_id('ktt', group.title, str(gone.number))} line(s)" in notes[0]
+
+
+def test_an_export_of_later_orders_only_cancels_nothing_before_it(data_dir):
+    group = make_group(3, DAY)
+    drop(data_dir, write_ktt_community, group, "团购.xlsx")
+    ingest(data_dir)
+    later = copy.deepcopy(group)
+    later.orders = later.orders[15:]  # exported with a time filter: the orders since
+    drop(data_dir, write_ktt_community, later, "团购 晚.xlsx")
+    _, after = ingest(data_dir)
+    lines = after["order_lines"]
+    assert set(lines["status"]) <= {"paid", "refunded"}
+    assert not any(w.startswith("export_cancelled") for w in after["export_warnings"]["warning"])
