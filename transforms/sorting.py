@@ -11,8 +11,9 @@ lines with allocated units; only the pickup point's own customers.
 
 Door delivery: at a pickup point whose lines carry a building or room (送货上门: an export's
 楼号 / 房号 columns), the list is in the order the leader walks it: by building, then room, each
-by its leading number (2 before 10; `10栋` is 10), then as text; text without a leading number
-after the numbers, lines without a building or room last; within one door, as above.
+by its leading number (2 before 10; `10栋` is building 10, as `10` is), text without a leading
+number after the numbers (by its text), lines without a building or room last; within one door,
+as above.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFr
 
 def door_keys(lines: pl.DataFrame) -> list[pl.Expr]:
     """The door-delivery sort keys (module docstring): at a pickup point with any building or room,
-    building and room by their leading number, then as text; elsewhere nulls (no effect)."""
+    building and room each by its leading number, else by its text; elsewhere nulls (no effect)."""
     present = [c for c in DOOR_COLUMNS if c in lines.columns and lines[c].null_count() < lines.height]
     if not present:  # no door delivery anywhere (the common case): no keys to compute
         return []
@@ -105,7 +106,7 @@ def door_keys(lines: pl.DataFrame) -> list[pl.Expr]:
     for column in present:
         text = pl.col(column).str.strip_chars()
         number = text.str.extract(r"^(\d{1,9})", 1).cast(pl.Int64, strict=False)
-        keys += [pl.when(door).then(number), pl.when(door).then(text)]
+        keys += [pl.when(door).then(number), pl.when(door & number.is_null()).then(text)]
     return keys
 
 
