@@ -139,6 +139,7 @@ def write_ktt_community(path: Path, group: GeneratedGroup, *, formula_without_va
     sheet.append([f"团购：{group.title}"])
     sheet.append(list(COMMUNITY_HEADERS))
     formulas: dict[str, tuple[str, object]] = {}
+    merges: list[str] = []
     for order in group.paid(community=True):
         first_row = sheet.max_row + 1
         for index, (item, qty) in enumerate(order.items):
@@ -164,9 +165,8 @@ def write_ktt_community(path: Path, group: GeneratedGroup, *, formula_without_va
                 formulas[f"R{row}"] = (f"A{row}", order.buyer)  # 收货人 = 下单人, a text formula
             if isinstance(amount, int | float) and not isinstance(amount, bool) and order.number in (9, 10):
                 formulas[f"H{row}"] = (f"G{row}*{_yuan(item.price_fen)}", amount)
-        if len(order.items) > 1:
-            for column in ORDER_COLUMNS:
-                sheet.merge_cells(f"{column}{first_row}:{column}{sheet.max_row}")
+        if len(order.items) > 1:  # written into the sheet's XML below (openpyxl's merge_cells is quadratic)
+            merges += [f"{column}{first_row}:{column}{sheet.max_row}" for column in ORDER_COLUMNS]
     if formula_without_value:
         sheet[f"H{sheet.max_row}"] = f"=G{sheet.max_row}*10"  # openpyxl saves a formula with no value
     _summary_sheets(book, group)
@@ -176,8 +176,7 @@ def write_ktt_community(path: Path, group: GeneratedGroup, *, formula_without_va
                  f"下单时间：{min(times):%Y-%m-%d %H:%M:%S}至{max(times):%Y-%m-%d %H:%M:%S}"):
         notes.append([text])
     _save(book, path)
-    if formulas:
-        _patch_formulas(path, "xl/worksheets/sheet1.xml", formulas)
+    _patch_sheet(path, "xl/worksheets/sheet1.xml", formulas, merges)
     return path
 
 
@@ -267,9 +266,9 @@ def _save(book, path: Path) -> None:
         book.save(out)
 
 
-def _patch_formulas(path: Path, part: str, formulas: dict[str, tuple[str, object]]) -> None:
+def _patch_sheet(path: Path, part: str, formulas: dict[str, tuple[str, object]], merges: list[str]) -> None:
     """Give cells a formula with its saved value, as Excel saves them (openpyxl cannot: it writes a
-    formula without a value)."""
+    formula without a value), and merge ranges (their cells other than the first are empty)."""
     with zipfile.ZipFile(path) as archive:
         members = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
     patched = []
@@ -283,6 +282,10 @@ def _patch_formulas(path: Path, part: str, formulas: dict[str, tuple[str, object
                     shown = escape(value) if isinstance(value, str) else value
                     return f'<c r="{coordinate}"{attributes}{kind}><f>{escape(formula)}</f><v>{shown}</v></c>'
                 text = re.sub(rf'<c r="{coordinate}"([^>]*?)(?:/>|>.*?</c>)', cell, text, count=1)
+            if merges:
+                ranges = "".join(f'<mergeCell ref="{ref}"/>' for ref in merges)
+                merged = f'<mergeCells count="{len(merges)}">{ranges}</mergeCells>'
+                text = text.replace("</sheetData>", f"</sheetData>{merged}", 1)
             data = text.encode("utf-8")
         patched.append((name, data))
     with atomic_open(path) as out, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
