@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from errors import UserError
 
-EXPORT_WARNINGS = ("export_amount_mismatch: ", "export_order_number: ", "export_summary_mismatch: ")
+EXPORT_WARNINGS = ("export_amount_mismatch: ", "export_order_number: ", "export_summary_mismatch: ",
+                   "export_cancelled: ")
 WARNINGS_SHOWN = 20
 
 

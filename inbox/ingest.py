@@ -113,8 +113,8 @@ def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
                 inbox_file.problem = str(exc)
             continue
         if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
-            inbox_file.problem = (f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl, or a "
-                                  "快团团 / 群接龙 export as .xlsx)")
+            exports = ", or a 快团团 / 群接龙 export as .xlsx" if inbox_file.kind == "orders" else ""
+            inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl{exports})"
             continue
         try:
             inbox_file.raw = read_table(inbox_file.path)

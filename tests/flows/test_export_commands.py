@@ -194,3 +194,22 @@ def test_generate_exports_writes_each_layout(tmp_path, command):
     assert not (tmp_path / "gen" / "master").exists()
     assert_user_error(command("generate", "--exports", "--orders", "3", "--date", "2026-11-21", "--data-dir", "g",
                              cwd=tmp_path), "at least 8 orders")
+
+
+def test_the_artifact_and_the_command_line_show_the_export_warnings():
+    from flows.artifacts import render_run_markdown
+    from flows.export_commands import print_export_warnings
+    from tests.flows.test_deployments import SUMMARY
+    warnings = [f"export_amount_mismatch: inbox/orders/团.xlsx: order {n} (sheet 顾客购买表 row {n + 1}): ..."
+                for n in range(1, 24)] + ["export_cancelled: inbox/orders/团.xlsx: order ktt-1-2 line(s) 1 ..."]
+    summary = {**SUMMARY, "warnings": ["inbox_not_ready: late", *warnings]}
+    markdown = render_run_markdown(summary)
+    assert "- **Platform exports** (24): what a 快团团 / 群接龙 export says that does not add up" in markdown
+    assert "order 5 (sheet 顾客购买表 row 6)" in markdown and "order 6 " not in markdown
+    assert "…; all in summary.json `warnings`." in markdown
+    printed = []
+    print_export_warnings(summary, printed.append)
+    assert printed[:20] == warnings[:20] and printed[20] == "... and 4 more export warnings in summary.json"
+    printed.clear()
+    print_export_warnings({"warnings": ["goods_in_stale: x"]}, printed.append)
+    assert printed == []
