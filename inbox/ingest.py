@@ -130,9 +130,12 @@ def _raw_json(raw: pl.DataFrame) -> pl.Expr:
     return pl.struct([c for c in raw.columns if c != ROW]).struct.json_encode().alias("raw")
 
 
-def _shown_rows(raw: pl.DataFrame) -> pl.DataFrame:
-    """`_row` -> the row number the file shows (an export's sheet row; else `_row` itself)."""
-    return raw.select(ROW, pl.col(SHEET_ROW) if SHEET_ROW in raw.columns else pl.col(ROW).alias(SHEET_ROW))
+def _with_shown_rows(frame: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with SHEET_ROW: the row the file shows (an export's sheet row; else `_row` itself,
+    without a join: the common case, a million rows)."""
+    if SHEET_ROW in raw.columns:
+        return frame.join(raw.select(ROW, SHEET_ROW), on=ROW, how="left")
+    return frame.with_columns(pl.col(ROW).alias(SHEET_ROW))
 
 
 def _file_reject(inbox_file: InboxFile, reason: str, file_seq: int) -> pl.DataFrame:
@@ -162,8 +165,7 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
         valid = valid.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
     if inbox_file.kind == RECEIPTS:
         rejected = explain_damaged(rejected, typed, ROW)
-    shown = _shown_rows(raw)
-    valid = valid.join(shown, on=ROW, how="left").with_columns(
+    valid = _with_shown_rows(valid, raw).with_columns(
         pl.lit(inbox_file.relative).alias("source_file"),
         pl.col(SHEET_ROW).alias("source_row"),
         (pl.lit(file_seq * SEQ_PER_FILE, dtype=pl.Int64) + pl.col(ROW)).alias("ingest_seq"),
@@ -178,7 +180,7 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
                            (for_run_label() if inbox_file.kind == RECEIPTS else pl.lit(None, pl.String))
                            .alias("for_run")), on=ROW, how="left")
         .join(text, on=ROW, how="left")
-        .join(shown, on=ROW, how="left")
+        .pipe(_with_shown_rows, raw)
         .select(pl.lit(inbox_file.relative).alias("source_file"), pl.col(SHEET_ROW).alias("row_number"),
                 (pl.lit(prefix) + pl.col("reason")).alias("reason"), "raw", pl.lit(inbox_file.kind).alias("kind"),
                 pl.lit(inbox_file.file_hash).alias("file_hash"), "listing_id", "created_at",

@@ -140,10 +140,11 @@ def write_ktt_community(path: Path, group: GeneratedGroup, *, formula_without_va
     sheet.append(list(COMMUNITY_HEADERS))
     formulas: dict[str, tuple[str, object]] = {}
     merges: list[str] = []
+    row = 3  # the last row written (openpyxl's max_row looks at every cell)
     for order in group.paid(community=True):
-        first_row = sheet.max_row + 1
+        first_row = row + 1
         for index, (item, qty) in enumerate(order.items):
-            row = sheet.max_row + 1
+            row += 1
             number: object = order.number if order.number % 2 else str(order.number)  # text as numbers and back
             if index and QUIRKS.get(order.number - 1) == "edited_order_number":
                 number = order.number + 1000  # a hand-edited 跟团号 on a continuation row
@@ -166,9 +167,9 @@ def write_ktt_community(path: Path, group: GeneratedGroup, *, formula_without_va
             if isinstance(amount, int | float) and not isinstance(amount, bool) and order.number in (9, 10):
                 formulas[f"H{row}"] = (f"G{row}*{_yuan(item.price_fen)}", amount)
         if len(order.items) > 1:  # written into the sheet's XML below (openpyxl's merge_cells is quadratic)
-            merges += [f"{column}{first_row}:{column}{sheet.max_row}" for column in ORDER_COLUMNS]
+            merges += [f"{column}{first_row}:{column}{row}" for column in ORDER_COLUMNS]
     if formula_without_value:
-        sheet[f"H{sheet.max_row}"] = f"=G{sheet.max_row}*10"  # openpyxl saves a formula with no value
+        sheet[f"H{row}"] = f"=G{row}*10"  # openpyxl saves a formula with no value
     _summary_sheets(book, group)
     notes = book.create_sheet("说明")
     times = [o.at for o in group.orders]
