@@ -15,9 +15,12 @@ file written by a tool that does not compute) is named per cell, and its row is 
 range's value belongs to its first cell; the others read empty, as Excel shows them (WPS keeps
 hidden values under a merge).
 
-openpyxl's read-only worksheet pads every row up to the declared dimension and hides merges and
-formulas without a value, so the sheet's rows are parsed here with openpyxl's own sheet parser
-(`WorkSheetParser`, its one internal used, pinned with openpyxl==3.1.5): only the cells present.
+openpyxl opens the workbook (its parts, shared strings, styles: which number formats are dates);
+its read-only worksheet would pad every row up to the declared dimension and hides merges and
+formulas without a value, so each sheet's XML is parsed here, lean (the standard library's
+parser, whose entity-expansion limits hold): only the cells present. Three of openpyxl's private
+attributes are used for that (the archive, a sheet's part, the date formats), pinned with
+openpyxl==3.1.5.
 """
 
 from __future__ import annotations
@@ -125,52 +128,108 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).splitlines() or [""])[0][:200]
 
 
-def _read_sheet(book, ws) -> Sheet:
-    from openpyxl.worksheet._reader import WorkSheetParser
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    formula_tag, value_tag = f"{{{SHEET_MAIN_NS}}}f", f"{{{SHEET_MAIN_NS}}}v"
-    if (ws.max_row or 0) > MAX_ROWS or (ws.max_column or 0) > MAX_COLUMNS:
-        raise UnreadableFile(f"sheet {ws.title} declares {ws.max_row or 0:,} rows and {ws.max_column or 0:,} columns; "
-                             f"an export is read up to {MAX_ROWS:,} rows and {MAX_COLUMNS} columns a sheet")
-    no_value: dict[tuple[int, int], str] = {}
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_CELL, _ROW, _VALUE, _FORMULA, _INLINE, _TEXT = (f"{_NS}{t}" for t in ("c", "row", "v", "f", "is", "t"))
+_MERGE, _DIMENSION = f"{_NS}mergeCell", f"{_NS}dimension"
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            formula = element.find(formula_tag)
-            if formula is not None and not element.findtext(value_tag) and element.get("t") != "str":
-                # no saved value (a `str` result may be the empty text)
-                no_value[(cell["row"], cell["column"] - 1)] = formula.text or "(a shared formula)"
-            elif cell["data_type"] == "n" and cell["value"] is not None:
-                try:
-                    cell["value"] = excel_number(element.findtext(value_tag))
-                except InvalidOperation:
-                    cell["value"] = str(element.findtext(value_tag))
-            return cell
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _declared(ref: str) -> tuple[int, int]:
+    """The rows and columns a dimension `A1:XFD1048576` declares (its last cell)."""
+    match = _REF.match(ref.split(":")[-1].replace("$", ""))
+    return (int(match.group(2)), _column(match.group(1))) if match else (0, 0)
+
+
+def _read_sheet(book, ws) -> Sheet:
+    """The sheet's cells present, each as its saved value (module docstring), parsed with the
+    standard library's XML parser (its entity-expansion limits hold) and nothing padded."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.datetime import from_excel
+    strings, dates, epoch = ws._shared_strings, book._date_formats, book.epoch
+    no_value: dict[tuple[int, int], str] = {}
+    rows: list[tuple[int, list]] = []
+    merges: list[str] = []
+    number = 0
+
+    def too_far(what: str) -> UnreadableFile:
+        return UnreadableFile(f"sheet {ws.title} {what}; an export is read up to {MAX_ROWS:,} rows and {MAX_COLUMNS} "
+                              f"columns a sheet")
 
     with book._archive.open(ws._worksheet_path) as source:
-        parser = Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
-                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-        rows = []
-        for number, cells in parser.parse():
-            if number > MAX_ROWS:
-                raise UnreadableFile(f"sheet {ws.title} has rows past row {MAX_ROWS:,}; an export is read up to "
-                                     f"{MAX_ROWS:,} rows a sheet")
-            present = [c for c in cells if c["value"] is not None]
-            if not present:
-                continue
-            width = max(c["column"] for c in present)
-            if width > MAX_COLUMNS:
-                raise UnreadableFile(f"sheet {ws.title} row {number} has cells past column {MAX_COLUMNS}; an export "
-                                     f"is read up to {MAX_COLUMNS} columns")
-            values = [None] * width
-            for c in present:
-                values[c["column"] - 1] = _value(c["value"])
-            rows.append((number, values))
-        merged = parser.merged_cells
-    covering = _merges_by_row(merged.mergeCell if merged is not None else [])
+        for _, element in iterparse(source):
+            tag = element.tag
+            if tag == _ROW:
+                number = int(element.get("r") or number + 1)
+                if number > MAX_ROWS:
+                    raise too_far(f"has rows past row {MAX_ROWS:,}")
+                cells, column = {}, 0
+                for cell in element.iter(_CELL):
+                    ref = _REF.match(cell.get("r") or "")
+                    column = _column(ref.group(1)) if ref else column + 1
+                    if column > MAX_COLUMNS:
+                        raise too_far(f"row {number} has cells past column {MAX_COLUMNS}")
+                    value = _cell_value(cell, strings, dates, epoch, from_excel)
+                    formula = cell.find(_FORMULA)
+                    if formula is not None and value is None and cell.get("t") != "str":
+                        no_value[(number, column - 1)] = formula.text or "(a shared formula)"
+                    elif value is not None:
+                        cells[column - 1] = value
+                if cells:
+                    values = [None] * (max(cells) + 1)
+                    for index, value in cells.items():
+                        values[index] = value
+                    rows.append((number, values))
+                element.clear()
+            elif tag == _MERGE:
+                merges.append(element.get("ref", ""))
+                element.clear()
+            elif tag == _DIMENSION:
+                declared_rows, declared_columns = _declared(element.get("ref", ""))
+                if declared_rows > MAX_ROWS or declared_columns > MAX_COLUMNS:
+                    raise too_far(f"declares {declared_rows:,} rows and {declared_columns:,} columns")
+    covering = _merges_by_row(merges)
     return Sheet(ws.title, tuple((number, _blank_covered(number, values, covering.get(number, ())))
                                  for number, values in rows), no_value)
+
+
+def _cell_value(cell, strings, dates, epoch, from_excel):
+    """A cell's saved value: text, Decimal (from the stored text), datetime, bool; None when empty."""
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        inline = cell.find(_INLINE)
+        return "".join(t.text or "" for t in inline.iter(_TEXT)) if inline is not None else None
+    text = cell.findtext(_VALUE)
+    if not text:
+        return None
+    if kind == "s":
+        index = int(text)
+        if not 0 <= index < len(strings):
+            raise UnreadableFile(f"cell {cell.get('r')} names shared string {index}, which the workbook lacks")
+        return str(strings[index])
+    if kind in ("str", "e"):
+        return text
+    if kind == "b":
+        return text == "1"
+    if kind == "d":
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    style = int(cell.get("s") or 0)
+    if style in dates:
+        try:
+            return _value(from_excel(float(text), epoch))  # a date serial, not money: a float is exact enough
+        except (ValueError, OverflowError):
+            return text
+    try:
+        return excel_number(text)
+    except InvalidOperation:
+        return text
 
 
 def _value(value):
@@ -182,14 +241,14 @@ def _value(value):
 MAX_MERGED_ROWS = 1_000_000  # rows spanned by all merges together
 
 
-def _merges_by_row(ranges) -> dict[int, list[tuple[int, int, bool]]]:
+def _merges_by_row(refs: list[str]) -> dict[int, list[tuple[int, int, bool]]]:
     """For each row a merge spans: (first column index, last column index, whether the row is the
     merge's first) of each merge."""
     from openpyxl.utils.cell import range_boundaries
     by_row: dict[int, list[tuple[int, int, bool]]] = {}
     spanned = 0
-    for merge in ranges:
-        min_col, min_row, max_col, max_row = range_boundaries(merge.ref)
+    for merge in refs:
+        min_col, min_row, max_col, max_row = range_boundaries(merge)
         max_row = min(max_row, MAX_ROWS)
         spanned += max(max_row - min_row + 1, 0)
         if spanned > MAX_MERGED_ROWS:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from transforms.export_cells import CellError, CellValue, cell_text, parse_time, whole_number
 
@@ -113,9 +114,14 @@ def aliases_for(platform: str) -> dict[str, tuple[str, ...]]:
     return {**COMMON_ALIASES, **PLATFORM_ALIASES[platform]}
 
 
+@cache
+def _lookup(platform: str) -> dict[str, str]:
+    return {alias: name for name, aliases in aliases_for(platform).items() for alias in aliases}
+
+
 def match_headers(cells: tuple[CellValue, ...], platform: str) -> dict[str, int]:
     """field -> the column (0-based) of its first header in the row."""
-    lookup = {alias: name for name, aliases in aliases_for(platform).items() for alias in aliases}
+    lookup = _lookup(platform)
     found: dict[str, int] = {}
     for index, value in enumerate(cells):
         name = lookup.get(normalize_header(value))

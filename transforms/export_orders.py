@@ -228,7 +228,7 @@ def read_order_rows(line: LineSheet, file: str) -> ReadRows:
             continue
         read.data_rows += 1
         first = next(t for t in (cell_text(v) for v in cells) if t)
-        if first in TOTAL_ROWS or all(f in match_headers(cells, line.layout.platform) for f in line.layout.required):
+        if first in TOTAL_ROWS or repeats_header(cells, line):
             _skip(read, "a total row" if first in TOTAL_ROWS else "a repeated header row")
             continue
         order_no = cell_text(_get(cells, columns, "order_no"))
@@ -287,6 +287,15 @@ def read_order_rows(line: LineSheet, file: str) -> ReadRows:
             if 0 < order.amounts.get("order_amount", 0) <= order.amounts.get("refund_amount", 0):
                 order.status = "refunded"
     return read
+
+
+def repeats_header(cells: tuple[CellValue, ...], line: LineSheet) -> bool:
+    """A row holding the header again (an export stitched from pages): its required columns hold
+    their headers. Only text is compared (a number is no header)."""
+    required = line.layout.required
+    return all(isinstance(_get(cells, line.columns, name), str) for name in required) and all(
+        name in match_headers(tuple(_get(cells, line.columns, f) for f in required), line.layout.platform)
+        for name in required)
 
 
 def _skip(read: ReadRows, why: str) -> None:
