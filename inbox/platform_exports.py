@@ -59,14 +59,16 @@ def export_key(path: Path, data_dir: Path) -> str:
 
 
 def read_export_file(path: Path, relative: str) -> ParsedExport:
-    """The export parsed (no master data needed). Raises UnreadableFile with the one-line reason
-    for the whole file's reject: it cannot be read, or it is no known export (the headers found)."""
+    """The export parsed (no master data needed); when it was saved: its docProps/core.xml says, else
+    the file's modification time. Raises UnreadableFile with the one-line reason for the whole
+    file's reject: it cannot be read, or it is no known export (the headers found)."""
     try:
         workbook = read_workbook(path)
     except UnreadableFile as exc:
         raise UnreadableFile(f"cannot read the export: {exc}") from None
+    saved = workbook.modified or datetime.fromtimestamp(path.stat().st_mtime, ZoneInfo("UTC"))
     try:
-        return parse_export(workbook.sheets, relative, path.name, workbook.modified)
+        return parse_export(workbook.sheets, relative, path.name, saved)
     except NotAnExport as exc:
         raise UnreadableFile(str(exc)) from None
 

@@ -123,3 +123,49 @@ def test_the_group_is_the_title_the_export_carries_else_its_file_name():
     ("社区团_copy.xlsx", "社区团")])
 def test_a_file_name_gives_the_group_without_dates_and_copy_marks(name, title):
     assert title_from_file_name(name) == title
+
+
+ALIASES = {  # docs/platform-exports.md, "The layouts and their columns": every name is recognised
+    "buyer": "下单人 微信昵称 昵称 下单用户 用户昵称 买家昵称",
+    "receiver": "收货人 收件人 收货人姓名 收件人姓名 提货人 取货人",
+    "phone": "联系电话 联系方式 收件人手机号码 收货人手机号 收货人手机号码 收货人电话 手机号 手机号码 手机 电话 "
+             "收件人电话 收件人手机",
+    "address": "详细地址 收货地址 收件地址 地址 配送地址",
+    "pickup": "服务小区 自提点 自提点名称 提货点 取货点 自提地点",
+    "pickup_contact": "服务小区联系人 自提点联系人 提货点联系人",
+    "pickup_phone": "服务小区电话 自提点电话 自提点联系电话 提货点电话",
+    "pickup_address": "服务小区地址 自提点地址 提货点地址",
+    "leader": "团长 团长昵称 所属团长",
+    "spec": "规格 商品规格",
+    "qty": "数量 购买数量 商品数量 件数",
+    "item_amount": "商品金额 商品总价 商品小计 小计",
+    "shipping": "运费 配送费",
+    "discount": "优惠 优惠金额 订单优惠",
+    "order_amount": "订单金额 订单总金额 实付金额 支付金额 实收金额 实付款 总金额",
+    "refund_amount": "退款金额 订单退款 已退款金额 退款总额",
+    "delivery": "物流方式 配送方式 提货方式 收货方式",
+    "status": "订单状态 状态 支付状态",
+    "paid_at": "支付时间 付款时间",
+    "ordered_at": "下单时间 创建时间 接龙时间 跟团时间",
+    "refunded_at": "退款时间",
+    "group_title": "团购标题 团购名称 接龙标题 活动名称 团购活动",
+    "building": "楼号 楼栋 楼栋号 栋 栋号 幢 幢号 楼 几号楼 几栋",
+    "room": "房号 房间号 门牌号 室 室号 房间",
+    "lane": "弄号 弄",
+    "unit": "单元 单元号",
+}
+PLATFORM = {("ktt", "order_no"): "跟团号 跟团序号", ("ktt", "item"): "商品 商品名称 商品信息",
+            ("qjl", "order_no"): "接龙号 下单序号 接龙序号 序号",
+            ("qjl", "item"): "商品合计 商品 商品信息 购买商品 商品明细 商品名称"}
+
+
+@pytest.mark.parametrize("field, header", [(f, h) for f, names in ALIASES.items() for h in names.split()])
+def test_every_documented_header_is_recognised(field, header):
+    assert match_headers(("x", header), "ktt") == {field: 1}
+    assert match_headers((f" *{header}（如10） ",), "qjl") == {field: 0}
+
+
+@pytest.mark.parametrize("platform, field, header", [(p, f, h) for (p, f), names in PLATFORM.items()
+                                                     for h in names.split()])
+def test_each_platforms_own_headers(platform, field, header):
+    assert match_headers((header,), platform) == {field: 0}

@@ -213,3 +213,14 @@ def test_ids_are_stable_and_fit_the_contract():
     assert customer != customer_id("13812345679", "王芳")
     assert customer_id(None, "王芳") == customer_id(None, "王芳") != customer_id(None, "李娜")
     assert customer.startswith("c-") and len(customer) == 14
+
+
+@pytest.mark.parametrize("text, status", [
+    *[(t, "paid") for t in "已支付 已付款 已发货 已送达 已完成 交易成功 待发货 待提货 待核销 已核销 已提货 已签收 "
+                           "部分退款 退款中".split()],
+    *[(t, "cancelled") for t in "已取消 交易关闭 已关闭".split()],
+    *[(t, "refunded") for t in "已退款 全部退款".split()],
+    *[(t, None) for t in "待支付 待付款 未支付".split()]])
+def test_every_documented_status(text, status):
+    assert order_status(text) == status
+    assert order_status(f" {text} ") == status
