@@ -1,7 +1,8 @@
 """What reading a 快团团 / 群接龙 export costs (docs/platform-exports.md, "What it costs"): a generated
-小区团购 export of N orders (about 1.4 item rows each), read (inbox/xlsx_reader.py) and turned into
-the inbox's frames through a master that maps it (inbox/platform_exports.py), in a fresh process
-per size; wall seconds per step and the process's peak resident memory.
+小区团购 export of N orders (about 1.4 item rows each), written in one process, then read
+(inbox/xlsx_reader.py) and turned into the inbox's frames through a master that maps it
+(inbox/platform_exports.py) in a fresh one; wall and CPU seconds per step and the reading
+process's peak resident memory (its start, imports included, and its peak).
 
     .venv/bin/python benchmarks/exports.py --orders 2000 20000 60000
 """
@@ -20,19 +21,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def measure(orders: int, folder: Path) -> dict:
+def write(orders: int, path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from datetime import date
+
+    from synthetic.platform_exports import make_group, write_ktt_community
+    write_ktt_community(path, make_group(7, date(2026, 11, 21), orders))
+
+
+def measure(path: Path) -> dict:
     sys.path.insert(0, str(ROOT))
     from datetime import date
 
     import polars as pl
 
     from inbox.platform_exports import export_frames, export_master, read_export_file
-    from synthetic.platform_exports import ITEMS, POINTS, make_group, write_ktt_community
+    from synthetic.platform_exports import ITEMS, POINTS
     day = date(2026, 11, 21)
-    path = folder / f"export-{orders}.xlsx"
-    started = time.perf_counter()
-    write_ktt_community(path, make_group(7, day, orders))
-    written = time.perf_counter() - started
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started, cpu = time.perf_counter(), time.process_time()
     parsed = read_export_file(path, path.name)
@@ -53,9 +58,9 @@ def measure(orders: int, folder: Path) -> dict:
     frames = export_frames(parsed, export_master(export_map, groups, listings, "Asia/Shanghai"), "Asia/Shanghai")
     mapped, map_cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"orders": orders, "rows": parsed.rows.data_rows, "lines": frames.orders.height,
+    return {"rows": parsed.rows.data_rows, "lines": frames.orders.height,
             "refund_rows": frames.refunds.height, "rejects": frames.rejects.height,
-            "file_mib": round(path.stat().st_size / 1048576, 2), "write_s": round(written, 2),
+            "file_mib": round(path.stat().st_size / 1048576, 2),
             "read_s": round(read, 2), "read_cpu_s": round(read_cpu, 2), "map_s": round(mapped, 2),
             "map_cpu_s": round(map_cpu, 2), "rss_before_mib": round(before),
             "peak_rss_mib": round(peak)}
@@ -64,16 +69,24 @@ def measure(orders: int, folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[2000, 20000])
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--write", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--read", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        with tempfile.TemporaryDirectory() as folder:
-            print(json.dumps(measure(args.one, Path(folder))))
+    if args.write:
+        write(args.orders[0], args.write)
         return
-    for orders in args.orders:  # a fresh process each: its peak memory is its own
-        out = subprocess.run([sys.executable, __file__, "--one", str(orders)], capture_output=True, text=True,
-                             check=True)
-        print(out.stdout.strip())
+    if args.read:
+        print(json.dumps(measure(args.read)))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        for orders in args.orders:  # fresh processes: the reader's peak memory is its own
+            path = Path(folder) / f"export-{orders}.xlsx"
+            started = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--orders", str(orders), "--write", str(path)], check=True)
+            written = time.perf_counter() - started
+            out = subprocess.run([sys.executable, __file__, "--read", str(path)], capture_output=True, text=True,
+                                 check=True)
+            print(json.dumps({"orders": orders, "write_s": round(written, 1), **json.loads(out.stdout)}))
 
 
 if __name__ == "__main__":
