@@ -169,3 +169,8 @@ def test_every_documented_header_is_recognised(field, header):
                                                      for h in names.split()])
 def test_each_platforms_own_headers(platform, field, header):
     assert match_headers((header,), platform) == {field: 0}
+
+
+def test_a_long_header_is_cut_in_the_list_of_what_was_found():
+    found = headers_found([sheet("x", [["很长" * 20 + "\n第二行", "b"]])])
+    assert found == f"sheet x: {('很长' * 20)[:30]}, b"

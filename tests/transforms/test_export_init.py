@@ -154,3 +154,10 @@ def test_a_product_listed_before_without_a_price_now_keeps_its_last_price():
 def test_new_ids_follow_the_highest(taken, expected):
     export = community(community_row(number=1))
     assert plan_init([export], Existing(sku_ids=taken), CUTOFF, {}, TZ).products[0]["sku_id"] == expected
+
+
+def test_the_plan_says_what_it_makes_and_names_at_most_eight_prices():
+    rows = [community_row(number=n, item=f"品{n}(份)", amount=n, order_amount=n) for n in range(1, 11)]
+    plan = plan_init([community(*rows)], Existing(), CUTOFF, {}, TZ)
+    assert describe_plan(plan) == ("10 new product(s), 1 new pickup point(s), 10 listing(s): P001 ¥1.00, P002 ¥2.00, "
+                                   "P003 ¥3.00, P004 ¥4.00, P005 ¥5.00, P006 ¥6.00, P007 ¥7.00, P008 ¥8.00 ...")

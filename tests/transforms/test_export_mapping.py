@@ -215,3 +215,18 @@ def test_what_an_export_holds_and_what_is_not_mapped():
     bare = ExportMaster(MASTER.products, {}, MASTER.listings)
     assert unmapped(nowhere, bare, {}) == [{"field": "pickup_point", "text": NO_PICKUP, "maps_to": "", "note": (
         "1 unit(s), sheet s row(s) 2; `*` is an export naming no pickup place")}]
+
+
+def test_a_lane_goes_before_the_building_and_a_unit_before_the_room():
+    headers = ["跟团号", "商品", "数量", "支付时间", "服务小区", "弄号（如168）", "楼号", "单元", "房号"]
+    lines = sheet("s", [headers, ["1", "苹果", 1, "2026-11-21 10:00", "嘉怡水岸", 500, 56, 2, 601],
+                        ["2", "苹果", 1, "2026-11-21 10:01", "嘉怡水岸", None, "7栋", None, None],
+                        ["3", "苹果", 1, "2026-11-21 10:02", "嘉怡水岸", None, None, "3", "101"]])
+    mapped = map_export(parse_export([lines], "f", "团.xlsx", None), MASTER, TZ)
+    assert [(x["building"], x["room"]) for x in mapped.lines] == [("500-56", "2-601"), ("7栋", None), (None, "3-101")]
+
+
+def test_the_rows_of_an_unmapped_text_are_listed_up_to_five():
+    parsed = parsed_community([community_row(number=n, item="榴莲", amount=10, order_amount=10) for n in range(1, 8)])
+    (todo,) = [row for row in unmapped(parsed, MASTER, {}) if row["field"] == "product"]
+    assert todo["note"] == "7 unit(s), sheet 顾客购买表 row(s) 2, 3, 4, 5, 6 ..."
