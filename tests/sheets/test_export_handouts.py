@@ -103,3 +103,14 @@ def test_a_handout_without_doors_keeps_its_columns(tmp_path):
         values_only=True)]
     assert not any("楼号" in r for r in table)
     assert any(r[:4] == ["序号", "手机尾号", "顾客", "订单号"] for r in table)
+
+
+def test_summary_workbook_names_the_export_warnings_in_both_languages():
+    from sheets.labels import labels_for
+    from sheets.summary_book import warning_rows
+    summary = {"warnings": ["export_amount_mismatch: inbox/orders/团.xlsx: order 3 ...",
+                            "export_cancelled: inbox/orders/团.xlsx: order x line(s) 1 ..."]}
+    assert warning_rows(summary, labels_for("zh")).rows() == [
+        ("导出订单金额不符", "inbox/orders/团.xlsx: order 3 ..."), ("导出中已取消", "inbox/orders/团.xlsx: order x line(s) 1 ...")]
+    assert warning_rows(summary, labels_for("en"))["kind"].to_list() == ["Export: order amount differs",
+                                                                          "Export: cancelled"]
