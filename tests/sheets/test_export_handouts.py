@@ -111,6 +111,7 @@ def test_summary_workbook_names_the_export_warnings_in_both_languages():
     summary = {"warnings": ["export_amount_mismatch: inbox/orders/团.xlsx: order 3 ...",
                             "export_cancelled: inbox/orders/团.xlsx: order x line(s) 1 ..."]}
     assert warning_rows(summary, labels_for("zh")).rows() == [
-        ("导出订单金额不符", "inbox/orders/团.xlsx: order 3 ..."), ("导出中已取消", "inbox/orders/团.xlsx: order x line(s) 1 ...")]
+        ("导出订单金额不符", "inbox/orders/团.xlsx: order 3 ..."),
+        ("导出中已取消", "inbox/orders/团.xlsx: order x line(s) 1 ...")]
     assert warning_rows(summary, labels_for("en"))["kind"].to_list() == ["Export: order amount differs",
                                                                           "Export: cancelled"]
