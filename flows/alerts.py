@@ -85,16 +85,40 @@ def cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> 
     return events
 
 
+def event_sentence(event: dict) -> str:
+    """What a run's event means, as ops read it in the run's log (and, for an empty cutoff, as the
+    Completed state's message): a plain sentence, not the event's payload."""
+    facts = event["payload"]
+    label = f"{facts['calendar']} {facts['cutoff_date']}"
+    if event["event"] == EMPTY_EVENT:
+        return (f"No order lines: no paid order line belongs to the {label} cutoff ({facts['listings_closed']} "
+                f"listing(s) closed, {facts['rejected']} row(s) rejected), so no purchase order, sorting sheet or "
+                "handout list was made. That is almost always a missing or broken order export: check inbox/orders "
+                "and the run folder's rejects.csv, then run this cutoff again. Ops are alerted.")
+    if event["event"] == INBOX_EVENT:
+        return (f"The order export of the {label} cutoff was not ready by its deadline ({facts['warning']}); the "
+                "run went on with the files there were. Once the export is complete, run this cutoff again. Ops "
+                "are alerted.")
+    return f"{event['event']} for the {label} cutoff."
+
+
 def report_cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> None:
-    """Emit the run's custom events (related to its flow run and deployment by Prefect). Never
-    fails the run."""
+    """Emit the run's custom events (related to its flow run and deployment by Prefect), each with
+    a plain sentence in the run's log. Never fails the run."""
     try:
         from prefect.events import emit_event
         for event in cutoff_events(summary, warnings):
             emit_event(**event)
-            _log().warning("%s: %s", event["event"], json.dumps(event["payload"], ensure_ascii=False))
+            _log().warning(event_sentence(event))
     except Exception as exc:  # an alert is a convenience: it never fails the run
         _log().warning("could not emit the run's events (%s: %s)", type(exc).__name__, exc)
+
+
+def completed_message(summary: dict) -> str | None:
+    """The message of a completed cutoff run that ops must not take for a normal one (the UI shows
+    it with the green Completed state): a cutoff with no order lines. None otherwise."""
+    empty = [e for e in cutoff_events(summary) if e["event"] == EMPTY_EVENT]
+    return event_sentence(empty[0]) if empty else None
 
 
 # ---- the messages (Jinja, rendered by the Prefect server) ------------------------------------------

@@ -23,7 +23,7 @@ from flows.cutoff_flow import cutoff_flow
 from flows.planning import plan_run
 from flows.run_log import fail_run, prepare_run_log, run_logger
 from flows.settings import Settings, load_settings
-from transforms.money import fen_to_yuan_text as yuan
+from transforms.money import fen_to_yuan_display as yuan
 from transforms.windows import CALENDARS, SUNDAY, cutoff_date_for_instant, parse_clock, window_for
 
 BOTH = "both"  # every calendar's cutoffs of the range, in turn order
@@ -90,7 +90,7 @@ def describe_entry(calendar: str, entry: dict, position: int, total: int) -> str
     return (f"backfill {entry.get('calendar', calendar)} {entry['cutoff_date']} ({position}/{total}): "
             f"{entry['status']}, "
             f"{entry['listings_closed']} listing(s) closed, {entry['lines_allocated']:,} line(s) allocated, "
-            f"net ¥{yuan(entry['net_fen'])}, purchase ¥{yuan(entry['purchase_cost_fen'])} "
+            f"net {yuan(entry['net_fen'])}, purchase {yuan(entry['purchase_cost_fen'])} "
             f"({entry['seconds']:.1f}s)")
 
 

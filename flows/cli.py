@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_national_parser(commands, _date)
     from flows.export_commands import add_export_parsers
     add_export_parsers(commands, _date)
+    from flows.scans_command import add_scans_parser
+    add_scans_parser(commands, _date)
 
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
@@ -140,7 +142,7 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
               f"{pool['held_later']:,}; {pool['left']:,} left")
     print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
           f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
-    print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, commissions.xlsx, "
+    print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, labels/, commissions.xlsx, "
           "refunds.csv, rejects.csv, outbox/)")
 
 
@@ -301,6 +303,11 @@ def command_receive(args) -> int:
     return 0
 
 
+def command_scans(args) -> int:
+    from flows.scans_command import command_scans as scans
+    return scans(args, _settings(args))
+
+
 def command_national(args) -> int:
     from flows.national_command import command_national as national
     return national(args, lambda: _start_prefect(local_server=False), _warn_free)
@@ -330,7 +337,8 @@ def command_serve(args) -> int:
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
             "receive": command_receive, "national": command_national, "report": command_report,
-            "init": command_init, "map-export": command_map_export}
+            "init": command_init, "map-export": command_map_export,
+            "scans": command_scans}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import time as clock
 import uuid
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -23,17 +22,19 @@ from typing import Literal
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 
 from errors import MasterDataError, RejectLimitExceeded, RunOrderError, UserError
-from flows.alerts import report_cutoff_events
+from flows.alerts import completed_message, report_cutoff_events
 from flows.artifacts import publish_run_artifacts
-from flows.mailing import send_purchase_orders
+from flows.mailing import describe_emails, send_purchase_orders
 from flows.naming import name_cutoff_run
 from flows.planning import RunPlan, await_start, plan_run, resolve_cutoff_date
 from flows.run_log import fail_run, prepare_run_log, say, warn
 from flows.settings import Settings, load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from inbox.master import Master, load_master, master_files_changed_at
+from labels.pickup_key import pickup_key
 from ledger.posting import CommissionPosting, accruals_of, post_commissions
 from mail.message import purchase_order_mails
 from mail.record import MailStatuses
@@ -172,7 +173,8 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
                    + tuple(pool_warnings)
                    + tuple(export_warnings_for(warehouse, plan.window, result.closed.closing["listing_id"].to_list())))
     warehouse.release_cache()  # the run's tables are stored: its memory goes to the workbooks
-    with RunBooks(plan.settings, result.closed.allocations) as books:  # the workers start and import meanwhile
+    key = pickup_key(plan.settings.data_dir)  # the pickup codes' key (docs/labels.md), made on the first run
+    with RunBooks(plan.settings, result.closed.allocations, key) as books:  # the workers start and import meanwhile
         with output_errors(plan.settings.reports_dir):
             staging = new_staging_dir(plan.output_dir)
             try:
@@ -337,14 +339,14 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunRe
     summary, files = written.tables.summary, written.files
     commission = summary["fen"]["commission"]
     progress.stage("write", f"{files['purchase']:,} purchase order(s), {files['sorting']:,} sorting book(s), "
-                            f"{files['handout']:,} handout list(s), summary.xlsx, commissions.xlsx "
+                            f"{files['handout']:,} handout list(s), {files.get('labels', 0):,} label file(s), "
+                            f"summary.xlsx, commissions.xlsx "
                             f"(commission leader {yuan(commission['leader'])}, L1 {yuan(commission['dist_l1'])}, "
                             f"L2 {yuan(commission['dist_l2'])}) -> {plan.output_dir}", since)
 
     since = clock.perf_counter()
     statuses, summary = email(plan, warehouse, master, result, written.tables)
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(Counter(statuses.values()).items())) or "none"
-    progress.stage("email", counts, since)
+    progress.stage("email", describe_emails(statuses), since)
     fen = summary["fen"]
     say(f"done: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refunds owed {yuan(fen['refund'])}, purchase "
         f"{yuan(fen['purchase_cost'])}; the run folder is {plan.output_dir.resolve()}")
@@ -393,4 +395,5 @@ def cutoff_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date:
         return fail_run(exc)
     publish_run_artifacts(report.summary, folder=plan.output_dir, unformed=report.unformed, rejects=report.rejects)
     report_cutoff_events(report.summary, plan.warnings)
-    return report.summary
+    message = completed_message(report.summary)  # a cutoff with no order lines says so on its state
+    return Completed(message=message, data=report.summary) if message else report.summary

@@ -30,7 +30,7 @@ from inbox.platform_exports import (
     is_export,
     read_export_file,
 )
-from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
+from inbox.readers import INPUT_SUFFIXES, UnreadableFile, cut_short, file_hash, read_table
 from inbox.receipts import explain_damaged, for_run_label, known_receipts, settle_receipt_ids
 from schemas import orders, pickups, receipts, refunds
 from schemas.orders import SEQ_PER_FILE
@@ -54,6 +54,8 @@ class InboxFile:
     file_hash: str
     raw: pl.DataFrame | None = None
     problem: str | None = None  # the whole file is rejected
+    cut_row: int | None = None  # a CSV cut short: its last row, cut mid-row (rejected: `cut_problem`)
+    cut_problem: str | None = None
     parsed: object | None = None            # a platform export, read (inbox/platform_exports.py)
     export: ExportFrames | None = None      # ... and mapped through the master data (at validation)
 
@@ -116,10 +118,15 @@ def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
             exports = ", or a 快团团 / 群接龙 export as .xlsx" if inbox_file.kind == "orders" else ""
             inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl{exports})"
             continue
+        cut_row, cut = cut_short(inbox_file.path)
+        if cut is not None and cut_row is None:  # a JSONL or Parquet file cut short: the whole file
+            inbox_file.problem = cut
+            continue
+        inbox_file.cut_row, inbox_file.cut_problem = cut_row, cut
         try:
             inbox_file.raw = read_table(inbox_file.path)
-        except UnreadableFile as exc:
-            inbox_file.problem = f"cannot read the file: {exc}"
+        except UnreadableFile as exc:  # a CSV cut inside a quoted field does not parse at all
+            inbox_file.problem = cut or f"cannot read the file: {exc}"
     return files
 
 
@@ -159,6 +166,12 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
     if inbox_file.kind == "orders":
         typed = typed.with_columns(pl.col("updated_at").fill_null(pl.col("created_at")))
     valid, rejected = validate_rows(typed, model, refs[inbox_file.kind])
+    if inbox_file.cut_row is not None:  # the row a transfer cut off is rejected, however it parsed
+        cut = pl.col(ROW) == inbox_file.cut_row
+        rejected = pl.concat([rejected.filter(~cut), typed.filter(cut).select(
+            ROW, pl.lit(inbox_file.cut_problem, pl.String).alias("reason"))], how="diagonal_relaxed") \
+            .select(rejected.columns).sort(ROW)
+        valid = valid.filter(~cut)
     if inbox_file.kind == "orders":
         valid, rejected = _reject_deposit_without_presale(valid, rejected, master.listings)
     if inbox_file.kind != "orders":  # kept until duplicates are sorted out (their reject shows it)

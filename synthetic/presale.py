@@ -17,7 +17,8 @@ For date D (Sunday S ends D's ISO week):
 
 Files: `master/pools.csv`; the presales' lines in `inbox/orders/orders-D-deposit-presale.parquet`
 (both versions of each line), D's buyers' groups in `orders-D-buyers-group.csv` and S+1's in
-`orders-D-next-buyers-group.csv`. These lines come on top of `orders` (about 3% more).
+`orders-D-next-buyers-group.csv`. These lines come on top of `orders` (3.7% more at 20,000, 0.6% at
+200,000).
 """
 
 from __future__ import annotations

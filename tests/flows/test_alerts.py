@@ -25,8 +25,10 @@ from flows.alerts import (
     WEBHOOK_PAYLOADS,
     alert_specs,
     automation_for,
+    completed_message,
     cutoff_events,
     ensure_alerts,
+    event_sentence,
 )
 from flows.settings import Settings
 from mail.alert import alert_message
@@ -113,6 +115,14 @@ def test_a_cutoff_emits_an_event_when_it_is_empty_or_ran_without_a_ready_inbox()
                                     "eligible": 0, "rejected": 3}
     assert events[1]["payload"]["warning"] == "no _READY written since the cutoff in inbox/orders by ..."
     assert cutoff_events(dict(summary, order_lines={"eligible": 6, "rejected": 0})) == []
+    # the run's log and the Completed state say it in a sentence, not as the event's payload
+    assert event_sentence(events[0]).startswith(
+        "No order lines: no paid order line belongs to the nightly 2026-12-02 cutoff (2 listing(s) closed, 3 row(s) "
+        "rejected), so no purchase order, sorting sheet or handout list was made.")
+    assert event_sentence(events[1]).startswith("The order export of the nightly 2026-12-02 cutoff was not ready by "
+                                                "its deadline (no _READY written since the cutoff in inbox/orders by")
+    assert completed_message(summary) == event_sentence(events[0]) and "{" not in completed_message(summary)
+    assert completed_message(dict(summary, order_lines={"eligible": 6, "rejected": 0})) is None
 
 
 def test_a_rerun_that_leaves_later_runs_out_of_date_emits_an_event_naming_them():
@@ -254,6 +264,8 @@ def test_a_cutoff_with_no_order_lines_alerts_ops(alerting):
         parameters={"cutoff_date": "2026-11-22", "data_dir": str(quiet_dir), "reports_dir": str(quiet_reports)})
     ended = _final(alerting, run.id)
     assert ended.state.is_completed(), ended.state.message
+    assert ended.state.name == "Completed"  # the "not completed in time" automation waits for this name
+    assert ended.state.message.startswith("No order lines: no paid order line belongs to the weekly 2026-11-22 cutoff")
     summary = json.loads((quiet_reports / "weekly" / "2026-11-22" / "summary.json").read_text(encoding="utf-8"))
     assert summary["order_lines"]["eligible"] == 0
     assert summary["warnings"][0].startswith("empty_cutoff: no paid order line belongs to this cutoff (0 listing(s)")

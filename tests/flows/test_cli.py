@@ -30,7 +30,8 @@ def assert_user_error(result, words, code=2):
     (["run", "--date", "2026-02-30"], "'2026-02-30' is not a date"),
     (["run", "--date", "21/11/2026"], "write it as YYYY-MM-DD"),
     (["run", "--calendar", "weekly", "--date", "2026-11-21"], "2026-11-21 is a Saturday"),
-    (["run", "--date", "2099-01-01"], "from now): its orders are not locked yet. Use --force"),
+    (["run", "--date", "2099-01-01"], "from now): its orders are not locked yet. To run it anyway, with the "
+                                      "orders there are now, turn on force (in the run form; --force on the command"),
     (["run", "--date", "2026-11-21", "--data-dir", "nowhere"], "data dir nowhere does not exist"),
     (["run", "--calendar", "monthly", "--date", "2026-11-21"], "invalid choice: 'monthly'"),
     (["settle", "--week", "2026-47"], "bad ISO week '2026-47': write it like 2026-W47"),

@@ -123,6 +123,30 @@ def test_a_file_that_is_not_a_table_is_rejected_not_fatal(data_dir):
     assert sorted(rejects["source_file"]) == ["inbox/orders/broken.parquet", "inbox/orders/notes.txt"]
 
 
+def test_a_file_that_arrived_cut_short_says_so_and_its_cut_row_is_never_loaded(data_dir):
+    path = datasets.write_orders(data_dir, ROWS + [order("C", "cC", 3, "2026-11-21T09:02:00")])
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    path.write_text(text[:text.rindex(",")], encoding="utf-8")  # the transfer stopped inside the last field
+    folder = data_dir / "inbox" / "orders"
+    pl.DataFrame(ROWS).write_parquet(folder / "whole.parquet")
+    (folder / "cut.parquet").write_bytes((folder / "whole.parquet").read_bytes()[:40])
+    (folder / "empty.parquet").write_bytes(b"")
+    (folder / "cut.jsonl").write_text(json.dumps(ROWS[0]) + "\n" + json.dumps(ROWS[1])[:30], encoding="utf-8")
+    _, lines, rejects = ingest(data_dir)
+    assert lines["order_id"].to_list() == ["A", "B"]  # C never: its row was cut
+    got = {(r["source_file"], r["row_number"]): r["reason"] for r in rejects.iter_rows(named=True)}
+    assert got == {
+        # C's row parses (its last column is optional) but is cut: it is not loaded with a missing value
+        ("inbox/orders/orders-1.csv", 4): "the file is cut short: its last row (row 4) stops after 12 of 13 "
+                                          "columns; export the file again",
+        ("inbox/orders/cut.jsonl", None): "the file is cut short: its last line (line 2) is not complete JSON; "
+                                          "export the file again",
+        ("inbox/orders/cut.parquet", None): "the file is cut short: a Parquet file ends with its footer, and this "
+                                            "one stops after 40 bytes without it; export the file again",
+        ("inbox/orders/empty.parquet", None): "the file is cut short: a Parquet file ends with its footer, and this "
+                                              "one is empty; export the file again"}
+
+
 def test_refunds_ingested_once_per_refund_id(data_dir):
     refund = {"refund_id": "R1", "order_id": "A", "line_no": "1", "amount_fen": "100", "reason": "坏果",
               "created_at": "2026-11-21T21:00:00"}

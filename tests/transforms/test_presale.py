@@ -14,7 +14,11 @@ from transforms.presale import audience_members
 from transforms.windows import window_for
 
 TZ = "Asia/Shanghai"
-POOLS = pl.DataFrame({"pool_id": [story.POOL], "sku_id": [story.SKU], "units": [story.POOL_UNITS]})
+
+
+def pools() -> pl.DataFrame:
+    """Built in a function, not at import: mutmut's fork server must not start polars' pool early."""
+    return pl.DataFrame({"pool_id": [story.POOL], "sku_id": [story.SKU], "units": [story.POOL_UNITS]})
 
 
 def typed(listing: dict) -> dict:
@@ -45,7 +49,7 @@ def run_turn(calendar: str, day: str, taken: dict[str, int], order_rows: pl.Data
     plan = plan_pools(pool_turns(all_listings, TZ, time(20)), window)
     taken_frame = pl.DataFrame({"listing_id": list(taken), "units_allocated": list(taken.values())},
                                schema={"listing_id": pl.String, "units_allocated": pl.Int64})
-    budgets = pool_budgets(plan, POOLS, taken_frame)
+    budgets = pool_budgets(plan, pools(), taken_frame)
     lines = story_orders() if order_rows is None else order_rows
     own = lines.join(all_listings.filter(pl.col("calendar") == calendar).select("listing_id"), on="listing_id")
     context = SaleContext(audience=audience_members(lines), pools=budgets)
