@@ -68,6 +68,12 @@ def _attention(summary: dict, rows: list[dict], folder: str) -> list[str]:
     items += [f"- **No order lines**: {_cell(w)}" for w in _warnings(summary, "empty_cutoff")]
     items += [f"- **Goods-in out of date**: {_cell(w)}" for w in _warnings(summary, "goods_in_stale")]
     items += [f"- **Stock pool: later cutoffs out of date**: {_cell(w)}" for w in _warnings(summary, "pool_stale")]
+    exports = [w for w in summary.get("warnings", []) if w.startswith("export_")]
+    if exports:
+        items.append(f"- **Platform exports** ({len(exports):,}): what a 快团团 / 群接龙 export says that does not add "
+                     f"up (docs/platform-exports.md); the lines still count. " + "; ".join(
+                         _cell(w) for w in exports[:5]) + (" …; all in summary.json `warnings`." if len(exports) > 5
+                                                          else "."))
     failed = [r["supplier_id"] for r in rows if r["email"].startswith("failed")]
     if failed:
         items.append(f"- **Purchase orders not emailed** ({len(failed):,}): {', '.join(failed[:SHOWN])}"

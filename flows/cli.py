@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="no goods-in receipts (they apply the cutoff's rules: ~5 s per 200,000 lines)")
     generate.add_argument("--no-pickups", action="store_true",
                           help="no pickup scans (they apply the cutoff's rules too: ~5 s per 200,000 lines)")
+    generate.add_argument("--exports", action="store_true",
+                          help="instead: 快团团 / 群接龙 .xlsx exports (each layout, --orders orders each) under "
+                               "DIR/exports/, for `cutoff init --from-export`")
 
     demo = commands.add_parser("demo", help="generate the demo data under data/demo and run its nightly cutoff")
     demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
@@ -103,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dirs(receive)
     from flows.national_command import add_national_parser
     add_national_parser(commands, _date)
+    from flows.export_commands import add_export_parsers
+    add_export_parsers(commands, _date)
     from flows.scans_command import add_scans_parser
     add_scans_parser(commands, _date)
 
@@ -213,6 +218,8 @@ def command_run(args) -> int:
         for kind in ("goods_in_stale: ", "pool_stale: "):
             if warning.startswith(kind):
                 _warn(warning.removeprefix(kind))
+    from flows.export_commands import print_export_warnings
+    print_export_warnings(summary, _warn)
     return 0
 
 
@@ -220,6 +227,9 @@ def command_generate(args) -> int:
     from synthetic.dataset import generate_dataset
     if args.orders < 1:
         raise UserError("--orders must be at least 1")
+    if args.exports:
+        from flows.export_commands import generate_exports
+        return generate_exports(args)
     result = generate_dataset(args.data_dir, args.orders, args.date, args.seed, receipts=not args.no_receipts)
     if not args.no_pickups:
         from flows.report_commands import generate_pickups
@@ -307,6 +317,16 @@ def _warn_free(text: str) -> None:
     print(f"cutoff: {text}", file=sys.stderr, flush=True)
 
 
+def command_init(args) -> int:
+    from flows.export_commands import command_init as init
+    return init(args, _settings(args))
+
+
+def command_map_export(args) -> int:
+    from flows.export_commands import command_map_export as map_export
+    return map_export(args, _settings(args))
+
+
 def command_serve(args) -> int:
     from flows.deployments import serve_deployments
     _start_prefect(local_server=False)  # serves to the server at PREFECT_API_URL
@@ -317,6 +337,7 @@ def command_serve(args) -> int:
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
             "receive": command_receive, "national": command_national, "report": command_report,
+            "init": command_init, "map-export": command_map_export,
             "scans": command_scans}
 
 

@@ -55,6 +55,7 @@ from transforms.rejects import REJECT_COLUMNS, merge_rejects, over_reject_limit,
 from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff, with_email_results
 from transforms.windows import parse_clock
 from warehouse.connection import Warehouse, open_warehouse
+from warehouse.export_warnings import export_warnings_for
 from warehouse.goods_in import stale_goods_in_warning
 from warehouse.pools import PoolState, plan_run_pools, pool_state, stale_pools
 from warehouse.queries import (
@@ -169,7 +170,8 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     pool_warnings = stale_pools(warehouse, result.pools.plan, result.closed.allocations, plan.window)  # before storing
     posting = store_run_tables(warehouse, plan, master, result)
     plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window))
-                   + tuple(pool_warnings))
+                   + tuple(pool_warnings)
+                   + tuple(export_warnings_for(warehouse, plan.window, result.closed.closing["listing_id"].to_list())))
     warehouse.release_cache()  # the run's tables are stored: its memory goes to the workbooks
     key = pickup_key(plan.settings.data_dir)  # the pickup codes' key (docs/labels.md), made on the first run
     with RunBooks(plan.settings, result.closed.allocations, key) as books:  # the workers start and import meanwhile
@@ -315,7 +317,7 @@ def execute_cutoff(plan: RunPlan) -> RunReport:
 def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunReport:
     since = clock.perf_counter()
     master, pool_plan, files = ingest(plan, warehouse)
-    rows = sum(f.raw.height for f in files if f.raw is not None)
+    rows = sum(f.rows for f in files)
     progress.stage("ingest", f"{len(files)} new file(s), {rows:,} rows", since)
 
     since = clock.perf_counter()

@@ -9,13 +9,27 @@ inbox/receipts.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
 
 from inbox.master import Master
+from inbox.platform_exports import (
+    RAW,
+    SHEET_ROW,
+    ExportFrames,
+    cancel_left_out,
+    export_frames,
+    export_key,
+    export_master,
+    export_reject_rows,
+    export_span_rows,
+    export_warning_rows,
+    is_export,
+    read_export_file,
+)
 from inbox.readers import INPUT_SUFFIXES, UnreadableFile, cut_short, file_hash, read_table
 from inbox.receipts import explain_damaged, for_run_label, known_receipts, settle_receipt_ids
 from schemas import orders, pickups, receipts, refunds
@@ -42,6 +56,14 @@ class InboxFile:
     problem: str | None = None  # the whole file is rejected
     cut_row: int | None = None  # a CSV cut short: its last row, cut mid-row (rejected: `cut_problem`)
     cut_problem: str | None = None
+    parsed: object | None = None            # a platform export, read (inbox/platform_exports.py)
+    export: ExportFrames | None = None      # ... and mapped through the master data (at validation)
+
+    @property
+    def rows(self) -> int:
+        if self.parsed is not None:
+            return self.parsed.rows.data_rows
+        return self.raw.height if self.raw is not None else 0
 
 
 @dataclass
@@ -52,12 +74,14 @@ class ValidatedInbox:
     rejects: pl.DataFrame
     registry: pl.DataFrame = field(default_factory=pl.DataFrame)
     receipts: pl.DataFrame = field(default_factory=pl.DataFrame)
+    export_warnings: pl.DataFrame = field(default_factory=pl.DataFrame)  # the warnings of platform exports
+    export_spans: pl.DataFrame = field(default_factory=pl.DataFrame)     # what they state in full
     replaced_receipts: list[str] = field(default_factory=list)  # held ids a corrected receipt replaces
     pickups: pl.DataFrame = field(default_factory=pl.DataFrame)  # valid scans (inbox/pickups.py loads them)
 
     @property
     def rows_read(self) -> int:
-        return sum(f.raw.height for f in self.files if f.raw is not None)
+        return sum(f.rows for f in self.files)
 
 
 def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
@@ -72,7 +96,7 @@ def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "
             continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
                            and not (ready_marker and p.name == ready_marker)):
-            digest = file_hash(path)
+            digest = export_key(path, data_dir) if kind == "orders" and is_export(path) else file_hash(path)
             if digest in seen:
                 continue
             seen.add(digest)
@@ -84,8 +108,15 @@ def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
                kinds: tuple[str, ...] = KINDS) -> list[InboxFile]:
     files = find_new_files(data_dir, known_hashes, ready_marker, kinds)
     for inbox_file in files:
+        if inbox_file.kind == "orders" and is_export(inbox_file.path):
+            try:
+                inbox_file.parsed = read_export_file(inbox_file.path, inbox_file.relative)
+            except UnreadableFile as exc:
+                inbox_file.problem = str(exc)
+            continue
         if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
-            inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl)"
+            exports = ", or a 快团团 / 群接龙 export as .xlsx" if inbox_file.kind == "orders" else ""
+            inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl{exports})"
             continue
         cut_row, cut = cut_short(inbox_file.path)
         if cut is not None and cut_row is None:  # a JSONL or Parquet file cut short: the whole file
@@ -100,7 +131,18 @@ def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
 
 
 def _raw_json(raw: pl.DataFrame) -> pl.Expr:
+    """The row as read, JSON; a platform export's row as the export writes it."""
+    if RAW in raw.columns:
+        return pl.col(RAW).alias("raw")
     return pl.struct([c for c in raw.columns if c != ROW]).struct.json_encode().alias("raw")
+
+
+def _with_shown_rows(frame: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with SHEET_ROW: the row the file shows (an export's sheet row; else `_row` itself,
+    without a join: the common case, a million rows)."""
+    if SHEET_ROW in raw.columns:
+        return frame.join(raw.select(ROW, SHEET_ROW), on=ROW, how="left")
+    return frame.with_columns(pl.col(ROW).alias(SHEET_ROW))
 
 
 def _file_reject(inbox_file: InboxFile, reason: str, file_seq: int) -> pl.DataFrame:
@@ -136,11 +178,12 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
         valid = valid.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
     if inbox_file.kind == RECEIPTS:
         rejected = explain_damaged(rejected, typed, ROW)
-    valid = valid.with_columns(
+    valid = _with_shown_rows(valid, raw).with_columns(
         pl.lit(inbox_file.relative).alias("source_file"),
-        pl.col(ROW).alias("source_row"),
+        pl.col(SHEET_ROW).alias("source_row"),
         (pl.lit(file_seq * SEQ_PER_FILE, dtype=pl.Int64) + pl.col(ROW)).alias("ingest_seq"),
-    ).drop(ROW)
+    ).drop(ROW, SHEET_ROW)
+    prefix = f"sheet {inbox_file.export.parsed.sheet}: " if inbox_file.export is not None else ""
     text = raw.select(ROW, *[pl.col(c).cast(pl.String).str.strip_chars().alias(f"_{c}")
                              for c in ("order_id", "line_no") if c in raw.columns])
     rejects = (
@@ -150,8 +193,9 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
                            (for_run_label() if inbox_file.kind == RECEIPTS else pl.lit(None, pl.String))
                            .alias("for_run")), on=ROW, how="left")
         .join(text, on=ROW, how="left")
-        .select(pl.lit(inbox_file.relative).alias("source_file"), pl.col(ROW).alias("row_number"),
-                "reason", "raw", pl.lit(inbox_file.kind).alias("kind"),
+        .pipe(_with_shown_rows, raw)
+        .select(pl.lit(inbox_file.relative).alias("source_file"), pl.col(SHEET_ROW).alias("row_number"),
+                (pl.lit(prefix) + pl.col("reason")).alias("reason"), "raw", pl.lit(inbox_file.kind).alias("kind"),
                 pl.lit(inbox_file.file_hash).alias("file_hash"), "listing_id", "created_at",
                 pl.col("^_order_id$").alias("order_id") if "_order_id" in text.columns
                 else pl.lit(None, pl.String).alias("order_id"),
@@ -219,8 +263,13 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
     }
     goods: dict[str, list[pl.DataFrame]] = {kind: [] for kind in MODELS}
     rejects: list[pl.DataFrame] = []
-    registry = []
+    registry, warnings, spans = [], [], []
+    exports = export_master(master.export_map, master.export_groups, master.listings, tz) \
+        if any(f.parsed is not None for f in files) else None
     for offset, inbox_file in enumerate(files):
+        if inbox_file.parsed is not None and inbox_file.problem is None:
+            inbox_file.export = export_frames(inbox_file.parsed, exports, tz)
+            inbox_file.raw = inbox_file.export.orders
         lacking = missing_columns(inbox_file.raw, MODELS[inbox_file.kind][0]) if inbox_file.raw is not None else []
         if inbox_file.problem is None and lacking:
             inbox_file.problem = f"missing required column(s) {', '.join(lacking)}: the whole file is rejected"
@@ -232,9 +281,20 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
             goods[inbox_file.kind].append(valid)
             rejects.append(bad_rows)
             loaded, bad = valid.height, bad_rows.height
+            if inbox_file.export is not None:  # its refunds, the rows it rejected itself, its warnings
+                refund_file = replace(inbox_file, kind="refunds", raw=inbox_file.export.refunds)
+                good_refunds, bad_refunds = _validate_file(refund_file, first_seq + offset, master, tz, refs)
+                goods["refunds"].append(good_refunds)
+                own = export_reject_rows(inbox_file.export, inbox_file.relative, inbox_file.file_hash,
+                                         first_seq + offset)
+                rejects += [bad_refunds, own]
+                bad += bad_refunds.height + own.height
+                warnings.append(export_warning_rows(inbox_file.export, inbox_file.relative, inbox_file.file_hash,
+                                                    first_seq + offset, ingested_by))
+                spans.append(export_span_rows(inbox_file.export, inbox_file.relative, first_seq + offset, ingested_by))
         registry.append({"file_hash": inbox_file.file_hash, "kind": inbox_file.kind,
                          "path": inbox_file.relative, "file_seq": first_seq + offset,
-                         "rows_read": inbox_file.raw.height if inbox_file.raw is not None else 0,
+                         "rows_read": inbox_file.rows,
                          "rows_loaded": loaded, "rows_rejected": bad,
                          "ingested_at": datetime.now(timezone.utc), "ingested_by": ingested_by})
     order_rows = pl.concat(goods["orders"], how="diagonal_relaxed") if goods["orders"] else pl.DataFrame()
@@ -253,7 +313,8 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
         all_rejects = all_rejects.with_columns(pl.lit(ingested_by).alias("ingested_by"))
     pickup_rows = pl.concat(goods[PICKUPS], how="diagonal_relaxed") if goods[PICKUPS] else pl.DataFrame()
     return ValidatedInbox(files, order_rows, refund_rows, all_rejects, pl.DataFrame(registry),
-                          receipt_rows, replaced, pickup_rows)
+                          receipt_rows, pl.concat(warnings) if warnings else pl.DataFrame(),
+                          pl.concat(spans) if spans else pl.DataFrame(), replaced, pickup_rows)
 
 
 def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
@@ -278,6 +339,8 @@ def load_inbox(warehouse: Warehouse, inbox: ValidatedInbox) -> None:
                               [inbox.replaced_receipts])
         warehouse.insert("receipt_requests", inbox.receipts.drop("raw", strict=False))
         warehouse.insert("rejects", inbox.rejects)
+        warehouse.insert("export_warnings", inbox.export_warnings)
+        cancel_left_out(warehouse, inbox.export_spans)
         warehouse.insert("ingested_files", inbox.registry)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from errors import MasterDataError
+from inbox.export_master import empty_export_groups, empty_export_map, load_export_master
 from inbox.readers import read_master_file
 from schemas import categories, distributors, listings, pickup_points, pools, products, suppliers
 from schemas.distributors import find_upline_cycles
@@ -29,9 +30,12 @@ class Master:
     distributors: pl.DataFrame
     listings: pl.DataFrame
     pools: pl.DataFrame = field(default_factory=lambda: empty_master("pools"))  # optional: no pools.csv, no pools
+    # platform exports (inbox/export_master.py): optional files, not warehouse tables
+    export_map: pl.DataFrame = field(default_factory=empty_export_map)
+    export_groups: pl.DataFrame = field(default_factory=empty_export_groups)
 
     def tables(self) -> dict[str, pl.DataFrame]:
-        return {name: getattr(self, name).drop(ROW, strict=False) for name in self.__dataclass_fields__}
+        return {name: getattr(self, name).drop(ROW, strict=False) for name in TABLE_FIELDS}
 
 
 # (file stem, schema module, model, references: column -> (table, its id column))
@@ -67,12 +71,15 @@ def _upline_cycle_problems(frame: pl.DataFrame, path: str) -> list[str]:
             for row in rows.sort(ROW).iter_rows(named=True)]
 
 
+TABLE_FIELDS = ("suppliers", "products", "categories", "pickup_points", "distributors", "listings", "pools")
+
+
 def stored_master(warehouse: Warehouse) -> Master:
     """The master data the last cutoff run validated and copied into the warehouse (a goods-in run
     works with what its cutoff used, not with files changed since). An optional table a warehouse
     made before it existed does not hold is empty."""
     stored = set(warehouse.frame("SELECT table_name FROM information_schema.tables")["table_name"].to_list())
-    return Master(**{name: warehouse.frame(f"SELECT * FROM {name}") for name in Master.__dataclass_fields__
+    return Master(**{name: warehouse.frame(f"SELECT * FROM {name}") for name in TABLE_FIELDS
                      if name in stored or name not in OPTIONAL_FILES})
 
 
@@ -141,9 +148,12 @@ def load_master(data_dir: Path, timezone: str) -> Master:
             problems += [f"master/{file}.csv row {row}: {text}"
                          for file, row, text in pool_listing_problems(valid, loaded["pools"])]
         loaded[stem] = valid
+    export_map, export_groups, more = load_export_master(data_dir, timezone, loaded["products"],
+                                                         loaded["pickup_points"])
+    problems += more
     if problems:
         more = len(problems) - MAX_PROBLEMS_SHOWN
         listed = "\n  ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f"\n  ... and {more} more" if more > 0 else "")
         raise MasterDataError(f"master data in {data_dir / 'master'} is invalid; nothing was written. "
                               f"Fix these and run again:\n  {listed}")
-    return Master(**loaded)
+    return Master(**loaded, export_map=export_map, export_groups=export_groups)

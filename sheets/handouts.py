@@ -5,9 +5,10 @@ units) and the number of customers. Then one row per allocated order line, in th
 with the blanks of transforms/sorting.py (`prepare_handouts`): only lines with allocated units,
 only this pickup point's customers. In a grid, a heavier line above each customer's first line,
 序号 and 手机尾号 centred (a right-aligned number against a left-aligned tail read as one
-number), the phone tail and name on every line, filter buttons on the label row. When the run
-prints pickup codes (labels/run_labels.py adds `qr`, `qr_png`, `qr_height` to the rows), a last
-column 提货码 holds each order's QR code on the order's first row (docs/labels.md).
+number), the phone tail and name on every line, filter buttons on the label row. Door delivery
+(lines with a building or room): 楼号 and 房号 after the customer, the list in walking order. When
+the run prints pickup codes (labels/run_labels.py adds `qr`, `qr_png`, `qr_height` to the rows), a
+last column 提货码 holds each order's QR code on the order's first row (docs/labels.md).
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ ITEM_WIDTH = 32
 def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
     t = ctx.labels
     # portrait A4 at 9 pt or more: the item wraps past ITEM_WIDTH, 手机尾号 prints on two lines
+    door = (Column("building", t["building"], TEXT, 6, 10, center=True),
+            Column("room", t["room"], TEXT, 6, 10, center=True)) if handout.door else ()
     columns = (Column("seq", t["seq"], INT, 5, center=True),
                Column("phone_tail", t["phone_tail"], TEXT, 6, center=True),
-               Column("customer_name", t["customer"], TEXT, 10, 24), Column("order_id", t["order_id"], TEXT, 10, 24),
+               Column("customer_name", t["customer"], TEXT, 10, 24), *door,
+               Column("order_id", t["order_id"], TEXT, 10, 24),
                Column("item", t["item"], TEXT, ITEM_WIDTH, wrap=True), Column("units", t["units"], INT, 6),
                Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
     columns, pictures = with_code_column(columns, handout.lines, t)

@@ -80,6 +80,8 @@ ZH = {
     "seq": "序号",
     "phone_tail": "手机尾号",
     "customer": "顾客",
+    "building": "楼号",
+    "room": "房号",
     "order_id": "订单号",
     "item": "商品",
     "signed": "签收",
@@ -150,6 +152,8 @@ ZH = {
     "warn_warehouse_address_missing": "未设置仓库收货地址", "warn_inbox_not_ready": "订单导出未就绪",
     "warn_empty_cutoff": "本批次没有订单", "warn_email_failed": "邮件发送失败",
     "warn_pool_stale": "库存池需重跑后续批次",
+    "warn_export_amount_mismatch": "导出订单金额不符", "warn_export_order_number": "跟团号疑被改动",
+    "warn_export_summary_mismatch": "导出汇总表不符", "warn_export_cancelled": "导出中已取消",
     "msg_warehouse_address_missing": "未设置 CUTOFF_WAREHOUSE_ADDRESS，采购单的收货地址为空。请在 cutoff serve 的环境"
                                      "（或 cutoff.toml）中设置后重跑本批次，供应商将收到修订版采购单。",
     "email_sent": "已发送", "email_revised": "已发送修订版", "email_unchanged": "未变，未重发",
@@ -253,6 +257,8 @@ EN = {
     "seq": "No.",
     "phone_tail": "Phone tail",
     "customer": "Customer",
+    "building": "Building",
+    "room": "Room",
     "order_id": "Order",
     "item": "Item",
     "signed": "Collected",
@@ -322,6 +328,9 @@ EN = {
     "warn_warehouse_address_missing": "No warehouse address", "warn_inbox_not_ready": "Order export not ready",
     "warn_empty_cutoff": "No order lines", "warn_email_failed": "Email failed",
     "warn_pool_stale": "Pool: rerun later cutoffs",
+    "warn_export_amount_mismatch": "Export: order amount differs",
+    "warn_export_order_number": "Export: order number edited",
+    "warn_export_summary_mismatch": "Export: summary sheet differs", "warn_export_cancelled": "Export: cancelled",
     "msg_warehouse_address_missing": "CUTOFF_WAREHOUSE_ADDRESS is not set: the purchase orders print an empty "
                                      "delivery address. Set it for cutoff serve (or in cutoff.toml) and run the "
                                      "cutoff again: the suppliers get a revised purchase order.",

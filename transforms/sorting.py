@@ -8,6 +8,12 @@ looks a customer up: by phone tail (customers give their last four digits), then
 customer, order and line; a customer's number on their first row only, their phone tail and
 name on every row, an order id on its first row only, so each customer reads as one block. Only
 lines with allocated units; only the pickup point's own customers.
+
+Door delivery: at a pickup point whose lines carry a building or room (送货上门: an export's
+楼号 / 房号 columns), the list is in the order the leader walks it: by building, then room, each
+by its leading number (2 before 10; `10栋` is building 10, as `10` is), text without a leading
+number after the numbers (by its text), lines without a building or room last; within one door,
+as above.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ SKU_ORDER = ["category", "sku_id"]
 STOP_ORDER = ["route_seq", "pickup_point_id"]
 HANDOUT_ORDER = ["pickup_point_id", "phone_tail", "customer_name", "customer_id", "order_id", "line_no"]
 HANDOUT_COLUMNS = ["seq", "phone_tail", "customer_name", "order_id", "item", "units", "unit", "signed",
-                   "is_new_customer"]
+                   "is_new_customer", "building", "room"]
+DOOR_COLUMNS = ("building", "room")
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,11 @@ class Handout:
     customers: int
     lines: pl.DataFrame  # HANDOUT_COLUMNS, in print order
 
+    @property
+    def door(self) -> bool:
+        """Door delivery: some line carries a building or room (the sheet shows both columns)."""
+        return any(self.lines[c].drop_nulls().len() for c in DOOR_COLUMNS if c in self.lines.columns)
+
 
 def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
     """Every allocated line in print order. A customer's number (序号) on their first line only;
@@ -69,7 +81,8 @@ def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFr
     return (
         allocations.filter(pl.col("qty_allocated") > 0)
         .select("pickup_point_id", "customer_id", "customer_name", "phone_tail", "order_id", "line_no",
-                "sku_id", pl.col("qty_allocated").cast(pl.Int64).alias("units"))
+                "sku_id", pl.col("qty_allocated").cast(pl.Int64).alias("units"),
+                *[pl.col(c) if c in allocations.columns else pl.lit(None, pl.String).alias(c) for c in DOOR_COLUMNS])
         .join(products.select("sku_id", "name", "spec", "unit"), on="sku_id", how="left")
         .pipe(in_print_order)
         .select(
@@ -78,13 +91,29 @@ def handout_rows(allocations: pl.DataFrame, products: pl.DataFrame) -> pl.DataFr
             "phone_tail", "customer_name",
             pl.when("_first_of_order").then(pl.col("order_id")).alias("order_id"),
             "item", "units", "unit", pl.lit(None, pl.String).alias("signed"),
-            pl.col("_first").alias("is_new_customer"))
+            pl.col("_first").alias("is_new_customer"), *DOOR_COLUMNS)
     )
 
 
+def door_keys(lines: pl.DataFrame) -> list[pl.Expr]:
+    """The door-delivery sort keys (module docstring): at a pickup point with any building or room,
+    building and room each by its leading number, else by its text; elsewhere nulls (no effect)."""
+    present = [c for c in DOOR_COLUMNS if c in lines.columns and lines[c].null_count() < lines.height]
+    if not present:  # no door delivery anywhere (the common case): no keys to compute
+        return []
+    door = pl.any_horizontal([pl.col(c).is_not_null() for c in present]).any().over("pickup_point_id")
+    keys = []
+    for column in present:
+        text = pl.col(column).str.strip_chars()
+        number = text.str.extract(r"^(\d{1,9})", 1).cast(pl.Int64, strict=False)
+        keys += [pl.when(door).then(number), pl.when(door & number.is_null()).then(text)]
+    return keys
+
+
 def in_print_order(lines: pl.DataFrame) -> pl.DataFrame:
-    """A handout list's lines (pickup_point_id, customer, order, line, sku_id, name, spec) sorted
-    the way a leader looks a customer up (HANDOUT_ORDER), with `_first` (a customer's first line),
+    """A handout list's lines (pickup_point_id, customer, order, line, sku_id, name, spec; building
+    and room when known) sorted the way a leader looks a customer up (HANDOUT_ORDER; door delivery
+    first by building and room, `door_keys`), with `_first` (a customer's first line),
     `_first_of_order`, `_seq` (the customer's number within the pickup point) and `item` (name and
     spec, or the SKU)."""
     point = pl.col("pickup_point_id")
@@ -94,7 +123,9 @@ def in_print_order(lines: pl.DataFrame) -> pl.DataFrame:
     first_of_order = (first_of_customer | (pl.col("order_id") != pl.col("order_id").shift(1))).fill_null(True)
     item = pl.when(pl.col("spec").is_null() | (pl.col("spec") == "")).then(pl.col("name")) \
         .otherwise(pl.concat_str([pl.col("name"), pl.col("spec")], separator=" "))
-    return (lines.sort(HANDOUT_ORDER, nulls_last=True)
+    keys = door_keys(lines)
+    order = [point, *keys, *HANDOUT_ORDER[1:]] if keys else HANDOUT_ORDER
+    return (lines.sort(order, nulls_last=True)
             .with_columns(first_of_customer.alias("_first"), first_of_order.alias("_first_of_order"),
                           item.fill_null(pl.col("sku_id")).alias("item"))
             .with_columns(pl.col("_first").cast(pl.Int64).cum_sum().over("pickup_point_id").alias("_seq")))

@@ -19,6 +19,7 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | receive_runs     | ReceiveRuns                      | warehouse/goods_in.py record_receive_run    |
 | supplier_statements | SupplierStatements            | ledger/supplier_statements.py (settlement)  |
 | pickups          | StoredPickups                    | inbox/pickups.py (the report run's ingest) |
+| export_warnings  | ExportWarnings                   | inbox/ingest.py (platform exports)          |
 | emails           | Emails                           | mail/record.py                              |
 | suppliers ... listings, pools | Suppliers ... Listings, Pools  | replaced whole every run from master/       |
 """
@@ -35,6 +36,7 @@ from schemas.categories import Categories
 from schemas.commission_ledger import CommissionLedger
 from schemas.distributors import Distributors
 from schemas.emails import Emails
+from schemas.export_warnings import ExportWarnings
 from schemas.groups import Groups
 from schemas.ingested_files import IngestedFiles
 from schemas.listings import Listings
@@ -124,6 +126,7 @@ TABLES: tuple[Table, ...] = (
     Table("receive_runs", ReceiveRuns, partitioned=True),
     Table("supplier_statements", SupplierStatements),
     Table("pickups", StoredPickups),
+    Table("export_warnings", ExportWarnings),
     Table("suppliers", Suppliers, replaced_whole=True),
     Table("products", Products, replaced_whole=True),
     Table("categories", Categories, replaced_whole=True),

@@ -62,10 +62,10 @@ def test_a_handout_reads_one_customer_block_after_another_by_phone_tail():
         ("P1", "幸福里", "幸福路1号", "王芳", 7, 2)
     assert p1.lines.columns == HANDOUT_COLUMNS
     assert p1.lines.rows() == [
-        (1, "1234", "张伟", "O2", "月饼 6枚/盒", 2, "盒", None, True),
-        (None, "1234", "张伟", None, "砂糖橘", 3, "箱", None, False),   # an empty spec: the name alone
-        (None, "1234", "张伟", "O5", "鸡蛋", 1, "盒", None, False),     # the same customer's next order
-        (2, "5678", "李静", "O7", "月饼 6枚/盒", 1, "盒", None, True)]
+        (1, "1234", "张伟", "O2", "月饼 6枚/盒", 2, "盒", None, True, None, None),
+        (None, "1234", "张伟", None, "砂糖橘", 3, "箱", None, False, None, None),  # an empty spec: the name alone
+        (None, "1234", "张伟", "O5", "鸡蛋", 1, "盒", None, False, None, None),    # the same customer's next order
+        (2, "5678", "李静", "O7", "月饼 6枚/盒", 1, "盒", None, True, None, None)]
     assert (p2.pickup_point_id, p2.address, p2.units, p2.customers) == ("P2", None, 6, 1)
     assert p2.lines["seq"].to_list() == [1]
 
@@ -117,3 +117,43 @@ def test_a_handout_lists_customers_without_a_phone_tail_last_and_unknown_things_
     assert (handout.pickup_point_id, handout.name, handout.address, handout.leader_name) == ("P9", "", None, None)
     assert handout.lines.select("seq", "phone_tail", "customer_name", "item", "unit").rows() == [
         (1, "2222", "乙", "鸡蛋", "盒"), (2, None, "甲", "K9", None)]  # an unknown SKU: its id
+
+
+def door(*rows: tuple) -> pl.DataFrame:
+    """allocations() rows, each with (building, room) after it."""
+    frame = allocations(*[r[:8] for r in rows])
+    return frame.with_columns(pl.Series("building", [r[8] for r in rows], pl.String),
+                              pl.Series("room", [r[9] for r in rows], pl.String))
+
+
+def test_a_door_delivery_handout_walks_building_by_building_then_room_by_room():
+    rows = door(("P1", "c1", "甲", "1111", "O1", 1, "K1", 1, "10", "606"),
+                ("P1", "c2", "乙", "0001", "O2", 1, "K1", 1, "2", "1201"),
+                ("P1", "c3", "丙", "2222", "O3", 1, "K1", 1, "10栋", "102"),
+                ("P1", "c4", "丁", "3333", "O4", 1, "K1", 1, "A座", "5"),
+                ("P1", "c5", "戊", "0002", "O5", 1, "K1", 1, None, None),
+                ("P1", "c6", "己", "4444", "O6", 1, "K1", 1, "2", "301室"),
+                ("P1", "c7", "庚", "5555", "O7", 1, "K1", 1, " 9 ", None),
+                ("P1", "c8", "辛", "6666", "O8", 1, "K1", 1, "2", "1201"),
+                ("P1", "cb", "子", "7777", "OB", 1, "K1", 1, "B座", "3"),
+                ("P2", "c9", "壬", "9999", "O9", 1, "K1", 1, None, None),
+                ("P2", "c0", "癸", "0000", "O0", 1, "K1", 1, None, None))
+    p1, p2 = prepare_handouts(rows, points(), products())
+    assert p1.lines.select("building", "room", "customer_name").rows() == [
+        ("2", "301室", "己"), ("2", "1201", "乙"), ("2", "1201", "辛"), (" 9 ", None, "庚"),
+        ("10栋", "102", "丙"), ("10", "606", "甲"), ("A座", "5", "丁"), ("B座", "3", "子"),  # 10栋 is 10
+        (None, None, "戊")]
+    assert p1.lines["seq"].to_list() == list(range(1, 10))
+    assert p1.door and not p2.door
+    assert p2.lines["customer_name"].to_list() == ["癸", "壬"]  # no door: by phone tail, as always
+
+
+def test_only_a_point_with_doors_is_walked():
+    rows = door(("P1", "c1", "甲", "2222", "O1", 1, "K1", 1, None, None),
+                ("P1", "c2", "乙", "1111", "O2", 1, "K1", 1, None, None),
+                ("P2", "c3", "丙", "3333", "O3", 1, "K1", 1, None, "12"),
+                ("P2", "c4", "丁", "0001", "O4", 1, "K1", 1, None, "3"))
+    p1, p2 = prepare_handouts(rows, points(), products())
+    assert p1.lines["customer_name"].to_list() == ["乙", "甲"]
+    assert p2.lines["customer_name"].to_list() == ["丁", "丙"]  # room 3 before room 12
+    assert p2.door and not p1.door
