@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dirs(receive)
     from flows.national_command import add_national_parser
     add_national_parser(commands, _date)
+    from flows.progress_command import add_progress_parsers
+    add_progress_parsers(commands, _date)
 
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
@@ -321,6 +323,17 @@ def command_national(args) -> int:
     return national(args, lambda: _start_prefect(local_server=False), _warn_free)
 
 
+def command_progress(args) -> int:
+    from flows.progress_command import command_progress as progress
+    _launch_prefect()
+    return progress(args, _settings(args), _start_prefect)
+
+
+def command_notice(args) -> int:
+    from flows.progress_command import command_notice as notice
+    return notice(args, _settings(args), _start_prefect)
+
+
 def _warn_free(text: str) -> None:
     print(f"cutoff: {text}", file=sys.stderr, flush=True)
 
@@ -334,7 +347,8 @@ def command_serve(args) -> int:
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
-            "receive": command_receive, "national": command_national, "report": command_report}
+            "receive": command_receive, "national": command_national, "report": command_report,
+            "progress": command_progress, "notice": command_notice}
 
 
 def main(argv: list[str] | None = None) -> int:
