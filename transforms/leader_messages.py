@@ -60,12 +60,13 @@ def listing_line(units_word: pl.Expr) -> pl.Expr:
     missing_people = pl.when(people > 0).then(pl.format("{} 人", people))
     short = pl.format("还差 {}成团", _joined([missing_units, missing_people], "、"))
     whole_group = pl.when(platform).then(pl.format("全团已售 {} {}", pl.col("_group_units"), units_word))
-    forms_at = pl.when(pl.col("next_price_fen").is_not_null()
-                       & (pl.col("participants_to_next_tier") == pl.col("missing_participants")))
-    forming_price = forms_at.then(pl.format("成团价 {}", yuan_short(pl.col("next_price_fen"))))
+    # a group short of people: its next tier is the one it forms at (还差 2 人成团，成团价 ¥328)
+    forms_at_next = (~pl.col("would_form") & pl.col("next_price_fen").is_not_null()
+                     & (pl.col("participants_to_next_tier") == pl.col("missing_participants")))
+    forming_price = pl.when(forms_at_next).then(pl.format("成团价 {}", yuan_short(pl.col("next_price_fen"))))
     not_formed = _joined([whole_group, short, forming_price], "，")
     formed = pl.format("已成团，{}", yuan_short(pl.col("price_fen")))
-    next_tier = pl.when(pl.col("next_price_fen").is_not_null() & pl.col("would_form")).then(
+    next_tier = pl.when(pl.col("next_price_fen").is_not_null() & ~forms_at_next).then(
         pl.format("再 {} 人享 {}", pl.col("participants_to_next_tier"), yuan_short(pl.col("next_price_fen"))))
     fill = pl.when(pl.col("would_form") & (pl.col("units_to_fill_case") > 0)).then(
         pl.format("再 {} {}凑满整箱", pl.col("units_to_fill_case"), units_word))

@@ -76,6 +76,29 @@ def _units(count: pl.Expr) -> pl.Expr:
     return pl.format("{} {}", count, pl.coalesce(pl.col("unit"), pl.lit("份")))
 
 
+REVISION_MARK = "（更正：以本条为准，替代之前的到货通知）"
+REVISION_BYTES = len(f"·修订版 999\n{REVISION_MARK}\n".encode())  # what `mark_revision` adds, at most
+
+
+def _share(room: int | None, part: int) -> int | None:
+    return None if room is None else room // part
+
+
+def _joined(parts: list[str], separator: str, budget: int | None, more: str) -> str:
+    """`parts` joined, as many as fit in `budget` bytes, then `more` (with {n} left out)."""
+    text = separator.join(parts)
+    if budget is None or len(text.encode()) <= budget:
+        return text
+    kept, size = [], 0
+    for index, part in enumerate(parts):
+        tail = len((separator + more.format(n=len(parts))).encode())
+        if size + len((separator + part).encode()) + tail > budget:
+            return separator.join([*kept, more.format(n=len(parts) - index)])
+        kept.append(part)
+        size += len((separator + part).encode())
+    return text
+
+
 def _fit(lines: list[str], size: int, budget: int | None, more: str) -> list[str]:
     """The lines that fit in what is left of a byte budget, then `more` (with {n} left out)."""
     if budget is None:
@@ -118,15 +141,21 @@ def _text(point: dict, lines: pl.DataFrame, cutoff_at: datetime, timezone: str, 
     day = cutoff_at.astimezone(ZoneInfo(timezone))
     head = [f"【到货通知】{point['name']}",
             f"{day.month}月{day.day}日(周{WEEKDAYS[day.weekday()]}) 截单的团购：今日订单共 {units} 件、"
-            f"{customers} 位顾客，请准备提货。", when, "商品：" + ("；".join(given.to_series().to_list()) or "无")]
-    if short.height:
-        head.append("缺货：" + "；".join(short.to_series().to_list()) + "，已退款")
+            f"{customers} 位顾客，请准备提货。", when]
     contact = point.get("contact_name") or point.get("contact_phone")
     tail = [f"联系：{' '.join(p for p in (point.get('contact_name'), point.get('contact_phone')) if p)}"] \
         if contact else []
-    size = sum(len(line.encode()) + 1 for line in [*head, "顾客：", *tail]) + len("【到货通知·修订版 99】".encode())
-    people_lines = _fit(people.to_series().to_list(), size, budget, "……等共 {n} 位未列出，完整名单见提货单")
-    return "\n".join([*head, "顾客：", *people_lines, *tail])
+    fixed = sum(len(line.encode()) + 1 for line in [*head, "顾客：", *tail]) + REVISION_BYTES
+    room = None if budget is None else max(budget - fixed, 0)
+    # a bot's message holds so much: the items take up to half of the room left, the shortages a
+    # quarter, the customers the rest (each list says how many it leaves out)
+    items = "商品：" + (_joined(given.to_series().to_list(), "；", _share(room, 2), "……另有 {n} 种") or "无")
+    fitted = [*head, items]
+    if short.height:
+        fitted.append("缺货：" + _joined(short.to_series().to_list(), "；", _share(room, 4), "……另有 {n} 处") + "，已退款")
+    used = sum(len(line.encode()) + 1 for line in fitted[len(head):])
+    people_lines = _fit(people.to_series().to_list(), fixed + used, budget, "……另有 {n} 位，完整名单见提货单")
+    return "\n".join([*fitted, "顾客：", *people_lines, *tail])
 
 
 def build_notices(allocations: pl.DataFrame, shortages: pl.DataFrame, products: pl.DataFrame,
@@ -163,4 +192,4 @@ def mark_revision(content: str, revision: int) -> str:
         return content
     first, _, rest = content.partition("\n")
     marked = first.replace("【到货通知】", f"【到货通知·修订版 {revision}】", 1)
-    return f"{marked}\n（更正：以本条为准，替代之前的到货通知）\n{rest}"
+    return f"{marked}\n{REVISION_MARK}\n{rest}"

@@ -1,0 +1,111 @@
+"""The leaders' progress messages (成团进度): what a leader pastes into their group."""
+
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
+import pytest
+
+from tests import mooncake
+from tests.builders import at, listings, orders, products
+from tests.transforms.test_progress import progress
+from transforms.leader_messages import build_messages, content_hash, fit_lines, local_day_time, yuan_short
+
+CUTOFF = datetime(2026, 11, 21, 20, 0, tzinfo=timezone(timedelta(hours=8)))
+POINTS = pl.DataFrame({"pickup_point_id": ["P1", "P2"], "name": ["幸福里3栋", "阳光花园"], "leader_id": ["T1", "T2"],
+                       "leader_name": ["王芳", "李娜"]})
+PRODUCTS = ({}, {"sku_id": "SKU2", "name": "砂糖橘", "unit": "箱", "case_pack": 6, "case_rounding": "down"})
+
+
+def messages(order_rows, listing_rows, as_of="2026-11-21 15:00", budgets=None) -> dict[str, dict]:
+    rows = progress(order_rows, listing_rows, PRODUCTS)
+    built = build_messages(rows, listing_rows, products(*PRODUCTS), POINTS, budgets or {}, CUTOFF, at(as_of),
+                           "Asia/Shanghai")
+    return {m["pickup_point_id"]: m for m in built.iter_rows(named=True)}
+
+
+def mooncake_day():
+    """Min 10 boxes and tiers 3:328|10:308: 8 boxes from 7 customers; 砂糖橘 in cases of 6, 8 sold."""
+    rows = [dict(order_id=f"O{i}", customer_id=f"c{i}", qty=2 if i == 0 else 1, created_at=f"2026-11-21 10:0{i}",
+                 pickup_point_id="P1" if i < 5 else "P2") for i in range(7)]
+    rows.append(dict(order_id="S", customer_id="c9", qty=8, created_at="2026-11-21 11:00", listing_id="L2",
+                     unit_price_fen=2990))
+    listing_rows = listings(dict(listing_id="L1", tiers=mooncake.TIERS, min_qty=10),
+                            dict(listing_id="L2", sku_id="SKU2", unit_price_fen=2990, stock_cap=10))
+    return orders(*rows), listing_rows
+
+
+def test_the_issues_message():
+    by_point = messages(*mooncake_day())
+    text = by_point["P1"]["text"]
+    assert text.splitlines() == [
+        "【成团进度】幸福里3栋",
+        "截单时间：11月21日(周六) 20:00",
+        "1. 流心奶黄月礼盒：本小区已售 6 盒；全团已售 8 盒，还差 2 盒成团；再 3 人享 ¥308",
+        "2. 砂糖橘：本小区已售 8 箱；已成团，¥29.90；再 4 箱凑满整箱；仅剩 2 箱",
+        "（截至 15:00）",
+        "邀请邻居一起下单，早成团、享低价！",
+    ]
+    assert by_point["P2"]["text"].splitlines()[2] == \
+        "1. 流心奶黄月礼盒：本小区已售 2 盒；全团已售 8 盒，还差 2 盒成团；再 3 人享 ¥308"
+    assert (by_point["P1"]["leader_id"], by_point["P1"]["listings"]) == ("T1", 2)
+
+
+def test_a_group_short_of_people_says_its_price():
+    rows = orders(dict(order_id="A", customer_id="a", qty=2, created_at="2026-11-21 10:00"))
+    line = messages(rows, listings(dict(listing_id="L1", tiers=mooncake.TIERS)))["P1"]["text"].splitlines()[2]
+    assert line == "1. 流心奶黄月礼盒：本小区已售 2 盒；全团已售 2 盒，还差 2 人成团，成团价 ¥328"
+
+
+def test_a_pickup_point_group_speaks_of_the_point_alone():
+    rows = orders(dict(order_id="A", customer_id="a", qty=1, created_at="2026-11-21 10:00"))
+    line = messages(rows, listings(dict(listing_id="L1", group_scope="pickup_point", min_qty=3)))["P1"]["text"]
+    assert "1. 流心奶黄月礼盒：本小区已售 1 盒；还差 2 盒成团" in line and "全团" not in line
+
+
+def test_sold_out():
+    rows = orders(dict(order_id="A", customer_id="a", qty=5, created_at="2026-11-21 10:00"))
+    text = messages(rows, listings(dict(listing_id="L1", stock_cap=5)))["P1"]["text"]
+    assert "1. 流心奶黄月礼盒：本小区已售 5 盒；已成团，¥328；已售罄" in text
+
+
+def test_the_content_leaves_out_the_instant():
+    """The same figures an hour later: the same content (nothing goes out again); new figures: a new one."""
+    rows, listing_rows = mooncake_day()
+    at_three, at_four = messages(rows, listing_rows, "2026-11-21 15:00"), messages(rows, listing_rows,
+                                                                                     "2026-11-21 16:00")
+    assert at_three["P1"]["text"] != at_four["P1"]["text"]
+    assert at_three["P1"]["content_hash"] == at_four["P1"]["content_hash"] == content_hash(at_three["P1"]["content"])
+    assert "15:00" not in at_three["P1"]["content"]
+    more = pl.concat([rows, orders(dict(order_id="X", customer_id="cx", qty=1, created_at="2026-11-21 15:30"))],
+                     how="diagonal_relaxed")
+    assert messages(more, listing_rows, "2026-11-21 16:00")["P1"]["content_hash"] != at_three["P1"]["content_hash"]
+
+
+def test_a_message_fits_its_bots_limit():
+    """企业微信 takes 2048 bytes: what does not fit is summed up, at-risk listings kept first."""
+    many = [dict(listing_id=f"L{i:02d}", min_qty=50 if i < 3 else 1) for i in range(40)]
+    rows = orders(*[dict(order_id=f"O{i}", customer_id="a", qty=1, created_at="2026-11-21 10:00",
+                         listing_id=f"L{i:02d}") for i in range(40)])
+    text = messages(rows, listings(*many), budgets={"P1": 2048})["P1"]["text"]
+    assert len(text.encode("utf-8")) <= 2048
+    lines = text.splitlines()
+    assert all("还差 49 盒成团" in line for line in lines[2:5])  # the three at risk first
+    assert lines[-3].startswith("……另有 ") and lines[-3].endswith(" 个商品")
+    shown = len([line for line in lines if line[:1].isdigit()])
+    assert int(lines[-3].removeprefix("……另有 ").removesuffix(" 个商品")) == 40 - shown
+    assert len(messages(rows, listings(*many))["P1"]["text"].splitlines()) == 40 + 4  # a file: every listing
+
+
+@pytest.mark.parametrize("fen, text", [(30800, "¥308"), (2990, "¥29.90"), (5, "¥0.05"), (100, "¥1")])
+def test_prices_as_a_leader_writes_them(fen, text):
+    assert pl.select(yuan_short(pl.lit(fen))).item() == text
+
+
+def test_fit_lines_counts_what_is_left_out():
+    kept, left = fit_lines(["甲" * 10] * 5, "", "", budget=2 * (len("1. ".encode()) + 31) + 30)
+    assert len(kept) == 2 and left == 3
+    assert fit_lines(["a", "b"], "", "", None) == (["1. a", "2. b"], 0)
+
+
+def test_local_day_time():
+    assert local_day_time(CUTOFF.astimezone(timezone.utc), "Asia/Shanghai") == "11月21日(周六) 20:00"
