@@ -152,7 +152,8 @@ def _text(point: dict, lines: pl.DataFrame, cutoff_at: datetime, timezone: str, 
     items = "商品：" + (_joined(given.to_series().to_list(), "；", _share(room, 2), "……另有 {n} 种") or "无")
     fitted = [*head, items]
     if short.height:
-        fitted.append("缺货：" + _joined(short.to_series().to_list(), "；", _share(room, 4), "……另有 {n} 处") + "，已退款")
+        shortages = _joined(short.to_series().to_list(), "；", _share(room, 4), "……另有 {n} 处")
+        fitted.append(f"缺货：{shortages}，已退款")
     used = sum(len(line.encode()) + 1 for line in fitted[len(head):])
     people_lines = _fit(people.to_series().to_list(), fixed + used, budget, "……另有 {n} 位，完整名单见提货单")
     return "\n".join([*fitted, "顾客：", *people_lines, *tail])

@@ -25,7 +25,8 @@ def never():
 def test_no_message_twice_for_the_same_content(tmp_path):
     log = open_log(tmp_path)
     with WebhookReceiver(reply=lambda post: (200, {"errcode": 0, "errmsg": "ok"})) as bot:
-        first = [message("P1", "还差 2 盒成团", bot.url), message("P2", "已成团", bot.url), message("P3", "已成团", None)]
+        first = [message("P1", "还差 2 盒成团", bot.url), message("P2", "已成团", bot.url),
+                 message("P3", "已成团", None)]
         assert statuses(deliver(first, log, never)) == {"P1": "sent", "P2": "sent", "P3": "file"}
         assert statuses(deliver(first, log, never)) == {"P1": "unchanged", "P2": "unchanged", "P3": "unchanged"}
         second = [message("P1", "已成团", bot.url), message("P2", "已成团", bot.url), message("P3", "仅剩 2 盒", None)]

@@ -191,7 +191,8 @@ def test_messages_go_to_the_group_bots_once_per_content(tmp_path):
     posts = bot.posts()
     assert len(posts) == 5
     assert posts[-1]["json"]["text"]["content"].splitlines()[:4] == [
-        "【成团进度】阳光花园便利店", f"截单时间：{cutoff.month}月{cutoff.day}日(周{'一二三四五六日'[cutoff.weekday()]}) 20:00",
+        "【成团进度】阳光花园便利店",
+        f"截单时间：{cutoff.month}月{cutoff.day}日(周{'一二三四五六日'[cutoff.weekday()]}) 20:00",
         "1. 流心奶黄月礼盒：本小区已售 6 盒；已成团，¥328；再 7 人享 ¥308；仅剩 4 盒",
         "2. 砂糖橘：本小区已售 1 箱；已成团，¥29.90"]
     log = [json.loads(line) for line in

@@ -102,7 +102,7 @@ def test_prices_as_a_leader_writes_them(fen, text):
 
 
 def test_fit_lines_counts_what_is_left_out():
-    kept, left = fit_lines(["甲" * 10] * 5, "", "", budget=2 * (len("1. ".encode()) + 31) + 30)
+    kept, left = fit_lines(["甲" * 10] * 5, "", "", budget=2 * (len(b"1. ") + 31) + 30)
     assert len(kept) == 2 and left == 3
     assert fit_lines(["a", "b"], "", "", None) == (["1. a", "2. b"], 0)
 

@@ -247,7 +247,8 @@ def test_progress_is_what_the_cutoff_then_decides(rows, l1, l2, pack, rounding):
         allocated = closed.allocations.filter(pl.col("listing_id") == listing["listing_id"])["qty_allocated"].sum()
         formed = sum(g["units"] for k, g in groups.items() if k[0] == listing["listing_id"] and g["is_formed"])
         assert allocated == formed - (listing["units_case_cut"] or 0)
-        points = figures.filter((pl.col("listing_id") == listing["listing_id"]) & pl.col("pickup_point_id").is_not_null())
+        points = figures.filter((pl.col("listing_id") == listing["listing_id"])
+                                & pl.col("pickup_point_id").is_not_null())
         assert points["units"].sum() == listing["units"]
         cap = listing_rows.filter(pl.col("listing_id") == listing["listing_id"])["stock_cap"][0]
         assert listing["stock_left"] == (None if cap is None else cap - listing["units"])
