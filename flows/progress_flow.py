@@ -163,8 +163,8 @@ def figures(plan: ProgressPlan) -> Figures:
                for row in master.pickup_points.iter_rows(named=True)}
     messages = build_messages(rows, master.listings, master.products, master.pickup_points, budgets,
                               plan.window.end, plan.as_of, settings.timezone)
-    not_formed = int((~rows.filter(pl.col("pickup_point_id").is_null())["would_form"].fill_null(True)).sum())
-    _stage(plan, "figures", f"{rows.height:,} row(s), {not_formed:,} listing(s) would not form, "
+    not_formed = at_risk_first(rows).filter(~pl.col("would_form")).height
+    _stage(plan, "figures", f"{rows.height:,} row(s), {not_formed:,} group(s) would not form now, "
                             f"{messages.height:,} leader message(s)", since)
     return Figures(master, rows, messages, versions.files, lines.height)
 
@@ -236,7 +236,8 @@ def deliver_messages(plan: ProgressPlan, result: Figures, folder: Path) -> dict[
     for entry in results:
         counts[entry["status"]] = counts.get(entry["status"], 0) + 1
     local_as_of = plan.as_of.astimezone(ZoneInfo(plan.settings.timezone)).isoformat()
-    deliveries = {"as_of": local_as_of, "not_sent": reason, "counts": counts, "messages": results}
+    deliveries = {"as_of": local_as_of, "not_sent": reason, "counts": counts,
+                  "messages": [{k: v for k, v in r.items() if k != "text"} for r in results]}
     with output_errors(plan.settings.reports_dir, "the progress files"):
         write_in_place(plan.run_folder, folder / "deliveries.json", lambda: write_json(folder / "deliveries.json",
                                                                                         deliveries))

@@ -123,19 +123,19 @@ def build_messages(rows: pl.DataFrame, listings: pl.DataFrame, products: pl.Data
                    timezone: str) -> pl.DataFrame:
     """MESSAGE_COLUMNS, one message per pickup point with orders. `budgets`: a point's byte
     limit (its channel's; absent or None: no limit)."""
-    lines = point_lines(rows, listings, products)
+    per_point = point_lines(rows, listings, products).group_by("pickup_point_id", maintain_order=True).agg("line")
     info = {row["pickup_point_id"]: row for row in pickup_points.select(
         "pickup_point_id", "name", "leader_id", "leader_name").iter_rows(named=True)}
     deadline = local_day_time(cutoff_at, timezone)
     stamp = f"（截至 {local_time(as_of, timezone)}）"
     out = []
-    for (point_id,), frame in lines.partition_by("pickup_point_id", as_dict=True, maintain_order=True).items():
+    for point_id, lines in per_point.iter_rows():
         point = info.get(point_id, {"name": point_id, "leader_id": None, "leader_name": None})
         head = f"【成团进度】{point['name']}\n截单时间：{deadline}\n"
-        kept, left_out = fit_lines(frame["line"].to_list(), head + stamp + "\n", FOOTER, budgets.get(point_id))
+        kept, left_out = fit_lines(lines, head + stamp + "\n", FOOTER, budgets.get(point_id))
         body = "\n".join(kept) + (f"\n……另有 {left_out} 个商品" if left_out else "")
         content = f"{head}{body}\n{FOOTER}"
         out.append({"pickup_point_id": point_id, "leader_id": point["leader_id"], "leader_name": point["leader_name"],
-                    "point_name": point["name"], "listings": frame.height, "content_hash": content_hash(content),
+                    "point_name": point["name"], "listings": len(lines), "content_hash": content_hash(content),
                     "content": content, "text": f"{head}{body}\n{stamp}\n{FOOTER}"})
     return pl.DataFrame(out, schema={c: pl.Int64 if c == "listings" else pl.String for c in MESSAGE_COLUMNS})

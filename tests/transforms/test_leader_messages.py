@@ -11,14 +11,15 @@ from tests.transforms.test_progress import progress
 from transforms.leader_messages import build_messages, content_hash, fit_lines, local_day_time, yuan_short
 
 CUTOFF = datetime(2026, 11, 21, 20, 0, tzinfo=timezone(timedelta(hours=8)))
-POINTS = pl.DataFrame({"pickup_point_id": ["P1", "P2"], "name": ["幸福里3栋", "阳光花园"], "leader_id": ["T1", "T2"],
-                       "leader_name": ["王芳", "李娜"]})
+def points() -> pl.DataFrame:
+    return pl.DataFrame({"pickup_point_id": ["P1", "P2"], "name": ["幸福里3栋", "阳光花园"], "leader_id": ["T1", "T2"],
+                         "leader_name": ["王芳", "李娜"]})
 PRODUCTS = ({}, {"sku_id": "SKU2", "name": "砂糖橘", "unit": "箱", "case_pack": 6, "case_rounding": "down"})
 
 
 def messages(order_rows, listing_rows, as_of="2026-11-21 15:00", budgets=None) -> dict[str, dict]:
     rows = progress(order_rows, listing_rows, PRODUCTS)
-    built = build_messages(rows, listing_rows, products(*PRODUCTS), POINTS, budgets or {}, CUTOFF, at(as_of),
+    built = build_messages(rows, listing_rows, products(*PRODUCTS), points(), budgets or {}, CUTOFF, at(as_of),
                            "Asia/Shanghai")
     return {m["pickup_point_id"]: m for m in built.iter_rows(named=True)}
 

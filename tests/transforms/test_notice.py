@@ -13,12 +13,16 @@ from transforms.notice import build_notices, departure_after, due_points, mark_r
 from transforms.windows import window_for
 
 SHANGHAI = timezone(timedelta(hours=8))
-POINTS = pl.DataFrame({"pickup_point_id": ["P1", "P2", "P3"], "name": ["幸福里3栋", "阳光花园", "远郊站"],
-                       "leader_id": ["T1", "T2", "T3"], "leader_name": ["王芳", "李娜", "赵六"],
-                       "route_id": ["R1", "R1", "R9"], "arrives_after_min": [70, None, 30]},
-                      schema_overrides={"arrives_after_min": pl.Int64})
-ROUTES = pl.DataFrame({"route_id": ["R1"], "departs_at": [time(6, 30)], "contact_name": ["张师傅"],
-                       "contact_phone": ["13800001111"]})
+def points() -> pl.DataFrame:
+    return pl.DataFrame({"pickup_point_id": ["P1", "P2", "P3"], "name": ["幸福里3栋", "阳光花园", "远郊站"],
+                         "leader_id": ["T1", "T2", "T3"], "leader_name": ["王芳", "李娜", "赵六"],
+                         "route_id": ["R1", "R1", "R9"], "arrives_after_min": [70, None, 30]},
+                        schema_overrides={"arrives_after_min": pl.Int64})
+
+
+def routes() -> pl.DataFrame:
+    return pl.DataFrame({"route_id": ["R1"], "departs_at": [time(6, 30)], "contact_name": ["张师傅"],
+                         "contact_phone": ["13800001111"]})
 
 
 @pytest.mark.parametrize("calendar, day, clock, expected", [
@@ -33,7 +37,7 @@ def test_a_route_leaves_at_its_first_departure_after_the_cutoff(calendar, day, c
 
 
 def times():
-    return route_times(POINTS, ROUTES, CUTOFF, "Asia/Shanghai")
+    return route_times(points(), routes(), CUTOFF, "Asia/Shanghai")
 
 
 def test_arrival_is_departure_plus_the_stops_minutes():
@@ -63,7 +67,7 @@ def notices(shortages=None, budgets=None):
                             products({}), window_for("nightly", CUTOFF.date()))
     short = shortages if shortages is not None else \
         pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64, "units_short": pl.Int64})
-    built = build_notices(closed.allocations, short, products({}), POINTS, times(), CUTOFF, "Asia/Shanghai",
+    built = build_notices(closed.allocations, short, products({}), points(), times(), CUTOFF, "Asia/Shanghai",
                           budgets or {})
     return {n["pickup_point_id"]: n for n in built.iter_rows(named=True)}
 
@@ -116,7 +120,7 @@ def test_a_long_notice_fits_the_bot():
                          "sku_id": [f"SKU{i % 60}" for i in range(120)], "qty_allocated": [2] * 120})
     catalogue = products(*[{"sku_id": f"SKU{i}", "name": f"新鲜水果礼盒{i}号"} for i in range(60)])
     short = pl.DataFrame({"order_id": [f"O{i}" for i in range(40)], "line_no": [1] * 40, "units_short": [1] * 40})
-    notice = build_notices(rows, short, catalogue, POINTS, times(), CUTOFF, "Asia/Shanghai", {"P1": 2048}).row(
+    notice = build_notices(rows, short, catalogue, points(), times(), CUTOFF, "Asia/Shanghai", {"P1": 2048}).row(
         0, named=True)
     text = notice["content"]
     assert len(mark_revision(text, 12).encode("utf-8")) <= 2048
@@ -128,5 +132,5 @@ def test_a_long_notice_fits_the_bot():
     shown = sum(1 for line in lines if line.startswith("顾客甲("))
     assert int(lines[-2].removeprefix("……另有 ").split(" ")[0]) == 120 - shown
     assert (notice["units"], notice["units_short"], notice["customers"]) == (200, 40, 120)
-    unlimited = build_notices(rows, short, catalogue, POINTS, times(), CUTOFF, "Asia/Shanghai", {}).row(0, named=True)
+    unlimited = build_notices(rows, short, catalogue, points(), times(), CUTOFF, "Asia/Shanghai", {}).row(0, named=True)
     assert sum(1 for line in unlimited["content"].splitlines() if line.startswith("顾客甲(")) == 120
