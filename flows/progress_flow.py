@@ -140,6 +140,14 @@ def _stage(plan: ProgressPlan, name: str, text: str, since: float) -> None:
     say(f"{name:<8} {text}  ({clock.perf_counter() - since:.1f}s)", console=plan.progress)
 
 
+def rules_context(plan: ProgressPlan, master: Master) -> dict:
+    """What close_listings takes besides the lines, listings, products and window: today nothing.
+    The seam for stock pools (一盘货, rulebook "One stock pool"): the cutoff passes close_listings
+    what earlier turns of each pool consumed; progress passes the same, read without holding the
+    warehouse (docs/progress.md, "Stock pools"), and progress_rows gets the pools' `pool_left`."""
+    return {}
+
+
 # ---- the stages ------------------------------------------------------------------------------------
 
 @task(name="figures", cache_policy=NO_CACHE)
@@ -154,10 +162,11 @@ def figures(plan: ProgressPlan) -> Figures:
     _stage(plan, "read", f"{versions.files} inbox file(s), {versions.rows:,} row(s) of the {len(closing_ids):,} "
                          f"closing listing(s), {lines.height:,} order line(s) as of the instant", since)
     since = clock.perf_counter()
-    closed = close_listings(lines, master.listings, master.products, plan.window)
+    context = rules_context(plan, master)
+    closed = close_listings(lines, master.listings, master.products, plan.window, **context)
     neutral_listings, neutral_products = as_if_every_group_forms(master.listings, master.products)
-    held = close_listings(lines, neutral_listings, neutral_products, plan.window)
-    rows = progress_rows(closed, held, master.products)
+    held = close_listings(lines, neutral_listings, neutral_products, plan.window, **context)
+    rows = progress_rows(closed, held, master.products, pool_left=None)
     ProgressRows.validate(rows)
     budgets = {row["pickup_point_id"]: budget_for(row["webhook"], row["webhook_format"])
                for row in master.pickup_points.iter_rows(named=True)}
