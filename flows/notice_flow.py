@@ -128,9 +128,41 @@ def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: dateti
         f"their route to leave, {no_departure} for the goods-in run (no departure in routes.csv): "
         f"{', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}"
         f"{f' ({reason})' if reason else ''}  ({clock.perf_counter() - since:.1f}s)", console=plan.progress)
-    return {"calendar": window.calendar, "cutoff_date": window.cutoff_date.isoformat(), "due": due.height,
-            "waiting": waiting, "no_departure": no_departure, "why": why, "messages": counts,
-            "not_sent": reason, "folder": str(plan.folder)}
+    summary = {"calendar": window.calendar, "cutoff_date": window.cutoff_date.isoformat(), "due": due.height,
+               "waiting": waiting, "no_departure": no_departure, "why": why, "messages": counts,
+               "not_sent": reason, "folder": str(plan.folder)}
+    publish_notice_artifact(summary, results)
+    return summary
+
+
+def render_notice_markdown(summary: dict, results: list[dict]) -> str:
+    out = [f"# Notices before arrival {summary['calendar']} {summary['cutoff_date']}", "",
+           f"Folder: `{summary['folder']}`. Due now: {summary['due']} pickup point(s) ({summary['why']}); "
+           f"{summary['waiting']} wait for their route to leave, {summary['no_departure']} for the goods-in run "
+           "(no departure in master/routes.csv).", ""]
+    if summary["not_sent"]:
+        out += [f"Nothing was sent: {summary['not_sent']}.", ""]
+    out += ["| pickup point | status | revision | detail |", "| --- | --- | ---: | --- |"]
+    for result in results[:50]:
+        detail = str(result.get("detail") or "").replace("|", "/")
+        out.append(f"| {result['pickup_point_id']} | {result['status']} | {result['revision']} | {detail} |")
+    if len(results) > 50:
+        out.append(f"\n... and {len(results) - 50} more: notices.json has them all.")
+    return "\n".join(out) + "\n"
+
+
+def publish_notice_artifact(summary: dict, results: list[dict]) -> None:
+    """The markdown artifact `notice-<calendar>`; never fails the run (outside a flow: nothing)."""
+    try:
+        from prefect.artifacts import create_markdown_artifact
+        from prefect.context import FlowRunContext
+        if FlowRunContext.get() is None:
+            return
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(summary["messages"].items())) or "none"
+        create_markdown_artifact(key=f"notice-{summary['calendar']}", markdown=render_notice_markdown(summary, results),
+                                 description=f"notices {summary['cutoff_date']}: {counts}")
+    except Exception as exc:  # noqa: BLE001 - an artifact is a convenience
+        say(f"could not publish the notice artifact ({type(exc).__name__}: {exc})")
 
 
 def notices_after_goods_in(warehouse: Warehouse, window: CutoffWindow, settings: Settings) -> dict | None:

@@ -306,3 +306,7 @@ def print_receiving(summary: dict, output_dir: Path) -> None:
     files = summary.get("files", {})
     print(f"  outputs: {output_dir}/ (receiving.json, shortages.xlsx, refunds.csv, rejects.csv; re-issued "
           f"修订版: {len(files.get('sorting', []))} sorting, {len(files.get('handout', []))} handout)")
+    notices = summary.get("notices")
+    if notices:  # the notice before arrival (docs/progress.md)
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(notices["messages"].items())) or "none"
+        print(f"  notices to the leaders (到货通知): {counts} -> {notices['folder']}/")
