@@ -10,8 +10,8 @@ import polars as pl
 
 from flows.progress_artifacts import render_progress_markdown
 from inbox.master import Master
-from sheets.progress_labels import EN, ZH
 from sheets.progress_book import write_progress_book
+from sheets.progress_labels import EN, ZH
 from tests import mooncake
 from tests.builders import listings, orders, products
 from tests.transforms.test_progress import progress
@@ -32,7 +32,8 @@ def day():
 
 
 def points() -> pl.DataFrame:
-    return pl.DataFrame({"pickup_point_id": ["P1", "P2"], "name": ["幸福里3栋", "阳光花园"], "leader_name": ["王芳", "李娜"]})
+    return pl.DataFrame({"pickup_point_id": ["P1", "P2"], "name": ["幸福里3栋", "阳光花园"],
+                         "leader_name": ["王芳", "李娜"]})
 
 
 def test_the_groups_at_risk_first(tmp_path):
