@@ -3,8 +3,8 @@ made of the progress rows of that point (transforms/progress.py). Pure: frames i
 
     【成团进度】幸福里3栋
     截单时间：11月21日(周六) 20:00
-    1. 流心奶黄月礼盒：本小区已售 5 份；全团已售 8 件，还差 2 件成团；再 3 人享 ¥308
-    2. 砂糖橘：本小区已售 7 份；已成团，¥29.90；再 2 件凑满整箱
+    1. 流心奶黄月礼盒：本小区已售 6 份；全团已售 8 件，还差 2 件成团；再 3 人享 ¥308
+    2. 砂糖橘：本小区已售 8 份；已成团，¥29.90；再 4 件凑满整箱；仅剩 2 份
     （截至 15:00）
     邀请邻居一起下单，早成团、享低价！
 
@@ -52,14 +52,16 @@ def _joined(parts: list[pl.Expr], separator: str) -> pl.Expr:
     return pl.concat_str(parts, separator=separator, ignore_nulls=True)
 
 
-def listing_line(units_word: pl.Expr) -> pl.Expr:
-    """One listing at one point, from a point row with its listing's name, scope and unit."""
+def listing_line() -> pl.Expr:
+    """One listing at one point, from a point row with its listing's name and scope. The words are
+    the platform's own (本小区已售 XX 份, 还差 N 件成团): 份 for what customers bought or may still
+    buy, 件 for what the group needs."""
     platform = pl.col("group_scope") == "platform"
-    missing_units = pl.when(pl.col("missing_units") > 0).then(pl.format("{} {}", pl.col("missing_units"), units_word))
+    missing_units = pl.when(pl.col("missing_units") > 0).then(pl.format("{} 件", pl.col("missing_units")))
     people = pl.col("missing_participants")
     missing_people = pl.when(people > 0).then(pl.format("{} 人", people))
     short = pl.format("还差 {}成团", _joined([missing_units, missing_people], "、"))
-    whole_group = pl.when(platform).then(pl.format("全团已售 {} {}", pl.col("_group_units"), units_word))
+    whole_group = pl.when(platform).then(pl.format("全团已售 {} 件", pl.col("_group_units")))
     # a group short of people: its next tier is the one it forms at (还差 2 人成团，成团价 ¥328)
     forms_at_next = (~pl.col("would_form") & pl.col("next_price_fen").is_not_null()
                      & (pl.col("participants_to_next_tier") == pl.col("missing_participants")))
@@ -69,10 +71,10 @@ def listing_line(units_word: pl.Expr) -> pl.Expr:
     next_tier = pl.when(pl.col("next_price_fen").is_not_null() & ~forms_at_next).then(
         pl.format("再 {} 人享 {}", pl.col("participants_to_next_tier"), yuan_short(pl.col("next_price_fen"))))
     fill = pl.when(pl.col("would_form") & (pl.col("units_to_fill_case") > 0)).then(
-        pl.format("再 {} {}凑满整箱", pl.col("units_to_fill_case"), units_word))
+        pl.format("再 {} 件凑满整箱", pl.col("units_to_fill_case")))
     stock = (pl.when(pl.col("stock_left") == 0).then(pl.lit("已售罄"))
-             .when(pl.col("stock_left") <= LOW_STOCK).then(pl.format("仅剩 {} {}", pl.col("stock_left"), units_word)))
-    sold_here = pl.format("本小区已售 {} {}", pl.col("units"), units_word)
+             .when(pl.col("stock_left") <= LOW_STOCK).then(pl.format("仅剩 {} 份", pl.col("stock_left"))))
+    sold_here = pl.format("本小区已售 {} 份", pl.col("units"))
     state = pl.when(pl.col("would_form")).then(formed).otherwise(not_formed)
     return pl.format("{}：{}", pl.col("item"), _joined([sold_here, state, next_tier, fill, stock], "；"))
 
@@ -83,16 +85,15 @@ def point_lines(rows: pl.DataFrame, listings: pl.DataFrame, products: pl.DataFra
     group_units = rows.filter(pl.col("pickup_point_id").is_null()).select("listing_id",
                                                                            pl.col("units").alias("_group_units"))
     names = (listings.select("listing_id", "sku_id")
-             .join(products.select("sku_id", pl.col("name").alias("item"), "unit"), on="sku_id", how="left")
+             .join(products.select("sku_id", pl.col("name").alias("item")), on="sku_id", how="left")
              .drop("sku_id"))
-    units_word = pl.coalesce(pl.col("unit"), pl.lit("份"))
     return (
         points.join(group_units, on="listing_id", how="left").join(names, on="listing_id", how="left")
         .with_columns(pl.coalesce(pl.col("item"), pl.col("listing_id")).alias("item"),
                       reached_share().alias("_reached"))
         .sort(["pickup_point_id", "would_form", "_reached", "participants_to_next_tier", "listing_id"],
               descending=[False, False, True, False, False], nulls_last=True)
-        .select("pickup_point_id", listing_line(units_word).alias("line"))
+        .select("pickup_point_id", listing_line().alias("line"))
     )
 
 

@@ -25,7 +25,7 @@ def never():
 def test_no_message_twice_for_the_same_content(tmp_path):
     log = open_log(tmp_path)
     with WebhookReceiver(reply=lambda post: (200, {"errcode": 0, "errmsg": "ok"})) as bot:
-        first = [message("P1", "还差 2 盒成团", bot.url), message("P2", "已成团", bot.url),
+        first = [message("P1", "还差 2 件成团", bot.url), message("P2", "已成团", bot.url),
                  message("P3", "已成团", None)]
         assert statuses(deliver(first, log, never)) == {"P1": "sent", "P2": "sent", "P3": "file"}
         assert statuses(deliver(first, log, never)) == {"P1": "unchanged", "P2": "unchanged", "P3": "unchanged"}
@@ -33,7 +33,7 @@ def test_no_message_twice_for_the_same_content(tmp_path):
         results = deliver(second, log, never)
         assert statuses(results) == {"P1": "sent", "P2": "unchanged", "P3": "file"}
         assert [r["revision"] for r in results] == [2, 1, 2]
-    assert [post["json"]["text"]["content"] for post in bot.posts()] == ["还差 2 盒成团", "已成团", "已成团"]
+    assert [post["json"]["text"]["content"] for post in bot.posts()] == ["还差 2 件成团", "已成团", "已成团"]
     entries = log.entries()
     assert [(e["pickup_point_id"], e["status"], e["revision"]) for e in entries] == \
         [("P1", "sent", 1), ("P2", "sent", 1), ("P3", "file", 1), ("P1", "sent", 2), ("P3", "file", 2)]
@@ -45,7 +45,7 @@ def test_a_failed_message_goes_out_with_the_next_run(tmp_path):
     log = open_log(tmp_path)
     answers = iter([(200, {"errcode": 45009, "errmsg": "api freq out of limit"}), (200, {"errcode": 0})])
     with WebhookReceiver(reply=lambda post: next(answers)) as bot:
-        outgoing = [message("P1", "还差 2 盒成团", bot.url)]
+        outgoing = [message("P1", "还差 2 件成团", bot.url)]
         failed = deliver(outgoing, log, never)
         assert statuses(failed) == {"P1": "failed"} and "45009" in failed[0]["detail"]
         assert statuses(deliver(outgoing, log, never)) == {"P1": "sent"}

@@ -6,7 +6,7 @@ import pytest
 from chat.webhook import format_of, masked, payload, post_text
 from tests.servers import WebhookReceiver, free_port
 
-TEXT = "【成团进度】幸福里3栋\n1. 流心奶黄月礼盒：本小区已售 6 盒；全团已售 8 盒，还差 2 盒成团；再 3 人享 ¥308"
+TEXT = "【成团进度】幸福里3栋\n1. 流心奶黄月礼盒：本小区已售 6 份；全团已售 8 件，还差 2 件成团；再 3 人享 ¥308"
 
 
 @pytest.mark.parametrize("kind, answer, body", [

@@ -177,13 +177,13 @@ def test_messages_go_to_the_group_bots_once_per_content(tmp_path):
         texts = {post["json"]["text"]["content"].splitlines()[0]: post["json"]["text"]["content"]
                  for post in bot.posts()}
         assert set(texts) == {"【成团进度】幸福里3栋", "【成团进度】阳光花园便利店"}
-        assert "1. 流心奶黄月礼盒：本小区已售 2 盒；全团已售 7 盒，还差 1 人成团，成团价 ¥328；仅剩 5 盒" in \
+        assert "1. 流心奶黄月礼盒：本小区已售 2 份；全团已售 7 件，还差 1 人成团，成团价 ¥328；仅剩 5 份" in \
             texts["【成团进度】幸福里3栋"]
         assert run()["messages"] == {"unchanged": 2}  # the same figures a moment later: nothing again
         assert len(bot.posts()) == 2
         datasets.write_orders(data_dir, [datasets.order("C", "cC", 1, placed(1), point="P2")], name="orders-2.csv")
         assert run()["messages"] == {"sent": 2}  # the group formed: both leaders hear it once
-        assert "1. 流心奶黄月礼盒：本小区已售 6 盒；已成团，¥328；再 7 人享 ¥308；仅剩 4 盒" in \
+        assert "1. 流心奶黄月礼盒：本小区已售 6 份；已成团，¥328；再 7 人享 ¥308；仅剩 4 份" in \
             bot.posts()[-1]["json"]["text"]["content"] + bot.posts()[-2]["json"]["text"]["content"]
         tangerines = datasets.order("D", "cD", 1, placed(1), listing="L2", price=2990, point="P2")
         datasets.write_orders(data_dir, [tangerines], name="orders-3.csv")
@@ -193,8 +193,8 @@ def test_messages_go_to_the_group_bots_once_per_content(tmp_path):
     assert posts[-1]["json"]["text"]["content"].splitlines()[:4] == [
         "【成团进度】阳光花园便利店",
         f"截单时间：{cutoff.month}月{cutoff.day}日(周{'一二三四五六日'[cutoff.weekday()]}) 20:00",
-        "1. 流心奶黄月礼盒：本小区已售 6 盒；已成团，¥328；再 7 人享 ¥308；仅剩 4 盒",
-        "2. 砂糖橘：本小区已售 1 箱；已成团，¥29.90"]
+        "1. 流心奶黄月礼盒：本小区已售 6 份；已成团，¥328；再 7 人享 ¥308；仅剩 4 份",
+        "2. 砂糖橘：本小区已售 1 份；已成团，¥29.90"]
     log = [json.loads(line) for line in
            (reports / "nightly" / cutoff.date().isoformat() / "progress" / "messages.jsonl").read_text().splitlines()]
     assert [(e["pickup_point_id"], e["revision"]) for e in log] == [("P1", 1), ("P2", 1), ("P1", 2), ("P2", 2),

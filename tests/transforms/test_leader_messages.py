@@ -41,32 +41,32 @@ def test_the_issues_message():
     assert text.splitlines() == [
         "【成团进度】幸福里3栋",
         "截单时间：11月21日(周六) 20:00",
-        "1. 流心奶黄月礼盒：本小区已售 6 盒；全团已售 8 盒，还差 2 盒成团；再 3 人享 ¥308",
-        "2. 砂糖橘：本小区已售 8 箱；已成团，¥29.90；再 4 箱凑满整箱；仅剩 2 箱",
+        "1. 流心奶黄月礼盒：本小区已售 6 份；全团已售 8 件，还差 2 件成团；再 3 人享 ¥308",
+        "2. 砂糖橘：本小区已售 8 份；已成团，¥29.90；再 4 件凑满整箱；仅剩 2 份",
         "（截至 15:00）",
         "邀请邻居一起下单，早成团、享低价！",
     ]
     assert by_point["P2"]["text"].splitlines()[2] == \
-        "1. 流心奶黄月礼盒：本小区已售 2 盒；全团已售 8 盒，还差 2 盒成团；再 3 人享 ¥308"
+        "1. 流心奶黄月礼盒：本小区已售 2 份；全团已售 8 件，还差 2 件成团；再 3 人享 ¥308"
     assert (by_point["P1"]["leader_id"], by_point["P1"]["listings"]) == ("T1", 2)
 
 
 def test_a_group_short_of_people_says_its_price():
     rows = orders(dict(order_id="A", customer_id="a", qty=2, created_at="2026-11-21 10:00"))
     line = messages(rows, listings(dict(listing_id="L1", tiers=mooncake.TIERS)))["P1"]["text"].splitlines()[2]
-    assert line == "1. 流心奶黄月礼盒：本小区已售 2 盒；全团已售 2 盒，还差 2 人成团，成团价 ¥328"
+    assert line == "1. 流心奶黄月礼盒：本小区已售 2 份；全团已售 2 件，还差 2 人成团，成团价 ¥328"
 
 
 def test_a_pickup_point_group_speaks_of_the_point_alone():
     rows = orders(dict(order_id="A", customer_id="a", qty=1, created_at="2026-11-21 10:00"))
     line = messages(rows, listings(dict(listing_id="L1", group_scope="pickup_point", min_qty=3)))["P1"]["text"]
-    assert "1. 流心奶黄月礼盒：本小区已售 1 盒；还差 2 盒成团" in line and "全团" not in line
+    assert "1. 流心奶黄月礼盒：本小区已售 1 份；还差 2 件成团" in line and "全团" not in line
 
 
 def test_sold_out():
     rows = orders(dict(order_id="A", customer_id="a", qty=5, created_at="2026-11-21 10:00"))
     text = messages(rows, listings(dict(listing_id="L1", stock_cap=5)))["P1"]["text"]
-    assert "1. 流心奶黄月礼盒：本小区已售 5 盒；已成团，¥328；已售罄" in text
+    assert "1. 流心奶黄月礼盒：本小区已售 5 份；已成团，¥328；已售罄" in text
 
 
 def test_the_content_leaves_out_the_instant():
@@ -90,7 +90,7 @@ def test_a_message_fits_its_bots_limit():
     text = messages(rows, listings(*many), budgets={"P1": 2048})["P1"]["text"]
     assert len(text.encode("utf-8")) <= 2048
     lines = text.splitlines()
-    assert all("还差 49 盒成团" in line for line in lines[2:5])  # the three at risk first
+    assert all("还差 49 件成团" in line for line in lines[2:5])  # the three at risk first
     assert lines[-3].startswith("……另有 ") and lines[-3].endswith(" 个商品")
     shown = len([line for line in lines if line[:1].isdigit()])
     assert int(lines[-3].removeprefix("……另有 ").removesuffix(" 个商品")) == 40 - shown
