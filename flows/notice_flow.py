@@ -37,6 +37,10 @@ from warehouse.connection import Warehouse
 from warehouse.notice import NoticeBasis, read_notice_basis, read_notice_basis_briefly
 
 
+class CutoffNotRun(UserError):
+    """The cutoff of the notice has not run successfully: nothing to tell the leaders yet."""
+
+
 @dataclass(frozen=True)
 class NoticePlan:
     window: CutoffWindow
@@ -68,7 +72,7 @@ def plan_notice(calendar: str, cutoff_date: date | None, settings: Settings, *, 
     if not settings.data_dir.is_dir():
         raise UserError(f"data dir {settings.data_dir} does not exist. Pass --data-dir or set CUTOFF_DATA_DIR.")
     if not settings.warehouse_path.is_file():
-        raise UserError(f"there is no warehouse at {settings.warehouse_path}: run the {window.label} cutoff first "
+        raise CutoffNotRun(f"there is no warehouse at {settings.warehouse_path}: run the {window.label} cutoff first "
                         f"(`cutoff run --calendar {calendar} --date {day.isoformat()}`).")
     return NoticePlan(window, settings, send, progress)
 
@@ -82,14 +86,15 @@ def why_not_send(plan: NoticePlan, now: datetime) -> str | None:
     return None
 
 
-def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: datetime | None = None) -> dict:
+def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: datetime | None = None,
+                 artifact: bool = True) -> dict:
     """The due notices, each delivered once per content; returns what happened (the summary)."""
     since = clock.perf_counter()
     now = now or datetime.now(timezone.utc)
     settings, window = plan.settings, plan.window
     basis = basis or read_notice_basis_briefly(settings.warehouse_path, window)
     if basis.cutoff_status != "success":
-        raise UserError(f"the {window.label} cutoff has not run successfully (its last run: "
+        raise CutoffNotRun(f"the {window.label} cutoff has not run successfully (its last run: "
                         f"{basis.cutoff_status or 'none'}): a notice tells what it decided. Run the cutoff first.")
     master = load_master(settings.data_dir, settings.timezone)
     routes = load_routes(settings.data_dir, settings.timezone, master.pickup_points["route_id"])
@@ -131,7 +136,8 @@ def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: dateti
     summary = {"calendar": window.calendar, "cutoff_date": window.cutoff_date.isoformat(), "due": due.height,
                "waiting": waiting, "no_departure": no_departure, "why": why, "messages": counts,
                "not_sent": reason, "folder": str(plan.folder)}
-    publish_notice_artifact(summary, results)
+    if artifact:
+        publish_notice_artifact(summary, results)
     return summary
 
 
@@ -170,7 +176,7 @@ def notices_after_goods_in(warehouse: Warehouse, window: CutoffWindow, settings:
     never the goods-in run's failure (its decisions are stored); the notice deployment retries."""
     try:
         plan = NoticePlan(window, settings)
-        return send_notices(plan, read_notice_basis(warehouse, window))
+        return send_notices(plan, read_notice_basis(warehouse, window), artifact=False)  # the run's own artifacts
     except Exception as exc:  # noqa: BLE001 - the goods-in run's decisions are stored: it does not fail for this
         say(f"notice   not sent after the goods-in run ({type(exc).__name__}: {exc}); the notice deployment "
             "tries again")
@@ -204,5 +210,13 @@ def notice_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date:
         plan = plan_notice(calendar, cutoff_date, settings, now=datetime.now(timezone.utc), send=send,
                            progress=progress)
         return send_notices(plan)
+    except CutoffNotRun as exc:
+        if cutoff_date is not None:  # asked for that cutoff: say why not
+            return fail_run(exc)
+        # a scheduled run (every few minutes in the morning) before its cutoff has run: nothing to
+        # tell yet; failing would alert ops every ten minutes about what the cutoff's alert says once
+        say(f"notice   nothing to send yet: {exc}")
+        return {"calendar": calendar, "cutoff_date": None, "due": 0, "waiting": 0, "no_departure": 0,
+                "why": str(exc), "messages": {}, "not_sent": str(exc), "folder": ""}
     except UserError as exc:
         return fail_run(exc)

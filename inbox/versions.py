@@ -23,6 +23,7 @@ import polars as pl
 
 from inbox.ingest import read_inbox, validate_inbox
 from inbox.master import Master
+from schemas import orders
 from schemas.validation import ROW
 
 ORDERS = "orders"
@@ -48,11 +49,12 @@ def read_order_versions(data_dir: Path, master: Master, timezone: str, listing_i
             inbox_file.raw = raw.filter(pl.col("listing_id").str.strip_chars().is_in(wanted.implode()))
     rows = sum(f.raw.height for f in files if f.raw is not None)
     validated = validate_inbox(files, master, timezone, 1, NO_REFUNDS, "progress")
-    lines = validated.order_lines
-    if lines.height == 0:
-        lines = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64, "listing_id": pl.String,
-                                     "customer_id": pl.String, "pickup_point_id": pl.String, "qty": pl.Int64,
-                                     "unit_price_fen": pl.Int64, "status": pl.String,
-                                     "created_at": pl.Datetime("us", "UTC"), "updated_at": pl.Datetime("us", "UTC"),
-                                     "ingest_seq": pl.Int64})
+    lines = validated.order_lines if validated.order_lines.height else no_lines()
     return OrderVersions(lines.drop(ROW, strict=False), len(files), rows)
+
+
+def no_lines() -> pl.DataFrame:
+    """An empty frame of valid order rows, as validate_inbox gives them."""
+    kinds = {"str": pl.String, "int": pl.Int64, "ts": pl.Datetime("us", "UTC"), "date": pl.Date}
+    return pl.DataFrame(schema={**{name: kinds[spec.kind] for name, spec in orders.COLUMNS.items()},
+                                "source_file": pl.String, "source_row": pl.Int64, "ingest_seq": pl.Int64})

@@ -143,3 +143,14 @@ def test_the_notice_reads_the_warehouse_briefly_and_a_writer_waits_for_it(cut, t
         assert 0.5 < time.monotonic() - started < 5
     finally:
         holder.wait(timeout=30)
+
+
+def test_a_scheduled_notice_before_its_cutoff_ran_has_nothing_to_send(tmp_path):
+    """Every ten minutes in the morning: before the cutoff has run, a quiet run, not a failure (the
+    cutoff's own alert speaks); asked for that cutoff by date, the reason is an error."""
+    data_dir = datasets.write_master(tmp_path / "data")
+    quiet = notice_flow(calendar="nightly", data_dir=str(data_dir), reports_dir=str(tmp_path / "reports"))
+    assert quiet["messages"] == {} and "there is no warehouse" in quiet["not_sent"]
+    with pytest.raises(UserError, match="there is no warehouse"):
+        notice_flow(calendar="nightly", cutoff_date=latest_cutoff().cutoff_date, data_dir=str(data_dir),
+                    reports_dir=str(tmp_path / "reports"))

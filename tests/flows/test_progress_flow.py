@@ -230,3 +230,14 @@ def test_an_instant_the_progress_cannot_be_of(tmp_path, as_of, words):
     settings = Settings(data_dir=tmp_path, reports_dir=tmp_path)
     with pytest.raises(UserError, match=words):
         plan_progress("nightly", DAY, as_of, settings, now=datetime.now(timezone.utc))
+
+
+@pytest.mark.slow
+def test_listings_without_any_order_yet(tmp_path):
+    data_dir = datasets.write_master(tmp_path / "data")
+    summary = progress_flow(calendar="nightly", cutoff_date=DAY, as_of=datetime(2026, 11, 21, 8, 0, tzinfo=SHANGHAI),
+                            data_dir=str(data_dir), reports_dir=str(tmp_path / "reports"))
+    assert (summary["order_lines"], summary["listings"], summary["messages"]) == (0, 2, {})
+    rows = json.loads((Path(summary["folder"]) / "progress.json").read_text(encoding="utf-8"))["rows"]
+    assert [(r["listing_id"], r["units"], r["would_form"], r["missing_units"]) for r in rows] == \
+        [("L1", 0, False, 1), ("L2", 0, False, 1)]
