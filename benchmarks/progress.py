@@ -27,17 +27,17 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.progress_flow import Figures, plan_progress, progress_json  # noqa: E402
+from flows.progress_flow import Figures, plan_progress, progress_head  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from inbox.master import load_master  # noqa: E402
 from inbox.versions import read_order_versions  # noqa: E402
 from outputs.files import atomic_write_text  # noqa: E402
-from outputs.progress_folder import PROGRESS, as_of_name, publish_snapshot  # noqa: E402
+from outputs.progress_folder import PROGRESS, as_of_name, publish_snapshot, write_rows_json  # noqa: E402
 from sheets.progress_book import write_progress_book  # noqa: E402
 from synthetic.dataset import generate_dataset  # noqa: E402
 from transforms.close import close_listings, select_closing_listings  # noqa: E402
 from transforms.leader_messages import build_messages  # noqa: E402
-from transforms.progress import as_if_every_group_forms, progress_rows, versions_as_of  # noqa: E402
+from transforms.progress import PROGRESS_COLUMNS, as_if_every_group_forms, progress_rows, versions_as_of  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.jsonl"
 
@@ -88,8 +88,9 @@ def main() -> None:
     result = Figures(master, rows, messages, versions.files, lines.height)
 
     def snapshot(folder: Path) -> None:
-        timed("json", lambda: atomic_write_text(folder / "progress.json",
-                                                progress_json(plan, result, datetime.now(timezone.utc))))
+        timed("json", lambda: write_rows_json(folder / "progress.json",
+                                              progress_head(plan, result, datetime.now(timezone.utc)),
+                                              rows.select(PROGRESS_COLUMNS)))
         timed("xlsx", lambda: write_progress_book(
             folder / "progress.xlsx", rows, master.listings, master.products, master.pickup_points,
             run=f"nightly {args.date}", cutoff_text="", as_of_text=args.as_of, lines=lines.height, lang="zh",

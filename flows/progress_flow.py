@@ -13,7 +13,6 @@ groups, ledger, emails or runs rows): a cutoff starting meanwhile runs as if it 
 
 from __future__ import annotations
 
-import json
 import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -42,6 +41,7 @@ from outputs.progress_folder import (
     progress_root,
     publish_snapshot,
     write_in_place,
+    write_rows_json,
 )
 from outputs.run_folder import output_errors, run_dir
 from schemas.progress import ProgressRows
@@ -178,8 +178,8 @@ def figures(plan: ProgressPlan) -> Figures:
     return Figures(master, rows, messages, versions.files, lines.height)
 
 
-def progress_json(plan: ProgressPlan, result: Figures, generated_at: datetime) -> str:
-    """progress.json: the run, then `rows` (every key on every row, null where it does not apply)."""
+def progress_head(plan: ProgressPlan, result: Figures, generated_at: datetime) -> dict:
+    """progress.json's keys before `rows` (every key on every row, null where it does not apply)."""
     tz = plan.settings.timezone
     head = {"calendar": plan.window.calendar, "cutoff_date": plan.window.cutoff_date.isoformat(),
             "cutoff_at": plan.window.end.astimezone(ZoneInfo(tz)).isoformat(),
@@ -188,9 +188,7 @@ def progress_json(plan: ProgressPlan, result: Figures, generated_at: datetime) -
             "order_lines": result.lines, "inbox_files": result.files,
             "listings": int(result.rows["pickup_point_id"].is_null().sum()),
             "groups_not_formed": at_risk_first(result.rows).filter(~pl.col("would_form")).height}
-    rows = result.rows.select(PROGRESS_COLUMNS).write_ndjson().rstrip("\n").replace("\n", ",\n  ")
-    text = json.dumps(head, ensure_ascii=False, indent=1)
-    return text[:-2] + ',\n "rows": [\n  ' + rows + "\n ]\n}\n" if rows else text[:-2] + ',\n "rows": []\n}\n'
+    return head
 
 
 @task(name="write", cache_policy=NO_CACHE)
@@ -202,7 +200,8 @@ def write(plan: ProgressPlan, result: Figures) -> Path:
     run = f"{progress_labels(settings.lang)['calendar_' + plan.window.calendar]} {plan.window.cutoff_date.isoformat()}"
 
     def files(folder: Path) -> None:
-        atomic_write_text(folder / "progress.json", progress_json(plan, result, datetime.now(timezone.utc)))
+        write_rows_json(folder / "progress.json", progress_head(plan, result, datetime.now(timezone.utc)),
+                        result.rows.select(PROGRESS_COLUMNS))
         write_progress_book(folder / "progress.xlsx", result.rows, result.master.listings, result.master.products,
                             result.master.pickup_points, run=run, cutoff_text=local_text(plan.window.end, tz),
                             as_of_text=local_text(plan.as_of, tz), lines=result.lines, lang=settings.lang,

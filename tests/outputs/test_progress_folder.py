@@ -91,3 +91,21 @@ def test_the_cutoffs_swap_and_a_snapshot_wait_for_each_others_renames_only(tmp_p
     publish_dir(staging, run)  # waits for the holder's moment, then swaps
     assert released.is_set()
     holder.join()
+
+
+def test_rows_json_is_one_document_with_every_key_of_every_row(tmp_path, monkeypatch):
+    import json
+
+    import polars as pl
+
+    import outputs.progress_folder as folder
+    monkeypatch.setattr(folder, "ROWS_PER_CHUNK", 2)  # several chunks from five rows
+    rows = pl.DataFrame({"listing_id": ["L1", "L1", "L2", "L3", "L4"],
+                         "pickup_point_id": [None, "P1", None, None, None], "units": [3, 3, 0, None, 1]})
+    folder.write_rows_json(tmp_path / "p.json", {"calendar": "nightly", "as_of": "2026-11-21T15:00:00+08:00"}, rows)
+    text = (tmp_path / "p.json").read_text(encoding="utf-8")
+    document = json.loads(text)
+    assert document["calendar"] == "nightly" and document["rows"] == rows.to_dicts()
+    assert text.count("\n  {") == 5  # one row a line
+    folder.write_rows_json(tmp_path / "e.json", {"calendar": "nightly"}, rows.clear())
+    assert json.loads((tmp_path / "e.json").read_text(encoding="utf-8")) == {"calendar": "nightly", "rows": []}
