@@ -33,12 +33,14 @@ def test_no_message_twice_for_the_same_content(tmp_path):
         results = deliver(second, log, never)
         assert statuses(results) == {"P1": "sent", "P2": "unchanged", "P3": "file"}
         assert [r["revision"] for r in results] == [2, 1, 2]
-    assert [post["json"]["text"]["content"] for post in bot.posts()] == ["还差 2 件成团", "已成团", "已成团"]
+    assert sorted(post["json"]["text"]["content"] for post in bot.posts()) == sorted(["还差 2 件成团", "已成团",
+                                                                                     "已成团"])
     entries = log.entries()
-    assert [(e["pickup_point_id"], e["status"], e["revision"]) for e in entries] == \
-        [("P1", "sent", 1), ("P2", "sent", 1), ("P3", "file", 1), ("P1", "sent", 2), ("P3", "file", 2)]
+    assert sorted((e["pickup_point_id"], e["status"], e["revision"]) for e in entries) == \
+        [("P1", "sent", 1), ("P1", "sent", 2), ("P2", "sent", 1), ("P3", "file", 1), ("P3", "file", 2)]
     assert all(e["leader_id"] == f"T-{e['pickup_point_id']}" and e["at"] for e in entries)
-    assert "webhook" in entries[0] and "127.0.0.1" in entries[0]["webhook"]
+    sent = [e for e in entries if e["status"] == "sent"]
+    assert all("127.0.0.1" in e["webhook"] for e in sent) and all("webhook" not in e for e in entries if e not in sent)
 
 
 def test_a_failed_message_goes_out_with_the_next_run(tmp_path):
@@ -59,8 +61,9 @@ def test_nothing_goes_out_once_told_to_stop(tmp_path):
     log = open_log(tmp_path)
     with WebhookReceiver(reply=lambda post: (200, {"errcode": 0})) as bot:
         outgoing = [message(f"P{i}", f"第 {i} 条", bot.url) for i in range(4)]
-        cutoff_passed = iter([None, None, "the cutoff (2026-11-21 20:00) has passed"] + ["passed"] * 5)
-        results = deliver(outgoing, log, lambda: next(cutoff_passed))
+        # asked once per message while deciding, then again right before each post (one at a time here)
+        cutoff_passed = iter([None] * 4 + [None, None, "the cutoff (2026-11-21 20:00) has passed"] + ["passed"] * 5)
+        results = deliver(outgoing, log, lambda: next(cutoff_passed), workers=1)
     assert [r["status"] for r in results] == ["sent", "sent", "held", "held"]
     assert len(bot.posts()) == 2 and len(log.entries()) == 2
     assert results[2]["detail"] == "the cutoff (2026-11-21 20:00) has passed"
@@ -82,3 +85,15 @@ def test_revisions_are_rendered(tmp_path):
         deliver([message("P1", "共 12 件", bot.url)], log, never, render)
         deliver([message("P1", "共 12 件", bot.url)], log, never, render)
     assert [post["json"]["text"]["content"] for post in bot.posts()] == ["共 14 件", "修订版 2：共 12 件"]
+
+
+def test_many_groups_at_once_each_once(tmp_path):
+    log = open_log(tmp_path)
+    with WebhookReceiver(reply=lambda post: (200, {"errcode": 0})) as bot:
+        outgoing = [message(f"P{i:03d}", f"第 {i} 条", f"{bot.url}?key=k{i}") for i in range(40)]
+        results = deliver(outgoing, log, never)
+        assert [r["pickup_point_id"] for r in results] == [f"P{i:03d}" for i in range(40)]  # in their order
+        assert {r["status"] for r in results} == {"sent"}
+        assert {r["status"] for r in deliver(outgoing, log, never)} == {"unchanged"}
+    assert sorted(post["path"] for post in bot.posts()) == sorted(f"/hook?key=k{i}" for i in range(40))
+    assert sorted(e["pickup_point_id"] for e in log.entries()) == [f"P{i:03d}" for i in range(40)]
