@@ -25,7 +25,7 @@ from tests.servers import WebhookReceiver, stop, tail, wait_for
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOLD_SECONDS = 9.0  # each message's request is held this long at most (the bot's timeout is 10 s)
-POINTS = 10        # so a progress run stays in flight up to 90 s, unless released
+POINTS = 80        # eight posted at a time: a progress run stays in flight up to 90 s, unless released
 
 pytestmark = pytest.mark.slow
 
@@ -56,8 +56,8 @@ def test_a_cutoff_started_while_progress_runs_completes_on_its_own(tmp_path):
     stamp = lambda t: t.isoformat(timespec="seconds")  # noqa: E731
     listings = [dict(row, opens_at=stamp(cutoff - timedelta(days=2)), closes_at=stamp(cutoff))
                 for row in datasets.LISTINGS]
-    # ten pickup points, an order each: ten messages, each held up to HOLD_SECONDS by the bot
-    placed = [datasets.order(f"O{n}", f"c{n}", 1, stamp(local - timedelta(minutes=50 - n)), point=f"P{n}")
+    # 80 pickup points, an order each: 80 messages, each held up to HOLD_SECONDS by the bot
+    placed = [datasets.order(f"O{n}", f"c{n}", 1, stamp(local - timedelta(seconds=30 * (POINTS - n))), point=f"P{n}")
               for n in range(POINTS)]
     with WebhookReceiver(reply=slow_bot) as bot:
         points = [dict(datasets.PICKUP_POINTS[0], pickup_point_id=f"P{n}", name=f"幸福里{n}栋", leader_id=f"T{n}",
@@ -86,7 +86,7 @@ def test_a_cutoff_started_while_progress_runs_completes_on_its_own(tmp_path):
     assert took < 120
     run = tmp_path / "reports" / "nightly" / day
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-    assert summary["order_lines"]["eligible"] == POINTS and summary["units"]["allocated"] == POINTS
+    assert summary["order_lines"]["eligible"] == POINTS and summary["units"]["allocated"] == datasets.mooncake.STOCK_CAP
     (snapshot,) = (run / "progress").glob("*/progress.json")  # the cutoff's folder holds the progress run's
     assert json.loads(snapshot.read_text(encoding="utf-8"))["order_lines"] == POINTS
     assert "another run holds the warehouse" not in (tmp_path / "run.log").read_text()
