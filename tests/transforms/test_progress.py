@@ -216,7 +216,7 @@ LISTING = st.fixed_dictionaries({
     "point_cap": st.sampled_from([None, 3, 8])})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(ORDER_ROW, min_size=1, max_size=25), l1=LISTING, l2=LISTING,
        pack=st.integers(1, 4), rounding=st.sampled_from(["up", "down"]))
 def test_progress_is_what_the_cutoff_then_decides(rows, l1, l2, pack, rounding):
