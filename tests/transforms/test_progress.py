@@ -176,6 +176,13 @@ def test_a_line_counts_as_it_stood_at_the_instant():
         [("A", "cancelled"), ("B", "paid")]
 
 
+def test_a_single_version_created_later_does_not_exist_yet():
+    one = orders(dict(order_id="A", customer_id="a", qty=2, created_at="2026-11-21 12:00")).with_columns(
+        pl.lit(1, pl.Int64).alias("ingest_seq"))
+    assert versions_as_of(one, at("2026-11-21 11:00")).height == 0
+    assert versions_as_of(one, at("2026-11-21 12:00")).height == 1
+
+
 def test_on_a_tie_the_row_ingested_last_wins():
     one = orders(dict(order_id="A", customer_id="a", qty=2, created_at="2026-11-21 10:00"))
     versions = pl.concat([one, one.with_columns(pl.lit(5, pl.Int64).alias("qty"))]) \
@@ -187,12 +194,46 @@ def test_on_a_tie_the_row_ingested_last_wins():
     ("nightly", datetime(2026, 11, 21, 15, 0), date(2026, 11, 21)),
     ("nightly", datetime(2026, 11, 21, 20, 0), date(2026, 11, 21)),     # the cutoff instant is its window's end
     ("nightly", datetime(2026, 11, 21, 20, 0, 1), date(2026, 11, 22)),
+    ("nightly", datetime(2026, 11, 21, 20, 30), date(2026, 11, 21)),    # CUTOFF_NIGHTLY_AT 21:00 below
     ("weekly", datetime(2026, 11, 18, 9, 0), date(2026, 11, 22)),       # a Wednesday: the coming Sunday
     ("weekly", datetime(2026, 11, 23, 0, 0), date(2026, 11, 22)),
 ])
 def test_the_coming_cutoff_holds_the_instant_in_its_window(calendar, local, expected):
     instant = local.replace(tzinfo=timezone(timedelta(hours=8)))
-    assert coming_cutoff_date(calendar, instant, "Asia/Shanghai", time(20, 0)) == expected
+    nightly_at = time(21, 0) if local.minute == 30 else time(20, 0)
+    assert coming_cutoff_date(calendar, instant, "Asia/Shanghai", nightly_at) == expected
+    if nightly_at == time(21, 0):  # the cutoff instant itself, at 21:00
+        assert coming_cutoff_date(calendar, instant + timedelta(minutes=30), "Asia/Shanghai", nightly_at) == expected
+
+
+def group_row(listing: str, point=None, scope="platform", **figures) -> dict:
+    row = {column: None for column in PROGRESS_COLUMNS}
+    row.update(listing_id=listing, pickup_point_id=point, sku_id="SKU1", group_scope=scope, units=0, participants=0,
+               would_form=True, missing_units=0, missing_participants=0)
+    return {**row, **figures}
+
+
+def test_at_risk_first_breaks_every_tie_the_same_way():
+    rows = pl.DataFrame([
+        group_row("L1", units=5, participants=5, would_form=False, missing_units=5),      # 5 of 10
+        group_row("L2", units=1, participants=1, would_form=False, missing_units=1),      # 1 of 2: fewer missing
+        group_row("L3", units=4, participants=1, would_form=False, missing_participants=1),  # 1 of 2 people
+        group_row("L4", units=4, participants=2, would_form=False, missing_participants=2),  # 2 of 4 people
+        group_row("L5", units=3, participants=3),                                          # formed, no tiers
+        group_row("L6", units=3, participants=3, participants_to_next_tier=7, next_price_fen=30800),
+        group_row("L7", units=3, participants=3, participants_to_next_tier=2, next_price_fen=30800),
+        group_row("L8", units=3, participants=3),
+        group_row("L9", "P2", "pickup_point", units=1, participants=1),
+        group_row("L9", "P1", "pickup_point", units=1, participants=1),
+        group_row("L9", None, "pickup_point", units=2, participants=2, would_form=None, groups=2, groups_formed=2),
+        group_row("L0", "P1", units=1, participants=1),  # a platform listing's point row: no group of its own
+        group_row("LZ", units=0, participants=0, min_qty=0),  # formed with nothing held: all the way
+    ], schema_overrides={"would_form": pl.Boolean}).drop("min_qty")
+    ranked = at_risk_first(rows)
+    assert list(zip(ranked["listing_id"], ranked["pickup_point_id"], strict=True)) == [
+        ("L3", None), ("L4", None), ("L2", None), ("L1", None),  # 0.5 reached each: fewer units, then people, missing
+        ("L7", None), ("L6", None), ("L5", None), ("L8", None), ("L9", "P1"), ("L9", "P2"), ("LZ", None)]
+    assert ranked["reached"].to_list() == [0.5] * 4 + [1.0] * 7
 
 
 def test_at_risk_first_closest_to_forming_first():
@@ -200,10 +241,14 @@ def test_at_risk_first_closest_to_forming_first():
                   dict(order_id="B", customer_id="b", qty=2, created_at="2026-11-21 10:00", listing_id="L2"),
                   dict(order_id="C", customer_id="c", qty=2, created_at="2026-11-21 10:00", listing_id="L3"))
     figures = progress(rows, listings(dict(listing_id="L1", min_qty=10), dict(listing_id="L2", min_qty=10),
-                                      dict(listing_id="L3")))
+                                      dict(listing_id="L3"), dict(listing_id="L4", tiers=mooncake.TIERS),
+                                      dict(listing_id="L5")))
     ranked = at_risk_first(figures)
-    assert ranked["listing_id"].to_list() == ["L1", "L2", "L3"]
-    assert ranked["reached"].to_list() == [0.9, 0.2, 1.0]
+    assert ranked["listing_id"].to_list() == ["L1", "L2", "L5", "L4", "L3"]  # L4 lacks 3 people too
+    assert ranked["reached"].to_list() == [0.9, 0.2, 0.0, 0.0, 1.0]  # L5, L4: no order yet
+    people = progress(orders(dict(order_id="A", customer_id="a", qty=2, created_at="2026-11-21 10:00")),
+                      listings(dict(listing_id="L1", tiers=mooncake.TIERS)))
+    assert at_risk_first(people)["reached"].to_list() == [pytest.approx(1 / 3)]  # 1 of the 3 people
 
 
 # ---- the figures are the cutoff's own --------------------------------------------------------------
