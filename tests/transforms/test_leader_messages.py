@@ -110,3 +110,44 @@ def test_fit_lines_counts_what_is_left_out():
 
 def test_local_day_time():
     assert local_day_time(CUTOFF.astimezone(timezone.utc), "Asia/Shanghai") == "11月21日(周六) 20:00"
+
+
+def test_a_point_lists_its_listings_at_risk_first_then_closest_to_the_next_tier():
+    rows = orders(*[dict(order_id=f"{listing}{n}", customer_id=f"c{listing}{n}", qty=1, listing_id=listing,
+                         created_at="2026-11-21 10:00") for listing, count in
+                    (("L1", 1), ("L2", 3), ("L3", 1), ("L4", 2), ("L5", 9), ("L6", 2)) for n in range(count)])
+    listing_rows = listings(dict(listing_id="L1"), dict(listing_id="L2", min_qty=4), dict(listing_id="L3", min_qty=4),
+                            dict(listing_id="L4", tiers=mooncake.TIERS), dict(listing_id="L5", tiers=mooncake.TIERS),
+                            dict(listing_id="L6"))
+    lines = messages(rows, listing_rows)["P1"]["text"].splitlines()[2:8]
+    assert [line.split("：")[1].split("；")[1] for line in lines] == [
+        "全团已售 3 件，还差 1 件成团",                  # L2: 3 of 4
+        "全团已售 2 件，还差 1 人成团，成团价 ¥328",     # L4: 2 of 3 people, fewer missing than L3
+        "全团已售 1 件，还差 3 件成团",                  # L3: 1 of 4
+        "已成团，¥328",                                   # L5: formed, 1 more person to ¥308
+        "已成团，¥328",                                   # L1, L6: formed, no tier: by listing
+        "已成团，¥328"]
+    assert lines[3].endswith("再 1 人享 ¥308")
+    assert [line.split(". ")[0] for line in lines] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_both_units_and_people_missing_and_stock_at_the_edge():
+    rows = orders(*[dict(order_id=f"O{n}", customer_id="a", qty=1, created_at="2026-11-21 10:00") for n in range(2)])
+    text = messages(rows, listings(dict(listing_id="L1", tiers=mooncake.TIERS, min_qty=5, stock_cap=22)))["P1"]["text"]
+    assert "本小区已售 2 份；全团已售 2 件，还差 3 件、2 人成团，成团价 ¥328；仅剩 20 份" in text
+    wider = messages(rows, listings(dict(listing_id="L1", stock_cap=23)))["P1"]["text"]
+    assert "仅剩" not in wider  # 21 left: plenty
+
+
+def test_a_case_to_fill_only_once_the_group_forms():
+    rows = orders(dict(order_id="S", customer_id="c", qty=2, created_at="2026-11-21 10:00", listing_id="L2"))
+    not_yet = messages(rows, listings(dict(listing_id="L2", sku_id="SKU2", min_qty=3)))["P1"]["text"]
+    assert "凑满整箱" not in not_yet and "还差 1 件成团" in not_yet
+    formed = messages(rows, listings(dict(listing_id="L2", sku_id="SKU2")))["P1"]["text"]
+    assert "砂糖橘：本小区已售 2 份；已成团，¥328；再 4 件凑满整箱" in formed
+
+
+def test_a_point_not_in_the_master_data_keeps_its_id():
+    rows = orders(dict(order_id="A", customer_id="a", qty=1, created_at="2026-11-21 10:00", pickup_point_id="P9"))
+    message = messages(rows, listings(dict(listing_id="L1")))["P9"]
+    assert message["text"].startswith("【成团进度】P9\n") and message["leader_id"] is None

@@ -134,3 +134,37 @@ def test_a_long_notice_fits_the_bot():
     assert (notice["units"], notice["units_short"], notice["customers"]) == (200, 40, 120)
     unlimited = build_notices(rows, short, catalogue, points(), times(), CUTOFF, "Asia/Shanghai", {}).row(0, named=True)
     assert sum(1 for line in unlimited["content"].splitlines() if line.startswith("顾客甲(")) == 120
+
+
+def test_only_the_points_given_get_a_notice_and_a_customer_with_nothing_left_is_not_counted():
+    short = pl.DataFrame({"order_id": ["B"], "line_no": [1], "units_short": [5]})  # B (李静, P2) gets nothing
+    rows = mooncake_orders().with_columns(
+        pl.when(pl.col("order_id").is_in(["B", "D"])).then(pl.lit("P2")).otherwise(pl.lit("P1"))
+        .alias("pickup_point_id"))
+    closed = close_listings(rows, listings(dict(listing_id="L1", stock_cap=mooncake.STOCK_CAP)), products({}),
+                            window_for("nightly", CUTOFF.date()))
+    due = times().filter(pl.col("pickup_point_id") == "P2")
+    built = build_notices(closed.allocations, short, products({}), points(), due, CUTOFF, "Asia/Shanghai", {})
+    assert built["pickup_point_id"].to_list() == ["P2"]
+    p2 = built.row(0, named=True)
+    assert (p2["units"], p2["customers"], p2["units_short"]) == (4, 1, 5)
+    assert "今日订单共 4 件、1 位顾客" in p2["content"] and "缺货：流心奶黄月礼盒 少 5 盒（顾客 1234），已退款" in p2["content"]
+
+
+def test_without_routes_or_offsets_the_notice_says_so():
+    bare = points().drop("arrives_after_min")
+    timed = route_times(bare, routes().clear(), CUTOFF, "Asia/Shanghai")
+    assert timed["departs"].null_count() == 3 and timed["arrives"].null_count() == 3
+    assert due_points(timed, False, at("2026-11-23 06:00")).height == 0  # no departure: waits for the goods-in run
+    closed = close_listings(mooncake_orders(), listings(dict(listing_id="L1")), products({}),
+                            window_for("nightly", CUTOFF.date()))
+    no_shortage = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64, "units_short": pl.Int64})
+    content = build_notices(closed.allocations, no_shortage, products({}), bare, timed, CUTOFF, "Asia/Shanghai",
+                            {}).row(0, named=True)["content"]
+    assert content.splitlines()[2] == "预计到达：到货时间另行通知"
+    assert not content.splitlines()[-1].startswith("联系：")
+
+
+def test_the_first_revision_is_the_notice_itself():
+    assert mark_revision("【到货通知】幸福里3栋\n今日订单共 3 件", 0) == "【到货通知】幸福里3栋\n今日订单共 3 件"
+    assert mark_revision("【到货通知】幸福里3栋\n今日订单共 3 件", 3).startswith("【到货通知·修订版 3】幸福里3栋\n")
