@@ -76,8 +76,9 @@ def main() -> None:
     plan = plan_progress("nightly", args.date, as_of, settings, now=datetime.now(timezone.utc), send=False)
     print(f"progress benchmark: {data_dir}, nightly {args.date} as of {args.as_of}")
     master = timed("master", load_master, data_dir, settings.timezone)
-    closing = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
-    versions = timed("versions", read_order_versions, data_dir, master, settings.timezone, closing)
+    closing = select_closing_listings(master.listings, plan.window)
+    versions = timed("versions", read_order_versions, data_dir, master, settings.timezone,
+                     closing["listing_id"].to_list(), "", closing["opens_at"].min())
     lines = timed("as_of", versions_as_of, versions.lines, plan.as_of)
     closed = timed("close", close_listings, lines, master.listings, master.products, plan.window)
     neutral = as_if_every_group_forms(master.listings, master.products)

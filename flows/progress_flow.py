@@ -156,11 +156,14 @@ def figures(plan: ProgressPlan) -> Figures:
     since = clock.perf_counter()
     settings = plan.settings
     master = load_master(settings.data_dir, settings.timezone)
-    closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
-    versions = read_order_versions(settings.data_dir, master, settings.timezone, closing_ids, settings.ready_marker)
+    closing = select_closing_listings(master.listings, plan.window)
+    closing_ids = closing["listing_id"].to_list()
+    versions = read_order_versions(settings.data_dir, master, settings.timezone, closing_ids, settings.ready_marker,
+                                   opened_at=closing["opens_at"].min() if closing.height else None)
     lines = versions_as_of(versions.lines, plan.as_of)
-    _stage(plan, "read", f"{versions.files} inbox file(s), {versions.rows:,} row(s) of the {len(closing_ids):,} "
-                         f"closing listing(s), {lines.height:,} order line(s) as of the instant", since)
+    _stage(plan, "read", f"{versions.files} inbox file(s) ({versions.skipped} older than the listings left unread), "
+                         f"{versions.rows:,} row(s) of the {len(closing_ids):,} closing listing(s), {lines.height:,} "
+                         "order line(s) as of the instant", since)
     since = clock.perf_counter()
     context = rules_context(plan, master)
     closed = close_listings(lines, master.listings, master.products, plan.window, **context)

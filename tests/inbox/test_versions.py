@@ -51,3 +51,20 @@ def test_an_empty_inbox(tmp_path):
     read = versions(data_dir)
     assert (read.files, read.rows, read.lines.height) == (0, 0, 0)
     assert versions_as_of(read.lines, at("2026-11-21 11:00")).height == 0
+
+
+def test_files_written_before_the_listings_opened_are_not_read(tmp_path):
+    """Last month's exports cost nothing: a file last written before the listings opened holds none
+    of their lines. Memory holds the rows of the listings asked for, not the inbox."""
+    import os
+    from datetime import datetime, timezone
+    data_dir = datasets.mooncake_data_dir(tmp_path / "data")
+    old = datasets.write_orders(data_dir, [datasets.order("OLD", "cO", 1, "2026-10-01T10:00:00")], name="old.csv")
+    long_ago = datetime(2026, 10, 1, 12, tzinfo=timezone.utc).timestamp()
+    os.utime(old, (long_ago, long_ago))
+    master = load_master(data_dir, "Asia/Shanghai")
+    read = read_order_versions(data_dir, master, "Asia/Shanghai", ["L1", "L2"],
+                               opened_at=datetime(2026, 11, 20, 12, tzinfo=timezone.utc))
+    assert (read.files, read.skipped) == (1, 1) and "OLD" not in read.lines["order_id"].to_list()
+    everything = read_order_versions(data_dir, master, "Asia/Shanghai", ["L1", "L2"])
+    assert (everything.files, everything.skipped) == (2, 0)
