@@ -13,6 +13,7 @@ groups, ledger, emails or runs rows): a cutoff starting meanwhile runs as if it 
 
 from __future__ import annotations
 
+import json
 import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -48,8 +49,18 @@ from schemas.progress import ProgressRows
 from sheets.labels import local_text
 from sheets.progress_book import write_progress_book
 from sheets.progress_labels import progress_labels
-from transforms.close import close_listings, select_closing_listings
+from transforms.close import SaleContext, close_listings, select_closing_listings
 from transforms.leader_messages import build_messages
+from transforms.pools import (
+    EARLIER,
+    THIS_RUN,
+    plan_pools,
+    pool_budgets,
+    pool_left,
+    pool_turns,
+    runs_of,
+    taken_as_reported,
+)
 from transforms.progress import (
     PROGRESS_COLUMNS,
     as_if_every_group_forms,
@@ -90,6 +101,7 @@ class Figures:
     messages: pl.DataFrame  # transforms.leader_messages MESSAGE_COLUMNS
     files: int              # inbox files read
     lines: int              # order lines as of the instant
+    pool_turns_not_run: tuple[str, ...] = ()  # earlier turns of a pool whose runs have not reported
 
 
 def parse_as_of(text: str, timezone_name: str) -> datetime:
@@ -140,12 +152,57 @@ def _stage(plan: ProgressPlan, name: str, text: str, since: float) -> None:
     say(f"{name:<8} {text}  ({clock.perf_counter() - since:.1f}s)", console=plan.progress)
 
 
-def rules_context(plan: ProgressPlan, master: Master) -> dict:
-    """What close_listings takes besides the lines, listings, products and window: today nothing.
-    The seam for stock pools (一盘货, rulebook "One stock pool"): the cutoff passes close_listings
-    what earlier turns of each pool consumed; progress passes the same, read without holding the
-    warehouse (docs/progress.md, "Stock pools"), and progress_rows gets the pools' `pool_left`."""
-    return {}
+@dataclass(frozen=True)
+class RulesContext:
+    """What close_listings takes beyond the lines (transforms.close.SaleContext: the stock pools'
+    budgets; the buyers' groups' audience comes from the lines read), the pools' turns and budgets
+    (for `pool_left`), and the earlier turns whose runs have not reported yet."""
+
+    context: SaleContext
+    turns: pl.DataFrame
+    budgets: pl.DataFrame
+    not_run: tuple[str, ...] = ()
+
+
+def reported_pool_turns(reports_dir: Path, runs: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """What each earlier run took of its pools, from its own summary.json `pools` (the run folder is
+    published after the run stored its tables; a rerun publishes it again): (pool_id, calendar,
+    turn_date, taken), and the runs without a summary.json ("weekly 2026-11-22")."""
+    rows, not_run = [], []
+    for run in runs.iter_rows(named=True):
+        path = run_dir(reports_dir, run["calendar"], run["cutoff_date"]) / "summary.json"
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            not_run.append(f"{run['calendar']} {run['cutoff_date'].isoformat()}")
+            continue
+        for pool in summary.get("pools") or []:
+            rows += [{"pool_id": pool["pool_id"], "calendar": run["calendar"], "turn_date": run["cutoff_date"],
+                      "taken": int(turn["taken"] or 0)}
+                     for turn in pool.get("turns", []) if turn.get("position") == THIS_RUN]
+    schema = {"pool_id": pl.String, "calendar": pl.String, "turn_date": pl.Date, "taken": pl.Int64}
+    return pl.DataFrame(rows, schema=schema, orient="row"), tuple(not_run)
+
+
+def rules_context(plan: ProgressPlan, master: Master) -> RulesContext:
+    """The stock pools (一盘货) as the cutoff would take them now: its earlier turns' takes from their
+    runs' summary.json (never the warehouse: a cutoff is never kept waiting), the later turns'
+    reserves held (transforms/pools.py). An earlier turn that has not run counts as having taken
+    nothing yet, and progress.json names it (`pool_turns_not_run`): the cutoff itself will not
+    run before it."""
+    settings = plan.settings
+    turns = plan_pools(pool_turns(master.listings, settings.timezone, parse_clock(settings.nightly_at)),
+                       plan.window)
+    reported, not_run = reported_pool_turns(settings.reports_dir, runs_of(turns, EARLIER))
+    budgets = pool_budgets(turns, master.pools, taken_as_reported(turns, reported))
+    return RulesContext(SaleContext(pools=budgets), turns, budgets, not_run)
+
+
+def audience_ids(closing: pl.DataFrame) -> list[str]:
+    """The listings whose customers the closing buyers' groups are open to (read with them)."""
+    if "audience_listing_id" not in closing.columns:
+        return []
+    return sorted(closing["audience_listing_id"].drop_nulls().unique().to_list())
 
 
 # ---- the stages ------------------------------------------------------------------------------------
@@ -158,18 +215,23 @@ def figures(plan: ProgressPlan) -> Figures:
     master = load_master(settings.data_dir, settings.timezone)
     closing = select_closing_listings(master.listings, plan.window)
     closing_ids = closing["listing_id"].to_list()
-    versions = read_order_versions(settings.data_dir, master, settings.timezone, closing_ids, settings.ready_marker,
-                                   opened_at=closing["opens_at"].min() if closing.height else None)
+    audience = [i for i in audience_ids(closing) if i not in closing_ids]
+    read = master.listings.filter(pl.col("listing_id").is_in(closing_ids + audience))
+    versions = read_order_versions(settings.data_dir, master, settings.timezone, closing_ids + audience,
+                                   settings.ready_marker, opened_at=read["opens_at"].min() if read.height else None)
+    # the audience listings' lines are read too: close_listings takes a buyers' group's audience from them
     lines = versions_as_of(versions.lines, plan.as_of)
+    own = lines.filter(pl.col("listing_id").is_in(closing_ids)).height
     _stage(plan, "read", f"{versions.files} inbox file(s) ({versions.skipped} older than the listings left unread), "
-                         f"{versions.rows:,} row(s) of the {len(closing_ids):,} closing listing(s), {lines.height:,} "
+                         f"{versions.rows:,} row(s) of the {len(closing_ids):,} closing listing(s), {own:,} "
                          "order line(s) as of the instant", since)
     since = clock.perf_counter()
-    context = rules_context(plan, master)
-    closed = close_listings(lines, master.listings, master.products, plan.window, **context)
+    rules = rules_context(plan, master)
+    closed = close_listings(lines, master.listings, master.products, plan.window, rules.context)
     neutral_listings, neutral_products = as_if_every_group_forms(master.listings, master.products)
-    held = close_listings(lines, neutral_listings, neutral_products, plan.window, **context)
-    rows = progress_rows(closed, held, master.products, pool_left=None)
+    held = close_listings(lines, neutral_listings, neutral_products, plan.window, rules.context)
+    rows = progress_rows(closed, held, master.products,
+                         pool_left=pool_left(rules.turns, rules.budgets, held.allocations))
     ProgressRows.validate(rows)
     budgets = {row["pickup_point_id"]: budget_for(row["webhook"], row["webhook_format"])
                for row in master.pickup_points.iter_rows(named=True)}
@@ -178,7 +240,7 @@ def figures(plan: ProgressPlan) -> Figures:
     not_formed = at_risk_first(rows).filter(~pl.col("would_form")).height
     _stage(plan, "figures", f"{rows.height:,} row(s), {not_formed:,} group(s) would not form now, "
                             f"{messages.height:,} leader message(s)", since)
-    return Figures(master, rows, messages, versions.files, lines.height)
+    return Figures(master, rows, messages, versions.files, own, rules.not_run)
 
 
 def progress_head(plan: ProgressPlan, result: Figures, generated_at: datetime) -> dict:
@@ -190,7 +252,8 @@ def progress_head(plan: ProgressPlan, result: Figures, generated_at: datetime) -
             "generated_at": generated_at.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds"),
             "order_lines": result.lines, "inbox_files": result.files,
             "listings": int(result.rows["pickup_point_id"].is_null().sum()),
-            "groups_not_formed": at_risk_first(result.rows).filter(~pl.col("would_form")).height}
+            "groups_not_formed": at_risk_first(result.rows).filter(~pl.col("would_form")).height,
+            "pool_turns_not_run": list(result.pool_turns_not_run)}
     return head
 
 

@@ -38,7 +38,7 @@ def _figures(t: dict) -> tuple[Column, ...]:
             Column("price_fen", t["price"], MONEY, 9), Column("next_price_fen", t["next_price"], MONEY, 9),
             Column("participants_to_next_tier", t["to_next_tier"], INT, 8),
             Column("units_to_fill_case", t["fill_case"], INT, 8), Column("units_case_cut", t["case_cut"], INT, 8),
-            Column("stock_left", t["stock_left"], INT, 8))
+            Column("stock_left", t["stock_left"], INT, 8), Column("pool_left", t["pool_left"], INT, 8))
 
 
 def progress_sheets(rows: pl.DataFrame, listings: pl.DataFrame, products: pl.DataFrame, points: pl.DataFrame,

@@ -72,8 +72,9 @@ def listing_line() -> pl.Expr:
         pl.format("再 {} 人享 {}", pl.col("participants_to_next_tier"), yuan_short(pl.col("next_price_fen"))))
     fill = pl.when(pl.col("would_form") & (pl.col("units_to_fill_case") > 0)).then(
         pl.format("再 {} 件凑满整箱", pl.col("units_to_fill_case")))
-    stock = (pl.when(pl.col("stock_left") == 0).then(pl.lit("已售罄"))
-             .when(pl.col("stock_left") <= LOW_STOCK).then(pl.format("仅剩 {} 份", pl.col("stock_left"))))
+    left = pl.min_horizontal("stock_left", "pool_left")  # the listing's cap or its stock pool, the lesser
+    stock = (pl.when(left == 0).then(pl.lit("已售罄"))
+             .when(left <= LOW_STOCK).then(pl.format("仅剩 {} 份", left)))
     sold_here = pl.format("本小区已售 {} 份", pl.col("units"))
     state = pl.when(pl.col("would_form")).then(formed).otherwise(not_formed)
     return pl.format("{}：{}", pl.col("item"), _joined([sold_here, state, next_tier, fill, stock], "；"))

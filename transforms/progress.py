@@ -28,8 +28,9 @@ eligible lines; every row has every key of PROGRESS_COLUMNS (null where it does 
   cases are full; `units_case_cut` is what case rounding would take back now. Per listing (step 5
   is), repeated on its point rows.
 - `stock_left`: `stock_cap` minus the units held; on a point's row the lesser of that and
-  `point_cap_left` (`point_cap` minus the point's units held). `pool_left`: the listing's stock
-  pool left (kept null until stock pools are part of the rules).
+  `point_cap_left` (`point_cap` minus the point's units held). `pool_left`: what the listing
+  could still get from its stock pool (一盘货; null without a pool): its reserve left plus the
+  pool's shared units left (`transforms.pools.pool_left`).
 - `groups`, `groups_formed` (listing rows): the listing's groups with lines, and how many form.
 """
 

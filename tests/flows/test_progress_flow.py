@@ -241,3 +241,38 @@ def test_listings_without_any_order_yet(tmp_path):
     rows = json.loads((Path(summary["folder"]) / "progress.json").read_text(encoding="utf-8"))["rows"]
     assert [(r["listing_id"], r["units"], r["would_form"], r["missing_units"]) for r in rows] == \
         [("L1", 0, False, 1), ("L2", 0, False, 1)]
+
+
+def test_the_presale_story_over_the_day_one_stock_pool_and_the_buyers_group(tmp_path):
+    """The rulebook's presale worked example (tests/presale_story.py) seen by `cutoff progress` on
+    the day of EXC, the buyers' group and the pool's last turn: before the weekly presale (PRE)
+    has run, its turn is named and counts as nothing taken yet; once it has, the figures are what
+    the cutoff of EXC then decides, to the unit: x9 is not a presale buyer, the pool's 6 are left."""
+    from tests import presale_story as story
+    data_dir = datasets.presale_story_data_dir(tmp_path / "data")
+    reports = tmp_path / "reports"
+    exc_day = date.fromisoformat(story.EXC_DATE)
+
+    def progress() -> dict:
+        summary = progress_flow(calendar="nightly", cutoff_date=exc_day, data_dir=str(data_dir),
+                                reports_dir=str(reports), as_of=datetime(2026, 11, 23, 19, 0, tzinfo=SHANGHAI),
+                                send=False)
+        return json.loads((Path(summary["folder"]) / "progress.json").read_text(encoding="utf-8"))
+
+    cutoff_flow(calendar="nightly", cutoff_date=story.GRP_DATE, data_dir=str(data_dir), reports_dir=str(reports),
+                send_email=False)
+    early = progress()
+    assert early["pool_turns_not_run"] == ["weekly 2026-11-22"]
+    exc = next(r for r in early["rows"] if r["listing_id"] == "EXC" and r["pickup_point_id"] is None)
+    # 40 - 27 (GRP) - nothing yet from PRE: 13 shared; EXC holds 2 + 3 + 3 of its members' 9
+    assert (exc["units"], exc["pool_left"]) == (8, 5)
+
+    cutoff_flow(calendar="weekly", cutoff_date=story.PRE_DATE, data_dir=str(data_dir), reports_dir=str(reports),
+                send_email=False)
+    late = progress()
+    assert late["pool_turns_not_run"] == []
+    exc = next(r for r in late["rows"] if r["listing_id"] == "EXC" and r["pickup_point_id"] is None)
+    assert (exc["units"], exc["participants"], exc["pool_left"]) == (sum(story.EXC_ALLOCATED.values()), 3, 0)
+    decided = cutoff_flow(calendar="nightly", cutoff_date=story.EXC_DATE, data_dir=str(data_dir),
+                          reports_dir=str(reports), send_email=False)
+    assert decided["units"]["allocated"] == exc["units"] and decided["pools"][0]["left"] == exc["pool_left"]
