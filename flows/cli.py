@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_national_parser(commands, _date)
     from flows.export_commands import add_export_parsers
     add_export_parsers(commands, _date)
+    from flows.progress_command import add_progress_parsers
+    add_progress_parsers(commands, _date)
     from flows.scans_command import add_scans_parser
     add_scans_parser(commands, _date)
 
@@ -313,6 +315,17 @@ def command_national(args) -> int:
     return national(args, lambda: _start_prefect(local_server=False), _warn_free)
 
 
+def command_progress(args) -> int:
+    from flows.progress_command import command_progress as progress
+    _launch_prefect()
+    return progress(args, _settings(args), _start_prefect)
+
+
+def command_notice(args) -> int:
+    from flows.progress_command import command_notice as notice
+    return notice(args, _settings(args), _start_prefect)
+
+
 def _warn_free(text: str) -> None:
     print(f"cutoff: {text}", file=sys.stderr, flush=True)
 
@@ -338,7 +351,7 @@ COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_de
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
             "receive": command_receive, "national": command_national, "report": command_report,
             "init": command_init, "map-export": command_map_export,
-            "scans": command_scans}
+            "progress": command_progress, "notice": command_notice, "scans": command_scans}
 
 
 def main(argv: list[str] | None = None) -> int:

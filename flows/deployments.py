@@ -10,6 +10,11 @@
 | national/nightly   | national_flow | every day at CUTOFF_NIGHTLY_AT         | calendar=nightly      |
 (national/nightly only with CUTOFF_REGIONS; its regions' runs go to the work pool, docs/regions.md)
 | report/report      | report_flow   | Wednesday 09:00: the week before       | start, end (or none)  |
+| progress/nightly   | progress_flow | CUTOFF_PROGRESS_SCHEDULE (hourly 8-19) | calendar=nightly      |
+| progress/weekly    | progress_flow | CUTOFF_PROGRESS_WEEKLY_SCHEDULE (noon) | calendar=weekly       |
+| notice/nightly     | notice_flow   | CUTOFF_NOTICE_SCHEDULE (every 10 min   | calendar=nightly      |
+| notice/weekly      | notice_flow   |   from 04:00 to 11:50)                 | calendar=weekly       |
+(progress and notice: docs/progress.md; a custom run of progress/<calendar> is "progress now" from the UI)
 
 A scheduled run leaves `cutoff_date` empty; the flow derives it from the run's scheduled start
 time in the business time zone, so a late or retried run still processes its own cutoff. Each
@@ -37,6 +42,7 @@ from flows.backfill_flow import backfill_flow
 from flows.cutoff_flow import cutoff_flow
 from flows.naming import NAMED_DEPLOYMENTS, RunNamer
 from flows.national_command import national_deployment, prepare_national
+from flows.progress_deployments import progress_deployments
 from flows.receive_flow import receive_flow
 from flows.report_flow import report_flow
 from flows.settings import load_settings
@@ -140,6 +146,7 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
         tags=["cutoff"],
         description="The fulfilment timeline and the losses (reports/analysis/<from>_<to>/). Scheduled: every "
                     f"Wednesday 09:00 {settings.timezone}, the ISO week before; a custom run takes start and end."))
+    deployments += progress_deployments(settings)
     if include_settle:
         deployments.append(settle_flow.to_deployment(
             name="settle", concurrency_limit=one_at_a_time, tags=["cutoff"],

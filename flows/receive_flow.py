@@ -27,6 +27,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from errors import UserError
+from flows.notice_flow import notices_after_goods_in
 from flows.planning import resolve_cutoff_date
 from flows.receive_artifacts import publish_receive_artifacts
 from flows.run_log import fail_run, prepare_run_log
@@ -230,6 +231,7 @@ def execute_receive(plan: ReceivePlan) -> dict:
             else:
                 record_receive_run(warehouse, plan.window, run_id, started, "success", "", run_figures(summary),
                                    basis_fingerprint(warehouse, plan.window))
+                summary["notices"] = notices_after_goods_in(warehouse, plan.window, plan.settings)  # 到货通知
     del warehouse
     if failure is not None:
         raise failure.with_traceback(None) from None
@@ -313,3 +315,7 @@ def print_receiving(summary: dict, output_dir: Path) -> None:
     files = summary.get("files", {})
     print(f"  outputs: {output_dir}/ (receiving.json, shortages.xlsx, refunds.csv, rejects.csv; re-issued "
           f"修订版: {len(files.get('sorting', []))} sorting, {len(files.get('handout', []))} handout)")
+    notices = summary.get("notices")
+    if notices:  # the notice before arrival (docs/progress.md)
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(notices["messages"].items())) or "none"
+        print(f"  notices to the leaders (到货通知): {counts} -> {notices['folder']}/")

@@ -53,6 +53,10 @@ class Settings:
     # regions (docs/regions.md, flows/regions.py): `cutoff national` and the `national` deployment of `cutoff serve`
     regions: Path | None = None          # the regions.toml of the national deployment
     pool: str = "cutoff-regions"         # the Prefect work pool the regional cutoffs run on
+    # over the day (docs/progress.md): cron schedules of `cutoff serve`, business time zone
+    progress_schedule: str = "0 8-19 * * *"        # progress/nightly: hourly through the selling day
+    progress_weekly_schedule: str = "0 12 * * *"   # progress/weekly: the presale week, daily at noon
+    notice_schedule: str = "*/10 4-11 * * *"       # notice/*: routes that have left, goods-in runs decided
 
     @property
     def readiness_enabled(self) -> bool:

@@ -21,10 +21,12 @@ from pathlib import Path
 
 from errors import OutputError
 from outputs.files import unique_token
+from outputs.locks import folder_lock
 from outputs.processes import is_running
 
-KEPT_ACROSS_RERUNS = ("outbox", "receiving")  # emails already written stay (the mailer decides what changes);
-# the goods-in run's folder is its own (a cutoff rerun that changes its basis warns `goods_in_stale`)
+KEPT_ACROSS_RERUNS = ("outbox", "receiving", "progress", "notice")  # emails already written stay (the mailer
+# decides what changes); the goods-in run's folder is its own (a cutoff rerun that changes its basis warns
+# `goods_in_stale`); so are the progress snapshots of the day and the notices (`cutoff progress`, docs/progress.md)
 TEMPORARY_DIR = ".tmp"            # the writers' temporary files, inside a staging folder
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:staging-(?P<pid>\d+)(?:-[0-9a-f]+)?|staging-\w+|old-(?P<old>\d+))$")
 _TEMPORARY_FILE = re.compile(r"^\..+\.(?:(?P<pid>\d+)-[0-9a-f]+|\w+)\.tmp$")
@@ -65,18 +67,19 @@ def temporary_files_in(staging: Path) -> Iterator[Path]:
 
 def publish_dir(staging: Path, final: Path) -> None:
     """Swap a fully written run folder into place; a rerun leaves exactly the new files (plus the
-    outbox of earlier runs, which the mailer owns)."""
-    if final.exists():
-        for kept in KEPT_ACROSS_RERUNS:
-            if (final / kept).exists() and not (staging / kept).exists():
-                shutil.move(str(final / kept), str(staging / kept))
-        retired = final.with_name(f".{final.name}.old-{os.getpid()}")
-        shutil.rmtree(retired, ignore_errors=True)
-        os.replace(final, retired)
+    outbox of earlier runs, which the mailer owns, and the folders of KEPT_ACROSS_RERUNS). Under the
+    parent folder's lock: a progress run moving its snapshot into `progress/` meanwhile waits for
+    these renames (and this for its)."""
+    retired = final.with_name(f".{final.name}.old-{os.getpid()}")
+    shutil.rmtree(retired, ignore_errors=True)
+    with folder_lock(final.parent):
+        if final.exists():
+            for kept in KEPT_ACROSS_RERUNS:
+                if (final / kept).exists() and not (staging / kept).exists():
+                    shutil.move(str(final / kept), str(staging / kept))
+            os.replace(final, retired)
         os.replace(staging, final)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.replace(staging, final)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _pid_alive(pid: int) -> bool:

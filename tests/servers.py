@@ -169,9 +169,10 @@ def wait_for_deployment(client, name: str, serve: subprocess.Popen, log: Path, t
 
 class WebhookReceiver:
     """ThreadingHTTPServer on 127.0.0.1 in a thread: every POST's path, headers and body (JSON decoded
-    when it is JSON) in `received`. A context manager; stopped by its handle on exit."""
+    when it is JSON) in `received`. A context manager; stopped by its handle on exit. `reply(post)`
+    (optional) gives the answer to a post: (HTTP status, JSON body), as a chat bot would answer."""
 
-    def __init__(self):
+    def __init__(self, reply=None):
         self.received: list[dict] = []
         self.lock = threading.Lock()
         receiver = self
@@ -183,12 +184,14 @@ class WebhookReceiver:
                     payload = json.loads(body.decode("utf-8"))
                 except ValueError:
                     payload = body.decode("utf-8", errors="replace")
+                post = {"path": self.path, "headers": dict(self.headers), "json": payload}
                 with receiver.lock:
-                    receiver.received.append({"path": self.path, "headers": dict(self.headers), "json": payload})
-                self.send_response(200)
+                    receiver.received.append(post)
+                status, answer = reply(post) if reply else (200, {"ok": True})
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(b'{"ok": true}')
+                self.wfile.write(json.dumps(answer).encode("utf-8"))
 
             def log_message(self, *args):  # quiet
                 pass

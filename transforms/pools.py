@@ -204,3 +204,32 @@ def stale_pool_warnings(plan: pl.DataFrame, before: pl.DataFrame, after: pl.Data
             f"before), and the later cutoff(s) {named} already ran with what it left: rerun them in this order "
             f"({commands})")
     return warnings
+
+
+def taken_as_reported(plan: pl.DataFrame, reported: pl.DataFrame) -> pl.DataFrame:
+    """What the earlier turns of `plan` took, from their runs' own report (`reported`: pool_id,
+    calendar, turn_date, taken: each earlier run's summary.json `pools`, its own turn), as
+    `pool_budgets` takes it (listing_id, units_allocated): a turn's units on its first listing, 0 on
+    the others (the budgets sum them per pool). A turn without a report took nothing yet."""
+    turns = (plan.filter(pl.col("position") == EARLIER)
+             .join(reported.select("pool_id", "calendar", "turn_date", "taken"),
+                   on=["pool_id", "calendar", "turn_date"], how="left")
+             .sort("pool_id", "calendar", "turn_date", "listing_id"))
+    first = pl.col("listing_id").rank("ordinal").over("pool_id", "calendar", "turn_date") == 1
+    return turns.select("listing_id", pl.when(first).then(pl.col("taken").fill_null(0)).otherwise(0)
+                        .cast(pl.Int64).alias("units_allocated"))
+
+
+def pool_left(plan: pl.DataFrame, budgets: pl.DataFrame, allocations: pl.DataFrame) -> pl.DataFrame:
+    """Per listing of the run that sells from a pool (listing_id, pool_left): the units it could
+    still get from the pool after `allocations` (listing_id, qty_allocated): what its own reserve
+    still holds plus what is left of the pool's shared units once every listing of the run has
+    drawn on its reserve first."""
+    used = allocations.group_by("listing_id").agg(pl.col("qty_allocated").sum().cast(pl.Int64).alias("_used"))
+    mine = (plan.filter(pl.col("position") == THIS_RUN).select("pool_id", "listing_id", "pool_reserve")
+            .join(used, on="listing_id", how="left").with_columns(pl.col("_used").fill_null(0))
+            .join(budgets.select("pool_id", "shared_left"), on="pool_id", how="left"))
+    beyond = (pl.col("_used") - pl.col("pool_reserve")).clip(lower_bound=0).sum().over("pool_id")
+    left = ((pl.col("pool_reserve") - pl.col("_used")).clip(lower_bound=0)
+            + (pl.col("shared_left").fill_null(0) - beyond).clip(lower_bound=0))
+    return mine.select("listing_id", left.cast(pl.Int64).alias("pool_left")).sort("listing_id")

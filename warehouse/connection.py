@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,10 @@ from warehouse.tables import warehouse_ddl
 # The run's frames live in polars; DuckDB's queries are scans and aggregates that stream, and spill
 # to <warehouse>.tmp past the limit. CUTOFF_DUCKDB_MEMORY_LIMIT (a DuckDB size, e.g. 2GB) overrides.
 MEMORY_LIMIT = "256MB"
+# A reader that holds the warehouse for a moment (the notice before arrival reads one cutoff's lines,
+# read-only: docs/progress.md) must not fail a run that starts meanwhile: opening waits this long
+# for the lock before "another run holds the warehouse".
+LOCK_GRACE_SECONDS = 5.0
 
 
 class Warehouse:
@@ -89,17 +94,29 @@ class Warehouse:
         self.con = None
 
 
-def connect(path: Path) -> Warehouse:
-    """Open (and create) the warehouse; another process holding it is a clear user error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseBusy(
-                f"another run holds the warehouse {path}: only one cutoff runs at a time against one "
-                "warehouse. Wait for it to finish (see the Prefect UI or `ps`) and run again.") from exc
-        raise
+def _duckdb_connect(path: Path, read_only: bool, grace_seconds: float) -> duckdb.DuckDBPyConnection:
+    """DuckDB's connection, waiting up to `grace_seconds` while another process holds the file."""
+    deadline = time.monotonic() + grace_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"another run holds the warehouse {path}: only one cutoff runs at a time against one "
+                    "warehouse. Wait for it to finish (see the Prefect UI or `ps`) and run again.") from exc
+            time.sleep(0.1)
+
+
+def connect(path: Path, *, read_only: bool = False, grace_seconds: float = LOCK_GRACE_SECONDS) -> Warehouse:
+    """Open (and create) the warehouse; another process holding it (longer than the grace) is a
+    clear user error. `read_only`: an existing warehouse, as it is (no table made or completed);
+    other readers may share it, a writer waits."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = _duckdb_connect(path, read_only, grace_seconds)
     con.execute("SET TimeZone = 'UTC'")
     limit = os.environ.get("CUTOFF_DUCKDB_MEMORY_LIMIT", "").strip() or MEMORY_LIMIT
     if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
@@ -107,13 +124,14 @@ def connect(path: Path) -> Warehouse:
         raise UserError(f"CUTOFF_DUCKDB_MEMORY_LIMIT={limit!r} is not a size: write it as DuckDB does, e.g. "
                         "256MB or 2GB.")
     con.execute(f"SET memory_limit = '{limit}'")
-    con.execute(warehouse_ddl())  # every table, and columns added since a warehouse was made
+    if not read_only:
+        con.execute(warehouse_ddl())  # every table, and columns added since a warehouse was made
     return Warehouse(con, path, limit)
 
 
 @contextmanager
-def open_warehouse(path: Path):
-    warehouse = connect(path)
+def open_warehouse(path: Path, *, read_only: bool = False, grace_seconds: float = LOCK_GRACE_SECONDS):
+    warehouse = connect(path, read_only=read_only, grace_seconds=grace_seconds)
     try:
         yield warehouse
     finally:

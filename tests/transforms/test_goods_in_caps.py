@@ -18,7 +18,9 @@ from transforms.goods_in import claw_back_shortages, decide_purchase_lines, take
 from transforms.purchase import build_purchase_lines
 
 CREATED = datetime(2026, 11, 22, 2, tzinfo=timezone.utc)
-PRODUCTS = products({})
+def catalogue() -> pl.DataFrame:
+    """The mooncake product (a function: no polars query at import, docs/mutation.md)."""
+    return products({})
 
 
 @settings(max_examples=60, deadline=None)
@@ -30,7 +32,7 @@ def test_clawbacks_of_one_accrual_never_exceed_it_and_refunds_never_exceed_the_n
     order_rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=q, distributor_id="X2",
                                created_at=f"2026-11-21 10:{i:02d}") for i, q in enumerate(qtys)])
     listing_rows = listings(dict(listing_id="L1", dist_l1_bp=dist_l1_bp, dist_l2_bp=500))
-    closed = close_listings(order_rows, listing_rows, PRODUCTS, NIGHTLY)
+    closed = close_listings(order_rows, listing_rows, catalogue(), NIGHTLY)
     accruals = accrue_commissions(closed.allocations, listing_rows, _points(leader_bp), _categories(),
                                   _distributors(), NIGHTLY)
     # after-sales refunds first: a share of each line's net (refund checked against the net)
@@ -43,7 +45,7 @@ def test_clawbacks_of_one_accrual_never_exceed_it_and_refunds_never_exceed_the_n
                    .filter(pl.col("amount_fen") > 0))
     after_clawbacks = claw_back_commissions(after_sales, effective_accruals(accruals), _no_clawbacks(), NIGHTLY)
     # then the goods-in run: short refunds capped at what the after-sales refunds left
-    lines = build_purchase_lines(closed.allocations, PRODUCTS)
+    lines = build_purchase_lines(closed.allocations, catalogue())
     payables = decide_purchase_lines(lines, pl.DataFrame({"supplier_id": ["S1"], "sku_id": ["SKU1"],
                                                           "units_received": [received], "units_damaged": [0]}))
     refunded = after_sales.select("order_id", "line_no", pl.col("amount_fen").alias("refund_fen"))

@@ -16,13 +16,15 @@ from transforms.reissue import changed_routes, revise_handouts, revise_routes
 POINTS = pl.DataFrame({
     "pickup_point_id": ["P1", "P2", "P3"], "name": ["一号点", "二号点", "三号点"], "address": ["a", "b", "c"],
     "leader_name": ["王", "李", "赵"], "route_id": ["R1", "R1", "R2"], "route_seq": [1, 2, 1]})
-PRODUCTS = products(dict(sku_id="SKU1"), dict(sku_id="SKU2", name="砂糖橘", spec="", supplier_id="S2", unit="箱"))
+def catalogue() -> pl.DataFrame:
+    """A function, not a constant: no polars query at import (docs/mutation.md)."""
+    return products(dict(sku_id="SKU1"), dict(sku_id="SKU2", name="砂糖橘", spec="", supplier_id="S2", unit="箱"))
 
 
 def shortages_of(order_rows: pl.DataFrame, received: dict[str, int]):
     listing_rows = listings(dict(listing_id="L1"), dict(listing_id="L2", sku_id="SKU2", unit_price_fen=2990))
-    closed = close_listings(order_rows, listing_rows, PRODUCTS, NIGHTLY)
-    lines = build_purchase_lines(closed.allocations, PRODUCTS)
+    closed = close_listings(order_rows, listing_rows, catalogue(), NIGHTLY)
+    lines = build_purchase_lines(closed.allocations, catalogue())
     receipts = pl.DataFrame({"supplier_id": ["S1" if sku == "SKU1" else "S2" for sku in received],
                              "sku_id": list(received), "units_received": list(received.values()),
                              "units_damaged": [0] * len(received)})
@@ -38,11 +40,11 @@ def test_only_the_points_and_routes_of_short_lines_are_reissued_with_every_line_
              listing_id="L2", unit_price_fen=2990)), {"SKU1": 2, "SKU2": 1})
     assert shortages.select("order_id", "units_short").rows() == [("B", 3)]  # B, the latest, gives up all 3
     assert changed_routes(shortages, POINTS) == ["R1"]
-    handouts = revise_handouts(allocations, shortages, POINTS, PRODUCTS)
+    handouts = revise_handouts(allocations, shortages, POINTS, catalogue())
     assert [(h.pickup_point_id, h.units, h.units_before, h.units_short, h.customers_short) for h in handouts] == [
         ("P2", 0, 3, 3, 1)]
     assert handouts[0].lines.select("order_id", "ordered", "short", "units").rows() == [("B", 3, 3, 0)]
-    (route,) = revise_routes(allocations, shortages, POINTS, PRODUCTS)
+    (route,) = revise_routes(allocations, shortages, POINTS, catalogue())
     assert (route.route.route_id, route.units_before, route.units_short) == ("R1", 5, 3)
     assert route.route.units.select("pickup_point_id", "sku_id", "units").rows() == [("P1", "SKU1", 2)]
     assert route.cut.select("pickup_point_id", "sku_id", "ordered", "short", "units").rows() == [
@@ -62,7 +64,7 @@ def test_the_reissued_sheets_hand_out_exactly_what_is_left(rows, received_1, rec
                           for i, (qty, minute, point, listing) in enumerate(rows)])
     allocations, shortages = shortages_of(order_rows, {"SKU1": received_1, "SKU2": received_2})
     short_by_point = shortages.group_by("pickup_point_id").agg(pl.col("units_short").sum())
-    handouts = revise_handouts(allocations, shortages, POINTS, PRODUCTS)
+    handouts = revise_handouts(allocations, shortages, POINTS, catalogue())
     assert sorted(h.pickup_point_id for h in handouts) == sorted(short_by_point["pickup_point_id"].to_list())
     allocated = dict(allocations.group_by("pickup_point_id").agg(pl.col("qty_allocated").sum()).iter_rows())
     short = dict(short_by_point.iter_rows())
@@ -71,7 +73,7 @@ def test_the_reissued_sheets_hand_out_exactly_what_is_left(rows, received_1, rec
         assert handout.units_before == allocated[point] and handout.units_short == short[point]
         assert handout.units == allocated[point] - short[point] == int(handout.lines["units"].sum())
         assert (handout.lines["units"] >= 0).all()
-    for route in revise_routes(allocations, shortages, POINTS, PRODUCTS):
+    for route in revise_routes(allocations, shortages, POINTS, catalogue()):
         on_route = POINTS.filter(pl.col("route_id") == route.route.route_id)["pickup_point_id"].to_list()
         assert route.units_before == sum(allocated.get(p, 0) for p in on_route)
         assert route.units_short == sum(short.get(p, 0) for p in on_route) > 0
@@ -90,7 +92,7 @@ def test_a_revised_handout_list_reads_as_the_cutoffs_one_name_and_phone_on_every
              created_at="2026-11-21 09:00", pickup_point_id="P2", listing_id="L2", unit_price_fen=2990),
         dict(order_id="B", customer_id="b", customer_name="李娜", phone_tail="2222", qty=3,
              created_at="2026-11-21 09:05", pickup_point_id="P2")), {"SKU1": 3, "SKU2": 1})
-    (handout,) = revise_handouts(allocations, shortages, POINTS, PRODUCTS)
+    (handout,) = revise_handouts(allocations, shortages, POINTS, catalogue())
     assert handout.lines.select("seq", "phone_tail", "customer_name", "order_id", "item", "ordered", "short",
                                 "units").rows() == [
         (1, "1111", "王芳", "A", "流心奶黄月礼盒 6枚/盒", 2, None, 2),
