@@ -20,6 +20,7 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | supplier_statements | SupplierStatements            | ledger/supplier_statements.py (settlement)  |
 | pickups          | StoredPickups                    | inbox/pickups.py (the report run's ingest) |
 | emails           | Emails                           | mail/record.py                              |
+| po_deliveries    | PoDeliveries                     | supplier_api/record.py                      |
 | suppliers ... listings (the master data) | Suppliers ... Listings | replaced whole every run from master/ |
 """
 
@@ -41,6 +42,7 @@ from schemas.listings import Listings
 from schemas.orders import StoredOrderLines
 from schemas.pickup_points import PickupPoints
 from schemas.pickups import StoredPickups
+from schemas.po_deliveries import PoDeliveries
 from schemas.products import Products
 from schemas.purchase_lines import PurchaseLines
 from schemas.receipts import AppliedReceipts, ReceiptRequests
@@ -116,6 +118,7 @@ TABLES: tuple[Table, ...] = (
     Table("settlements", Settlements),
     Table("settled_weeks", SettledWeeks, primary_key="week"),
     Table("emails", Emails),
+    Table("po_deliveries", PoDeliveries),
     Table("receipt_requests", ReceiptRequests, primary_key="receipt_id"),
     Table("receipts", AppliedReceipts, partitioned=True),
     Table("shortages", Shortages, partitioned=True),
