@@ -8,6 +8,8 @@
 |                                            | no Completed followed within CUTOFF_ALERT_DEADLINE_MINUTES     |
 | cutoff: a cutoff has no order lines        | a nightly or weekly run completed with 0 eligible order lines  |
 | cutoff: the inbox was not ready            | a run went on at its readiness deadline without a ready inbox  |
+| cutoff: purchase orders not delivered      | a cutoff completed with an email or an API PO undelivered      |
+|                                            | (flows/po_alerts.py)                                           |
 | cutoff: cutoff serve is not running        | the server has not heard from `cutoff serve` for a minute      |
 
 Each alert goes to the webhook CUTOFF_ALERT_WEBHOOK (a `send-notification` action with a Custom
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.po_alerts import undelivered_alert, undelivered_event
 from flows.settings import Settings
 
 PREFIX = "cutoff: "
@@ -75,7 +78,7 @@ def cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> 
     if inbox:
         events.append({"event": INBOX_EVENT, "resource": resource,
                        "payload": {**facts, "warning": inbox[0].removeprefix("inbox_not_ready: ")}})
-    return events
+    return events + undelivered_event(summary, resource, facts)
 
 
 def report_cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> None:
@@ -217,6 +220,7 @@ def alert_specs(ids: dict[str, str], deadline_minutes: float, ui_url: str,
                 + RUN_LINK),
             about="{{ event.resource.name }}"),
     ]
+    specs.append(AlertSpec(**undelivered_alert(_related(cutoffs))))
     if "cutoff/nightly" in ids:
         specs.append(AlertSpec(
             key="serve", name=f"{PREFIX}cutoff serve is not running",

@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dirs(receive)
     from flows.national_command import add_national_parser
     add_national_parser(commands, _date)
+    from flows.resend_command import add_resend_parser
+    add_resend_parser(commands, _date)
 
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
@@ -144,6 +146,12 @@ def _print_email_warnings(summary: dict) -> None:
         _warn(f"{len(failed)} of {total} purchase order email(s) failed (recorded `failed` in the emails table; "
               f"`email_failed` in summary.json). The data and sheets are complete. Run the same cutoff again "
               f"when the mail server answers: it sends only what has not gone out.")
+
+
+def _print_po_deliveries(summary: dict) -> None:
+    """The purchase orders posted to suppliers' systems (po_transport = api), and those not delivered."""
+    from flows.resend_command import print_po_deliveries
+    print_po_deliveries(summary, _warn)
 
 
 def _check_warehouse_free(settings) -> None:
@@ -201,6 +209,7 @@ def command_run(args) -> int:
                           reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
+    _print_po_deliveries(summary)
     for warning in summary.get("warnings", []):  # the goods-in run decided from what this rerun changed
         if warning.startswith("goods_in_stale: "):
             _warn(warning.removeprefix("goods_in_stale: "))
@@ -246,6 +255,7 @@ def command_demo(args) -> int:
                           warehouse=str(settings.warehouse_path))
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
+    _print_po_deliveries(summary)
     from flows.receive_flow import print_receiving, receive_flow
     print(f"\nthe morning after: the goods-in run of {day} (receipts in {data_dir / 'inbox' / 'receipts'}) ...")
     receiving = receive_flow(calendar="nightly", cutoff_date=day, data_dir=str(data_dir),
@@ -321,6 +331,11 @@ def command_national(args) -> int:
     return national(args, lambda: _start_prefect(local_server=False), _warn_free)
 
 
+def command_resend(args) -> int:
+    from flows.resend_command import command_resend as resend
+    return resend(args, _settings(args), _check_warehouse_free, _start_prefect, _warn)
+
+
 def _warn_free(text: str) -> None:
     print(f"cutoff: {text}", file=sys.stderr, flush=True)
 
@@ -334,7 +349,8 @@ def command_serve(args) -> int:
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
-            "receive": command_receive, "national": command_national, "report": command_report}
+            "receive": command_receive, "national": command_national, "report": command_report,
+            "resend": command_resend}
 
 
 def main(argv: list[str] | None = None) -> int:

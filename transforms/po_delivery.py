@@ -138,3 +138,41 @@ def with_po_results(summary: dict, transports: dict[str, str], results: dict[str
     failed = [po_failed_warning(supplier_id, result.get("error") or "not delivered")
               for supplier_id, result in sorted(results.items()) if result.get("status") == "failed"]
     return {**summary, "suppliers": suppliers, "warnings": [*summary["warnings"], *failed]}
+
+
+UNDELIVERED_PREFIXES = ("email_failed: ", "po_failed: ")
+
+
+def warning_supplier(warning: str) -> str | None:
+    """The supplier of an `email_failed:` or `po_failed:` warning (`email_failed: S1 not emailed: ...`,
+    `po_failed: S1: ...`); None for another warning. Supplier ids hold no space or colon."""
+    for prefix in UNDELIVERED_PREFIXES:
+        if warning.startswith(prefix):
+            rest = warning[len(prefix):]
+            return rest.split(" ", 1)[0].split(":", 1)[0] or None
+    return None
+
+
+def acted_on(summary: dict) -> set[str]:
+    """The suppliers a delivery (`cutoff resend`) did something for: a PO that went out or failed,
+    not one it left `unchanged` (delivered before) or without an address."""
+    acted = set()
+    for supplier in summary["suppliers"]:
+        if supplier.get("po_transport") == "api":
+            if (supplier.get("api") or {}).get("status") not in (None, "unchanged", "held"):
+                acted.add(supplier["supplier_id"])
+        elif supplier.get("email") not in ("", None, "unchanged", "no_address"):
+            acted.add(supplier["supplier_id"])
+    return acted
+
+
+def with_resent(summary: dict, fresh: dict, acted: set[str]) -> dict:
+    """The run's summary after `cutoff resend` (a new dict): for the suppliers in `acted`, their
+    `email`, `po_transport` and `api` from `fresh` (the resend's, its warnings only its failures), and
+    their `email_failed:` / `po_failed:` warnings replaced by the resend's; the rest as it was."""
+    new = {s["supplier_id"]: s for s in fresh["suppliers"] if s["supplier_id"] in acted}
+    suppliers = [{**s, **{k: new[s["supplier_id"]].get(k) for k in ("email", "po_transport", "api")}}
+                 if s["supplier_id"] in new else s for s in summary["suppliers"]]
+    kept = [w for w in summary["warnings"] if warning_supplier(w) not in acted]
+    return {**summary, "suppliers": suppliers,
+            "warnings": kept + [w for w in fresh["warnings"] if warning_supplier(w) in acted]}

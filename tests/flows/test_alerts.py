@@ -40,7 +40,7 @@ IDS = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate(
      "report/report", "national/nightly"), start=1)}
 NAMES = {f"{PREFIX}{name}" for name in ("a run failed", "a cutoff run has not completed in time",
                                         "a cutoff has no order lines", "the inbox was not ready",
-                                        "cutoff serve is not running")}
+                                        "purchase orders not delivered", "cutoff serve is not running")}
 
 
 # ---- the automations, as data ------------------------------------------------------------------------
@@ -271,16 +271,16 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
     ui = alerting["server"].ui_url
     # `cutoff serve` started again: nothing changes (an update would restart the open clocks)
     lines = ensure_alerts(settings, ids, ui)
-    assert lines[0] == f"alerts: 5 automation(s), to webhook and email to {OPS}"
+    assert lines[0] == f"alerts: 6 automation(s), to webhook and email to {OPS}"
     assert sorted(lines[1:]) == sorted(f"  {name}: unchanged" for name in NAMES)
     assert {a.id for a in ours()} == {a.id for a in found}
     # a changed deadline updates that automation in place
     changed = ensure_alerts(Settings(ops_email=OPS, alert_webhook=env["CUTOFF_ALERT_WEBHOOK"],
                                      alert_deadline_minutes=45), ids, ui)
     assert f"  {PREFIX}a cutoff run has not completed in time: updated" in changed
-    assert sum(line.endswith(": unchanged") for line in changed) == 4
+    assert sum(line.endswith(": unchanged") for line in changed) == 5
     assert ensure_alerts(settings, ids, ui).count(f"  {PREFIX}a cutoff run has not completed in time: updated") == 1
-    assert {a.id for a in ours()} == {a.id for a in found} and len(ours()) == 5
+    assert {a.id for a in ours()} == {a.id for a in found} and len(ours()) == 6
 
 
 @pytest.mark.slow
