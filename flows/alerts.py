@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.po_alerts import undelivered_alert, undelivered_event
+from flows.console import CONSOLE_QUIET
+from flows.po_alerts import UNDELIVERED_EVENT, undelivered_alert, undelivered_event
 from flows.settings import Settings
 
 PREFIX = "cutoff: "
@@ -88,7 +89,9 @@ def report_cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = 
         from prefect.events import emit_event
         for event in cutoff_events(summary, warnings):
             emit_event(**event)
-            _log().warning("%s: %s", event["event"], json.dumps(event["payload"], ensure_ascii=False))
+            # the command line says undelivered purchase orders in its own words (flows/cli.py)
+            quiet = {CONSOLE_QUIET: True} if event["event"] == UNDELIVERED_EVENT else None
+            _log().warning("%s: %s", event["event"], json.dumps(event["payload"], ensure_ascii=False), extra=quiet)
     except Exception as exc:  # an alert is a convenience: it never fails the run
         _log().warning("could not emit the run's events (%s: %s)", type(exc).__name__, exc)
 

@@ -77,6 +77,9 @@ def command_resend(args: argparse.Namespace, settings, check_warehouse_free: Cal
     result = resend_flow(calendar=args.calendar, cutoff_date=args.date, data_dir=str(settings.data_dir),
                          reports_dir=str(settings.reports_dir), lang=args.lang,
                          warehouse=str(settings.warehouse_path), progress=True)
-    if result.get("summary") is not None:
+    code = print_resent(result, args.calendar, args.date.isoformat(), warn)
+    if result.get("updated"):
         print(f"  summary.json and summary.xlsx updated: {plan.output_dir}")
-    return print_resent(result, args.calendar, args.date.isoformat(), warn)
+    for note in result.get("notes", []):
+        warn(note)
+    return code

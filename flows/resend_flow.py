@@ -1,8 +1,9 @@
 """`cutoff resend` (and the resend/resend deployment): deliver what a cutoff left undelivered, without
 computing the cutoff again (docs/po-api.md, "When a purchase order is not delivered").
 
-The purchase orders are made from what the cutoff stored: its purchase lines, the master data the
-warehouse holds, and the workbooks of its run folder. Then the same delivery stage as the run's
+The purchase orders are made from what the cutoff stored, its purchase lines and the workbooks of
+its run folder, with the master data as it is now (validated as a run does): a corrected email
+address, endpoint or transport in suppliers.csv is what resend uses. Then the same delivery stage as the run's
 (flows/po_api.py), so the same exactly-once rules: an email goes out where the `emails` table has no
 delivery of that content over SMTP (a failed one, or one left in the outbox); an API purchase order
 goes where its newest revision is not delivered, with that revision's very body and Idempotency-Key.
@@ -28,7 +29,7 @@ from flows.po_api import deliver_purchase_orders
 from flows.resend_summary import publish_resend_artifact, rewrite_summary_workbook
 from flows.run_log import fail_run, prepare_run_log, say
 from flows.settings import Settings, load_settings
-from inbox.master import stored_master
+from inbox.master import load_master
 from mail.message import purchase_order_mails
 from outputs.files import write_json
 from outputs.run_folder import output_errors, run_dir
@@ -75,7 +76,8 @@ def _say(plan: ResendPlan, text: str) -> None:
 
 def execute_resend(plan: ResendPlan, **delivery) -> dict:
     """Deliver what is undelivered; returns {"summary": the run's summary after it (or None when the
-    run folder has none), "resent": {supplier_id: {po_transport, status, ...}} of what it did}.
+    run folder has none), "resent": {supplier_id: {po_transport, email, api, warning}} of what it did,
+    "updated": whether summary.json changed, "notes": what people should know (no mail server)}.
     `delivery`: keyword arguments of deliver_purchase_orders (tests: retry delays, timing)."""
     window, settings = plan.window, plan.settings
     with open_warehouse(settings.warehouse_path) as warehouse:
@@ -88,7 +90,7 @@ def execute_resend(plan: ResendPlan, **delivery) -> dict:
         purchase_lines = warehouse.frame(
             "SELECT * EXCLUDE (calendar, cutoff_date) FROM purchase_lines WHERE calendar = ? AND cutoff_date = ?",
             [window.calendar, window.cutoff_date])
-        master = stored_master(warehouse)
+        master = load_master(settings.data_dir, settings.timezone)  # bad master data: UserError, nothing sent
         totals = total_by_supplier(purchase_lines, master.suppliers)
         mails = purchase_order_mails(window, purchase_lines, totals, master.products, master.suppliers,
                                      plan.output_dir)
@@ -97,9 +99,13 @@ def execute_resend(plan: ResendPlan, **delivery) -> dict:
             delivered = deliver_purchase_orders(warehouse, window, mails, master.suppliers, settings,
                                                 plan.output_dir / "outbox", via="resend", **delivery)
         resent = resent_rows(delivered.summary(_base_summary(window, totals)))
-        summary = _update_run_summary(plan, warehouse, master, purchase_lines, totals, delivered)
+        summary, updated = _update_run_summary(plan, warehouse, master, purchase_lines, totals, delivered)
     _say(plan, f"resend: {delivered.counts()}")
-    return {"summary": summary, "resent": resent}
+    notes = []
+    if not settings.smtp_host and delivered.emails:
+        notes.append("no mail server is set (CUTOFF_SMTP_HOST): the emails stay in the outbox "
+                     f"({plan.output_dir / 'outbox'}); set it and resend to send them")
+    return {"summary": summary, "resent": resent, "updated": updated, "notes": notes}
 
 
 def _base_summary(window: CutoffWindow, totals: pl.DataFrame) -> dict:
@@ -118,22 +124,24 @@ def resent_rows(fresh: dict) -> dict[str, dict]:
             for s in fresh["suppliers"] if s["supplier_id"] in acted}
 
 
-def _update_run_summary(plan: ResendPlan, warehouse, master, purchase_lines, totals, delivered) -> dict | None:
-    """summary.json and summary.xlsx of the run folder, with what resend changed (none without summary.json)."""
+def _update_run_summary(plan: ResendPlan, warehouse, master, purchase_lines, totals,
+                        delivered) -> tuple[dict | None, bool]:
+    """summary.json and summary.xlsx of the run folder, with what resend changed: (the summary, whether
+    it changed). None without summary.json."""
     path = plan.output_dir / "summary.json"
     if not path.is_file():
         _say(plan, f"{path} is not there: the run folder's summary was not updated")
-        return None
+        return None, False
     summary = json.loads(path.read_text(encoding="utf-8"))
     fresh = delivered.summary({**summary, "warnings": []})
     updated = with_resent(summary, fresh, acted_on(fresh))
     if updated == summary:
-        return summary
+        return summary, False
     with output_errors(plan.settings.reports_dir, "the run's summary"):
         write_json(path, updated)
         rewrite_summary_workbook(plan.output_dir, plan.window, plan.settings, warehouse, master, purchase_lines,
                                  totals, updated)
-    return updated
+    return updated, True
 
 
 def name_resend_run() -> str:

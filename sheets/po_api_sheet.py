@@ -22,6 +22,7 @@ WORDS = {
            "api_unchanged": "unchanged, not sent again", "api_failed": "not delivered", "api_held": "held (--no-email)",
            "todo_po_failed": "API purchase orders not delivered", "email_by_api": "by API"},
 }
+ERROR_CHARS = 60  # of the answer or error in a cell (printed in one line); the whole is in summary.json
 SCHEMA = {"supplier_id": pl.String, "name": pl.String, "status": pl.String, "revision": pl.Int64, "at": pl.String,
           "reference": pl.String, "key": pl.String, "error": pl.String}
 
@@ -46,9 +47,16 @@ def api_rows(summary: dict, lang: str) -> pl.DataFrame:
         status = api.get("status") or ""
         rows.append({"supplier_id": s["supplier_id"], "name": s.get("name"),
                      "status": t.get(f"api_{status}", status), "revision": api.get("revision"),
-                     "at": (api.get("at") or "").replace("T", " ") or None, "reference": api.get("reference"),
-                     "key": api.get("idempotency_key"), "error": api.get("error")})
+                     "at": (api.get("at") or "")[:19].replace("T", " ") or None,  # business time "reference": api.get("reference"),
+                     "key": api.get("idempotency_key"), "error": _short(api.get("error"))})
     return pl.DataFrame(rows, schema=SCHEMA)
+
+
+def _short(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= ERROR_CHARS else text[:ERROR_CHARS - 1] + "…"
 
 
 def api_failed_count(summary: dict) -> int:
@@ -78,5 +86,5 @@ def api_sheets(summary: dict, lang: str, title: str) -> list[SheetSpec]:
         columns=(Column("supplier_id", t["supplier_id"], TEXT, 10), Column("name", t["supplier_name"], TEXT, 14, 30),
                  Column("status", t["api_status"], TEXT, 10, 16), Column("revision", t["api_revision"], INT, 6),
                  Column("at", t["api_at"], TEXT, 18), Column("reference", t["api_reference"], TEXT, 12, 24),
-                 Column("key", t["api_key"], TEXT, 16, 34), Column("error", t["api_error"], TEXT, 24, 60)),
+                 Column("key", t["api_key"], TEXT, 16, 34), Column("error", t["api_error"], TEXT, 24, ERROR_CHARS)),
         landscape=True, autofilter=True, footer=title)]
