@@ -47,7 +47,8 @@ def api_rows(summary: dict, lang: str) -> pl.DataFrame:
         status = api.get("status") or ""
         rows.append({"supplier_id": s["supplier_id"], "name": s.get("name"),
                      "status": t.get(f"api_{status}", status), "revision": api.get("revision"),
-                     "at": (api.get("at") or "")[:19].replace("T", " ") or None,  # business time "reference": api.get("reference"),
+                     "at": (api.get("at") or "")[:19].replace("T", " ") or None,  # business time
+                     "reference": api.get("reference"),
                      "key": api.get("idempotency_key"), "error": _short(api.get("error"))})
     return pl.DataFrame(rows, schema=SCHEMA)
 
