@@ -118,6 +118,7 @@ def post_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
     record = PoRecord(warehouse, window, via)
     results: dict[str, dict] = {}
     jobs: list[_Job] = []
+    opened: list[dict] = []  # the pending rows of the revisions opened now
     for mail in mails:
         supplier = master.get(mail.supplier_id, {})
         data = purchase_order_data(
@@ -148,12 +149,13 @@ def post_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
                           extra={CONSOLE_QUIET: True})
                 continue
             body = request_body(data, plan.revision, workbook)
-            record.write(supplier_id=mail.supplier_id, po_number=mail.po_number, revision=plan.revision, key=key,
-                         content_hash=digest, status="pending", url=url, body=body.decode("utf-8"))
+            opened.append(dict(supplier_id=mail.supplier_id, po_number=mail.po_number, revision=plan.revision,
+                               key=key, content_hash=digest, status="pending", url=url, body=body.decode("utf-8")))
         else:  # the newest revision again, not delivered yet: the very bytes it was opened with
             body = last["body"].encode("utf-8")
         request = PoRequest(mail.supplier_id, url, body, key, secrets[mail.supplier_id])
         jobs.append(_Job(mail, request, plan.revision, digest))
+    record.write_all(opened)  # every new revision, committed before its first request
     if jobs:
         with ThreadPoolExecutor(min(MAX_PARALLEL, len(jobs)), thread_name_prefix="po-api") as pool:
             done = list(pool.map(lambda job: (job, _post(job, record, timing, log)), jobs))

@@ -53,14 +53,27 @@ class PoRecord:
         self.via = via
         self.lock = threading.Lock()
 
-    def write(self, *, supplier_id: str, po_number: str, revision: int, key: str, content_hash: str, status: str,
-              url: str, **values) -> datetime:
-        """One row; returns its `recorded_at`."""
-        at = datetime.now(timezone.utc)
+    def _row(self, supplier_id: str, po_number: str, revision: int, key: str, content_hash: str, status: str,
+             url: str, **values) -> list:
         row = {"calendar": self.window.calendar, "cutoff_date": self.window.cutoff_date,
                "supplier_id": supplier_id, "po_number": po_number, "revision": revision, "idempotency_key": key,
                "content_hash": content_hash, "status": status, "via": self.via, "url": url, "attempts": 0,
-               "recorded_at": at, **values}
+               "recorded_at": datetime.now(timezone.utc), **values}
+        return [row.get(column) for column in COLUMNS]
+
+    def write(self, **row) -> datetime:
+        """One row (keyword arguments: supplier_id, po_number, revision, key, content_hash, status,
+        url and any other column), committed at once; returns its `recorded_at`."""
+        values = self._row(**row)
         with self.lock:
-            self.warehouse.execute(_INSERT, [row.get(column) for column in COLUMNS])
-        return at
+            self.warehouse.execute(_INSERT, values)
+        return values[COLUMNS.index("recorded_at")]
+
+    def write_all(self, rows: list[dict]) -> None:
+        """Several rows (as `write` takes them) in one transaction: one commit, not one each (the
+        pending rows of a run, written before any request)."""
+        if not rows:
+            return
+        with self.lock, self.warehouse.transaction():
+            for row in rows:
+                self.warehouse.execute(_INSERT, self._row(**row))

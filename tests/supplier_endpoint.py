@@ -63,9 +63,10 @@ def expected_signature(secret: str, timestamp: str, body: bytes) -> str:
 class SupplierEndpoint:
     """The server; a context manager (stopped by its own handle on exit)."""
 
-    def __init__(self, secret: str, max_age: float = 300.0):
+    def __init__(self, secret: str, max_age: float = 300.0, latency: float = 0.0):
         self.secret = secret
         self.max_age = max_age
+        self.latency = latency                   # seconds every answer takes (a remote system's)
         self.seen: list[Seen] = []
         self.orders: dict[str, dict] = {}        # Idempotency-Key -> the body of the order taken
         self.references: dict[str, str] = {}     # Idempotency-Key -> the reference it answered
@@ -127,6 +128,8 @@ class SupplierEndpoint:
             reply.on_request()
         if reply is not None and reply.hold:
             self.release.wait(reply.hold)
+        elif self.latency:
+            time.sleep(self.latency)
         if reply is not None and reply.drop and refused is None:
             self._take(seen)
             handler.close_connection = True
