@@ -11,6 +11,7 @@ next revision. A revision is never reused for other content, even one whose deli
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -126,31 +127,31 @@ def summary_status(state: str, revision: int, posted: bool) -> str:
 
 def with_po_results(summary: dict, transports: dict[str, str], results: dict[str, dict]) -> dict:
     """The summary after the purchase orders went out (a new dict): each supplier's `po_transport`
-    and, for one on `api`, `api` ({status, revision, idempotency_key, at, reference, http_status,
-    attempts, error}); `email` stays the contract's key (empty for a supplier on `api`, which gets
-    no email). A `po_failed` warning for each PO that was not delivered, in supplier order."""
+    and `api`: for one on `api` its result ({status, revision, idempotency_key, at, reference,
+    http_status, attempts, error}; `results` holds only those), else None; `email` stays the
+    contract's key (empty for a supplier on `api`, which gets no email). A `po_failed` warning for
+    each PO that was not delivered, in supplier order."""
     suppliers = []
     for supplier in summary["suppliers"]:
         supplier_id = supplier["supplier_id"]
         transport = transports.get(supplier_id, "email")
-        suppliers.append({**supplier, "po_transport": transport,
-                          "api": results.get(supplier_id) if transport == "api" else None})
+        suppliers.append({**supplier, "po_transport": transport, "api": results.get(supplier_id)})
     failed = [po_failed_warning(supplier_id, result.get("error") or "not delivered")
               for supplier_id, result in sorted(results.items()) if result.get("status") == "failed"]
     return {**summary, "suppliers": suppliers, "warnings": [*summary["warnings"], *failed]}
 
 
 UNDELIVERED_PREFIXES = ("email_failed: ", "po_failed: ")
+_SUPPLIER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # schemas.columns.ID_PATTERN, unanchored
 
 
 def warning_supplier(warning: str) -> str | None:
     """The supplier of an `email_failed:` or `po_failed:` warning (`email_failed: S1 not emailed: ...`,
     `po_failed: S1: ...`); None for another warning. Supplier ids hold no space or colon."""
-    for prefix in UNDELIVERED_PREFIXES:
-        if warning.startswith(prefix):
-            rest = warning[len(prefix):]
-            return rest.split(" ", 1)[0].split(":", 1)[0] or None
-    return None
+    if not warning.startswith(UNDELIVERED_PREFIXES):
+        return None
+    found = _SUPPLIER_ID.match(warning.split(": ", 1)[1])
+    return found.group(0) if found else None
 
 
 def acted_on(summary: dict) -> set[str]:

@@ -93,6 +93,11 @@ def test_wait_before_retry(attempt, retry_after, remaining, wait):
     assert wait_before_retry(attempt, retry_after, remaining) == wait
 
 
+def test_wait_before_retry_takes_the_backoff_it_is_given():
+    assert wait_before_retry(1, None, 100.0, (5.0, 7.0)) == 5.0
+    assert wait_before_retry(4, None, 100.0, (5.0, 7.0)) == 7.0
+
+
 @given(st.lists(st.floats(min_value=0, max_value=60), min_size=1, max_size=10),
        st.floats(min_value=0.1, max_value=300))
 def test_the_waits_never_outlast_the_budget(delays, budget):
@@ -169,7 +174,8 @@ def test_a_supplier_unknown_to_the_transports_is_on_email_and_failures_are_in_su
 
 @pytest.mark.parametrize("warning, supplier", [
     ("email_failed: S1 not emailed: ConnectionRefusedError", "S1"), ("po_failed: S2.x: HTTP 400", "S2.x"),
-    ("po_failed: S3:HTTP", "S3"), ("below_supplier_minimum: S1 ...", None), ("po_failed: ", None),
+    ("po_failed: S3:HTTP", "S3"), ("po_failed: S3:a:b c", "S3"), ("email_failed: S_9 x y", "S_9"),
+    ("below_supplier_minimum: S1 ...", None), ("po_failed: ", None), ("po_failed: :x", None),
 ])
 def test_warning_supplier(warning, supplier):
     assert warning_supplier(warning) == supplier
@@ -185,8 +191,11 @@ def test_acted_on_is_what_a_resend_sent_or_failed():
         {"supplier_id": "F", "po_transport": "api", "email": "", "api": {"status": "unchanged"}},
         {"supplier_id": "G", "po_transport": "api", "email": "", "api": {"status": "failed"}},
         {"supplier_id": "H", "po_transport": "api", "email": "", "api": None},
-        {"supplier_id": "I", "email": "outbox"}]}
-    assert acted_on(fresh) == {"A", "D", "E", "G", "I"}
+        {"supplier_id": "I", "email": "outbox"},
+        {"supplier_id": "J", "po_transport": "api", "email": "", "api": {"status": "held"}},
+        {"supplier_id": "K", "po_transport": "email", "email": ""},
+        {"supplier_id": "L", "po_transport": "email", "email": "revised"}]}
+    assert acted_on(fresh) == {"A", "D", "E", "G", "I", "L"}
 
 
 def test_with_resent_replaces_only_what_resend_did():
@@ -205,3 +214,11 @@ def test_with_resent_replaces_only_what_resend_did():
         == [("S1", 1, "sent", None), ("S3", 3, "", "delivered"), ("S4", 4, "", "failed")]
     assert updated["warnings"] == ["group_not_formed: L1", "po_failed: S4: HTTP 400 again"]
     assert with_resent(summary, fresh, set()) == summary
+
+
+def test_with_resent_adds_the_transport_to_a_summary_written_before_it_existed():
+    summary = {"warnings": [], "suppliers": [{"supplier_id": "S1", "email": "failed"}]}
+    fresh = {"warnings": [], "suppliers": [{"supplier_id": "S1", "email": "sent", "po_transport": "email",
+                                            "api": None}]}
+    assert with_resent(summary, fresh, {"S1"})["suppliers"] == [
+        {"supplier_id": "S1", "email": "sent", "po_transport": "email", "api": None}]
