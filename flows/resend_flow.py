@@ -25,18 +25,18 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from errors import UserError
-from flows.po_api import deliver_purchase_orders
+from flows.po_api import Delivered, deliver_purchase_orders
 from flows.resend_summary import publish_resend_artifact, rewrite_summary_workbook
 from flows.run_log import fail_run, prepare_run_log, say
 from flows.settings import Settings, load_settings
-from inbox.master import load_master
+from inbox.master import Master, load_master
 from mail.message import purchase_order_mails
 from outputs.files import write_json
 from outputs.run_folder import output_errors, run_dir
 from transforms.po_delivery import acted_on, warning_supplier, with_resent
 from transforms.purchase import total_by_supplier
 from transforms.windows import CalendarError, CutoffWindow, parse_clock, window_for
-from warehouse.connection import open_warehouse
+from warehouse.connection import Warehouse, open_warehouse
 from warehouse.goods_in import cutoff_run_status
 
 
@@ -124,8 +124,8 @@ def resent_rows(fresh: dict) -> dict[str, dict]:
             for s in fresh["suppliers"] if s["supplier_id"] in acted}
 
 
-def _update_run_summary(plan: ResendPlan, warehouse, master, purchase_lines, totals,
-                        delivered) -> tuple[dict | None, bool]:
+def _update_run_summary(plan: ResendPlan, warehouse: Warehouse, master: Master, purchase_lines: pl.DataFrame,
+                        totals: pl.DataFrame, delivered: Delivered) -> tuple[dict | None, bool]:
     """summary.json and summary.xlsx of the run folder, with what resend changed: (the summary, whether
     it changed). None without summary.json."""
     path = plan.output_dir / "summary.json"
