@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from flows.console import CONSOLE_QUIET
-from flows.mailing import RETRY_DELAYS, send_purchase_orders
+from flows.mailing import RETRY_DELAYS, describe_emails, send_purchase_orders
 from flows.po_secrets import po_secrets
 from flows.run_log import run_logger
 from flows.settings import Settings
@@ -55,8 +55,9 @@ class Delivered:
                                self.api)
 
     def counts(self) -> str:
-        """`2 sent, 1 unchanged; api: 1 delivered` (the stage's line in the log)."""
-        emails = ", ".join(f"{n} {s}" for s, n in sorted(Counter(self.emails.values()).items()))
+        """`2 emailed; 1 unchanged, not sent again; api: 1 delivered` (the stage's line in the log:
+        the emails as flows/mailing.py words them, then the API answers)."""
+        emails = describe_emails(self.emails) if self.emails else ""
         api = ", ".join(f"{n} {s}" for s, n in sorted(Counter(r["status"] for r in self.api.values()).items()))
         return "; ".join(part for part in (emails, f"api: {api}" if api else "") if part) or "none"
 

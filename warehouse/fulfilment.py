@@ -58,11 +58,13 @@ def report_rows(warehouse: Warehouse, start: date, end: date) -> ReportRows:
         SEMI JOIN allocations a ON a.order_id = p.order_id AND a.line_no = p.line_no AND a.{RANGE}""", span)
     # a purchase order out: its first email delivered, or its first post a supplier's system took (api)
     emails = warehouse.frame(f"""
-        SELECT calendar, cutoff_date, supplier_id, min(sent_at) AS sent_at FROM (
-            SELECT calendar, cutoff_date, supplier_id, sent_at FROM emails
+        SELECT calendar, cutoff_date, supplier_id, min(sent_at) AS sent_at,
+               CASE WHEN bool_or(channel = 'smtp') THEN 'smtp' WHEN bool_or(channel = 'api') THEN 'api'
+                    ELSE 'outbox' END AS channel FROM (
+            SELECT calendar, cutoff_date, supplier_id, sent_at, channel FROM emails
             WHERE status IN ({', '.join('?' for _ in DELIVERED)}) AND {RANGE}
             UNION ALL
-            SELECT calendar, cutoff_date, supplier_id, recorded_at FROM po_deliveries
+            SELECT calendar, cutoff_date, supplier_id, recorded_at, 'api' FROM po_deliveries
             WHERE status = 'delivered' AND {RANGE})
         GROUP BY ALL""", [*DELIVERED, *span, *span])
     receipts = warehouse.frame(f"SELECT calendar, cutoff_date, received_at FROM receipts WHERE {RANGE}", span)

@@ -21,7 +21,7 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | pickups          | StoredPickups                    | inbox/pickups.py (the report run's ingest) |
 | emails           | Emails                           | mail/record.py                              |
 | po_deliveries    | PoDeliveries                     | supplier_api/record.py                      |
-| suppliers ... listings (the master data) | Suppliers ... Listings | replaced whole every run from master/ |
+| suppliers ... listings, pools | Suppliers ... Listings, Pools  | replaced whole every run from master/       |
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from schemas.orders import StoredOrderLines
 from schemas.pickup_points import PickupPoints
 from schemas.pickups import StoredPickups
 from schemas.po_deliveries import PoDeliveries
+from schemas.pools import Pools
 from schemas.products import Products
 from schemas.purchase_lines import PurchaseLines
 from schemas.receipts import AppliedReceipts, ReceiptRequests
@@ -108,7 +109,7 @@ TABLES: tuple[Table, ...] = (
     Table("refund_requests", RefundRequests),
     Table("rejects", Rejects, added_columns=("order_id", "line_no", "file_seq", "rows_rejected", "for_run",
                                              "decided_by")),
-    Table("allocations", Allocations, partitioned=True, added_columns=("building", "room")),
+    Table("allocations", Allocations, partitioned=True, added_columns=("building", "room", "forfeit_fen")),
     Table("purchase_lines", PurchaseLines, partitioned=True),
     Table("groups", Groups, partitioned=True),
     Table("runs", Runs, partitioned=True),
@@ -132,6 +133,7 @@ TABLES: tuple[Table, ...] = (
     Table("pickup_points", PickupPoints, replaced_whole=True),
     Table("distributors", Distributors, replaced_whole=True),
     Table("listings", Listings, replaced_whole=True),
+    Table("pools", Pools, replaced_whole=True),
 )
 BY_NAME = {table.name: table for table in TABLES}
 MASTER_TABLES = tuple(table.name for table in TABLES if table.replaced_whole)

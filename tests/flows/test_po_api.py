@@ -304,7 +304,7 @@ def test_a_supplier_on_api_gets_no_email_and_one_without_a_secret_stops_everythi
     assert delivered.emails == {"S2": "outbox"} and delivered.api["S1"]["status"] == "delivered"
     assert sorted(p.name for p in (run_dir / "outbox").iterdir()) == ["S2.eml"]
     assert delivered.transports == {"S1": "api", "S2": "email"}
-    assert delivered.counts() == "1 outbox; api: 1 delivered"
+    assert delivered.counts() == "1 written to the outbox, not emailed; api: 1 delivered"
 
 
 def test_no_email_posts_nothing_and_the_po_is_held(warehouse, run_dir, supplier):
