@@ -8,6 +8,8 @@
 |                                            | no Completed followed within CUTOFF_ALERT_DEADLINE_MINUTES     |
 | cutoff: a cutoff has no order lines        | a nightly or weekly run completed with 0 eligible order lines  |
 | cutoff: the inbox was not ready            | a run went on at its readiness deadline without a ready inbox  |
+| cutoff: purchase orders not delivered      | a cutoff completed with an email or an API PO undelivered      |
+|                                            | (flows/po_alerts.py)                                           |
 | cutoff: a rerun left later runs out of date | a cutoff rerun changed what its goods-in run or a stock pool's |
 |                                            | later cutoffs decided from (`goods_in_stale`, `pool_stale`)    |
 | cutoff: cutoff serve is not running        | the server has not heard from `cutoff serve` for a minute      |
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flows.console import CONSOLE_QUIET
+from flows.po_alerts import UNDELIVERED_EVENT, undelivered_alert, undelivered_event
 from flows.settings import Settings
 
 PREFIX = "cutoff: "
@@ -83,7 +87,7 @@ def cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> 
     stale = [w for w in summary.get("warnings", []) if w.startswith(STALE_KINDS)]
     if stale:
         events.append({"event": STALE_EVENT, "resource": resource, "payload": {**facts, "warning": "\n".join(stale)}})
-    return events
+    return events + undelivered_event(summary, resource, facts)
 
 
 def event_sentence(event: dict) -> str:
@@ -100,6 +104,13 @@ def event_sentence(event: dict) -> str:
         return (f"The order export of the {label} cutoff was not ready by its deadline ({facts['warning']}); the "
                 "run went on with the files there were. Once the export is complete, run this cutoff again. Ops "
                 "are alerted.")
+    if event["event"] == UNDELIVERED_EVENT:
+        return (f"{facts['undelivered']} purchase order(s) of the {label} cutoff did not reach the supplier after the "
+                f"run's retries:\n{facts['details']}\nOnce the address or endpoint is right, run `cutoff resend "
+                f"--calendar {facts['calendar']} --date {facts['cutoff_date']}`. Ops are alerted.")
+    if event["event"] == STALE_EVENT:
+        return (f"This rerun of the {label} cutoff changed what later runs decided from; run them again:\n"
+                f"{facts['warning']}\nOps are alerted.")
     return f"{event['event']} for the {label} cutoff."
 
 
@@ -110,7 +121,9 @@ def report_cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = 
         from prefect.events import emit_event
         for event in cutoff_events(summary, warnings):
             emit_event(**event)
-            _log().warning(event_sentence(event))
+            # the command line says undelivered purchase orders in its own words (flows/cli.py)
+            quiet = {CONSOLE_QUIET: True} if event["event"] == UNDELIVERED_EVENT else None
+            _log().warning(event_sentence(event), extra=quiet)
     except Exception as exc:  # an alert is a convenience: it never fails the run
         _log().warning("could not emit the run's events (%s: %s)", type(exc).__name__, exc)
 
@@ -267,6 +280,7 @@ def alert_specs(ids: dict[str, str], deadline_minutes: float, ui_url: str,
                 "range in turn order).\n" + RUN_LINK),
             about="{{ event.resource.name }}"),
     ]
+    specs.append(AlertSpec(**undelivered_alert(_related(cutoffs))))
     if "cutoff/nightly" in ids:
         specs.append(AlertSpec(
             key="serve", name=f"{PREFIX}cutoff serve is not running",

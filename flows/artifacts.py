@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from flows.po_artifacts import BY_API, api_attention, api_section, api_text
 from transforms.money import fen_to_yuan_display as yuan
 
 NOT_SENT = "not sent"
@@ -48,6 +49,8 @@ def _warnings(summary: dict, kind: str) -> list[str]:
 
 def _email_status(supplier: dict, email_results: dict[str, str] | None) -> str:
     status = (email_results or {}).get(supplier["supplier_id"]) or supplier.get("email") or ""
+    if not status and supplier.get("po_transport") == "api":  # it gets no email (docs/po-api.md)
+        return BY_API
     return status or NOT_SENT
 
 
@@ -55,7 +58,8 @@ def po_totals_table(summary: dict, email_results: dict[str, str] | None = None) 
     """One row per supplier with a purchase order: fen as an integer and as ¥ text."""
     return [{"supplier_id": s["supplier_id"], "name": s["name"], "po_fen": int(s["po_fen"]),
              "po": yuan(int(s["po_fen"])), "below_minimum": bool(s["below_minimum"]),
-             "email": _email_status(s, email_results)}
+             "email": _email_status(s, email_results), "po_transport": s.get("po_transport") or "email",
+             "api": api_text(s)}
             for s in summary.get("suppliers", [])]
 
 
@@ -85,6 +89,7 @@ def _attention(summary: dict, rows: list[dict], folder: str) -> list[str]:
                      f"{', '.join(no_address[:SHOWN])}" + (" …" if len(no_address) > SHOWN else "")
                      + f". Send their purchase orders by hand (`{folder}purchase/`), and add the address "
                      "to master/suppliers.csv.")
+    items += api_attention(summary)
     if _warnings(summary, "warehouse_address_missing"):
         items.append("- **No warehouse address**: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
                      "empty 收货地址. Set it for `cutoff serve` (or in cutoff.toml) and run this cutoff again: the "
@@ -224,6 +229,7 @@ def render_run_markdown(summary: dict, email_results: dict[str, str] | None = No
     out += _attention(summary, rows, where)
     out += _figures(summary)
     out += _purchase_orders(summary, rows, calendar, book)
+    out += api_section(summary)
     out += _below_minimum(summary, book)
     out += _rejects(summary, rejects, where)
     out += _groups(summary, unformed, book)

@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parsers(commands, _date)
     from flows.progress_command import add_progress_parsers
     add_progress_parsers(commands, _date)
+    from flows.resend_command import add_resend_parser
+    add_resend_parser(commands, _date)
     from flows.scans_command import add_scans_parser
     add_scans_parser(commands, _date)
 
@@ -159,6 +161,18 @@ def _print_email_warnings(summary: dict) -> None:
         _warn(f"{len(failed)} of {total} purchase order email(s) failed (recorded `failed` in the emails table; "
               f"`email_failed` in summary.json). The data and sheets are complete. Run the same cutoff again "
               f"when the mail server answers: it sends only what has not gone out.")
+
+
+def _print_deliveries(summary: dict) -> None:
+    """How the purchase orders went out: the emails' warnings, then the supplier systems' answers."""
+    _print_email_warnings(summary)
+    _print_po_deliveries(summary)
+
+
+def _print_po_deliveries(summary: dict) -> None:
+    """The purchase orders posted to suppliers' systems (po_transport = api), and those not delivered."""
+    from flows.resend_command import print_po_deliveries
+    print_po_deliveries(summary, _warn)
 
 
 def _check_warehouse_free(settings) -> None:
@@ -216,6 +230,7 @@ def command_run(args) -> int:
                           reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
+    _print_po_deliveries(summary)
     for warning in summary.get("warnings", []):  # what this rerun changed under later runs
         for kind in ("goods_in_stale: ", "pool_stale: "):
             if warning.startswith(kind):
@@ -246,7 +261,7 @@ def command_generate(args) -> int:
 def command_demo(args) -> int:
     from flows.demo_command import run_demo
     return run_demo(args, PROJECT_ROOT, DEMO_SEED, _check_warehouse_free, _start_prefect, _print_summary,
-                    _print_email_warnings)
+                    _print_deliveries)
 
 
 def command_backfill(args) -> int:
@@ -326,6 +341,11 @@ def command_notice(args) -> int:
     return notice(args, _settings(args), _start_prefect)
 
 
+def command_resend(args) -> int:
+    from flows.resend_command import command_resend as resend
+    return resend(args, _settings(args), _check_warehouse_free, _start_prefect, _warn)
+
+
 def _warn_free(text: str) -> None:
     print(f"cutoff: {text}", file=sys.stderr, flush=True)
 
@@ -350,7 +370,7 @@ def command_serve(args) -> int:
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
             "receive": command_receive, "national": command_national, "report": command_report,
-            "init": command_init, "map-export": command_map_export,
+            "init": command_init, "map-export": command_map_export, "resend": command_resend,
             "progress": command_progress, "notice": command_notice, "scans": command_scans}
 
 

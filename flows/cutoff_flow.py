@@ -27,9 +27,10 @@ from prefect.states import Completed
 from errors import MasterDataError, RejectLimitExceeded, RunOrderError, UserError
 from flows.alerts import completed_message, report_cutoff_events
 from flows.artifacts import publish_run_artifacts
-from flows.mailing import describe_emails, send_purchase_orders
 from flows.naming import name_cutoff_run
 from flows.planning import RunPlan, await_start, plan_run, resolve_cutoff_date
+from flows.po_api import Delivered, deliver_purchase_orders
+from flows.po_secrets import check_po_secrets
 from flows.run_log import fail_run, prepare_run_log, say, warn
 from flows.settings import Settings, load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
@@ -37,7 +38,6 @@ from inbox.master import Master, load_master, master_files_changed_at
 from labels.pickup_key import pickup_key
 from ledger.posting import CommissionPosting, accruals_of, post_commissions
 from mail.message import purchase_order_mails
-from mail.record import MailStatuses
 from outputs.files import write_csv, write_json
 from outputs.run_folder import new_staging_dir, output_errors, prepare_run_folder, publish_dir, temporary_files_in
 from schemas.allocations import Allocations
@@ -52,7 +52,7 @@ from transforms.money import fen_to_yuan_display as yuan
 from transforms.pools import pool_report
 from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.rejects import REJECT_COLUMNS, merge_rejects, over_reject_limit, rejected_rows, select_window_rejects
-from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff, with_email_results
+from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff
 from transforms.windows import parse_clock
 from warehouse.connection import Warehouse, open_warehouse
 from warehouse.export_warnings import export_warnings_for
@@ -206,22 +206,23 @@ def book_tables(plan: RunPlan, master: Master, result: CutoffResult, as_of: date
 
 @task(name="email", cache_policy=NO_CACHE)
 def email(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffResult,
-          tables: RunTables) -> tuple[MailStatuses, dict]:
-    """Each supplier's purchase order, once per content. Returns the statuses and the summary with
-    them (a new dict), which replaces summary.json; summary.xlsx is written again with them (its
-    邮件 column), in place and atomically, as summary.json."""
+          tables: RunTables) -> tuple[Delivered, dict]:
+    """Each supplier's purchase order, once per content, by its transport: email, or a signed POST
+    to its system (po_transport = api, docs/po-api.md). Returns what went out and the summary with
+    it (a new dict), which replaces summary.json; summary.xlsx is written again with it (its 邮件
+    column, the API sheet), in place and atomically, as summary.json."""
     mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
                                  master.suppliers, plan.output_dir)
     with output_errors(plan.settings.reports_dir, "the supplier emails"):
-        statuses = send_purchase_orders(warehouse, plan.window, mails, plan.settings, plan.output_dir / "outbox",
-                                        send_email=plan.send_email)
-    emailed = with_email_results(tables.summary, statuses, statuses.errors)
+        delivered = deliver_purchase_orders(warehouse, plan.window, mails, master.suppliers, plan.settings,
+                                            plan.output_dir / "outbox", send=plan.send_email)
+    emailed = delivered.summary(tables.summary)
     with output_errors(plan.settings.reports_dir, "the run's summary"):
         write_json(plan.output_dir / "summary.json", emailed)
         with temporary_files_in(plan.output_dir):
             write_summary_workbook(plan.output_dir, replace(tables, summary=emailed), plan.settings,
                                    plan.settings.lang)
-    return statuses, emailed
+    return delivered, emailed
 
 
 # ---- what the stages are made of -------------------------------------------------------------------
@@ -345,8 +346,8 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunRe
                             f"L2 {yuan(commission['dist_l2'])}) -> {plan.output_dir}", since)
 
     since = clock.perf_counter()
-    statuses, summary = email(plan, warehouse, master, result, written.tables)
-    progress.stage("email", describe_emails(statuses), since)
+    delivered, summary = email(plan, warehouse, master, result, written.tables)
+    progress.stage("email", delivered.counts(), since)
     fen = summary["fen"]
     say(f"done: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refunds owed {yuan(fen['refund'])}, purchase "
         f"{yuan(fen['purchase_cost'])}; the run folder is {plan.output_dir.resolve()}")
@@ -389,6 +390,8 @@ def cutoff_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date:
             f"data {settings.data_dir.resolve()}, run folder {plan.output_dir.resolve()}")
         for text in settings_warnings(settings):
             warn(text)
+        if send_email:  # a supplier on api without its signing secret: stop before anything is computed
+            check_po_secrets(settings)
         plan = await_start(plan, force)
         report = execute_cutoff(plan)
     except UserError as exc:

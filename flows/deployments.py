@@ -6,6 +6,7 @@
 | backfill/backfill  | backfill_flow | none: custom runs from the UI          | calendar, start, end  |
 | settle/settle      | settle_flow   | none: custom runs from the UI          | week                  |
 | receive/receive    | receive_flow  | none: custom runs from the UI          | calendar, cutoff_date |
+| resend/resend      | resend_flow   | none: custom runs from the UI          | calendar, cutoff_date |
 | alert/alert        | alert_flow    | none: started by the alert automations | kind, subject, body   |
 | national/nightly   | national_flow | every day at CUTOFF_NIGHTLY_AT         | calendar=nightly      |
 (national/nightly only with CUTOFF_REGIONS; its regions' runs go to the work pool, docs/regions.md)
@@ -45,6 +46,7 @@ from flows.national_command import national_deployment, prepare_national
 from flows.progress_deployments import progress_deployments
 from flows.receive_flow import receive_flow
 from flows.report_flow import report_flow
+from flows.resend_flow import resend_flow
 from flows.settings import load_settings
 from flows.settle_flow import settle_flow
 from transforms.windows import parse_clock
@@ -132,6 +134,11 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
             description="The goods-in run of one cutoff (the morning after): shortages, who goes without, shortage "
                         "refunds and clawbacks, supplier payables, re-issued 修订版 sheets. Run it again after a "
                         "corrected or late receipt. cutoff_date empty: the latest cutoff of the calendar."),
+        resend_flow.to_deployment(
+            name="resend", concurrency_limit=one_at_a_time, tags=["cutoff"],
+            description="Delivers what a cutoff left undelivered (emails that failed or wait in the outbox, purchase "
+                        "orders a supplier's system did not take), without computing the cutoff again. Nothing "
+                        "delivered already goes out twice (docs/po-api.md)."),
     ]
     deployments.append(alert_flow.to_deployment(
         name="alert", tags=["cutoff"],

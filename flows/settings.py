@@ -57,6 +57,10 @@ class Settings:
     progress_schedule: str = "0 8-19 * * *"        # progress/nightly: hourly through the selling day
     progress_weekly_schedule: str = "0 12 * * *"   # progress/weekly: the presale week, daily at noon
     notice_schedule: str = "*/10 4-11 * * *"       # notice/*: routes that have left, goods-in runs decided
+    # purchase orders to suppliers' systems (po_transport = api, docs/po-api.md)
+    po_secrets: Path | None = None       # the TOML file of the signing secrets, outside the data dir
+    po_timeout: float = 30.0             # seconds an attempt waits to connect and for each part of the answer
+    po_budget_seconds: float = 300.0     # what one supplier's attempts may cost a run, at most (5 min)
 
     @property
     def readiness_enabled(self) -> bool:
@@ -125,6 +129,9 @@ def load_settings(config_file: Path | None = None, environ: dict | None = None) 
         raise UserError(f"CUTOFF_CRATE_UNITS must be 1 or more, not {settings.crate_units}")
     if settings.pickup_hours < 1:
         raise UserError(f"CUTOFF_PICKUP_HOURS must be 1 or more, not {settings.pickup_hours}")
+    if not 0 < settings.po_timeout <= settings.po_budget_seconds <= 300:
+        raise UserError(f"CUTOFF_PO_TIMEOUT ({settings.po_timeout:g}) and CUTOFF_PO_BUDGET_SECONDS "
+                        f"({settings.po_budget_seconds:g}) must be 0 < timeout <= budget <= 300 seconds")
     for name in ("early_start_max_wait_seconds", "settle_seconds", "ready_deadline_seconds",
                  "alert_deadline_minutes"):
         if getattr(settings, name) < 0:

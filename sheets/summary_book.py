@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from sheets.labels import BookContext
+from sheets.po_api_sheet import api_sheets, api_todo_row, email_cell
 from sheets.pools_sheet import pools_sheet
 from sheets.reasons import reasons_in
 from sheets.run_tables import RunTables
@@ -56,7 +57,8 @@ FIGURES = [  # (label key, path in summary.json, kind)
 
 
 FIGURE_SCHEMA = {"figure": pl.String, "value": pl.Int64, "amount_fen": pl.Int64, "note": pl.String}
-LISTED_ON_SHEETS = ("group_not_formed", "below_supplier_minimum")  # warnings whose list is a sheet of its own
+# warnings whose list is a sheet of its own (po_failed: the API sheet, sheets/po_api_sheet.py)
+LISTED_ON_SHEETS = ("group_not_formed", "below_supplier_minimum", "po_failed")
 
 
 def _lookup(summary: dict, path: tuple[str, ...]):
@@ -96,7 +98,7 @@ def _email_status(status: str | None, t: dict[str, str]) -> str | None:
     return t.get(f"email_{status}", status) if status else None
 
 
-def todo_frame(summary: dict, tables: RunTables, warnings: int, t: dict[str, str]) -> pl.DataFrame:
+def todo_frame(summary: dict, tables: RunTables, warnings: int, t: dict[str, str], lang: str = "zh") -> pl.DataFrame:
     """What to look at: each a count and the sheet that lists it."""
     suppliers = summary.get("suppliers", [])
     below = tables.supplier_totals.filter(pl.col("below_minimum"))
@@ -108,6 +110,7 @@ def todo_frame(summary: dict, tables: RunTables, warnings: int, t: dict[str, str
         (t["fig_lines_rejected"], tables.rejects.height, None, t["sheet_rejects"]),
         (t["todo_email_failed"], sum(s.get("email") == "failed" for s in suppliers), None, t["sheet_suppliers"]),
         (t["todo_no_address"], sum(s.get("email") == "no_address" for s in suppliers), None, t["sheet_suppliers"]),
+        *api_todo_row(summary, lang),
         (t["sheet_warnings"], warnings, None, t["sheet_warnings"]),
     ]
     return pl.DataFrame([{"figure": f, "value": n, "amount_fen": fen, "note": t["see_sheet"].format(sheet=sheet)}
@@ -136,7 +139,7 @@ def overview_sheet(tables: RunTables, ctx: BookContext, title: str, warnings: in
         columns=(Column("figure", t["figure"], TEXT, 16, 30), Column("value", t["value"], INT, 10),
                  Column("amount_fen", t["amount"], MONEY, 14), Column("note", t["detail"], TEXT, 30, wrap=True)),
         sections=(Section(figures_frame(summary, t), heading=(t["overview_figures"],)),
-                  Section(todo_frame(summary, tables, warnings, t), heading=(t["overview_todo"],)),
+                  Section(todo_frame(summary, tables, warnings, t, ctx.lang), heading=(t["overview_todo"],)),
                   Section(categories, heading=(t["sheet_categories"],),
                           labels=(t["category"], t["units_allocated"], t["net_sales"], ""),
                           totals={"figure": t["total"], "value": int(by_category["units"].sum()),
@@ -162,7 +165,8 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
     supplier_rows = pl.DataFrame(
         [{"supplier_id": s.get("supplier_id"), "name": s.get("name"), "po_fen": s.get("po_fen"),
           "min_order_fen": s.get("min_order_fen"), "below_minimum": t["yes"] if s.get("below_minimum") else t["no"],
-          "email": _email_status(s.get("email"), t), "file": s.get("file")} for s in summary.get("suppliers", [])],
+          "email": _email_status(s.get("email"), t) or email_cell(s, ctx.lang), "file": s.get("file")}
+         for s in summary.get("suppliers", [])],
         schema={"supplier_id": pl.String, "name": pl.String, "po_fen": pl.Int64, "min_order_fen": pl.Int64,
                 "below_minimum": pl.String, "email": pl.String, "file": pl.String})
     suppliers = SheetSpec(
@@ -229,8 +233,9 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
         landscape=True, autofilter=True, footer=title, empty_text=t["none"],
         notes=print_first_note(reject_frame.height, t), print_rows=LIST_PRINT_ROWS)
     pools = [pools_sheet(summary["pools"], ctx.lang, title, ctx.run)] if summary.get("pools") else []
-    return [overview_sheet(tables, ctx, title, warnings.height), categories, suppliers, below_minimum, groups_sheet,
-            top_skus, *pools, warnings_sheet, rejects_sheet]
+    return [overview_sheet(tables, ctx, title, warnings.height), categories, suppliers,
+            *api_sheets(summary, ctx.lang, title), below_minimum, groups_sheet, top_skus, *pools, warnings_sheet,
+            rejects_sheet]
 
 
 REJECT_SCHEMA = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String}

@@ -127,11 +127,12 @@ def late_pickups(states: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 
 def purchase_orders_out_by(channels: pl.Series) -> str:
     """How a cutoff's purchase orders went out, from the channels of its delivered emails (`smtp`,
-    `outbox`): EMAILED when one went over SMTP, OUTBOX_ONLY when they were only written to the
+    `outbox`) and of the purchase orders its suppliers' systems took (`api`): EMAILED when one went
+    over SMTP or was taken by a supplier's system, OUTBOX_ONLY when they were only written to the
     outbox (`--no-email`, no SMTP server), RUN_END when none was delivered (the step is then the
     run's end)."""
     present = set(channels.drop_nulls().to_list())
-    return EMAILED if "smtp" in present else OUTBOX_ONLY if present else RUN_END
+    return EMAILED if present & {"smtp", "api"} else OUTBOX_ONLY if present else RUN_END
 
 
 def pickup_point_progress(states: pl.DataFrame) -> pl.DataFrame:

@@ -1,6 +1,7 @@
 """The warehouse rows a fulfilment report reads (`cutoff report`): the range's cutoffs and what
-each left behind (allocations, shortages, purchase lines, payables, receipts, emails), the pickup
-scans of their lines, and the names of the master data. The figures are transforms/fulfilment_report.py's."""
+each left behind (allocations, shortages, purchase lines, payables, receipts, emails and API purchase
+orders), the pickup scans of their lines, and the names of the master data. The figures are
+transforms/fulfilment_report.py's."""
 
 from __future__ import annotations
 
@@ -55,11 +56,17 @@ def report_rows(warehouse: Warehouse, start: date, end: date) -> ReportRows:
     scans = warehouse.frame(f"""
         SELECT p.order_id, p.line_no, p.picked_up_at FROM pickups p
         SEMI JOIN allocations a ON a.order_id = p.order_id AND a.line_no = p.line_no AND a.{RANGE}""", span)
+    # a purchase order out: its first email delivered, or its first post a supplier's system took (api)
     emails = warehouse.frame(f"""
         SELECT calendar, cutoff_date, supplier_id, min(sent_at) AS sent_at,
-               CASE WHEN bool_or(channel = 'smtp') THEN 'smtp' ELSE 'outbox' END AS channel FROM emails
-        WHERE status IN ({', '.join('?' for _ in DELIVERED)}) AND {RANGE}
-        GROUP BY ALL""", [*DELIVERED, *span])
+               CASE WHEN bool_or(channel = 'smtp') THEN 'smtp' WHEN bool_or(channel = 'api') THEN 'api'
+                    ELSE 'outbox' END AS channel FROM (
+            SELECT calendar, cutoff_date, supplier_id, sent_at, channel FROM emails
+            WHERE status IN ({', '.join('?' for _ in DELIVERED)}) AND {RANGE}
+            UNION ALL
+            SELECT calendar, cutoff_date, supplier_id, recorded_at, 'api' FROM po_deliveries
+            WHERE status = 'delivered' AND {RANGE})
+        GROUP BY ALL""", [*DELIVERED, *span, *span])
     receipts = warehouse.frame(f"SELECT calendar, cutoff_date, received_at FROM receipts WHERE {RANGE}", span)
     purchase_lines = warehouse.frame(f"""
         SELECT calendar, cutoff_date, supplier_id, sku_id, units_purchased, surplus_units, unit_cost_fen

@@ -21,6 +21,7 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | pickups          | StoredPickups                    | inbox/pickups.py (the report run's ingest) |
 | export_warnings  | ExportWarnings                   | inbox/ingest.py (platform exports)          |
 | emails           | Emails                           | mail/record.py                              |
+| po_deliveries    | PoDeliveries                     | supplier_api/record.py                      |
 | suppliers ... listings, pools | Suppliers ... Listings, Pools  | replaced whole every run from master/       |
 """
 
@@ -43,6 +44,7 @@ from schemas.listings import Listings
 from schemas.orders import StoredOrderLines
 from schemas.pickup_points import PickupPoints
 from schemas.pickups import StoredPickups
+from schemas.po_deliveries import PoDeliveries
 from schemas.pools import Pools
 from schemas.products import Products
 from schemas.purchase_lines import PurchaseLines
@@ -119,6 +121,7 @@ TABLES: tuple[Table, ...] = (
     Table("settlements", Settlements),
     Table("settled_weeks", SettledWeeks, primary_key="week"),
     Table("emails", Emails),
+    Table("po_deliveries", PoDeliveries),
     Table("receipt_requests", ReceiptRequests, primary_key="receipt_id"),
     Table("receipts", AppliedReceipts, partitioned=True),
     Table("shortages", Shortages, partitioned=True),

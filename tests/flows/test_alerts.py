@@ -43,7 +43,8 @@ IDS = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate(
      "report/report", "national/nightly"), start=1)}
 NAMES = {f"{PREFIX}{name}" for name in ("a run failed", "a cutoff run has not completed in time",
                                         "a cutoff has no order lines", "the inbox was not ready",
-                                        "cutoff serve is not running", "a rerun left later runs out of date")}
+                                        "purchase orders not delivered", "cutoff serve is not running",
+                                        "a rerun left later runs out of date")}
 
 
 # ---- the automations, as data ------------------------------------------------------------------------

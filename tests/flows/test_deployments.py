@@ -28,10 +28,12 @@ MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
 def test_deployments_schedules_parameters_and_concurrency():
     deployments = {f"{d.flow_name}/{d.name}": d for d in build_deployments(include_settle=False)}
     assert set(deployments) == {"cutoff/nightly", "cutoff/weekly", "backfill/backfill", "alert/alert",
-                                "receive/receive", "report/report", "progress/nightly", "progress/weekly",
-                                "notice/nightly", "notice/weekly"}
+                                "receive/receive", "report/report", "resend/resend", "progress/nightly",
+                                "progress/weekly", "notice/nightly", "notice/weekly"}
     for name in ("progress/nightly", "progress/weekly", "notice/nightly", "notice/weekly"):
         deployments.pop(name)  # tests/flows/test_progress_deployments.py
+    resend = deployments["resend/resend"]  # after an alert: a custom run from the UI, the cutoff's date required
+    assert resend.schedules == [] and resend._parameter_openapi_schema.required == ["cutoff_date"]
     receive = deployments["receive/receive"]  # goods-in: custom runs from the UI, a date picker
     assert receive.schedules == [] and receive.parameters == {}
     form = receive._parameter_openapi_schema.properties
@@ -182,9 +184,9 @@ def test_run_markdown_lists_groups_not_formed_closest_first_capped_with_the_coun
 def test_po_totals_table_has_fen_and_yuan_and_says_when_no_email_went():
     assert po_totals_table(SUMMARY) == [
         {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "po": "¥2,400.00",
-         "below_minimum": False, "email": "sent"},
+         "below_minimum": False, "email": "sent", "po_transport": "email", "api": ""},
         {"supplier_id": "S2", "name": "从化鲜果合作社", "po_fen": 9000, "po": "¥90.00",
-         "below_minimum": True, "email": "not sent"},
+         "below_minimum": True, "email": "not sent", "po_transport": "email", "api": ""},
     ]
 
 

@@ -95,6 +95,41 @@ def test_missing_required_column(tmp_path):
         load(tmp_path, categories=rows)
 
 
+# ---- how a supplier gets its purchase order (po_transport, po_url: docs/po-api.md) --------------------
+
+def test_po_transport_defaults_to_email_and_api_takes_an_endpoint(tmp_path):
+    suppliers = [dict(datasets.SUPPLIERS[0], po_transport="api", po_url="https://erp.xianguo.cn/api/po"),
+                 datasets.SUPPLIERS[1]]
+    master = load(tmp_path, suppliers=suppliers)
+    assert master.suppliers.select("supplier_id", "po_transport", "po_url").rows() == [
+        ("S1", "api", "https://erp.xianguo.cn/api/po"), ("S2", "email", None)]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/po", "http://localhost/po", "http://[::1]:9000/",
+                                 "https://erp.example.com:8443/po?tenant=t1"])
+def test_plain_http_only_to_the_loopback_host(tmp_path, url):
+    suppliers = [dict(datasets.SUPPLIERS[0], po_transport="api", po_url=url), datasets.SUPPLIERS[1]]
+    assert load(tmp_path, suppliers=suppliers).suppliers["po_url"][0] == url
+
+
+@pytest.mark.parametrize("transport, url, problem", [
+    ("api", "http://erp.example.com/po", "po_url 'http://erp.example.com/po': must be an https:// address (plain "
+                                         "http:// only to localhost, 127.0.0.1 or [::1]), without a user or password"),
+    ("api", "http://localhost@evil.example.com/", "po_url 'http://localhost@evil.example.com/': must be an https://"),
+    ("api", "https://po:pass@erp.example.com/", "po_url 'https://po:pass@erp.example.com/': must be an https://"),
+    ("api", "ftp://erp.example.com/", "po_url 'ftp://erp.example.com/': must be an https://"),
+    ("api", "", "po_transport api needs a po_url (the supplier's endpoint)"),
+    ("API", "https://erp.example.com/", "po_transport 'API' must be one of 'email', 'api'"),
+    ("fax", "", "po_transport 'fax' must be one of 'email', 'api'"),
+])
+def test_a_bad_transport_or_endpoint_names_file_row_and_problem(tmp_path, transport, url, problem):
+    suppliers = [dict(datasets.SUPPLIERS[0], po_transport="", po_url=""),  # the file's columns are the first row's
+                 dict(datasets.SUPPLIERS[1], po_transport=transport, po_url=url)]
+    with pytest.raises(MasterDataError) as err:
+        load(tmp_path, suppliers=suppliers)
+    assert f"master/suppliers.csv row 3: {problem}" in str(err.value)
+
+
 # ---- deposit presales, buyers' groups and stock pools ----------------------------------------------
 
 def story(tmp_path, pools=None, **changes):
