@@ -4,7 +4,9 @@ The warehouse's `order_lines` keeps only each line's current version; `cutoff pr
 line as it stood at an earlier instant, so it reads the versions where they all are: the files of
 inbox/orders/ (ingest leaves them in place). They go through ingest's own reader (`read_table`),
 staging and Pandera validation (`validate_inbox`), so a row counts here exactly when ingest takes
-it. Nothing is written and the warehouse is not opened: a cutoff is never kept waiting for it.
+it; a 快团团 / 群接龙 export (.xlsx) through ingest's export reader and mapping (inbox/platform_exports.py).
+One difference: lines a later export of a group leaves out become cancelled versions when ingest
+loads it (`cancel_left_out`, in the warehouse); progress does not make them (docs/progress.md). Nothing is written and the warehouse is not opened: a cutoff is never kept waiting for it.
 
 What it costs stays that of the coming cutoff, however long the inbox's history:
 - a file last written before the earliest `opens_at` of the listings asked for holds none of their
@@ -29,6 +31,7 @@ import polars as pl
 
 from inbox.ingest import InboxFile, validate_inbox
 from inbox.master import Master
+from inbox.platform_exports import export_key, is_export, read_export_file
 from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
 from schemas import orders
 from schemas.validation import ROW
@@ -57,7 +60,7 @@ def order_files(data_dir: Path, ready_marker: str = "", written_since: datetime 
         if written_since is not None and path.stat().st_mtime < written_since.timestamp():
             skipped += 1
             continue
-        digest = file_hash(path)
+        digest = export_key(path, data_dir) if is_export(path) else file_hash(path)
         if digest in seen:
             continue
         seen.add(digest)
@@ -66,7 +69,14 @@ def order_files(data_dir: Path, ready_marker: str = "", written_since: datetime 
 
 
 def _read(inbox_file: InboxFile, wanted: pl.Series) -> InboxFile:
-    """The file's rows of the wanted listings (ingest's reader), or its problem."""
+    """The file's rows of the wanted listings (ingest's reader), or its problem. A platform export
+    is read whole (validate_inbox maps it to listings; close_listings keeps the wanted ones)."""
+    if is_export(inbox_file.path):
+        try:
+            inbox_file.parsed = read_export_file(inbox_file.path, inbox_file.relative)
+        except UnreadableFile as exc:
+            inbox_file.problem = str(exc)
+        return inbox_file
     if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
         inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r}"
         return inbox_file
@@ -88,7 +98,7 @@ def read_order_versions(data_dir: Path, master: Master, timezone: str, listing_i
     files, skipped = order_files(data_dir, ready_marker, opened_at)
     wanted = pl.Series(listing_ids, dtype=pl.String)
     files = [_read(inbox_file, wanted) for inbox_file in files]
-    rows = sum(f.raw.height for f in files if f.raw is not None)
+    rows = sum(f.rows for f in files)
     validated = validate_inbox(files, master, timezone, 1, NO_REFUNDS, "progress")
     lines = validated.order_lines if validated.order_lines.height else no_lines()
     return OrderVersions(lines.drop(ROW, strict=False), len(files), rows, skipped)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -66,13 +68,26 @@ def test_init_then_run_gives_the_sheets_with_the_right_numbers(tmp_path, command
     assert sorted(p.name for p in (tmp_path / "shop" / "inbox" / "orders").iterdir()) == sorted(
         p.name for p in paths.values())
 
+    # over the day, `cutoff progress` reads the exports as ingest does (inbox/versions.py); an export
+    # without a saved time states its orders as of its file's time: exported at 19:50 here
+    exported = datetime(2026, 11, 21, 19, 50, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
+    for path in (tmp_path / "shop" / "inbox" / "orders").iterdir():
+        os.utime(path, (exported, exported))
+    seen = cutoff("progress", "--date", "2026-11-21", "--as-of", "2026-11-21T19:59", "--no-send", "--data-dir",
+                  "shop", "--reports-dir", "reports", cwd=tmp_path)
+    assert seen.returncode == 0, seen.stderr
+    lines = [line for seed in (7, 8, 9) for line in paid_lines(seed)]
+    units = sum(qty for _, qty, _ in lines)
+    snapshot = tmp_path / "reports" / "nightly" / "2026-11-21" / "progress" / "2026-11-21T195900+0800"
+    progress = json.loads((snapshot / "progress.json").read_text(encoding="utf-8"))
+    assert sum(r["units"] for r in progress["rows"] if r["pickup_point_id"] is None) == units
+    assert progress["order_lines"] == len(lines)
+
     result = cutoff("run", "--date", "2026-11-21", "--data-dir", "shop", "--reports-dir", "reports", "--no-email",
                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     run = tmp_path / "reports" / "nightly" / "2026-11-21"
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-    lines = [line for seed in (7, 8, 9) for line in paid_lines(seed)]
-    units = sum(qty for _, qty, _ in lines)
     assert summary["order_lines"] == {"eligible": len(lines), "allocated": len(lines), "cut": 0, "rejected": 0}
     assert summary["units"]["ordered"] == summary["units"]["purchased"] == units
     assert summary["fen"]["paid"] == sum(item.price_fen * qty for item, qty, _ in lines)
