@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="no goods-in receipts (they apply the cutoff's rules: ~5 s per 200,000 lines)")
     generate.add_argument("--no-pickups", action="store_true",
                           help="no pickup scans (they apply the cutoff's rules too: ~5 s per 200,000 lines)")
+    from flows.forecast_command import add_forecast_parser, add_history_options
+    add_history_options(generate)
 
     demo = commands.add_parser("demo", help="generate the demo data under data/demo and run its nightly cutoff")
     demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
@@ -102,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_dirs(receive)
     from flows.national_command import add_national_parser
     add_national_parser(commands, _date)
+    add_forecast_parser(commands, _date)
 
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
@@ -211,6 +214,9 @@ def command_generate(args) -> int:
     from synthetic.dataset import generate_dataset
     if args.orders < 1:
         raise UserError("--orders must be at least 1")
+    if args.history_weeks is not None:
+        from flows.forecast_command import generate_history_command
+        return generate_history_command(args, _settings(args))
     result = generate_dataset(args.data_dir, args.orders, args.date, args.seed, receipts=not args.no_receipts)
     if not args.no_pickups:
         from flows.report_commands import generate_pickups
@@ -302,6 +308,11 @@ def command_report(args) -> int:
     return run_report(args, _settings(args), _check_warehouse_free, _start_prefect)
 
 
+def command_forecast(args) -> int:
+    from flows.forecast_command import run_forecast
+    return run_forecast(args, _settings(args), _check_warehouse_free, _start_prefect)
+
+
 def command_receive(args) -> int:
     from flows.receive_flow import check_cutoff_ran, plan_receive, print_receiving, receive_flow
     settings = _settings(args)
@@ -334,7 +345,8 @@ def command_serve(args) -> int:
 
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
-            "receive": command_receive, "national": command_national, "report": command_report}
+            "receive": command_receive, "national": command_national, "report": command_report,
+            "forecast": command_forecast}
 
 
 def main(argv: list[str] | None = None) -> int:

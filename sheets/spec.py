@@ -55,7 +55,8 @@ class Section:
 @dataclass(frozen=True)
 class ChartSpec:
     """A bar chart of `value_key` by `category_key` over the rows of the sheet's table (or of its
-    `section`), right of the table."""
+    `section`), right of the table; `kind="line"` draws lines instead, one per column of
+    `value_key` and `more_keys` (history and forecast by date, say)."""
 
     title: str
     category_key: str
@@ -64,6 +65,8 @@ class ChartSpec:
     number_format: str = "#,##0"  # of the value axis
     max_rows: int | None = None   # chart only the first rows (a sheet sorted worst first: the worst)
     section: int = 0  # the section whose rows it draws (a sectioned sheet)
+    kind: str = "bar"  # or "line"
+    more_keys: tuple[str, ...] = ()  # further series (columns) of a line chart
 
 
 @dataclass(frozen=True)
