@@ -35,6 +35,7 @@ from flows.settings import Settings, load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from inbox.master import Master, load_master, master_files_changed_at
 from ledger.posting import CommissionPosting, accruals_of, post_commissions
+from mail.estimates import attach_estimates
 from mail.message import purchase_order_mails
 from mail.record import MailStatuses
 from outputs.files import write_csv, write_json
@@ -196,6 +197,10 @@ def email(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
                                  master.suppliers, plan.output_dir)
     with output_errors(plan.settings.reports_dir, "the supplier emails"):
+        mails, estimates = attach_estimates(mails, plan.window, plan.settings.reports_dir, plan.output_dir,
+                                            master.products, plan.settings.lang)  # 明日预估: docs/forecast.md
+        if estimates:
+            say(estimates)
         statuses = send_purchase_orders(warehouse, plan.window, mails, plan.settings, plan.output_dir / "outbox",
                                         send_email=plan.send_email)
     emailed = with_email_results(tables.summary, statuses, statuses.errors)

@@ -48,7 +48,8 @@ def header_rows(summary: dict, t: dict) -> tuple:
         (t["history"], t["history_text"].format(cutoffs=summary["history"]["cutoffs"], start=summary["history"]["from"],
                                                 end=summary["history"]["to"])),
         (t["holidays"], holidays),
-        (t["weather"], t["weather_text"].format(rows=weather["rows"], rejected=weather["rejected"])
+        (t["weather"], t["weather_text"].format(rows=weather["rows"])
+         + (t["weather_rejected"].format(rejected=weather["rejected"]) if weather["rejected"] else "")
          if weather["files"] else t["weather_none"]),
         (t["backtest_wape"], f"{pct(accuracy.get('wape'))} / {pct(accuracy.get('naive_wape'))}"),
         (t["backtest_bias"], f"{pct(accuracy.get('bias'))} / {pct(accuracy.get('naive_bias'))}"),

@@ -15,7 +15,8 @@ ZH = {
     "holidays": "节假日",
     "weather": "天气文件",
     "weather_none": "无（不按天气调整）",
-    "weather_text": "{rows} 天（{rejected} 行有误，见 rejects.csv）",
+    "weather_text": "{rows} 天",
+    "weather_rejected": "；{rejected} 行有误，见 rejects.csv",
     "backtest_wape": "回测 WAPE（所选方法 / 季节性朴素）",
     "held_out_wape": "上周 WAPE（当时所选方法 / 季节性朴素）",
     "backtest_bias": "回测偏差（所选方法 / 季节性朴素）",
@@ -106,7 +107,8 @@ EN = {
     "holidays": "Holidays",
     "weather": "Weather file",
     "weather_none": "none (no weather adjustment)",
-    "weather_text": "{rows} days ({rejected} bad rows, see rejects.csv)",
+    "weather_text": "{rows} days",
+    "weather_rejected": "; {rejected} bad rows, see rejects.csv",
     "backtest_wape": "Backtest WAPE (chosen methods / seasonal naive)",
     "held_out_wape": "Last week's WAPE (methods chosen then / seasonal naive)",
     "backtest_bias": "Backtest bias (chosen methods / seasonal naive)",
@@ -142,8 +144,8 @@ EN = {
     "overview_note": "Units are what a cutoff allocates, before case rounding; P10-P90 is an 80% range. Cases as the "
                      "supplier packs them: \"Expected cases\".",
     "accuracy_note": "Backtest: one origin a week over the {weeks} weeks before the forecast date, each from "
-                     "the cutoffs before it only; WAPE = sum of absolute errors / units sold, bias = sum of (forecast - actual) / "
-                     "units sold.",
+                     "the cutoffs before it only; WAPE = sum of absolute errors / units sold, bias = sum of "
+                     "(forecast - actual) / units sold.",
     "method_seasonal_naive": "seasonal naive", "method_moving_average": "moving average",
     "method_exp_smoothing": "exponential smoothing", "method_holt_damped": "damped trend", "method_croston": "Croston",
     "method_tsb": "TSB",

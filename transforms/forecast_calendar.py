@@ -21,7 +21,8 @@ import polars as pl
 
 ORDINARY, HOLIDAY, SHIFT = "ordinary", "holiday", "shift"  # day kinds; SHIFT: a 调休 working day
 PROFILE_PRIOR = 4.0      # weekday profile: a SKU's own days weigh as much as this many of its category's
-FACTOR_PRIOR = 3.0       # holiday and weather factors: shrunk towards 1 until this many dates back them
+HOLIDAY_PRIOR = 1.0      # a holiday factor is shrunk towards 1 until this many holiday dates back it
+WEATHER_PRIOR = 3.0      # a weather factor, until this many dates of its class
 LOCAL_WINDOW = 15        # the local level around a day: this many ordinary observed days, centred
 RAIN_MM, HOT_C, COLD_C = 10.0, 33.0, 3.0
 WEATHER_CLASSES = ("rain", "hot", "cold", "fair")
@@ -68,7 +69,7 @@ def weather_class(precip_mm: pl.Expr, temp_max_c: pl.Expr) -> pl.Expr:
             .otherwise(pl.lit(None, pl.String)))
 
 
-def shrunk(ratio: pl.Expr, dates: pl.Expr, prior: float = FACTOR_PRIOR) -> pl.Expr:
+def shrunk(ratio: pl.Expr, dates: pl.Expr, prior: float) -> pl.Expr:
     """A factor learnt from `dates` dates, pulled towards 1 (in logs) while they are few."""
     return (ratio.log() * dates / (dates + prior)).exp()
 
@@ -134,17 +135,17 @@ def local_levels(panel: pl.DataFrame) -> pl.DataFrame:
     return joined.with_columns((level * pl.col("profile")).alias("baseline")).drop("_near", "_x", "_sum", "_count")
 
 
-def _factor(rows: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+def _factor(rows: pl.DataFrame, by: list[str], prior: float) -> pl.DataFrame:
     return (rows.filter(pl.col("baseline").is_finite() & (pl.col("baseline") > 0))
             .group_by(by).agg((pl.col("units").sum() / pl.col("baseline").sum()).alias("_ratio"),
                               pl.col("date").n_unique().alias("_dates"))
-            .select(*by, shrunk(pl.col("_ratio").clip(0.05, 20.0), pl.col("_dates")).alias("factor")))
+            .select(*by, shrunk(pl.col("_ratio").clip(0.05, 20.0), pl.col("_dates"), prior).alias("factor")))
 
 
 def holiday_factors(levels: pl.DataFrame) -> pl.DataFrame:
     """Per origin and category: units on holiday days over what those days would sell as
     ordinary ones (shrunk towards 1: no holiday in the history, factor 1)."""
-    return _factor(levels.filter(pl.col("day_kind") == HOLIDAY), ["origin", "category"]).rename(
+    return _factor(levels.filter(pl.col("day_kind") == HOLIDAY), ["origin", "category"], HOLIDAY_PRIOR).rename(
         {"factor": "holiday_factor"})
 
 
@@ -152,7 +153,7 @@ def weather_factors(levels: pl.DataFrame) -> pl.DataFrame:
     """Per origin and weather class, over every SKU: units on the ordinary days of that class
     over their local level (the mean mix of weather), shrunk towards 1."""
     return _factor(levels.filter((pl.col("day_kind") == ORDINARY) & pl.col("weather").is_not_null()),
-                   ["origin", "weather"]).rename({"factor": "weather_factor"})
+                   ["origin", "weather"], WEATHER_PRIOR).rename({"factor": "weather_factor"})
 
 
 def with_factors(frame: pl.DataFrame, holiday: pl.DataFrame, weather: pl.DataFrame) -> pl.DataFrame:
