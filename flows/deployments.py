@@ -10,6 +10,7 @@
 | national/nightly   | national_flow | every day at CUTOFF_NIGHTLY_AT         | calendar=nightly      |
 (national/nightly only with CUTOFF_REGIONS; its regions' runs go to the work pool, docs/regions.md)
 | report/report      | report_flow   | Wednesday 09:00: the week before       | start, end (or none)  |
+| forecast/forecast  | forecast_flow | after each cutoff/nightly run completes | forecast_date (or none), horizon |
 
 A scheduled run leaves `cutoff_date` empty; the flow derives it from the run's scheduled start
 time in the business time zone, so a late or retried run still processes its own cutoff. Each
@@ -35,6 +36,7 @@ from flows.alert_email import alert_flow
 from flows.alerts import ensure_alerts
 from flows.backfill_flow import backfill_flow
 from flows.cutoff_flow import cutoff_flow
+from flows.forecast_command import forecast_deployment
 from flows.naming import NAMED_DEPLOYMENTS, RunNamer
 from flows.national_command import national_deployment, prepare_national
 from flows.receive_flow import receive_flow
@@ -128,6 +130,7 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
         tags=["cutoff"],
         description="The fulfilment timeline and the losses (reports/analysis/<from>_<to>/). Scheduled: every "
                     f"Wednesday 09:00 {settings.timezone}, the ISO week before; a custom run takes start and end."))
+    deployments.append(forecast_deployment(settings, one_at_a_time))
     if include_settle:
         deployments.append(settle_flow.to_deployment(
             name="settle", concurrency_limit=one_at_a_time, tags=["cutoff"],

@@ -32,6 +32,32 @@ def add_history_options(generate) -> None:
     generate.add_argument("--pickup-points", type=int, help="with --history-weeks: the number of pickup points")
 
 
+AFTER_NIGHTLY = "prefect.flow-run.Completed"
+
+
+def forecast_trigger():
+    """The forecast/forecast deployment's trigger: a run of cutoff/nightly that completed (the flow
+    `cutoff` and the deployment `nightly` both related to the event). Its run leaves the date
+    empty: the day after the latest nightly cutoff that ran."""
+    from prefect.events import DeploymentEventTrigger
+    return DeploymentEventTrigger(
+        name="after the nightly cutoff", expect={AFTER_NIGHTLY}, match={"prefect.resource.id": "prefect.flow-run.*"},
+        match_related=[{"prefect.resource.role": "flow", "prefect.resource.name": "cutoff"},
+                       {"prefect.resource.role": "deployment", "prefect.resource.name": "nightly"}],
+        parameters={})
+
+
+def forecast_deployment(settings, concurrency):
+    """forecast/forecast for `cutoff serve`: started by each completed cutoff/nightly run; a custom run
+    from the UI takes a forecast_date and a horizon."""
+    from flows.forecast_flow import forecast_flow
+    return forecast_flow.to_deployment(
+        name="forecast", triggers=[forecast_trigger()], concurrency_limit=concurrency, tags=["cutoff"],
+        description="Tomorrow's demand (预测): the nightly cutoffs from forecast_date (empty: the day after the latest "
+                    "nightly cutoff that ran) for horizon days, per supplier, SKU and pickup point, with P10-P90, "
+                    "into reports/forecast/<date>/. Runs by itself after each cutoff/nightly run completes.")
+
+
 def print_forecast(summary: dict) -> None:
     accuracy, held = summary["accuracy"], summary["accuracy"].get("held_out") or {}
 
