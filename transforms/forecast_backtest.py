@@ -124,15 +124,15 @@ def accuracy(scores: pl.DataFrame, chosen: pl.DataFrame) -> pl.DataFrame:
     """Per SKU: the backtest's WAPE and bias of its chosen method and of seasonal naive (floats,
     null without units sold), and the units the backtest saw."""
     def figures(frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+        sold = pl.col("actual").sum()
         return frame.group_by("sku_id").agg(
-            (pl.col("abs_error").sum() / pl.col("actual").sum()).alias(f"{prefix}_wape"),
-            (pl.col("error").sum() / pl.col("actual").sum()).alias(f"{prefix}_bias"),
-            pl.col("actual").sum().alias(f"{prefix}_actual"))
+            pl.when(sold > 0).then(pl.col("abs_error").sum() / sold).alias(f"{prefix}_wape"),
+            pl.when(sold > 0).then(pl.col("error").sum() / sold).alias(f"{prefix}_bias"),
+            sold.alias(f"{prefix}_actual"))
     mine = figures(scores.join(chosen, on=["sku_id", "method"]), "method")
     naive = figures(scores.filter(pl.col("method") == SEASONAL_NAIVE), "naive")
     return (chosen.join(mine, on="sku_id", how="left").join(naive, on="sku_id", how="left")
-            .rename({"method_actual": "actual"}).drop("naive_actual")
-            .with_columns(pl.col("^.*_(wape|bias)$").fill_nan(None)))
+            .rename({"method_actual": "actual"}).drop("naive_actual"))
 
 
 def overall(scores: pl.DataFrame, chosen: pl.DataFrame) -> dict[str, float | None]:
