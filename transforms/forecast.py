@@ -42,6 +42,7 @@ ACTIVE_DAYS = 14      # a SKU with nothing sold in the 14 days before D gets no 
 SHARE_DAYS = 28       # the pickup points' shares: from the SKU's days in the 28 days before D
 SHARE_ALPHA = 0.2     # TSB at the points: sizes
 SHARE_BETA = 0.1      # TSB at the points: how often
+DECIMALS = 6          # units are rounded here: the same inputs give the same bits (sums in threads do not)
 Z10 = 1.2815515655446004  # the standard normal's 90% quantile
 COLUMNS = ("level", "calendar", "cutoff_date", "sku_id", "supplier_id", "pickup_point_id",
            "units_p10", "units_p50", "units_p90", "cases_p10", "cases_p50", "cases_p90", "method")
@@ -190,7 +191,8 @@ def forecast_demand(daily: pl.DataFrame, point_units: pl.DataFrame, products: pl
     rows = pl.concat([_supplier_rows(skus, per_supplier, pooled), skus, _point_rows(skus, shares)],
                      how="diagonal_relaxed")
     order = pl.col("level").replace_strict(list(LEVELS), list(range(len(LEVELS))), return_dtype=pl.Int8)
-    rows = (rows.with_columns(pl.lit(CALENDAR).alias("calendar"))
+    rows = (rows.with_columns(pl.lit(CALENDAR).alias("calendar"),
+                              *[pl.col(f"units_p{q}").round(DECIMALS) for q in (10, 50, 90)])
             .sort(order, "cutoff_date", "supplier_id", "sku_id", "pickup_point_id", nulls_last=False)
             .select(COLUMNS))
     figures = {**overall(scores, chosen), "held_out": held_out(scores), "skus": chosen.height,

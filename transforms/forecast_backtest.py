@@ -139,7 +139,7 @@ def overall(scores: pl.DataFrame, chosen: pl.DataFrame) -> dict[str, float | Non
     """WAPE and bias over every SKU of the backtest: the chosen methods and seasonal naive."""
     def ratio(frame: pl.DataFrame, column: str) -> float | None:
         actual = frame["actual"].sum()
-        return float(frame[column].sum() / actual) if actual else None
+        return round(float(frame[column].sum() / actual), 6) if actual else None
     mine = scores.join(chosen, on=["sku_id", "method"])
     naive = scores.filter(pl.col("method") == SEASONAL_NAIVE).join(chosen.select("sku_id"), on="sku_id")
     return {"wape": ratio(mine, "abs_error"), "bias": ratio(mine, "error"),
