@@ -96,6 +96,11 @@ def _listed_days(dated: pl.DataFrame, cutoffs: list[date]) -> pl.DataFrame:
 
 @task(name="read history", cache_policy=NO_CACHE)
 def read_task(settings: Settings, warehouse: Warehouse, day: date, horizon: int) -> ForecastInputs:
+    return read_inputs(settings, warehouse, day, horizon)
+
+
+def read_inputs(settings: Settings, warehouse: Warehouse, day: date, horizon: int) -> ForecastInputs:
+    """Everything the forecast of D reads: the nightly cutoffs before D, the master data, the weather."""
     start = day - timedelta(days=HISTORY_DAYS)
     cutoffs = nightly_cutoffs_before(warehouse, day, start)
     if not cutoffs:
@@ -115,6 +120,10 @@ def read_task(settings: Settings, warehouse: Warehouse, day: date, horizon: int)
 
 @task(name="forecast", cache_policy=NO_CACHE)
 def compute_task(inputs: ForecastInputs) -> Forecast:
+    return compute(inputs)
+
+
+def compute(inputs: ForecastInputs) -> Forecast:
     day, horizon = inputs.day, inputs.horizon
     products = inputs.master.products.select("sku_id", "supplier_id", "category", "case_pack", "case_rounding")
     days = china_days(min(inputs.cutoffs[0], day) - timedelta(days=1), day + timedelta(days=horizon))

@@ -83,8 +83,11 @@ def lifecycles(rng: np.random.Generator, n_days: int, n_skus: int) -> tuple[np.n
     t = np.arange(n_days)[:, None]
     draw = rng.random(n_skus)
     new, dying = draw < NEW_SHARE, (draw >= NEW_SHARE) & (draw < NEW_SHARE + DYING_SHARE)
+    if n_skus >= 10:  # one of each at least, so a small data set shows them too
+        new[0], dying[1] = True, True
+        new[1] = dying[0] = False
     start = np.where(new, rng.integers(n_days // 3, max(n_days // 3 + 1, n_days - 10), n_skus), 0)
-    end = np.where(dying, rng.integers(n_days // 2, n_days + 10, n_skus), n_days + 100)
+    end = np.where(dying, rng.integers(n_days // 2, max(n_days // 2 + 1, n_days - 14), n_skus), n_days + 100)
     ramp = np.clip(1 - np.exp(-(t - start[None, :] + 1) / 3.0), 0, 1)
     fade = np.clip((end[None, :] - t) / 14.0, 0.15, 1.0)
     life = np.where(new[None, :], ramp, 1.0) * np.where(dying[None, :], fade, 1.0)

@@ -160,11 +160,11 @@ def write_history_files(data_dir: Path, plan: HistoryPlan, nightly_at: time) -> 
     demand = demand_rates(rng, products["category"].to_list(), demand_days, kinds["day_kind"].to_list(),
                           classes.to_series().to_list()[:len(demand_days)], plan.lines_per_day)
     listings = _listings(rng, plan, products, demand, demand_days, nightly_at)
-    n_customers = max(30, plan.lines_per_day * 2)
+    buyers = make_buyers(rng, n_skus, n_points, max(30, plan.lines_per_day * 2))
+    n_customers = int(buyers.customers_at.sum())  # every point has one at least
     tails = pl.Series(rng.integers(0, 10_000, n_customers)).cast(pl.String).str.zfill(4)
     customers = pl.DataFrame({"customer_id": number_ids("C", n_customers, 6),
                               "customer_name": person_names(rng, n_customers), "phone_tail": tails})
-    buyers = make_buyers(rng, n_skus, n_points, n_customers)
     masters = {"categories": make_categories(), "suppliers": suppliers, "products": products,
                "pickup_points": points, "distributors": distributors, "listings": listings}
     for name, frame in masters.items():

@@ -37,7 +37,7 @@ from transforms.forecast_methods import (
 BACKTEST_WEEKS = 4
 DEFAULT_METHOD = "exp_smoothing"  # a SKU the backtest could not score (too new)
 INTERVAL_PRIOR = 10.0             # a SKU's own errors weigh as much as this many pooled ones
-LOW_Q, HIGH_Q = 0.07, 0.93  # wider than 10-90%: the backtest's errors are of methods chosen on it
+LOW_Q, HIGH_Q = 0.085, 0.915  # wider than 10-90%: the backtest's errors are of methods chosen on it
 
 
 def origins_for(day: date, weeks: int = BACKTEST_WEEKS) -> list[date]:
