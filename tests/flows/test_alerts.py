@@ -266,7 +266,7 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
     assert shown.data["url"] == "{{webhook_url}}" and env["CUTOFF_ALERT_WEBHOOK"] not in json.dumps(shown.data)
     ids = {name: str(_deployment(alerting, name).id)
            for name in ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert",
-                        "receive/receive", "report/report")}  # what `cutoff serve` serves here
+                        "receive/receive", "report/report", "forecast/forecast")}  # what `cutoff serve` serves
     settings = Settings(ops_email=OPS, alert_webhook=env["CUTOFF_ALERT_WEBHOOK"], alert_deadline_minutes=0.5)
     ui = alerting["server"].ui_url
     # `cutoff serve` started again: nothing changes (an update would restart the open clocks)

@@ -28,7 +28,7 @@ MOONCAKE_PAID_FEN, MOONCAKE_NET_FEN = 512930, 414530
 def test_deployments_schedules_parameters_and_concurrency():
     deployments = {f"{d.flow_name}/{d.name}": d for d in build_deployments(include_settle=False)}
     assert set(deployments) == {"cutoff/nightly", "cutoff/weekly", "backfill/backfill", "alert/alert",
-                                "receive/receive", "report/report"}
+                                "receive/receive", "report/report", "forecast/forecast"}
     receive = deployments["receive/receive"]  # goods-in: custom runs from the UI, a date picker
     assert receive.schedules == [] and receive.parameters == {}
     form = receive._parameter_openapi_schema.properties

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from errors import UserError
 from flows.cutoff_flow import cutoff_flow
 from flows.forecast_flow import forecast_flow
 from schemas.forecasts import COLUMNS, Forecasts
@@ -131,5 +132,12 @@ def test_cutoff_generate_history_then_cutoff_forecast_on_the_command_line(tmp_pa
     folder = tmp_path / "reports" / "forecast" / "2026-11-23"
     assert openpyxl.load_workbook(folder / "forecast.xlsx", read_only=True).sheetnames[:3] == [
         "Overview", "SKU forecast", "Accuracy"]
-    before = cutoff("forecast", "--date", "2026-11-01", *dirs, cwd=tmp_path)
-    assert_user_error(before, "no nightly cutoff dated 2026-05-03..2026-10-31 has run")
+
+
+def test_a_forecast_before_any_cutoff_is_refused(generated):
+    from flows.forecast_flow import read_inputs
+    from flows.settings import Settings
+    from warehouse.connection import open_warehouse
+    with open_warehouse(generated / "warehouse.duckdb") as warehouse, pytest.raises(
+            UserError, match="no nightly cutoff dated 2026-05-03..2026-10-31 has run"):
+        read_inputs(Settings(data_dir=generated), warehouse, date(2026, 11, 1), 7)
