@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from flows.forecast_flow import compute, read_inputs, summarize  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from outputs.files import write_parquet  # noqa: E402
+from schemas.forecasts import Forecasts  # noqa: E402
 from sheets.forecast_book import write_forecast_book  # noqa: E402
 from synthetic.history import generate_history  # noqa: E402
 from transforms.forecast_methods import seasonal_naive  # noqa: E402
@@ -71,6 +72,9 @@ def speed(args) -> None:
     mark = time.perf_counter()
     forecast = compute(inputs)
     times["compute"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    Forecasts.validate(forecast.rows)
+    times["validate"] = time.perf_counter() - mark
     mark = time.perf_counter()
     folder = settings.reports_dir / "forecast" / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)

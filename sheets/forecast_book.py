@@ -5,6 +5,7 @@ and the forecast of its largest SKUs, day by day, as a line chart."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -155,6 +156,8 @@ def supplier_sheets(forecast: Forecast, master: Master, summary: dict, t: dict, 
 def write_forecast_book(path: Path, forecast: Forecast, master: Master, summary: dict, *, lang: str,
                         created: datetime) -> None:
     t = forecast_labels(lang)
+    # the book shows suppliers and SKUs: the millions of pickup-point rows are the parquet's alone
+    forecast = replace(forecast, rows=forecast.rows.filter(pl.col("level") != "sku_point"))
     title = t["forecast_title"].format(day=summary["forecast_date"], horizon=summary["horizon"])
     sheets = [overview_sheet(forecast, master, summary, t, title), sku_sheet(forecast, master, t, title),
               accuracy_sheet(forecast, master, summary, t, title),

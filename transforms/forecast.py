@@ -91,27 +91,29 @@ def point_shares(point_units: pl.DataFrame, daily: pl.DataFrame, day: date) -> p
     """sku_id, pickup_point_id, share (adding up to 1 per SKU), dispersion (the SKU's variance
     over mean of a point's units on a day it sells: the points' noise).
 
-    A point's estimate is TSB over the SKU's days of the last SHARE_DAYS: how often it buys
-    (smoothed over every day the SKU was on sale, a day without a sale counting 0) times how much
-    (smoothed over its purchases). Computed from the days it bought alone: a day the SKU sold
-    and the point did not weighs through the SKU's day count."""
+    A point's estimate is TSB-like over the SKU's days of the last SHARE_DAYS: how often it buys
+    (smoothed over every day the SKU was on sale, a day without a sale counting 0: the sum of
+    beta (1 - beta)^age over its purchases, age in the SKU's days since) times how much (its
+    purchases' units weighted (1 - alpha)^age). Computed from the days it bought alone, in the
+    order of `point_units` (give it sorted: the rows come out in that order), no window per point:
+    millions of point series are a few sums."""
     start = day - timedelta(days=SHARE_DAYS)
     sku_days = (daily.filter((pl.col("date") >= start) & (pl.col("date") < day)).select("sku_id", "date")
                 .sort("sku_id", "date")
                 .with_columns((pl.len().over("sku_id") - 1 - pl.int_range(pl.len()).over("sku_id")).alias("_age")))
     rows = (point_units.filter((pl.col("date") >= start) & (pl.col("date") < day) & (pl.col("units") > 0))
-            .join(sku_days, on=["sku_id", "date"], how="inner").sort("sku_id", "pickup_point_id", "date")
+            .join(sku_days, on=["sku_id", "date"], how="inner", maintain_order="left")
             .with_columns(pl.col("units").cast(pl.Float64),
-                          (pl.len().over("sku_id", "pickup_point_id") - 1
-                           - pl.int_range(pl.len()).over("sku_id", "pickup_point_id")).alias("_rank")))
-    size_weight = (1 - SHARE_ALPHA) ** pl.col("_rank").cast(pl.Float64)
-    often = SHARE_BETA * (1 - SHARE_BETA) ** pl.col("_age").cast(pl.Float64)
-    points = rows.group_by("sku_id", "pickup_point_id").agg(
-        (often.sum() * (size_weight * pl.col("units")).sum() / size_weight.sum()).alias("_f"))
+                          (SHARE_BETA * (1 - SHARE_BETA) ** pl.col("_age").cast(pl.Float64)).alias("_often"),
+                          ((1 - SHARE_ALPHA) ** pl.col("_age").cast(pl.Float64)).alias("_w")))
+    points = (rows.group_by("sku_id", "pickup_point_id", maintain_order=True)
+              .agg(pl.col("_often").sum(), (pl.col("_w") * pl.col("units")).sum().alias("_wu"), pl.col("_w").sum())
+              .select("sku_id", "pickup_point_id", (pl.col("_often") * pl.col("_wu") / pl.col("_w")).alias("_f")))
     dispersion = rows.group_by("sku_id").agg(
         ((pl.col("units") ** 2).sum() / pl.col("units").sum()).alias("dispersion"))
     return (points.with_columns((pl.col("_f") / pl.col("_f").sum().over("sku_id")).alias("share"))
-            .join(dispersion, on="sku_id", how="left").select("sku_id", "pickup_point_id", "share", "dispersion"))
+            .join(dispersion, on="sku_id", how="left", maintain_order="left")
+            .select("sku_id", "pickup_point_id", "share", "dispersion"))
 
 
 def cases(units: pl.Expr) -> pl.Expr:
@@ -128,7 +130,7 @@ def _point_rows(skus: pl.DataFrame, shares: pl.DataFrame) -> pl.DataFrame:
     m = pl.col("units_p50")
     relative = (pl.col("_high") - pl.col("_low")) / (2 * Z10)
     spread = (pl.col("dispersion").fill_null(1.0) * m + (m * relative) ** 2).sqrt()
-    return (skus.drop("pickup_point_id").join(shares, on="sku_id", how="inner")
+    return (skus.drop("pickup_point_id").join(shares, on="sku_id", how="inner", maintain_order="left_right")
             .with_columns((pl.col("units_p10") / pl.col("units_p50")).fill_nan(1.0).alias("_low"),
                           (pl.col("units_p90") / pl.col("units_p50")).fill_nan(1.0).alias("_high"),
                           (pl.col("units_p50") * pl.col("share")).alias("units_p50"))
@@ -187,14 +189,15 @@ def forecast_demand(daily: pl.DataFrame, point_units: pl.DataFrame, products: pl
             .with_columns(*[cases(pl.col(f"units_p{q}")).alias(f"cases_p{q}") for q in (10, 50, 90)],
                           pl.lit("sku").alias("level"), pl.lit(None, pl.String).alias("pickup_point_id"))
             .rename({"date": "cutoff_date"}))
+    skus = skus.sort("cutoff_date", "supplier_id", "sku_id")
     shares = point_shares(point_units, daily, day)
-    rows = pl.concat([_supplier_rows(skus, per_supplier, pooled), skus, _point_rows(skus, shares)],
-                     how="diagonal_relaxed")
-    order = pl.col("level").replace_strict(list(LEVELS), list(range(len(LEVELS))), return_dtype=pl.Int8)
-    rows = (rows.with_columns(pl.lit(CALENDAR).alias("calendar"),
-                              *[pl.col(f"units_p{q}").round(DECIMALS) for q in (10, 50, 90)])
-            .sort(order, "cutoff_date", "supplier_id", "sku_id", "pickup_point_id", nulls_last=False)
-            .select(COLUMNS))
+    suppliers = _supplier_rows(skus, per_supplier, pooled).sort("cutoff_date", "supplier_id")
+
+    def finished(part: pl.DataFrame) -> pl.DataFrame:  # each level in order: the 5M point rows need no sort
+        return part.with_columns(pl.lit(CALENDAR).alias("calendar"),
+                                 *[pl.col(f"units_p{q}").round(DECIMALS) for q in (10, 50, 90)]).select(COLUMNS)
+    rows = pl.concat([finished(suppliers), finished(skus), finished(_point_rows(skus, shares))],
+                     how="vertical_relaxed")
     figures = {**overall(scores, chosen), "held_out": held_out(scores), "skus": chosen.height,
                "origins": [o.isoformat() for o in origins[:-1]]}
     horizon_days = (pl.DataFrame({"date": [day + timedelta(days=i) for i in range(horizon)]}, schema={"date": pl.Date})

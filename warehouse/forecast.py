@@ -35,7 +35,8 @@ def point_units(warehouse: Warehouse, day: date, start: date) -> pl.DataFrame:
     return warehouse.frame(
         f"SELECT sku_id, pickup_point_id, cutoff_date AS date, {UNITS} FROM allocations "
         "WHERE calendar = 'nightly' AND cutoff_date >= ? AND cutoff_date < ? "
-        "AND (qty_allocated > 0 OR cut_reason = 'case_not_filled') GROUP BY ALL HAVING units > 0",
+        "AND (qty_allocated > 0 OR cut_reason = 'case_not_filled') GROUP BY ALL HAVING units > 0 "
+        "ORDER BY sku_id, pickup_point_id, date",
         [start, day])
 
 
