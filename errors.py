@@ -14,6 +14,11 @@ class MasterDataError(UserError):
     """Master data that would make the run wrong. Nothing is written."""
 
 
+class RunOrderError(UserError):
+    """A run that needs an earlier run first (a stock pool is consumed in turn order): it stops
+    before anything is written, naming the run to do first."""
+
+
 class WarehouseBusy(UserError):
     """Another process holds the warehouse file."""
 
@@ -44,5 +49,6 @@ class RegionsFailed(UserError):
         self.summary = summary or {}
 
 
-USER_ERROR_NAMES = ("UserError", "MasterDataError", "WarehouseBusy", "RejectLimitExceeded", "OutputError",
+USER_ERROR_NAMES = ("UserError", "MasterDataError", "RunOrderError", "WarehouseBusy", "RejectLimitExceeded",
+                    "OutputError",
                     "RegionsFailed")

@@ -8,6 +8,8 @@
 |                                            | no Completed followed within CUTOFF_ALERT_DEADLINE_MINUTES     |
 | cutoff: a cutoff has no order lines        | a nightly or weekly run completed with 0 eligible order lines  |
 | cutoff: the inbox was not ready            | a run went on at its readiness deadline without a ready inbox  |
+| cutoff: a rerun left later runs out of date | a cutoff rerun changed what its goods-in run or a stock pool's |
+|                                            | later cutoffs decided from (`goods_in_stale`, `pool_stale`)    |
 | cutoff: cutoff serve is not running        | the server has not heard from `cutoff serve` for a minute      |
 
 Each alert goes to the webhook CUTOFF_ALERT_WEBHOOK (a `send-notification` action with a Custom
@@ -36,6 +38,8 @@ PREFIX = "cutoff: "
 WEBHOOK_BLOCK = "cutoff-alert-webhook"
 EMPTY_EVENT = "cutoff.run.empty"
 INBOX_EVENT = "cutoff.run.inbox-not-ready"
+STALE_EVENT = "cutoff.run.later-runs-stale"
+STALE_KINDS = ("goods_in_stale: ", "pool_stale: ")  # warnings that name runs to do again
 FAILED_STATES = ("Failed", "Crashed", "TimedOut")
 STARTED_STATES = ("Pending", "Running", "Late")
 
@@ -75,19 +79,46 @@ def cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> 
     if inbox:
         events.append({"event": INBOX_EVENT, "resource": resource,
                        "payload": {**facts, "warning": inbox[0].removeprefix("inbox_not_ready: ")}})
+    stale = [w for w in summary.get("warnings", []) if w.startswith(STALE_KINDS)]
+    if stale:
+        events.append({"event": STALE_EVENT, "resource": resource, "payload": {**facts, "warning": "\n".join(stale)}})
     return events
 
 
+def event_sentence(event: dict) -> str:
+    """What a run's event means, as ops read it in the run's log (and, for an empty cutoff, as the
+    Completed state's message): a plain sentence, not the event's payload."""
+    facts = event["payload"]
+    label = f"{facts['calendar']} {facts['cutoff_date']}"
+    if event["event"] == EMPTY_EVENT:
+        return (f"No order lines: no paid order line belongs to the {label} cutoff ({facts['listings_closed']} "
+                f"listing(s) closed, {facts['rejected']} row(s) rejected), so no purchase order, sorting sheet or "
+                "handout list was made. That is almost always a missing or broken order export: check inbox/orders "
+                "and the run folder's rejects.csv, then run this cutoff again. Ops are alerted.")
+    if event["event"] == INBOX_EVENT:
+        return (f"The order export of the {label} cutoff was not ready by its deadline ({facts['warning']}); the "
+                "run went on with the files there were. Once the export is complete, run this cutoff again. Ops "
+                "are alerted.")
+    return f"{event['event']} for the {label} cutoff."
+
+
 def report_cutoff_events(summary: dict, warnings: tuple[str, ...] | list[str] = ()) -> None:
-    """Emit the run's custom events (related to its flow run and deployment by Prefect). Never
-    fails the run."""
+    """Emit the run's custom events (related to its flow run and deployment by Prefect), each with
+    a plain sentence in the run's log. Never fails the run."""
     try:
         from prefect.events import emit_event
         for event in cutoff_events(summary, warnings):
             emit_event(**event)
-            _log().warning("%s: %s", event["event"], json.dumps(event["payload"], ensure_ascii=False))
+            _log().warning(event_sentence(event))
     except Exception as exc:  # an alert is a convenience: it never fails the run
         _log().warning("could not emit the run's events (%s: %s)", type(exc).__name__, exc)
+
+
+def completed_message(summary: dict) -> str | None:
+    """The message of a completed cutoff run that ops must not take for a normal one (the UI shows
+    it with the green Completed state): a cutoff with no order lines. None otherwise."""
+    empty = [e for e in cutoff_events(summary) if e["event"] == EMPTY_EVENT]
+    return event_sentence(empty[0]) if empty else None
 
 
 # ---- the messages (Jinja, rendered by the Prefect server) ------------------------------------------
@@ -215,6 +246,24 @@ def alert_specs(ids: dict[str, str], deadline_minutes: float, ui_url: str,
                 "a custom run of {{ flow.name }}/{{ deployment.name }} with cutoff_date "
                 "{{ event.payload.cutoff_date }}. A supplier whose order changed gets it again, marked 修订版.\n"
                 + RUN_LINK),
+            about="{{ event.resource.name }}"),
+        AlertSpec(
+            key="stale", name=f"{PREFIX}a rerun left later runs out of date",
+            description="A cutoff rerun changed what later runs decided from: its goods-in run (goods_in_stale) or "
+                        "the later cutoffs of a stock pool it sells from (pool_stale). Made by `cutoff serve`.",
+            trigger={"posture": "Reactive", "expect": [STALE_EVENT], "match": {"prefect.resource.id": "cutoff.*"},
+                     "match_related": _related(runs), "for_each": ["prefect.resource.id"], "threshold": 1,
+                     "within": 0},
+            subject="[cutoff] {{ event.resource.name }}: later runs to do again",
+            body=(
+                "What happened: the cutoff {{ event.resource.name }} was run again and now decides differently "
+                "from what later runs used:\n{{ event.payload.warning }}\n\n"
+                "Which cutoff: {{ event.resource.name }} and the runs named above. Until they are run again, "
+                "their figures (shortages and payables, or a stock pool's later allocations) are those of "
+                "before the rerun, and a pool can be oversold.\n\n"
+                "What to do (docs/ops.md, \"Alerts\"): run the commands named above, in that order (or a "
+                "custom run of each deployment with its cutoff_date; `cutoff backfill --calendar both` runs a "
+                "range in turn order).\n" + RUN_LINK),
             about="{{ event.resource.name }}"),
     ]
     if "cutoff/nightly" in ids:

@@ -67,6 +67,7 @@ def _attention(summary: dict, rows: list[dict], folder: str) -> list[str]:
     items = [f"- **Inbox not ready**: {_cell(w)}" for w in _warnings(summary, "inbox_not_ready")]
     items += [f"- **No order lines**: {_cell(w)}" for w in _warnings(summary, "empty_cutoff")]
     items += [f"- **Goods-in out of date**: {_cell(w)}" for w in _warnings(summary, "goods_in_stale")]
+    items += [f"- **Stock pool: later cutoffs out of date**: {_cell(w)}" for w in _warnings(summary, "pool_stale")]
     failed = [r["supplier_id"] for r in rows if r["email"].startswith("failed")]
     if failed:
         items.append(f"- **Purchase orders not emailed** ({len(failed):,}): {', '.join(failed[:SHOWN])}"
@@ -101,6 +102,7 @@ def _figures(summary: dict) -> list[str]:
         f"| paid | {yuan(fen['paid'])} |",
         f"| net (kept) | {yuan(fen['net'])} |",
         f"| refunds owed | {yuan(fen['refund'])} |",
+        f"| deposits forfeited (定金不退) | {yuan(int(fen.get('forfeit') or 0))} |",
         f"| purchase cost | {yuan(fen['purchase_cost'])} |",
     ]
     if commission:
@@ -178,6 +180,24 @@ def _groups(summary: dict, unformed: pl.DataFrame | None, book: str) -> list[str
     return out + _more(SHOWN, unformed.height, f"in {book}, sheet 未成团 (Groups not formed)")
 
 
+def _pools(summary: dict, book: str) -> list[str]:
+    """The stock pools the run sold from: per pool its figures, then each turn (一盘货)."""
+    pools = summary.get("pools") or []
+    if not pools:
+        return []
+    out = ["", f"## Stock pools ({len(pools):,})", ""]
+    for pool in pools:
+        out += [f"**{_cell(pool['pool_id'])}** ({_cell(pool['sku_id'])}): {pool['units']:,} units; earlier cutoffs "
+                f"took {pool['taken_before']:,}, this one {pool['taken_now']:,}; later cutoffs' reserves hold "
+                f"{pool['held_later']:,}; **{pool['left']:,} left**.", "",
+                "| cutoff | listings | turn | reserve | taken |", "| --- | --- | --- | ---: | ---: |"]
+        out += [f"| {t['calendar']} {t['cutoff_date']} | {_cell(', '.join(t['listings']))} | {t['position']} | "
+                f"{t['reserve']:,} | {'to come' if t['taken'] is None else format(t['taken'], ',')} |"
+                for t in pool["turns"]]
+        out.append("")
+    return out + [f"Also in {book}, sheet 一盘货 (Stock pools)."]
+
+
 def render_run_markdown(summary: dict, email_results: dict[str, str] | None = None, *,
                         folder: Path | str | None = None, unformed: pl.DataFrame | None = None,
                         rejects: pl.DataFrame | None = None) -> str:
@@ -201,6 +221,7 @@ def render_run_markdown(summary: dict, email_results: dict[str, str] | None = No
     out += _below_minimum(summary, book)
     out += _rejects(summary, rejects, where)
     out += _groups(summary, unformed, book)
+    out += _pools(summary, book)
     return "\n".join(out) + "\n"
 
 

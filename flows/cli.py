@@ -12,7 +12,7 @@ import argparse
 import contextlib
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from errors import UserError
@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dirs(run)
 
     backfill = commands.add_parser("backfill", help="run the cutoffs of a date range, oldest first")
-    backfill.add_argument("--calendar", choices=["nightly", "weekly"], default="nightly")
+    backfill.add_argument("--calendar", choices=["nightly", "weekly", "both"], default="nightly",
+                          help="both: every cutoff of the range of both calendars, in turn order (stock pools)")
     backfill.add_argument("--from", dest="start", type=_date, required=True)
     backfill.add_argument("--to", dest="end", type=_date, required=True)
     backfill.add_argument("--no-email", action="store_true")
@@ -105,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     from flows.national_command import add_national_parser
     add_national_parser(commands, _date)
     add_forecast_parser(commands, _date)
+    from flows.scans_command import add_scans_parser
+    add_scans_parser(commands, _date)
 
     commands.add_parser("serve", help="serve the deployments to the Prefect server at PREFECT_API_URL")
     return parser
@@ -128,11 +131,16 @@ def _print_summary(summary: dict, output_dir: Path) -> None:
           f"{lines['rejected']:,} rejected")
     print(f"  units: {units['ordered']:,} ordered, {units['allocated']:,} allocated, {units['purchased']:,} "
           f"purchased, {units['surplus']:,} surplus")
-    print(f"  money: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refund {yuan(fen['refund'])}, "
+    forfeit = f", deposits forfeited {yuan(fen['forfeit'])}" if fen.get("forfeit") else ""
+    print(f"  money: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refund {yuan(fen['refund'])}{forfeit}, "
           f"purchase {yuan(fen['purchase_cost'])}")
+    for pool in summary.get("pools", []):
+        print(f"  stock pool {pool['pool_id']} ({pool['sku_id']}): {pool['units']:,} units; earlier cutoffs took "
+              f"{pool['taken_before']:,}, this one {pool['taken_now']:,}; later cutoffs' reserves hold "
+              f"{pool['held_later']:,}; {pool['left']:,} left")
     print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
           f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
-    print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, commissions.xlsx, "
+    print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, labels/, commissions.xlsx, "
           "refunds.csv, rejects.csv, outbox/)")
 
 
@@ -204,9 +212,10 @@ def command_run(args) -> int:
                           reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
     _print_summary(summary, plan.output_dir)
     _print_email_warnings(summary)
-    for warning in summary.get("warnings", []):  # the goods-in run decided from what this rerun changed
-        if warning.startswith("goods_in_stale: "):
-            _warn(warning.removeprefix("goods_in_stale: "))
+    for warning in summary.get("warnings", []):  # what this rerun changed under later runs
+        for kind in ("goods_in_stale: ", "pool_stale: "):
+            if warning.startswith(kind):
+                _warn(warning.removeprefix(kind))
     return 0
 
 
@@ -229,42 +238,9 @@ def command_generate(args) -> int:
 
 
 def command_demo(args) -> int:
-    from flows.cutoff_flow import cutoff_flow
-    from flows.planning import plan_run
-    from flows.settings import load_settings
-    from synthetic.dataset import generate_dataset
-    from transforms.windows import cutoff_date_for_instant, parse_clock
-    settings = load_settings()
-    day = args.date or cutoff_date_for_instant("nightly", datetime.now(timezone.utc), settings.timezone,
-                                               parse_clock(settings.nightly_at))
-    data_dir = PROJECT_ROOT / "data" / "demo"
-    reports_dir = PROJECT_ROOT / "reports" / "demo"
-    settings = settings.with_overrides(data_dir=data_dir, reports_dir=reports_dir,
-                                       warehouse=data_dir / "warehouse.duckdb")
-    # seeded: the same date gives the same files, which the registry then knows and skips
-    print(f"generating {args.orders:,} demo order lines for {day} under {data_dir} ...")
-    generate_dataset(data_dir, args.orders, day, DEMO_SEED)
-    plan = plan_run("nightly", day, settings, force=True)
-    _check_warehouse_free(settings)
-    _start_prefect()
-    summary = cutoff_flow(calendar="nightly", cutoff_date=day, force=True, send_email=True,
-                          data_dir=str(data_dir), reports_dir=str(reports_dir), progress=True,
-                          warehouse=str(settings.warehouse_path))
-    _print_summary(summary, plan.output_dir)
-    _print_email_warnings(summary)
-    from flows.receive_flow import print_receiving, receive_flow
-    print(f"\nthe morning after: the goods-in run of {day} (receipts in {data_dir / 'inbox' / 'receipts'}) ...")
-    receiving = receive_flow(calendar="nightly", cutoff_date=day, data_dir=str(data_dir),
-                             reports_dir=str(reports_dir), warehouse=str(settings.warehouse_path), progress=True)
-    print_receiving(receiving, plan.output_dir / "receiving")
-    print(f"\nThe sheets are in {plan.output_dir}: purchase orders in purchase/, sorting sheets in sorting/, "
-          f"handout lists in handout/; supplier emails in outbox/; the goods-in run in receiving/ (shortages.xlsx, "
-          f"refunds.csv, re-issued 修订版 sorting/ and handout/).")
-    from flows.report_commands import demo_report
-    print(f"\nthe days after: the pickup scans of {day}, then the fulfilment report and the losses ...")
-    folder = demo_report(settings, day, DEMO_SEED)
-    print(f"The fulfilment report and the losses: {folder}/ (fulfilment.xlsx, losses.xlsx).")
-    return 0
+    from flows.demo_command import run_demo
+    return run_demo(args, PROJECT_ROOT, DEMO_SEED, _check_warehouse_free, _start_prefect, _print_summary,
+                    _print_email_warnings)
 
 
 def command_backfill(args) -> int:
@@ -274,7 +250,8 @@ def command_backfill(args) -> int:
     _start_prefect()
     entries = backfill_flow(calendar=args.calendar, start=args.start, end=args.end, send_email=not args.no_email,
                             data_dir=str(settings.data_dir), reports_dir=str(settings.reports_dir), progress=True)
-    print(f"backfill {args.calendar} {args.start}..{args.end}: {len(entries)} cutoff(s) done, oldest first")
+    order = "in turn order" if args.calendar == "both" else "oldest first"
+    print(f"backfill {args.calendar} {args.start}..{args.end}: {len(entries)} cutoff(s) done, {order}")
     return 0
 
 
@@ -327,6 +304,11 @@ def command_receive(args) -> int:
     return 0
 
 
+def command_scans(args) -> int:
+    from flows.scans_command import command_scans as scans
+    return scans(args, _settings(args))
+
+
 def command_national(args) -> int:
     from flows.national_command import command_national as national
     return national(args, lambda: _start_prefect(local_server=False), _warn_free)
@@ -346,7 +328,7 @@ def command_serve(args) -> int:
 COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_demo,
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
             "receive": command_receive, "national": command_national, "report": command_report,
-            "forecast": command_forecast}
+            "forecast": command_forecast, "scans": command_scans}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import time as clock
 import uuid
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
@@ -23,17 +22,19 @@ from typing import Literal
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 
-from errors import MasterDataError, RejectLimitExceeded, UserError
-from flows.alerts import report_cutoff_events
+from errors import MasterDataError, RejectLimitExceeded, RunOrderError, UserError
+from flows.alerts import completed_message, report_cutoff_events
 from flows.artifacts import publish_run_artifacts
-from flows.mailing import send_purchase_orders
+from flows.mailing import describe_emails, send_purchase_orders
 from flows.naming import name_cutoff_run
 from flows.planning import RunPlan, await_start, plan_run, resolve_cutoff_date
 from flows.run_log import fail_run, prepare_run_log, say, warn
 from flows.settings import Settings, load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
 from inbox.master import Master, load_master, master_files_changed_at
+from labels.pickup_key import pickup_key
 from ledger.posting import CommissionPosting, accruals_of, post_commissions
 from mail.estimates import attach_estimates
 from mail.message import purchase_order_mails
@@ -49,11 +50,14 @@ from sheets.run_tables import RunTables
 from transforms.close import ClosedCutoff, close_listings, select_closing_listings
 from transforms.groups import rank_unformed_groups
 from transforms.money import fen_to_yuan_display as yuan
+from transforms.pools import pool_report
 from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.rejects import REJECT_COLUMNS, merge_rejects, over_reject_limit, rejected_rows, select_window_rejects
 from transforms.summary import empty_cutoff_warnings, refunds_owed, summarize_cutoff, with_email_results
+from transforms.windows import parse_clock
 from warehouse.connection import Warehouse, open_warehouse
 from warehouse.goods_in import stale_goods_in_warning
+from warehouse.pools import PoolState, plan_run_pools, pool_state, stale_pools
 from warehouse.queries import (
     count_order_lines,
     latest_ingestion,
@@ -70,6 +74,7 @@ class CutoffResult:
     purchase_lines: pl.DataFrame
     supplier_totals: pl.DataFrame
     rejects: pl.DataFrame
+    pools: PoolState
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,15 @@ class Progress:
 # ---- the stages ------------------------------------------------------------------------------------
 
 @task(name="ingest", cache_policy=NO_CACHE)
-def ingest(plan: RunPlan, warehouse: Warehouse) -> tuple[Master, list[InboxFile]]:
-    """Read the master data (validated whole: bad master data stops here) and the new inbox files."""
+def ingest(plan: RunPlan, warehouse: Warehouse) -> tuple[Master, pl.DataFrame, list[InboxFile]]:
+    """Read the master data (validated whole: bad master data stops here), check that the earlier
+    turns of the stock pools the run sells from have run (else it stops here too), and read the
+    new inbox files. Returns the master data, the run's pool turns and the files."""
     master = load_master(plan.settings.data_dir, plan.settings.timezone)
+    pools = plan_run_pools(warehouse, master.listings, plan.window, plan.settings.timezone,
+                           parse_clock(plan.settings.nightly_at))
     hashes, _, _ = known_state(warehouse)
-    return master, read_inbox(plan.settings.data_dir, hashes, plan.settings.ready_marker)
+    return master, pools, read_inbox(plan.settings.data_dir, hashes, plan.settings.ready_marker)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -137,15 +146,18 @@ def validate(plan: RunPlan, warehouse: Warehouse, master: Master, files: list[In
 
 
 @task(name="close", cache_policy=NO_CACHE)
-def close(plan: RunPlan, warehouse: Warehouse, master: Master, rejects: pl.DataFrame) -> CutoffResult:
-    """Apply the rulebook to the closing listings: allocations, groups, purchase lines."""
+def close(plan: RunPlan, warehouse: Warehouse, master: Master, pool_plan: pl.DataFrame,
+          rejects: pl.DataFrame) -> CutoffResult:
+    """Apply the rulebook to the closing listings: allocations, groups, purchase lines. The stock
+    pools' budgets and the buyers' groups' audiences are read first."""
     lines = order_lines_of_calendar(warehouse, plan.calendar)
-    closed = close_listings(lines, master.listings, master.products, plan.window)
+    pools = pool_state(warehouse, pool_plan, master.pools, select_closing_listings(master.listings, plan.window))
+    closed = close_listings(lines, master.listings, master.products, plan.window, pools.context)
     Allocations.validate(closed.allocations)
     Groups.validate(closed.groups)
     purchase = build_purchase_lines(closed.allocations, master.products)
     PurchaseLines.validate(purchase)
-    return CutoffResult(closed, purchase, total_by_supplier(purchase, master.suppliers), rejects)
+    return CutoffResult(closed, purchase, total_by_supplier(purchase, master.suppliers), rejects, pools)
 
 
 @task(name="write", cache_policy=NO_CACHE)
@@ -155,10 +167,13 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     what the files were made of (the summary: summary.json) and how many of each kind."""
     as_of = inputs_as_of(warehouse, plan.settings)
     lang = plan.settings.lang
+    pool_warnings = stale_pools(warehouse, result.pools.plan, result.closed.allocations, plan.window)  # before storing
     posting = store_run_tables(warehouse, plan, master, result)
-    plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window)))
+    plan = replace(plan, warnings=plan.warnings + tuple(stale_goods_in_warning(warehouse, plan.window))
+                   + tuple(pool_warnings))
     warehouse.release_cache()  # the run's tables are stored: its memory goes to the workbooks
-    with RunBooks(plan.settings, result.closed.allocations) as books:  # the workers start and import meanwhile
+    key = pickup_key(plan.settings.data_dir)  # the pickup codes' key (docs/labels.md), made on the first run
+    with RunBooks(plan.settings, result.closed.allocations, key) as books:  # the workers start and import meanwhile
         with output_errors(plan.settings.reports_dir):
             staging = new_staging_dir(plan.output_dir)
             try:
@@ -247,7 +262,9 @@ def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffR
     rejects = merge_rejects(result.rejects, posting.refund_rejects)
     summary = summarize_cutoff(plan.window, closed.closing, closed.allocations, closed.groups,
                                result.purchase_lines, result.supplier_totals,
-                               rejected=rejected_rows(rejects), commission=posting.totals)
+                               rejected=rejected_rows(rejects), commission=posting.totals,
+                               pools=pool_report(result.pools.plan, result.pools.context.pools, result.pools.taken,
+                                                 closed.allocations))
     summary = {**summary, "warnings": [*plan.warnings, *empty_cutoff_warnings(summary),
                                        *settings_warnings(plan.settings), *summary["warnings"]]}
     write_json(folder / "summary.json", summary)
@@ -270,6 +287,8 @@ def settings_warnings(settings: Settings) -> list[str]:
 
 # ---- the run ---------------------------------------------------------------------------------------
 
+NOTHING_WRITTEN = (MasterDataError, RunOrderError)  # a run stopped by these leaves no trace, not even a runs row
+
 def execute_cutoff(plan: RunPlan) -> RunReport:
     """Every stage in order against the warehouse, opened once here and held until the run ends."""
     progress = Progress(plan.progress)
@@ -282,13 +301,13 @@ def execute_cutoff(plan: RunPlan) -> RunReport:
             prepare_run_folder(plan.output_dir, plan.settings.reports_dir)  # writable; a killed run's leftovers go
             report = run_stages(plan, warehouse, progress)
         except UserError as exc:
-            if not isinstance(exc, MasterDataError):  # bad master data: nothing at all is written
+            if not isinstance(exc, NOTHING_WRITTEN):  # bad master data, a run out of turn: nothing is written
                 record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "failed", str(exc))
             failure = exc
         else:
             record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "success", "", report.summary)
     del warehouse
-    if isinstance(failure, MasterDataError) and not existed:  # nothing written: not even a new warehouse
+    if isinstance(failure, NOTHING_WRITTEN) and not existed:  # nothing written: not even a new warehouse
         for leftover in (path, path.with_name(path.name + ".wal")):
             leftover.unlink(missing_ok=True)
     if failure is not None:
@@ -300,7 +319,7 @@ def execute_cutoff(plan: RunPlan) -> RunReport:
 
 def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunReport:
     since = clock.perf_counter()
-    master, files = ingest(plan, warehouse)
+    master, pool_plan, files = ingest(plan, warehouse)
     rows = sum(f.raw.height for f in files if f.raw is not None)
     progress.stage("ingest", f"{len(files)} new file(s), {rows:,} rows", since)
 
@@ -311,7 +330,7 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunRe
     progress.stage("validate", f"{rejected_rows(rejects):,} rejected order row(s) in the window", since)
 
     since = clock.perf_counter()
-    result = close(plan, warehouse, master, rejects)
+    result = close(plan, warehouse, master, pool_plan, rejects)
     allocations = result.closed.allocations
     not_formed = int((~result.closed.groups["is_formed"]).sum()) if result.closed.groups.height else 0
     progress.stage("close", f"{len(closing_ids):,} listing(s), {allocations.height:,} eligible line(s) "
@@ -323,14 +342,14 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunRe
     summary, files = written.tables.summary, written.files
     commission = summary["fen"]["commission"]
     progress.stage("write", f"{files['purchase']:,} purchase order(s), {files['sorting']:,} sorting book(s), "
-                            f"{files['handout']:,} handout list(s), summary.xlsx, commissions.xlsx "
+                            f"{files['handout']:,} handout list(s), {files.get('labels', 0):,} label file(s), "
+                            f"summary.xlsx, commissions.xlsx "
                             f"(commission leader {yuan(commission['leader'])}, L1 {yuan(commission['dist_l1'])}, "
                             f"L2 {yuan(commission['dist_l2'])}) -> {plan.output_dir}", since)
 
     since = clock.perf_counter()
     statuses, summary = email(plan, warehouse, master, result, written.tables)
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(Counter(statuses.values()).items())) or "none"
-    progress.stage("email", counts, since)
+    progress.stage("email", describe_emails(statuses), since)
     fen = summary["fen"]
     say(f"done: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refunds owed {yuan(fen['refund'])}, purchase "
         f"{yuan(fen['purchase_cost'])}; the run folder is {plan.output_dir.resolve()}")
@@ -379,4 +398,5 @@ def cutoff_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_date:
         return fail_run(exc)
     publish_run_artifacts(report.summary, folder=plan.output_dir, unformed=report.unformed, rejects=report.rejects)
     report_cutoff_events(report.summary, plan.warnings)
-    return report.summary
+    message = completed_message(report.summary)  # a cutoff with no order lines says so on its state
+    return Completed(message=message, data=report.summary) if message else report.summary

@@ -82,10 +82,22 @@ def _one_line(prop: dict) -> dict:
     return prop
 
 
+DEVELOPER_ONLY = ("progress", "warehouse", "now")  # flow parameters the command line and tests set: not in the form
+LAST_IN_FORM = ("data_dir", "reports_dir")  # a run's own folders: rarely set from the UI, at the end of the form
+
+
 def with_form_parameters(deployment):
-    """The deployment with every optional parameter shown as a plain field (`form_parameter`)."""
+    """The deployment's custom-run form as ops read it: every optional parameter a plain field
+    (`form_parameter`), the developer-only ones (DEVELOPER_ONLY) left out (a run from the UI takes
+    their defaults; the flow keeps them for the command line), a run's own folders last."""
     schema = deployment._parameter_openapi_schema
-    schema.properties = {name: _one_line(form_parameter(prop)) for name, prop in schema.properties.items()}
+    kept = [(name, prop) for name, prop in schema.properties.items() if name not in DEVELOPER_ONLY]
+    ordered = [item for item in kept if item[0] not in LAST_IN_FORM] + [item for item in kept
+                                                                         if item[0] in LAST_IN_FORM]
+    schema.properties = {name: {**_one_line(form_parameter(prop)), "position": position}
+                         for position, (name, prop) in enumerate(ordered)}
+    if schema.required:
+        schema.required = [name for name in schema.required if name not in DEVELOPER_ONLY]
     return deployment
 
 

@@ -33,6 +33,11 @@ from transforms.windows import CutoffWindow
 from warehouse.connection import Warehouse
 
 RETRY_DELAYS: tuple[float, ...] = (1, 4)  # seconds before the 2nd and the 3rd attempt
+STATUS_WORDS = {  # a status as ops read it in the run's log, in the order they are listed
+    "sent": "emailed", "revised": "emailed again as a revision (修订版)", "unchanged": "unchanged, not sent again",
+    "outbox": "written to the outbox, not emailed", "no_address": "not sent: no email address",
+    "failed": "not sent: the mail server refused or failed"}
+NAMED = ("no_address", "failed")  # statuses whose suppliers the line names (ops act on them)
 PASSWORD_BLOCK_ENV = "CUTOFF_SMTP_PASSWORD_BLOCK"  # name of a Prefect Secret block holding the password
 
 
@@ -99,10 +104,30 @@ def send_purchase_orders(warehouse: Warehouse, window: CutoffWindow, mails: list
             _log().error("purchase order %s to %s not sent: %s. It is recorded failed; the next run of this "
                          "cutoff sends it.", mail.po_number, ", ".join(mail.emails), error,
                          extra={CONSOLE_QUIET: True})
-    counts = Counter(statuses.values())
-    _log().info("purchase-order emails for %s (%s): %s", window.label, channel,
-                ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none")
+    for mail in mails:
+        if statuses.get(mail.supplier_id) == "no_address":
+            _log().warning("purchase order %s of %s %s was not emailed: the supplier has no email address in "
+                           "master/suppliers.csv. Add one and run this cutoff again: it is emailed then.",
+                           mail.po_number, mail.supplier_id, mail.supplier_name, extra={CONSOLE_QUIET: True})
+    _log().info("purchase-order emails for %s: %s", window.label, describe_emails(statuses))
     return statuses
+
+
+def describe_emails(statuses: dict[str, str], shown: int = 5) -> str:
+    """The email statuses as a sentence: '19 written to the outbox, not emailed; 1 not sent: no email
+    address (S007)'; the suppliers ops act on named (at most `shown`)."""
+    counts = Counter(statuses.values())
+    parts = []
+    for status, words in STATUS_WORDS.items():
+        if not counts[status]:
+            continue
+        part = f"{counts[status]:,} {words}"
+        if status in NAMED:
+            named = sorted(s for s, st in statuses.items() if st == status)
+            part += f" ({', '.join(named[:shown])}{', ...' if len(named) > shown else ''})"
+        parts.append(part)
+    parts += [f"{n:,} {status}" for status, n in sorted(counts.items()) if status not in STATUS_WORDS]
+    return "; ".join(parts) or "no purchase order to send"
 
 
 def _send_mail(warehouse: Warehouse, window: CutoffWindow, mail: PurchaseOrderMail, settings: Settings,

@@ -82,7 +82,8 @@ def check_regions(regions: list[Region], calendar: str, cutoff_date: date, force
             ahead.append(f"{region.region_id} ({window.end.isoformat()})")
     if ahead:
         raise UserError(f"the {calendar} {cutoff_date} cutoff is in the future for region(s) {', '.join(ahead)}: "
-                        "their orders are not locked yet. Use --force to run it anyway.")
+                        "their orders are not locked yet. To run it anyway, with the orders there are now, turn on "
+                        "force (in the run form; --force on the command line).")
 
 
 def name_national_run() -> str:

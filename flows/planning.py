@@ -9,6 +9,7 @@ import time as clock
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect.logging import get_run_logger
 from prefect.runtime import flow_run
@@ -55,9 +56,10 @@ def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: boo
     early = (window.end - now).total_seconds()
     if early > settings.early_start_max_wait_seconds and not force:
         raise UserError(
-            f"the {window.label} cutoff is at {window.end.isoformat()}, in the future ({_duration(early)} from "
-            f"now): its orders are not locked yet. Use --force to run it anyway (without the orders still to "
-            f"come). A run started a little before its cutoff waits for it, up to "
+            f"the {window.label} cutoff is at {_local(window.end, settings.timezone)}, in the future "
+            f"({_duration(early)} from now): its orders are not locked yet. To run it anyway, with the orders "
+            f"there are now, turn on force (in the run form; --force on the command line). A run started a "
+            f"little before its cutoff waits for it, up to "
             f"{_duration(settings.early_start_max_wait_seconds)} (CUTOFF_EARLY_START_MAX_WAIT_SECONDS); a scheduled "
             f"run begins a second early at most, so a start this early means it was started by hand or "
             f"its schedule is wrong.")
@@ -67,14 +69,21 @@ def plan_run(calendar: str, cutoff_date: date, settings: Settings, *, force: boo
     return RunPlan(window, settings, send_email, progress)
 
 
+def _local(instant: datetime, zone: str) -> str:
+    """'2099-01-01 20:00 Asia/Shanghai': an instant as ops read it."""
+    return f"{instant.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%d %H:%M')} {zone}"
+
+
 def _duration(seconds: float) -> str:
-    """'30.0 s', '12 min 5 s', '5 h 0 min'."""
+    """'30.0 s', '12 min 5 s', '5 h 0 min', '3 days 4 h'."""
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(int(round(seconds)), 60)
     if minutes < 60:
         return f"{minutes} min {rest} s"
-    return f"{minutes // 60} h {minutes % 60} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // (24 * 60):,} days {minutes // 60 % 24} h"
 
 
 def resolve_cutoff_date(calendar: str, cutoff_date: date | None, settings: Settings) -> date:

@@ -33,6 +33,9 @@ from flows.run_log import fail_run, prepare_run_log
 from flows.settings import Settings, load_settings
 from inbox.ingest import ingest_receipts
 from inbox.master import Master, stored_master
+from labels.pickup_key import pickup_key
+from labels.reissue import write_reissued_labels
+from labels.run_labels import LabelOptions
 from ledger.shortages import ShortagePosting, post_shortage_clawbacks
 from outputs.files import atomic_write_bytes, write_json
 from outputs.run_folder import new_staging_dir, output_errors, prepare_run_folder, publish_dir, run_dir
@@ -195,9 +198,15 @@ def write_receiving_files(folder: Path, plan: ReceivePlan, warehouse: Warehouse,
                               plan.window.end)
     routes = revise_routes(goods_in.allocations, goods_in.shortages, master.pickup_points, master.products)
     handouts = revise_handouts(goods_in.allocations, goods_in.shortages, master.pickup_points, master.products)
+    labels = LabelOptions(pickup_key(settings.data_dir), settings.label_size, settings.crate_units,
+                          plan.window.calendar, plan.window.cutoff_date)  # the cutoff's codes (docs/labels.md)
     books = write_receiving_books(folder, ctx, goods_in.payables, goods_in.shortages, goods_in.allocations,
-                                  master.suppliers, master.products, routes, handouts)
-    return {"shortages": "shortages.xlsx", "refunds": "refunds.csv", "rejects": "rejects.csv", **books}
+                                  master.suppliers, master.products, routes, handouts, labels)
+    reissued = write_reissued_labels(folder / "labels", labels, settings.lang, ctx.run, goods_in.allocations,
+                                     goods_in.shortages, master.pickup_points, master.products, master.categories,
+                                     routes)
+    return {"shortages": "shortages.xlsx", "refunds": "refunds.csv", "rejects": "rejects.csv", **books,
+            "labels": reissued}
 
 
 # ---- the run ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import logging
 import polars as pl
 
 from flows.artifacts import _cell
+from transforms.fulfilment import LATE_RUN_HOURS, OUTBOX_ONLY, RUN_END
 from transforms.fulfilment_report import FulfilmentReport
 from transforms.money import fen_to_yuan_text
 
@@ -33,8 +34,24 @@ def timeline_table(report: FulfilmentReport) -> list[dict]:
                          "pickup_half", "pickup_last")},
                      "units_to_hand_out": row["units_to_hand_out"], "units_collected": row["units_collected"],
                      "collected_share": None if row["collected_share"] is None else round(row["collected_share"], 4),
-                     "units_unpicked": row["units_unpicked"], "units_waiting": row["units_waiting"]})
+                     "units_unpicked": row["units_unpicked"], "units_waiting": row["units_waiting"],
+                     "units_collected_late": row["units_collected_late"], "run_hours": row["run_hours"],
+                     "pos_out_by": row["pos_out_by"]})
     return rows
+
+
+def _timeline_note(row: dict) -> str:
+    """What a cutoff's timeline cannot say in hours: its run was late, its POs were not emailed."""
+    notes = []
+    if row["run_hours"] is not None and row["run_hours"] > LATE_RUN_HOURS:
+        notes.append(f"first ran {_hours(row['run_hours'])} after the cutoff (a backfill or rerun)")
+    if row["pos_out_by"] == OUTBOX_ONLY:
+        notes.append("POs only written to the outbox, not emailed")
+    elif row["pos_out_by"] == RUN_END:
+        notes.append("no PO emailed: POs out is the run's end")
+    if row["units_collected_late"]:
+        notes.append(f"{row['units_collected_late']:,} collected after the deadline")
+    return "; ".join(notes)
 
 
 def _loss_lines(frame: pl.DataFrame, key: str, names: dict[str, str]) -> list[str]:
@@ -58,18 +75,19 @@ def render_report_markdown(report: FulfilmentReport, totals: dict, span: str, fo
            f"| cutoffs | {totals['cutoffs']} |",
            f"| units to hand out / collected / unpicked / waiting | {units['to_hand_out']:,} / {units['collected']:,}"
            f" / {units['unpicked']:,} / {units['waiting']:,} |",
+           f"| collected after the pickup deadline (late) | {units.get('collected_late', 0):,} |",
            f"| share collected | {_pct(totals['collected_share'])} |",
            f"| units purchased / lost | {units['purchased']:,} / {units['lost']:,} |",
            f"| lost at cost | ¥{fen_to_yuan_text(fen['lost'])} of ¥{fen_to_yuan_text(fen['purchased'])} |",
            f"| loss rate | {_pct(totals['loss_rate'])} |", "",
            f"## Timeline ({report.timeline.height} cutoffs)", "",
-           "| cutoff | POs out | goods in | first pickup | half collected | last pickup | collected |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+           "| cutoff | POs out | goods in | first pickup | half collected | last pickup | collected | note |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for row in report.timeline.iter_rows(named=True):
         out.append(f"| {row['calendar']} {row['cutoff_date']} | {_hours(row['pos_out_last_hours'])} | "
                    f"{_hours(row['goods_in_last_hours'])} | {_hours(row['pickup_first_hours'])} | "
                    f"{_hours(row['pickup_half_hours'])} | {_hours(row['pickup_last_hours'])} | "
-                   f"{_pct(row['collected_share'])} |")
+                   f"{_pct(row['collected_share'])} | {_cell(_timeline_note(row))} |")
     out += ["", f"## Least collected pickup points (of {report.points.height})", "",
             "| pickup point | to hand out | collected | share | unpicked |", "| --- | ---: | ---: | ---: | ---: |"]
     for row in report.points.head(TOP).iter_rows(named=True):

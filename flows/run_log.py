@@ -79,9 +79,14 @@ def say(text: str, *, console: bool = False) -> None:
         print(f"  {text}", file=sys.stderr, flush=True)
 
 
+_KIND = re.compile(r"^[a-z]+(?:_[a-z]+)+: ")  # a warning's kind as summary.json keeps it: `warehouse_address_missing: `
+
+
 def warn(text: str) -> None:
-    """A warning in the Logs tab (the command line prints its own `cutoff: warning:` line)."""
-    run_logger().warning(text, extra={CONSOLE_QUIET: True})
+    """A warning in the Logs tab, as a sentence (a summary.json warning without its `kind: `; the
+    command line prints its own `cutoff: warning:` line)."""
+    sentence = _KIND.sub("", text, count=1)
+    run_logger().warning(sentence[:1].upper() + sentence[1:], extra={CONSOLE_QUIET: True})
 
 
 def fail_run(exc: UserError) -> State:

@@ -13,6 +13,7 @@ from errors import UserError
 
 SECRET_FIELDS = {"smtp_password", "alert_webhook"}  # a chat webhook URL carries its token
 WEBHOOK_FORMATS = ("json", "wecom", "dingtalk", "feishu")
+LABEL_SIZES = ("60x40", "80x60", "a4")  # labels.pdf.SIZES
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Settings:
     warehouse_address: str = ""
     workers: int = 2
     pickup_hours: int = 48  # a line not scanned by the cutoff instant + this is unpicked (docs/fulfilment.md)
+    label_size: str = "80x60"  # the PDF labels' page: 60x40, 80x60 (one a page), a4 (docs/labels.md)
+    crate_units: int = 30      # units a crate holds (the crate labels)
     # the start of a run (docs/rules.md "Running", docs/ops.md "The 20:00 run")
     early_start_max_wait_seconds: float = 300.0  # a run started this early waits for its cutoff
     ready_marker: str = ""               # file name the exporter writes into each inbox folder
@@ -112,6 +115,10 @@ def load_settings(config_file: Path | None = None, environ: dict | None = None) 
     if settings.ready_marker and ("/" in settings.ready_marker or settings.ready_marker in (".", "..")):
         raise UserError(f"CUTOFF_READY_MARKER is a file name (such as _READY), not a path: "
                         f"{settings.ready_marker!r}")
+    if settings.label_size not in LABEL_SIZES:
+        raise UserError(f"CUTOFF_LABEL_SIZE must be one of {', '.join(LABEL_SIZES)}, not {settings.label_size!r}")
+    if settings.crate_units < 1:
+        raise UserError(f"CUTOFF_CRATE_UNITS must be 1 or more, not {settings.crate_units}")
     if settings.pickup_hours < 1:
         raise UserError(f"CUTOFF_PICKUP_HOURS must be 1 or more, not {settings.pickup_hours}")
     for name in ("early_start_max_wait_seconds", "settle_seconds", "ready_deadline_seconds",

@@ -16,11 +16,12 @@ from pathlib import Path
 import polars as pl
 
 from inbox.master import Master
-from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
+from inbox.readers import INPUT_SUFFIXES, UnreadableFile, cut_short, file_hash, read_table
 from inbox.receipts import explain_damaged, for_run_label, known_receipts, settle_receipt_ids
 from schemas import orders, pickups, receipts, refunds
 from schemas.orders import SEQ_PER_FILE
 from schemas.validation import ROW, Reference, validate_rows
+from transforms.presale import DEPOSIT_PAID, takes_deposit
 from transforms.staging import latest_versions, missing_columns, parse_columns
 from warehouse.connection import Warehouse
 
@@ -39,6 +40,8 @@ class InboxFile:
     file_hash: str
     raw: pl.DataFrame | None = None
     problem: str | None = None  # the whole file is rejected
+    cut_row: int | None = None  # a CSV cut short: its last row, cut mid-row (rejected: `cut_problem`)
+    cut_problem: str | None = None
 
 
 @dataclass
@@ -84,10 +87,15 @@ def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
         if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
             inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r} (use .csv, .parquet or .jsonl)"
             continue
+        cut_row, cut = cut_short(inbox_file.path)
+        if cut is not None and cut_row is None:  # a JSONL or Parquet file cut short: the whole file
+            inbox_file.problem = cut
+            continue
+        inbox_file.cut_row, inbox_file.cut_problem = cut_row, cut
         try:
             inbox_file.raw = read_table(inbox_file.path)
-        except UnreadableFile as exc:
-            inbox_file.problem = f"cannot read the file: {exc}"
+        except UnreadableFile as exc:  # a CSV cut inside a quoted field does not parse at all
+            inbox_file.problem = cut or f"cannot read the file: {exc}"
     return files
 
 
@@ -116,6 +124,14 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
     if inbox_file.kind == "orders":
         typed = typed.with_columns(pl.col("updated_at").fill_null(pl.col("created_at")))
     valid, rejected = validate_rows(typed, model, refs[inbox_file.kind])
+    if inbox_file.cut_row is not None:  # the row a transfer cut off is rejected, however it parsed
+        cut = pl.col(ROW) == inbox_file.cut_row
+        rejected = pl.concat([rejected.filter(~cut), typed.filter(cut).select(
+            ROW, pl.lit(inbox_file.cut_problem, pl.String).alias("reason"))], how="diagonal_relaxed") \
+            .select(rejected.columns).sort(ROW)
+        valid = valid.filter(~cut)
+    if inbox_file.kind == "orders":
+        valid, rejected = _reject_deposit_without_presale(valid, rejected, master.listings)
     if inbox_file.kind != "orders":  # kept until duplicates are sorted out (their reject shows it)
         valid = valid.join(raw.select(ROW, _raw_json(raw)), on=ROW, how="left")
     if inbox_file.kind == RECEIPTS:
@@ -144,6 +160,20 @@ def _validate_file(inbox_file: InboxFile, file_seq: int, master: Master, tz: str
                 pl.lit(file_seq, pl.Int64).alias("file_seq"), pl.lit(1, pl.Int64).alias("rows_rejected"), "for_run")
     )
     return valid, rejects
+
+
+def _reject_deposit_without_presale(valid: pl.DataFrame, rejected: pl.DataFrame,
+                                    listings: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A `deposit_paid` row of a listing that takes no deposit is a bad row (rulebook: a deposit
+    presale's lines alone may be `deposit_paid`)."""
+    presales = listings.filter(takes_deposit())["listing_id"] if "deposit_fen" in listings.columns \
+        else pl.Series("listing_id", [], pl.String)
+    bad = (pl.col("status") == DEPOSIT_PAID) & ~pl.col("listing_id").is_in(presales.implode())
+    reasons = valid.filter(bad).select(ROW, pl.concat_str([
+        pl.lit("status 'deposit_paid' but listing '"), pl.col("listing_id"),
+        pl.lit("' takes no deposit (no deposit_fen in listings.csv): only a deposit presale's lines are "
+               "deposit_paid")]).alias("reason"))
+    return valid.filter(~bad), pl.concat([rejected, reasons]).sort(ROW)
 
 
 REFUND_CONTENT = ["order_id", "line_no", "amount_fen", "created_at"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,9 +10,10 @@ import polars as pl
 
 from errors import MasterDataError
 from inbox.readers import read_master_file
-from schemas import categories, distributors, listings, pickup_points, products, suppliers
+from schemas import categories, distributors, listings, pickup_points, pools, products, suppliers
 from schemas.distributors import find_upline_cycles
 from schemas.validation import ROW, Reference, validate_rows
+from transforms.pools import pool_listing_problems
 from transforms.staging import missing_columns, parse_columns
 from warehouse.connection import Warehouse
 
@@ -27,6 +28,7 @@ class Master:
     pickup_points: pl.DataFrame
     distributors: pl.DataFrame
     listings: pl.DataFrame
+    pools: pl.DataFrame = field(default_factory=lambda: empty_master("pools"))  # optional: no pools.csv, no pools
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {name: getattr(self, name).drop(ROW, strict=False) for name in self.__dataclass_fields__}
@@ -41,8 +43,19 @@ MASTER_FILES = [
     ("pickup_points", pickup_points, pickup_points.PickupPoints, {}),
     ("distributors", distributors, distributors.Distributors,
      {"upline_id": ("distributors", "distributor_id")}),
-    ("listings", listings, listings.Listings, {"sku_id": ("products", "sku_id")}),
+    ("pools", pools, pools.Pools, {"sku_id": ("products", "sku_id")}),
+    ("listings", listings, listings.Listings,
+     {"sku_id": ("products", "sku_id"), "audience_listing_id": ("listings", "listing_id"),
+      "pool_id": ("pools", "pool_id")}),
 ]
+OPTIONAL_FILES = {"pools"}  # a data dir without them has none of what they hold
+
+
+def empty_master(stem: str) -> pl.DataFrame:
+    """An optional master file that is absent: its columns, typed, no rows."""
+    module = next(m for name, m, *_ in MASTER_FILES if name == stem)
+    raw = pl.DataFrame(schema={name: pl.String for name in module.COLUMNS}).with_row_index(ROW).cast({ROW: pl.Int64})
+    return parse_columns(raw, module.COLUMNS, "UTC").drop("_parse_error")
 
 
 def _upline_cycle_problems(frame: pl.DataFrame, path: str) -> list[str]:
@@ -56,8 +69,11 @@ def _upline_cycle_problems(frame: pl.DataFrame, path: str) -> list[str]:
 
 def stored_master(warehouse: Warehouse) -> Master:
     """The master data the last cutoff run validated and copied into the warehouse (a goods-in run
-    works with what its cutoff used, not with files changed since)."""
-    return Master(**{name: warehouse.frame(f"SELECT * FROM {name}") for name in Master.__dataclass_fields__})
+    works with what its cutoff used, not with files changed since). An optional table a warehouse
+    made before it existed does not hold is empty."""
+    stored = set(warehouse.frame("SELECT table_name FROM information_schema.tables")["table_name"].to_list())
+    return Master(**{name: warehouse.frame(f"SELECT * FROM {name}") for name in Master.__dataclass_fields__
+                     if name in stored or name not in OPTIONAL_FILES})
 
 
 _ID_COLUMNS = [(table, column) for *_, refs in MASTER_FILES for table, column in refs.values()]
@@ -98,6 +114,9 @@ def load_master(data_dir: Path, timezone: str) -> Master:
     problems: list[str] = []
     for stem, module, model, refs in MASTER_FILES:
         path = data_dir / "master" / f"{stem}.csv"
+        if stem in OPTIONAL_FILES and not path.exists():
+            loaded[stem] = empty_master(stem)
+            continue
         raw = read_master_file(path)
         shown = f"master/{stem}.csv"
         lacking = missing_columns(raw, module.COLUMNS)
@@ -109,7 +128,8 @@ def load_master(data_dir: Path, timezone: str) -> Master:
         references = [
             Reference(column, (typed if table == stem else loaded[table])[id_column], f"{table}.csv")
             for column, (table, id_column) in refs.items()
-            if table == stem or loaded[table].height]  # a table that failed is reported already
+            if table == stem or loaded[table].height  # a table that failed is reported already
+            or (table in OPTIONAL_FILES and id_column in loaded[table].columns)]  # absent: nothing to refer to
         valid, rejected = validate_rows(typed, model, references)
         problems += [f"{shown} row {row[ROW]}: {_cascade(row['reason'], refs, invalid)}"
                      for row in rejected.iter_rows(named=True)]
@@ -117,6 +137,9 @@ def load_master(data_dir: Path, timezone: str) -> Master:
             invalid[stem] = _invalid_rows(typed, valid, dict(_ID_COLUMNS)[stem])
         if stem == "distributors":
             problems += _upline_cycle_problems(valid, shown)
+        if stem == "listings" and "units" in loaded["pools"].columns:
+            problems += [f"master/{file}.csv row {row}: {text}"
+                         for file, row, text in pool_listing_problems(valid, loaded["pools"])]
         loaded[stem] = valid
     if problems:
         more = len(problems) - MAX_PROBLEMS_SHOWN

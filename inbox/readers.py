@@ -6,13 +6,16 @@ header = 1, so the first data row is 2; JSONL: the line; Parquet: the record, fr
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import polars as pl
 
 from errors import UserError
+from transforms.rejects import CUT_SHORT
 from transforms.staging import ROW_COLUMN
 
 INPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson")
@@ -78,6 +81,41 @@ def read_table(path: Path) -> pl.DataFrame:
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise UnreadableFile(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
     return frame.with_row_index(ROW_COLUMN, offset=first_row).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+
+
+def cut_short(path: Path) -> tuple[int | None, str | None]:
+    """Whether a file arrived cut short (a transfer or an export stopped part way): (the number of
+    its last row, cut mid-row, in a CSV; a reason for the whole file: a JSONL whose last line is
+    not complete JSON, a Parquet file without its footer). (None, None) for a whole file."""
+    suffix = path.suffix.lower()
+    data = path.read_bytes()
+    if suffix == ".csv":
+        if not data or data.endswith((b"\n", b"\r")):
+            return None, None
+        try:
+            text = decode_csv_bytes(data).decode("utf-8")
+        except (UnreadableFile, UnicodeDecodeError):
+            return None, None
+        rows = list(csv.reader(io.StringIO(text)))
+        if len(rows) > 1 and 0 < len(rows[-1]) < len(rows[0]):
+            return len(rows), (f"{CUT_SHORT}: its last row (row {len(rows)}) stops after {len(rows[-1])} of "
+                               f"{len(rows[0])} columns; export the file again")
+        return None, None
+    if suffix in (".jsonl", ".ndjson"):
+        lines = data.splitlines()
+        if data and not data.endswith(b"\n") and lines:
+            try:
+                json.loads(lines[-1])
+            except ValueError:
+                return None, (f"{CUT_SHORT}: its last line (line {len(lines)}) is not complete JSON; export the "
+                              f"file again")
+        return None, None
+    started = data.startswith(b"PAR1")  # a Parquet file starts and ends with it; other bytes are no Parquet at all
+    if suffix == ".parquet" and (not data or started and (len(data) < 12 or not data.endswith(b"PAR1"))):
+        return None, (f"{CUT_SHORT}: a Parquet file ends with its footer, and this one "
+                      f"{'is empty' if not data else f'stops after {len(data):,} bytes without it'}; export the "
+                      f"file again")
+    return None, None
 
 
 def read_master_file(path: Path) -> pl.DataFrame:

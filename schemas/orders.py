@@ -4,7 +4,7 @@ from pandera.engines.polars_engine import DateTime
 from schemas.columns import ID_PATTERN, PHONE_TAIL_PATTERN, optional, required
 
 UTC = {"time_unit": "us", "time_zone": "UTC"}
-STATUSES = ["paid", "cancelled", "refunded"]
+STATUSES = ["paid", "deposit_paid", "cancelled", "refunded"]  # deposit_paid: a deposit presale's deposit only
 SEQ_PER_FILE = 1_000_000_000  # ingest_seq = file_seq * SEQ_PER_FILE + the row: the order of ingestion
 COLUMNS = {
     "order_id": required(), "line_no": required("int"), "listing_id": required(),

@@ -17,11 +17,12 @@ import polars as pl
 from outputs.files import write_parquet
 from schemas.commission_ledger import ENTRY_TYPES
 from sheets.labels import LABELS, labels_for
-from sheets.spec import INT, MONEY, Column, SheetSpec
+from sheets.spec import INT, LIST_PRINT_ROWS, MONEY, Column, SheetSpec
 from sheets.writer import write_workbook
 from transforms.commissions import ROLES, as_ledger, beneficiary_names, total_by_beneficiary
 
 DETAIL_ROW_LIMIT = 100_000  # entries shown in the workbook's detail sheet; past it, only in the Parquet file
+DETAIL_PRINT_ROWS = LIST_PRINT_ROWS  # entries of the detail sheet that print (its print area): it is for looking up
 ENTRIES_FILE = "commission_entries.parquet"
 
 
@@ -101,15 +102,17 @@ def commission_sheets(entries: pl.DataFrame, names: pl.DataFrame, lang: str = "z
     if not in_book:
         return sheets
     detail = _labelled(detail_entries(entries, names), lang)
-    detail_columns = (
+    detail_columns = (  # the entry id is in commission_entries.parquet: a technical key nobody reads
         Column("role_label", t["commissions_role"]), Column("beneficiary_id", t["commissions_beneficiary"]),
         Column("name", t["commissions_name"]), Column("type_label", t["commissions_type"]),
         Column("order_id", t["commissions_order"]), Column("line_no", t["commissions_line"], INT),
         Column("refund_id", t["commissions_refund"]), Column("base_fen", t["commissions_base"], MONEY, width=12),
         Column("rate_bp", t["commissions_rate"], INT), Column("amount_fen", t["commissions_amount"], MONEY, width=12),
-        Column("entry_date_text", t["commissions_dated"], width=11), Column("settlement_week", t["commissions_week"]),
-        Column("entry_id", t["commissions_entry_id"], max_width=60))
-    sheets.append(SheetSpec(title=t["commissions_detail"], columns=detail_columns, frame=detail, landscape=True))
+        Column("entry_date_text", t["commissions_dated"], width=11), Column("settlement_week", t["commissions_week"]))
+    printed = () if detail.height <= DETAIL_PRINT_ROWS else (t["commissions_detail_printed"].format(
+        shown=DETAIL_PRINT_ROWS, entries=f"{detail.height:,}", file=ENTRIES_FILE),)
+    sheets.append(SheetSpec(title=t["commissions_detail"], columns=detail_columns, frame=detail, title_line=title,
+                            notes=printed, landscape=True, autofilter=True, print_rows=DETAIL_PRINT_ROWS))
     return sheets
 
 

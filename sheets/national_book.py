@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from sheets.national_labels import national_labels
-from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, SheetSpec
+from sheets.spec import INT, MONEY, OWN_SHEET, TEXT, ChartSpec, Column, SheetSpec
 from sheets.writer import write_workbook
 
 REGION_FIGURES = (  # (column key, label key, path in a summary, kind)
@@ -82,15 +82,32 @@ def national_sheets(summary: dict, lang: str) -> list[SheetSpec]:
     if failed:
         notes += (t["rerun_note"].format(regions=",".join(failed)),)
 
+    # two sheets of the regions' figures, each readable on landscape A4: lines, net sales and commission
+    # with the status and reason; then units and the other money (docs/sheets.md)
+    frame = regions_frame(summary, t)
+    figures = {key: (label, kind) for key, label, _, kind in REGION_FIGURES}
+    totals = {"region_id": t["total"], **_row(summary["totals"])}
+
+    def figure(key: str) -> Column:
+        label, kind = figures[key]
+        return Column(key, t[label], kind, 12 if kind == MONEY else 8)
+
     regions = SheetSpec(
-        title=t["sheet_regions"], title_line=title, header=header, notes=notes, frame=regions_frame(summary, t),
+        title=t["sheet_regions"], title_line=title, header=header, notes=notes, frame=frame,
         columns=(Column("region_id", t["region"], TEXT, 10), Column("status", t["status"], TEXT, 8),
-                 *(Column(key, t[label], kind, 12 if kind == MONEY else 9) for key, label, _, kind in REGION_FIGURES),
+                 *(figure(key) for key in ("lines_eligible", "lines_allocated", "lines_cut", "lines_rejected",
+                                           "fen_net")),
                  Column("fen_commission", t["fen_commission"], MONEY, 12),
-                 Column("reason", t["reason"], TEXT, 16, 80)),
-        totals={"region_id": t["total"], **_row(summary["totals"])},
-        chart=ChartSpec(t["chart_regions"], "region_id", "fen_net"), landscape=True, freeze_columns=2,
-        footer=title)
+                 Column("reason", t["reason"], TEXT, 30, wrap=True)),
+        totals=totals, landscape=True, freeze_columns=2, footer=title,
+        chart=ChartSpec(t["chart_regions"], "region_id", "fen_net", placement=OWN_SHEET,
+                        sheet_title=t["sheet_chart_regions"]))
+    region_figures = SheetSpec(
+        title=t["sheet_region_figures"], title_line=title, header=header, frame=frame,
+        columns=(Column("region_id", t["region"], TEXT, 10), Column("status", t["status"], TEXT, 8),
+                 *(figure(key) for key in ("units_ordered", "units_allocated", "units_purchased", "units_surplus",
+                                           "fen_paid", "fen_refund", "fen_purchase_cost"))),
+        totals=totals, landscape=True, freeze_columns=2, footer=title)
 
     supplier_rows = pl.DataFrame(
         [{"supplier_id": s["supplier_id"], "name": s["name"], "regions": _joined(s["regions"]),
@@ -101,8 +118,10 @@ def national_sheets(summary: dict, lang: str) -> list[SheetSpec]:
     suppliers = SheetSpec(
         title=t["sheet_suppliers"], title_line=title, header=header, frame=supplier_rows,
         columns=(Column("supplier_id", t["supplier_id"], TEXT, 10), Column("name", t["supplier_name"], TEXT, 16, 40),
-                 Column("regions", t["regions"], TEXT, 12, 60), Column("purchase_orders", t["purchase_orders"], INT, 8),
+                 Column("regions", t["regions"], TEXT, 24, wrap=True),
+                 Column("purchase_orders", t["purchase_orders"], INT, 8),
                  Column("below_minimum", t["below_minimum"], INT, 8), Column("po_fen", t["po_amount"], MONEY, 14)),
+        landscape=True, empty_text=t["none"],
         totals={"supplier_id": t["total"], "purchase_orders": int(supplier_rows["purchase_orders"].sum() or 0),
                 "below_minimum": int(supplier_rows["below_minimum"].sum() or 0),
                 "po_fen": int(supplier_rows["po_fen"].sum() or 0)},
@@ -114,12 +133,12 @@ def national_sheets(summary: dict, lang: str) -> list[SheetSpec]:
         schema={"category": pl.String, "regions": pl.String, "units": pl.Int64, "net_fen": pl.Int64})
     categories = SheetSpec(
         title=t["sheet_categories"], title_line=title, header=header, frame=category_rows,
-        columns=(Column("category", t["category"], TEXT, 12), Column("regions", t["regions"], TEXT, 12, 60),
+        columns=(Column("category", t["category"], TEXT, 12), Column("regions", t["regions"], TEXT, 30, wrap=True),
                  Column("units", t["units"], INT, 10), Column("net_fen", t["net_sales"], MONEY, 14)),
         totals={"category": t["total"], "units": int(category_rows["units"].sum() or 0),
                 "net_fen": int(category_rows["net_fen"].sum() or 0)},
-        chart=ChartSpec(t["chart_categories"], "category", "net_fen"), footer=title)
-    return [regions, suppliers, categories]
+        chart=ChartSpec(t["chart_categories"], "category", "net_fen"), footer=title, empty_text=t["none"])
+    return [regions, region_figures, suppliers, categories]
 
 
 def write_national_book(path: Path, summary: dict, lang: str) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 ZH = {
     "title": "全国汇总 · {run}",
     "sheet_regions": "各区域",
+    "sheet_region_figures": "各区域件数与金额",
+    "sheet_chart_regions": "图·各区域净销售额",
+    "none": "无",
     "sheet_suppliers": "供应商汇总",
     "sheet_categories": "分类汇总",
     "chart_regions": "各区域净销售额（元）",
@@ -50,6 +53,9 @@ ZH = {
 EN = {
     "title": "National roll-up · {run}",
     "sheet_regions": "Regions",
+    "sheet_region_figures": "Region units and money",
+    "sheet_chart_regions": "chart regions",
+    "none": "none",
     "sheet_suppliers": "Suppliers",
     "sheet_categories": "Categories",
     "chart_regions": "Net sales by region (yuan)",

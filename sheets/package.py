@@ -53,10 +53,12 @@ from openpyxl.xml.constants import (
 from openpyxl.xml.functions import tostring
 
 from outputs.files import atomic_open
-from sheets.cells import STYLE, STYLE_NAMES
+from sheets.cells import GRID_VARIANTS, STYLE, STYLE_NAMES
+from sheets.drawings import Picture, with_pictures
 from sheets.spec import DECIMAL_FORMAT, MONEY_FORMAT, PERCENT_FORMAT
 
 COUNT_FORMAT = "#,##0"  # counts with thousands separators (text cells ignore it)
+MARK_COLOUR = "FFF2CC"  # a marked row (a changed line, a line to look at): light yellow, light grey in black and white
 ZIP_LEVEL = 1  # deflate level 1: ~3x faster than the default 6, files ~25% larger
 
 
@@ -73,7 +75,9 @@ def _register_styles(ws) -> None:
     bold, thin = _font(bold=True), Side(style="thin", color="808080")
     grid = Border(left=thin, right=thin, top=thin, bottom=thin)
     block = Border(left=thin, right=thin, top=Side(style="medium", color="000000"), bottom=thin)
-    center = Alignment(horizontal="center")
+    center = Alignment(horizontal="center", vertical="center")
+    middle = Alignment(vertical="center")
+    wrap = Alignment(vertical="center", wrap_text=True)
     attributes = {
         "title": dict(font=_font(bold=True, size=14)),
         "heading": dict(font=_font(bold=True, size=12)),
@@ -85,24 +89,27 @@ def _register_styles(ws) -> None:
         "money_bold": dict(number_format=MONEY_FORMAT, font=bold),
         "quoted": dict(quotePrefix=True),
         "quoted_bold": dict(quotePrefix=True, font=bold),
-        "cell": dict(border=grid, number_format=COUNT_FORMAT),
-        "cell_center": dict(border=grid, alignment=center, number_format=COUNT_FORMAT),
-        "cell_money": dict(border=grid, number_format=MONEY_FORMAT),
-        "cell_quoted": dict(border=grid, quotePrefix=True),
-        "cell_top": dict(border=block, number_format=COUNT_FORMAT),
-        "cell_center_top": dict(border=block, alignment=center, number_format=COUNT_FORMAT),
-        "cell_money_top": dict(border=block, number_format=MONEY_FORMAT),
-        "cell_quoted_top": dict(border=block, quotePrefix=True),
-        "cell_bold": dict(border=grid, font=bold, number_format=COUNT_FORMAT),
-        "cell_money_bold": dict(border=grid, number_format=MONEY_FORMAT, font=bold),
-        "cell_quoted_bold": dict(border=grid, quotePrefix=True, font=bold),
+        "cell_bold": dict(border=grid, font=bold, number_format=COUNT_FORMAT, alignment=middle),
+        "cell_money_bold": dict(border=grid, number_format=MONEY_FORMAT, font=bold, alignment=middle),
+        "cell_quoted_bold": dict(border=grid, quotePrefix=True, font=bold, alignment=middle),
         "percent": dict(number_format=PERCENT_FORMAT),
         "decimal": dict(number_format=DECIMAL_FORMAT),
-        "cell_percent": dict(border=grid, number_format=PERCENT_FORMAT),
-        "cell_decimal": dict(border=grid, number_format=DECIMAL_FORMAT),
-        "cell_percent_top": dict(border=block, number_format=PERCENT_FORMAT),
-        "cell_decimal_top": dict(border=block, number_format=DECIMAL_FORMAT),
     }
+    bases = {
+        "cell": dict(number_format=COUNT_FORMAT, alignment=middle),
+        "cell_center": dict(alignment=center, number_format=COUNT_FORMAT),
+        "cell_money": dict(number_format=MONEY_FORMAT, alignment=middle),
+        "cell_quoted": dict(quotePrefix=True, alignment=middle),
+        "cell_percent": dict(number_format=PERCENT_FORMAT, alignment=middle),
+        "cell_decimal": dict(number_format=DECIMAL_FORMAT, alignment=middle),
+        "cell_wrap": dict(alignment=wrap),
+        "cell_quoted_wrap": dict(quotePrefix=True, alignment=wrap),
+    }
+    for base, base_attributes in bases.items():
+        for variant in GRID_VARIANTS:
+            marked = {"fill": PatternFill("solid", fgColor=MARK_COLOUR)} if "mark" in variant else {}
+            attributes[f"{base}{variant}"] = dict(base_attributes, border=block if "top" in variant else grid,
+                                                  **marked)
     for name in STYLE_NAMES:
         cell = WriteOnlyCell(ws)
         for attribute, value in attributes[name].items():
@@ -273,10 +280,18 @@ class _PackageWriter(ExcelWriter):
         archive.writestr(self.manifest.path, _SHARED_PARTS[key])
 
 
-def save_book(wb: Workbook, path: Path) -> None:
+def save_book(wb: Workbook, path: Path, pictures: dict[int, list[Picture]] | None = None) -> None:
+    """The package at `path`; `pictures`: per sheet (its number, from 0), the pictures added as
+    openpyxl adds them (sheets/drawings.py)."""
     with atomic_open(path) as out, ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True,
                                            compresslevel=ZIP_LEVEL) as archive:
-        _PackageWriter(wb, archive).save()
+        if not any(pictures.values() if pictures else ()):
+            _PackageWriter(wb, archive).save()
+            return
+        parts = package_parts(wb)  # names the sheets' parts
+        by_part = {ws.path[1:]: pictures.get(number, []) for number, ws in enumerate(wb.worksheets)}
+        for name, data in with_pictures(parts, by_part):
+            archive.writestr(name, data)
 
 
 def check_openpyxl() -> list[str]:

@@ -34,9 +34,9 @@ def purchase_order_sheets(order: PurchaseOrder, ctx: BookContext) -> list[SheetS
     )
     notes = (t["below_minimum_note"].format(amount=yuan_text(total), minimum=yuan_text(order.min_order_fen)),) \
         if order.below_minimum else ()
-    columns = (
+    columns = (  # landscape A4 at 11 pt: ten columns; a name past 30 wraps
         Column("sku_id", t["sku"], TEXT, 10),
-        Column("name", t["name"], TEXT, 16, 40),
+        Column("name", t["name"], TEXT, 30, wrap=True),
         Column("spec", t["spec"], TEXT, 8, 20),
         Column("unit", t["unit"], TEXT, 5),
         Column("units_allocated", t["units_ordered"], INT, 8),
@@ -51,7 +51,7 @@ def purchase_order_sheets(order: PurchaseOrder, ctx: BookContext) -> list[SheetS
               "cost_fen": total}
     title = t["po_title"].format(platform=ctx.platform_name)
     order_sheet = SheetSpec(title=t["sheet_po"], columns=columns, frame=lines, title_line=title,
-                            header=header, notes=notes, totals=totals, footer=f"{title} {number}")
+                            header=header, notes=notes, totals=totals, footer=f"{title} {number}", landscape=True)
 
     by_category = (
         lines.group_by("category")

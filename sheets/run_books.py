@@ -15,23 +15,28 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 import polars as pl
 
+from labels.pdf import DEFAULT_SIZE
+from labels.run_labels import LabelOptions, handout_pictures, label_path, write_crates, write_households
 from outputs.processes import ALLOCATOR_SETTING, die_with_parent, worker_allocator
 from sheets import handouts, purchase_orders, sorting, summary_book
 from sheets.labels import BookContext
 from sheets.run_tables import RunTables
 from sheets.spec import workbook_path
 from sheets.writer import write_workbooks
+from transforms.crates import prepare_crates
+from transforms.households import prepare_households
 from transforms.purchase import prepare_purchase_orders
-from transforms.sorting import prepare_handouts, prepare_routes
+from transforms.sorting import Handout, prepare_handouts, prepare_routes
 
 POOL_MIN_FILES = 200      # fewer files than this are written in-process (a pool costs ~1 s to start)
 FILE_COST_ROWS = 300      # a workbook's fixed cost, in rows, for balancing the workers
+LABEL_COST_ROWS = 3       # a label (and an order's QR code), in rows
 BATCHES_PER_WORKER = 8
 
 
@@ -45,18 +50,40 @@ class WorkbookJob:
     cost: int
 
 
+@dataclass(frozen=True)
+class PointBooks:
+    """A pickup point's handout list and, when the run prints labels, its household labels'
+    orders and items (transforms/households.py)."""
+
+    handout: Handout
+    orders: pl.DataFrame
+    items: pl.DataFrame
+
+
+def _handout_book(path: Path, payload: Handout | PointBooks, ctx: BookContext):
+    return handouts.handout_book(path, payload.handout if isinstance(payload, PointBooks) else payload, ctx)
+
+
 BOOKS = {  # kind -> (path, payload, ctx) -> BookSpec
     "purchase": purchase_orders.purchase_order_book,
     "sorting": sorting.route_book,
-    "handout": handouts.handout_book,
+    "handout": _handout_book,
 }
+LABELS_FOLDER = "labels"
 ROWS_PER_CALL = 25_000  # workbooks written per write_workbooks call: rows rendered together, at most
 # (a worker's memory: ~250 MB at 25,000, ~320 MB at 100,000, for the same time)
 
 
-def plan_by_kind(out_dir: Path, tables: RunTables) -> Iterator[list[WorkbookJob]]:
+def allocated_units(allocations: pl.DataFrame) -> pl.DataFrame:
+    """Units per pickup point and SKU (what the crates hold)."""
+    return (allocations.filter(pl.col("qty_allocated") > 0).group_by("pickup_point_id", "sku_id")
+            .agg(pl.col("qty_allocated").sum().cast(pl.Int64).alias("units")))
+
+
+def plan_by_kind(out_dir: Path, tables: RunTables, labels: LabelOptions | None = None) -> Iterator[list[WorkbookJob]]:
     """The run's workbooks a kind at a time, rows prepared: the purchase orders (cheap), then the
-    route books, then the handout lists, so workers write the first while the next are prepared."""
+    route books, then (with `labels`) the crate labels, then the handout lists (with the household
+    labels), so workers write the first while the next are prepared."""
     master = tables.master
     yield [WorkbookJob("purchase", workbook_path(out_dir, "purchase", order.supplier_id), order,
                        order.lines.height + FILE_COST_ROWS)
@@ -65,9 +92,27 @@ def plan_by_kind(out_dir: Path, tables: RunTables) -> Iterator[list[WorkbookJob]
     yield [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
                        3 * route.units.height + FILE_COST_ROWS)
            for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
-    yield [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
-                       handout.lines.height + FILE_COST_ROWS)
-           for handout in prepare_handouts(tables.allocations, master.pickup_points, master.products)]
+    handout_list = prepare_handouts(tables.allocations, master.pickup_points, master.products)
+    if labels is None:
+        yield [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
+                           handout.lines.height + FILE_COST_ROWS) for handout in handout_list]
+        return
+    crates = prepare_crates(allocated_units(tables.allocations), master.pickup_points, master.products,
+                            master.categories, labels.crate_units)
+    yield [WorkbookJob("crates", label_path(out_dir / LABELS_FOLDER, "crates", route_id), frame,
+                       LABEL_COST_ROWS * frame.height + FILE_COST_ROWS)
+           for (route_id,), frame in crates.partition_by("route_id", as_dict=True, maintain_order=True).items()]
+    lines = tables.allocations.with_columns(pl.col("qty_allocated").alias("units"))
+    orders, items = prepare_households(lines, master.products)
+    orders_by = orders.partition_by("pickup_point_id", as_dict=True, maintain_order=True)
+    items_by = items.partition_by("pickup_point_id", as_dict=True, maintain_order=True)
+    empty_orders, empty_items = orders.clear(), items.clear()
+    yield [WorkbookJob("handout", workbook_path(out_dir, "handout", h.pickup_point_id),
+                       PointBooks(h, orders_by.get((h.pickup_point_id,), empty_orders),
+                                  items_by.get((h.pickup_point_id,), empty_items)),
+                       h.lines.height + LABEL_COST_ROWS * orders_by.get((h.pickup_point_id,), empty_orders).height
+                       + FILE_COST_ROWS)
+           for h in handout_list]
 
 
 def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
@@ -75,10 +120,12 @@ def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
     return [job for jobs in plan_by_kind(out_dir, tables) for job in jobs]
 
 
-def write_jobs(jobs: list[WorkbookJob], ctx: BookContext, temporary_dir: str | None = None) -> int:
-    """Write the given workbooks (in a worker process, or in this one), a group at a time: the
-    rows of a group's same-shaped sheets are rendered together. `temporary_dir`: where a worker's
-    spooled sheets go past their size in memory (the run's staging folder, as the parent's)."""
+def write_jobs(jobs: list[WorkbookJob], ctx: BookContext, temporary_dir: str | None = None,
+               labels: LabelOptions | None = None) -> int:
+    """Write the given workbooks and label files (in a worker process, or in this one), a group at
+    a time: the rows of a group's same-shaped sheets are rendered together, its orders' QR codes
+    made together. `temporary_dir`: where a worker's spooled sheets go past their size in memory
+    (the run's staging folder, as the parent's)."""
     if temporary_dir is not None:
         tempfile.tempdir = temporary_dir
     group: list[WorkbookJob] = []
@@ -88,9 +135,29 @@ def write_jobs(jobs: list[WorkbookJob], ctx: BookContext, temporary_dir: str | N
         group.append(job)
         rows += job.cost
         if rows >= ROWS_PER_CALL or number == len(ordered) - 1:
-            write_workbooks([BOOKS[j.kind](j.path, j.payload, ctx) for j in group], created=ctx.created)
+            _write_group(group, ctx, labels)
             group, rows = [], 0
     return len(jobs)
+
+
+def _write_group(group: list[WorkbookJob], ctx: BookContext, labels: LabelOptions | None) -> None:
+    crates = [j for j in group if j.kind == "crates"]
+    books = [j for j in group if j.kind != "crates"]
+    points = [j for j in books if isinstance(j.payload, PointBooks)]
+    if points and labels is not None:
+        lines, codes = handout_pictures(labels, [(j.payload.handout.pickup_point_id, j.payload.handout.lines)
+                                                 for j in points])
+        with_codes = {id(j): replace(j.payload, handout=replace(j.payload.handout, lines=new))
+                      for j, new in zip(points, lines, strict=True)}
+        books = [replace(j, payload=with_codes.get(id(j), j.payload)) for j in books]
+    write_workbooks([BOOKS[j.kind](j.path, j.payload, ctx) for j in books], created=ctx.created)
+    if points and labels is not None:
+        folder = points[0].path.parent.parent / LABELS_FOLDER
+        write_households(folder, labels, ctx.lang, ctx.run, [
+            (j.payload.orders, j.payload.items, by_order, j.payload.handout.name)
+            for j, by_order in zip(points, codes, strict=True)])
+    if crates and labels is not None:
+        write_crates(crates[0].path.parent, labels, ctx.lang, ctx.run, pl.concat([j.payload for j in crates]))
 
 
 def balance(jobs: list[WorkbookJob], batches: int) -> list[list[WorkbookJob]]:
@@ -148,6 +215,8 @@ class BookSettings(Protocol):
     platform_name: str
     warehouse_address: str
     workers: int
+    label_size: str    # CUTOFF_LABEL_SIZE (a settings object without it: 80x60)
+    crate_units: int   # CUTOFF_CRATE_UNITS (without it: 30)
 
 
 class RunBooks:
@@ -155,10 +224,13 @@ class RunBooks:
     (they import meanwhile), `submit` prepares the purchase orders, route books and handout lists
     a kind at a time and hands them to the workers (or writes them here when there are few),
     `finish` writes summary.xlsx and waits for the workers. The caller posts the ledger and writes
-    its other files between `submit` and `finish`, on the core the workers leave."""
+    its other files between `submit` and `finish`, on the core the workers leave. With a
+    `pickup_key` (labels/pickup_key.py) the handout lists carry each order's QR code and the
+    labels/ folder gets the crate and household labels (docs/labels.md)."""
 
-    def __init__(self, settings: BookSettings, allocations: pl.DataFrame):
+    def __init__(self, settings: BookSettings, allocations: pl.DataFrame, pickup_key: bytes | None = None):
         self.settings = settings
+        self.pickup_key = pickup_key
         self.workers = max(1, int(settings.workers or 1))
         self.expected = expected_workbooks(allocations)
         self.pool = _new_pool(self.workers) if self.workers > 1 and self.expected >= POOL_MIN_FILES else None
@@ -173,26 +245,38 @@ class RunBooks:
         """The per-supplier, per-route and per-pickup-point workbooks under out_dir (`tables.summary`
         is not read here)."""
         ctx = self.context(tables, lang)
-        for kind in plan_by_kind(out_dir, tables):  # the workers write a kind while the next is prepared
+        labels = self.label_options(tables)
+        for kind in plan_by_kind(out_dir, tables, labels):  # the workers write a kind while the next is prepared
             self.counts.update(job.kind for job in kind)
+            self.counts["households"] += sum(1 for job in kind if isinstance(job.payload, PointBooks)
+                                             and job.payload.orders.height)
             if self.pool:
                 share = len(kind) / max(1, self.expected)
                 batches = max(self.workers, round(self.workers * BATCHES_PER_WORKER * share))
-                self.futures += [self.pool.submit(write_jobs, batch, ctx, tempfile.gettempdir())
+                self.futures += [self.pool.submit(write_jobs, batch, ctx, tempfile.gettempdir(), labels)
                                  for batch in balance(kind, batches)]
             else:
-                write_jobs(kind, ctx)
+                write_jobs(kind, ctx, labels=labels)
             del kind  # a kind's rows go once its workbooks are written
+
+    def label_options(self, tables: RunTables) -> LabelOptions | None:
+        if self.pickup_key is None:
+            return None
+        return LabelOptions(self.pickup_key, getattr(self.settings, "label_size", DEFAULT_SIZE),
+                            int(getattr(self.settings, "crate_units", 30)), tables.window.calendar,
+                            tables.window.cutoff_date)
 
     def finish(self, out_dir: Path, tables: RunTables, lang: str = "zh") -> dict[str, int]:
         """summary.xlsx, then the workers' work (a worker's error is raised here). Returns counts per
-        kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1}."""
+        kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1, "labels": 3} (labels:
+        the PDF files of labels/)."""
         summary_book.write_summary_book(out_dir / "summary.xlsx", tables, self.context(tables, lang))
         for future in self.futures:
             future.result()
         self.close()
         return {"purchase": self.counts["purchase"], "sorting": self.counts["sorting"],
-                "handout": self.counts["handout"], "summary": 1}
+                "handout": self.counts["handout"], "summary": 1,
+                "labels": self.counts["crates"] + self.counts["households"]}
 
     def close(self, cancel: bool = False) -> None:
         """Stop the workers (at once with `cancel`: what they have not started is dropped)."""
@@ -207,11 +291,12 @@ class RunBooks:
         self.close(cancel=kind is not None)
 
 
-def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings, lang: str = "zh") -> dict[str, int]:
+def write_run_workbooks(out_dir: Path, tables: RunTables, settings: BookSettings, lang: str = "zh",
+                        pickup_key: bytes | None = None) -> dict[str, int]:
     """Write purchase/, sorting/, handout/ and summary.xlsx under out_dir (a staging folder the
-    lead later renames into place). Returns counts per kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2}
-    (and "summary": 1)."""
-    with RunBooks(settings, tables.allocations) as books:
+    lead later renames into place), and with `pickup_key` the pickup codes and labels/. Returns
+    counts per kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2} (and "summary": 1, "labels")."""
+    with RunBooks(settings, tables.allocations, pickup_key) as books:
         books.submit(out_dir, tables, lang)
         return books.finish(out_dir, tables, lang)
 

@@ -14,8 +14,20 @@ from pathlib import Path
 import polars as pl
 
 from sheets.labels import BookContext
+from sheets.pools_sheet import pools_sheet
+from sheets.reasons import reasons_in
 from sheets.run_tables import RunTables
-from sheets.spec import INT, MONEY, TEXT, ChartSpec, Column, Section, SheetSpec
+from sheets.spec import (
+    INT,
+    LIST_PRINT_ROWS,
+    MONEY,
+    TEXT,
+    ChartSpec,
+    Column,
+    Section,
+    SheetSpec,
+    print_first_note,
+)
 from sheets.writer import write_workbook
 from transforms.groups import rank_unformed_groups
 
@@ -34,6 +46,7 @@ FIGURES = [  # (label key, path in summary.json, kind)
     ("fig_fen_paid", ("fen", "paid"), MONEY),
     ("fig_fen_net", ("fen", "net"), MONEY),
     ("fig_fen_refund", ("fen", "refund"), MONEY),
+    ("fig_fen_forfeit", ("fen", "forfeit"), MONEY),
     ("fig_fen_purchase_cost", ("fen", "purchase_cost"), MONEY),
     ("fig_commission_leader", ("fen", "commission", "leader"), MONEY),
     ("fig_commission_dist_l1", ("fen", "commission", "dist_l1"), MONEY),
@@ -54,14 +67,16 @@ def _lookup(summary: dict, path: tuple[str, ...]):
 
 
 def figures_frame(summary: dict, t: dict[str, str]) -> pl.DataFrame:
-    """One row per figure: a count in `value` or fen in `amount_fen`."""
+    """One row per figure: a count in `value` or fen in `amount_fen`, and what it is (`note`,
+    the label `note_<figure>` where the labels have one)."""
     rows = []
     for key, path, kind in FIGURES:
         value = _lookup(summary, path)
         rows.append({"figure": t[key], "value": int(value) if kind == INT and value is not None else None,
-                     "amount_fen": int(value) if kind == MONEY and value is not None else None, "note": None})
+                     "amount_fen": int(value) if kind == MONEY and value is not None else None,
+                     "note": t.get(f"note_{key}")})
     rows.append({"figure": t["fig_suppliers"], "value": len(summary.get("suppliers", [])), "amount_fen": None,
-                 "note": None})
+                 "note": t["see_sheet"].format(sheet=t["sheet_suppliers"])})
     return pl.DataFrame(rows, schema=FIGURE_SCHEMA)
 
 
@@ -110,7 +125,8 @@ def category_sales(allocations: pl.DataFrame) -> pl.DataFrame:
 
 
 def overview_sheet(tables: RunTables, ctx: BookContext, title: str, warnings: int) -> SheetSpec:
-    """The first sheet, one landscape page: figures, what to look at, sales by category and the chart."""
+    """The first sheet, one portrait page at 9 pt or more: figures (each with what it is), what to
+    look at, sales by category (its chart is on 分类销售, below the table)."""
     t, summary = ctx.labels, tables.summary
     by_category = category_sales(tables.allocations)
     categories = by_category.select(pl.col("category").alias("figure"), pl.col("units").alias("value"),
@@ -118,15 +134,14 @@ def overview_sheet(tables: RunTables, ctx: BookContext, title: str, warnings: in
     return SheetSpec(
         title=t["sheet_figures"], title_line=title, header=((t["run"], ctx.run), (t["window"], ctx.window)),
         columns=(Column("figure", t["figure"], TEXT, 16, 30), Column("value", t["value"], INT, 10),
-                 Column("amount_fen", t["amount"], MONEY, 14), Column("note", t["detail"], TEXT, 14, 30)),
+                 Column("amount_fen", t["amount"], MONEY, 14), Column("note", t["detail"], TEXT, 30, wrap=True)),
         sections=(Section(figures_frame(summary, t), heading=(t["overview_figures"],)),
                   Section(todo_frame(summary, tables, warnings, t), heading=(t["overview_todo"],)),
                   Section(categories, heading=(t["sheet_categories"],),
                           labels=(t["category"], t["units_allocated"], t["net_sales"], ""),
                           totals={"figure": t["total"], "value": int(by_category["units"].sum()),
                                   "amount_fen": int(by_category["net_fen"].sum())})),
-        chart=ChartSpec(t["chart_title"], "figure", "amount_fen", section=2),
-        section_breaks=False, one_page=True, landscape=True, footer=title)
+        section_breaks=False, one_page=True, footer=title)
 
 
 def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
@@ -142,7 +157,7 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
                  Column("net_fen", t["net_sales"], MONEY, 14)),
         totals={"category": t["total"], "units": int(by_category["units"].sum()),
                 "net_fen": int(by_category["net_fen"].sum())},
-        chart=ChartSpec(t["chart_title"], "category", "net_fen"), footer=title)
+        chart=ChartSpec(t["chart_title"], "category", "net_fen"), footer=title, empty_text=t["none"])
 
     supplier_rows = pl.DataFrame(
         [{"supplier_id": s.get("supplier_id"), "name": s.get("name"), "po_fen": s.get("po_fen"),
@@ -157,7 +172,7 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
                  Column("below_minimum", t["below_minimum"], TEXT, 8), Column("email", t["email_status"], TEXT, 8),
                  Column("file", t["file"], TEXT, 16)),
         totals={"supplier_id": t["total"], "po_fen": int(supplier_rows["po_fen"].sum() or 0)}, autofilter=True,
-        footer=title)
+        landscape=True, footer=title, empty_text=t["none"])
 
     below = (
         tables.supplier_totals.filter(pl.col("below_minimum"))
@@ -170,7 +185,7 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
         columns=(Column("supplier_id", t["supplier_id"], TEXT, 10), Column("name", t["supplier_name"], TEXT, 16, 40),
                  Column("po_fen", t["po_amount"], MONEY, 14), Column("min_order_fen", t["minimum"], MONEY, 14),
                  Column("shortfall_fen", t["shortfall"], MONEY, 14)),
-        footer=title)
+        footer=title, empty_text=t["none"])
 
     not_formed = rank_unformed_groups(tables.groups, master.listings, master.products) \
         .with_columns(pl.col("group_pickup_point_id").fill_null(t["all_points"]))
@@ -183,7 +198,8 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
                  Column("participants", t["participants"], INT, 8),
                  Column("lowest_threshold", t["lowest_threshold"], INT, 8),
                  Column("participants_short", t["participants_short"], INT, 8)),
-        landscape=True, autofilter=True, footer=title)
+        landscape=True, autofilter=True, footer=title, empty_text=t["none"],
+        notes=print_first_note(not_formed.height, t), print_rows=LIST_PRINT_ROWS)
 
     top = (
         allocated.group_by("sku_id")
@@ -197,21 +213,24 @@ def summary_sheets(tables: RunTables, ctx: BookContext) -> list[SheetSpec]:
         columns=(Column("sku_id", t["sku"], TEXT, 10), Column("name", t["name"], TEXT, 16, 40),
                  Column("category", t["category"], TEXT, 8), Column("units", t["units_allocated"], INT, 10),
                  Column("net_fen", t["net_sales"], MONEY, 14)),
-        footer=title)
+        footer=title, empty_text=t["none"])
 
     warnings_sheet = SheetSpec(
         title=t["sheet_warnings"], title_line=title, frame=warnings,
-        columns=(Column("kind", t["kind"], TEXT, 14, 24), Column("detail", t["detail"], TEXT, 40, 100)),
-        landscape=True, footer=title)
+        columns=(Column("kind", t["kind"], TEXT, 14, 24), Column("detail", t["detail"], TEXT, 100, wrap=True)),
+        landscape=True, footer=title, empty_text=t["none"])
 
-    reject_frame = rejects_frame(tables.rejects)
+    reject_frame = reasons_in(rejects_frame(tables.rejects), ctx.lang)
     rejects_sheet = SheetSpec(
         title=t["sheet_rejects"], title_line=title, frame=reject_frame,
-        columns=(Column("source_file", t["source_file"], TEXT, 14, 30), Column("row_number", t["row_number"], INT, 6),
-                 Column("reason", t["reason"], TEXT, 20, 60), Column("raw", t["raw"], TEXT, 20, 80)),
-        landscape=True, autofilter=True, footer=title)
+        columns=(Column("source_file", t["source_file"], TEXT, 24, wrap=True),
+                 Column("row_number", t["row_number"], INT, 6), Column("reason", t["reason"], TEXT, 44, wrap=True),
+                 Column("raw", t["raw"], TEXT, 56, wrap=True)),
+        landscape=True, autofilter=True, footer=title, empty_text=t["none"],
+        notes=print_first_note(reject_frame.height, t), print_rows=LIST_PRINT_ROWS)
+    pools = [pools_sheet(summary["pools"], ctx.lang, title, ctx.run)] if summary.get("pools") else []
     return [overview_sheet(tables, ctx, title, warnings.height), categories, suppliers, below_minimum, groups_sheet,
-            top_skus, warnings_sheet, rejects_sheet]
+            top_skus, *pools, warnings_sheet, rejects_sheet]
 
 
 REJECT_SCHEMA = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String}

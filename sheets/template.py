@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 from openpyxl import Workbook
 
 from outputs.files import atomic_open
+from sheets.drawings import Picture, content_types, media_parts, sheet_picture_parts, with_drawing
 from sheets.package import ZIP_LEVEL, package_parts, row_chunks, split_sheet_data
 from sheets.zipwriter import EPOCH, Deflated, ZipWriter, dos_stamp, now
 
@@ -59,31 +60,57 @@ class BookTemplate:
         unexpected = {slot: found[slot] for slot in markers if found[slot] != (2 if slot.kind == "filter_row" else 1)}
         if unexpected:
             raise ValueError(f"the template holds these markers other than as often as expected: {unexpected}")
-        self.sheet_parts = set(sheet_parts)
+        self.sheet_parts = sheet_parts
+        self.last_sheet = max((n for n, (name, _, _) in enumerate(self.parts) if name in sheet_parts), default=-1)
+        self._types: dict[tuple, Deflated] = {}
 
-    def write(self, path: Path, values: dict[Slot, bytes], rows: list) -> None:
+    def write(self, path: Path, values: dict[Slot, bytes], rows: list,
+              pictures: dict[int, list[Picture]] | None = None) -> None:
         """The book at `path` (to a temporary name, renamed into place): `values` for every slot,
-        `rows[i]` an iterable of the XML rows (str) of sheet i. The parts in openpyxl's order, with
+        `rows[i]` an iterable of the XML rows (str) of sheet i, `pictures[i]` the pictures of sheet
+        i (sheets/drawings.py: added where openpyxl adds them). The parts in openpyxl's order, with
         zipfile's time stamps (now; a sheet part, streamed: 1980-01-01)."""
         stamp, sheet_stamp = now(), dos_stamp(EPOCH)
+        pictures = {n: p for n, p in (pictures or {}).items() if p}
+        drawings: list[tuple[str, int]] = []
+        media: list[tuple[str, bytes]] = []
         with atomic_open(path) as out:
             archive = ZipWriter(out, ZIP_LEVEL)
-            for name, pieces, shared in self.parts:
+            for index, (name, pieces, shared) in enumerate(self.parts):
                 if name in self.sheet_parts:
-                    archive.add_stream(name, _sheet_chunks(pieces, values, rows), sheet_stamp)
+                    sheet = self.sheet_parts[name]
+                    archive.add_stream(name, _sheet_chunks(pieces, values, rows, sheet in pictures), sheet_stamp)
+                    if sheet in pictures:
+                        drawings.append((name, len(drawings) + 1))
+                        first = len(media) + 1
+                        for part, data in sheet_picture_parts(name, len(drawings), first, pictures[sheet]):
+                            archive.add_bytes(part, data, stamp)
+                        media += media_parts(first, pictures[sheet])
+                    if index == self.last_sheet:
+                        for part, data in media:
+                            archive.add_stored(part, data, stamp)
+                elif name == "[Content_Types].xml" and drawings:
+                    archive.add(name, self._content_types(pieces, tuple(drawings)), stamp)
                 elif shared is not None:
                     archive.add(name, shared, stamp)
                 else:
                     archive.add_bytes(name, b"".join(values[p] if isinstance(p, Slot) else p for p in pieces), stamp)
             archive.close()
 
+    def _content_types(self, pieces: list, drawings: tuple) -> Deflated:
+        """The content types with pictures, deflated once per set of drawings."""
+        if drawings not in self._types:
+            self._types[drawings] = Deflated.of(content_types(b"".join(pieces), list(drawings)), ZIP_LEVEL)
+        return self._types[drawings]
 
-def _sheet_chunks(pieces: list, values: dict[Slot, bytes], rows: list) -> Iterator[bytes]:
-    for piece in pieces:
+
+def _sheet_chunks(pieces: list, values: dict[Slot, bytes], rows: list, drawing: bool = False) -> Iterator[bytes]:
+    for number, piece in enumerate(pieces):
         if isinstance(piece, int):
             yield from row_chunks(rows[piece])
-        else:
-            yield values[piece] if isinstance(piece, Slot) else piece
+            continue
+        data = values[piece] if isinstance(piece, Slot) else piece
+        yield with_drawing(data) if drawing and number == len(pieces) - 1 else data
 
 
 def _split_rows(data: bytes, name: str, sheet: int) -> list:

@@ -33,18 +33,38 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.compat.strings import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.xml.functions import tostring
 
-from sheets.cells import Body, render_bodies, row_xml, text_cell, value_cell
+from sheets.cells import STYLE, Body, Request, render_bodies, row_xml, text_cell, value_cell
+from sheets.drawings import EMU_PER_POINT, Picture
 from sheets.package import close_sheet, new_book, save_book, stream_rows
-from sheets.spec import INT, TEXT, BookSpec, SheetSpec, display_width
+from sheets.spec import (
+    DECIMAL,
+    INT,
+    MONEY,
+    OWN_SHEET,
+    PERCENT,
+    TEXT,
+    BookSpec,
+    SheetSpec,
+    display_width,
+    yuan_text,
+)
 from sheets.template import BookTemplate, Slot, plain_text, xml_text_ascii, xml_text_utf8
 
 PAPER_A4 = 9
 FOOTER_PAGES = "&P / &N"
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 ROW_HEIGHT = 15.0
+SIDE_MARGIN = 0.25  # inches, Excel's "narrow" margins: the columns get the page's width
+# A chart below a table: as wide as the printed page at 100% (A4 less the margins: 19.7 cm
+# portrait, 28.4 cm landscape), so it never makes the page shrink the table; a chart on a sheet of
+# its own fills a landscape page.
+CHART_BELOW_CM = {False: (18.0, 9.0), True: (26.0, 10.0)}  # landscape? -> (width, height)
+CHART_SHEET_CM = (26.0, 15.5)
+_TOKEN = re.compile(r"[!-~]+|[^\s!-~]")  # what a label cannot break inside: a run of ASCII, one CJK character
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
@@ -61,6 +81,74 @@ def _label_lines(label: str, width: float) -> int:
     return sum(max(1, -(-int(display_width(line)) // max(1, int(width) - 1))) for line in label.split("\n"))
 
 
+def _two_lines(label: str) -> str:
+    """A one-line label split where its two lines come out most even (between CJK characters or
+    at a space): 手机尾号 -> 手机/尾号, "units to hand out" -> "units to/hand out"."""
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(label)]
+    best, split = None, None
+    for (_, end), (start, _) in zip(tokens, tokens[1:], strict=False):
+        widest = max(display_width(label[:end].rstrip()), display_width(label[start:].lstrip()))
+        if best is None or widest <= best:  # a tie: the longer first line (采购单/首发)
+            best, split = widest, (end, start)
+    if split is None:
+        return label
+    return f"{label[:split[0]].rstrip()}\n{label[split[1]:].lstrip()}"
+
+
+def fit_label(label: str, width: float) -> str:
+    """The label as printed over a column its values make `width` wide: on one line when it takes
+    less than 1.5 columns more, else on two (订购数量 over a few digits: 订购/数量)."""
+    if "\n" in label or display_width(label) + 2 < width + 1.5:  # one line, unless two save 1.5 columns or more
+        return label
+    split = _two_lines(label)
+    # never a character a line (单位 stays 单位): two lines of at least two CJK characters or a word of four
+    return split if min(display_width(line) for line in split.split("\n")) >= 4 else label
+
+
+NOTE_WIDTH = {False: 74, True: 108}  # landscape? -> display columns a note line takes at most: the
+# printed page's width at 100%, so a note never makes the page shrink the table
+_NOTE_PIECE = re.compile(r".+?(?:[，。；、：,;:)）]+\s*|\s+|$)")  # up to and with a place a line may break
+
+
+def wrap_note(text: str, width: float) -> list[str]:
+    """A note as lines at most `width` display columns wide: broken after punctuation or at a
+    space where it can, else between characters."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for piece in _NOTE_PIECE.findall(paragraph):
+            if display_width((line + piece).rstrip()) <= width:
+                line += piece
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+            line = ""
+            for ch in piece:  # a piece wider than a line: cut between characters
+                if display_width(line + ch) > width:
+                    lines.append(line.rstrip())
+                    line = ""
+                line += ch
+        lines.append(line.rstrip())
+    return [line for line in lines if line] or [""]
+
+
+def _total_width(value, kind: str) -> float:
+    """Columns a totals cell takes as shown (bold: a little more)."""
+    if isinstance(value, str):
+        return display_width(value) + 0.5
+    if value is None or isinstance(value, bool):
+        return 0
+    if kind == MONEY and isinstance(value, int):
+        return len(yuan_text(value)) + 0.5
+    if kind == PERCENT and isinstance(value, float):
+        return len(f"{value:.1%}") + 0.5
+    if kind == DECIMAL and isinstance(value, float):
+        return len(f"{value:,.2f}") + 0.5
+    if isinstance(value, int):
+        return len(f"{value:,}") + 0.5
+    return 0
+
+
 @dataclass
 class _Table:
     headings: tuple[str, ...]
@@ -72,6 +160,7 @@ class _Table:
     first_row: int = 0   # of the data rows
     rows: int = 0
     totals_row: int = 0
+    empty_row: int = 0   # the row that says the table is empty (SheetSpec.empty_text), if it is
     body: Body | None = None
 
 
@@ -83,6 +172,8 @@ class _Sheet:
     tables: list[_Table]
     top_rows: int = 0    # title, header, highlights, notes and the blank row under them
     last_row: int = 0
+    labels: list[str] | None = None  # the label row as printed (fit_label), once the widths are known
+    chart_of: _Sheet | None = None   # a sheet of its own for this sheet's chart (ChartSpec OWN_SHEET)
 
     @property
     def breaks(self) -> list[int]:
@@ -91,13 +182,18 @@ class _Sheet:
         return [t.heading_row - 1 for t in self.tables[1:]]  # each section starts a printed page
 
 
+def _notes(spec: SheetSpec) -> list[str]:
+    """The sheet's notes as printed lines (wrap_note): a long notice stays within the page."""
+    return [line for note in spec.notes for line in wrap_note(note, NOTE_WIDTH[spec.landscape])]
+
+
 def _lay_out(spec: SheetSpec) -> _Sheet:
     if spec.sections:
         tables = [_Table(s.heading, s.frame, s.totals, s.labels) for s in spec.sections]
     else:
         frame = spec.frame if spec.frame is not None else pl.DataFrame(schema={c.key: pl.String for c in spec.columns})
         tables = [_Table((), frame, spec.totals)]
-    top = (1 if spec.title_line else 0) + len(spec.header) + len(spec.highlights) + len(spec.notes)
+    top = (1 if spec.title_line else 0) + len(spec.header) + len(spec.highlights) + len(_notes(spec))
     row = top + 2 if top else 1  # a blank row under the header block
     sheet = _Sheet(spec, tables, top_rows=row - 1)
     for table in tables:
@@ -105,22 +201,54 @@ def _lay_out(spec: SheetSpec) -> _Sheet:
         table.label_row = row + len(table.headings)
         table.first_row = table.label_row + 1
         table.rows = table.frame.height
-        table.totals_row = table.first_row + table.rows if table.totals else 0
-        row = table.first_row + table.rows + (1 if table.totals else 0)
+        empty = 1 if table.rows == 0 and spec.empty_text else 0
+        table.empty_row = table.first_row if empty else 0
+        table.totals_row = table.first_row + table.rows + empty if table.totals else 0
+        row = table.first_row + table.rows + empty + (1 if table.totals else 0)
         if not spec.section_breaks:
             row += 1  # a blank row between sections on one page
     sheet.last_row = row - 1 - (0 if spec.section_breaks else 1)
     return sheet
 
 
+def _chart_sheet(data: _Sheet) -> _Sheet:
+    """The sheet of its own a chart goes on (ChartSpec OWN_SHEET): the data sheet's title line, then
+    the chart, on one landscape page."""
+    spec, chart = data.spec, data.spec.chart
+    own = SheetSpec(title=chart.sheet_title or chart.title, columns=(), title_line=spec.title_line,
+                    landscape=True, one_page=True, footer=spec.footer or spec.title)
+    return _Sheet(own, [], top_rows=1 if spec.title_line else 0, last_row=1 if spec.title_line else 0,
+                  chart_of=data)
+
+
+def _laid_out_book(book: BookSpec) -> list[_Sheet]:
+    sheets = []
+    for spec in book.sheets:
+        sheets.append(_lay_out(spec))
+        if spec.chart and spec.chart.placement == OWN_SHEET:
+            sheets.append(_chart_sheet(sheets[-1]))
+    return sheets
+
+
 def _widths(sheet: _Sheet) -> list[float]:
+    """Each column's width: what its values and totals take (a wrapping column: at most its
+    width), its label on one line or on two (fit_label), within the spec's width and max_width.
+    Sets the sheet's printed labels."""
     spec = sheet.spec
-    widths = [max(c.width, max((display_width(line) for line in c.label.split("\n")), default=0) + 2)
-              for c in spec.columns]
+    need = [4.0 if c.wrap else c.width for c in spec.columns]  # a wrapping column: as wide as its text, at most width
     for table in sheet.tables:
-        widths = [max(w, d + 2) for w, d in zip(widths, table.body.widths, strict=True)]
+        need = [max(w, d + 2) for w, d in zip(need, table.body.widths, strict=True)]
+        if table.totals:
+            need = [max(w, _total_width(table.totals.get(c.key), c.kind) + 2) for w, c in zip(need, spec.columns,
+                                                                                              strict=True)]
+    need = [min(w, c.width) if c.wrap else min(w, max(c.max_width, c.width)) for w, c in zip(need, spec.columns,
+                                                                                            strict=True)]
+    labels = [fit_label(c.label, w) for c, w in zip(spec.columns, need, strict=True)]
+    widths = [max(w, max((display_width(line) for line in label.split("\n")), default=0) + 2)
+              for w, label in zip(need, labels, strict=True)]
     if spec.header and widths:  # the header block's labels sit in column A
-        widths[0] = max(widths[0], max(display_width(str(label)) for label, _ in spec.header) + 2)
+        widths[0] = max(widths[0], max(display_width(str(label)) for label, _ in spec.header) + 1)
+    sheet.labels = labels
     return [min(w, max(c.max_width, c.width)) for w, c in zip(widths, spec.columns, strict=True)]
 
 
@@ -136,19 +264,25 @@ def _rows_xml(sheet: _Sheet, widths: list[float]):
     for text in spec.highlights:
         yield row_xml(row, [text_cell(f"A{row}", text, "heading", "quoted_bold")], 20)
         row += 1
-    for note in spec.notes:
+    for note in _notes(spec):
         yield row_xml(row, [text_cell(f"A{row}", note, "note", "quoted_bold")])
         row += 1
-    lines = max((_label_lines(c.label, w) for c, w in zip(spec.columns, widths, strict=True)), default=1)
+    printed = sheet.labels or [c.label for c in spec.columns]
+    lines = max((_label_lines(label, w) for label, w in zip(printed, widths, strict=True)), default=1)
     label_height = ROW_HEIGHT * min(lines, 8) + 3 if lines > 1 else None
     for table in sheet.tables:
         for row, heading in enumerate(table.headings, table.heading_row):
             yield row_xml(row, [text_cell(f"A{row}", heading, "heading", "quoted_bold")], 18)
         row = table.label_row
-        labels = table.labels or tuple(c.label for c in spec.columns)
+        labels = table.labels or printed
         yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", label, TEXT, text_style="label")
                             for i, label in enumerate(labels, 1)], label_height)
         yield from table.body.xml
+        if table.empty_row:
+            row = table.empty_row
+            yield row_xml(row, [text_cell(f"A{row}", spec.empty_text, "cell", "cell_quoted")]
+                          + [f'<c r="{get_column_letter(i)}{row}" s="{STYLE["cell"]}"/>'
+                             for i in range(2, len(spec.columns) + 1)])
         if table.totals:
             row = table.totals_row
             yield row_xml(row, [value_cell(f"{get_column_letter(i)}{row}", table.totals.get(c.key), c.kind, grid=True)
@@ -160,14 +294,16 @@ def _footer_text(text: str) -> str:
 
 
 def _configure(ws, sheet: _Sheet, widths: list[float], footer: str | None = None,
-               filter_last: int | None = None) -> None:
+               filter_last: int | None = None, breaks: list[int] | None = None, data_ws=None) -> None:
     """Everything openpyxl writes around the rows: widths, panes, print setup, breaks, chart.
-    `footer` and `filter_last` (the filter range's last row) replace the sheet's own (a template's
-    markers)."""
+    `footer`, `filter_last` (the filter range's last row) and `breaks` replace the sheet's own (a
+    template's markers); `data_ws`: the sheet a chart sheet's chart draws from."""
     spec = sheet.spec
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = round(width, 1)
-    if spec.sections:
+    if sheet.chart_of is not None:
+        title_rows = 0
+    elif spec.sections:
         title_rows = sheet.top_rows
         if title_rows:
             ws.freeze_panes = f"A{title_rows + 1}"
@@ -181,18 +317,24 @@ def _configure(ws, sheet: _Sheet, widths: list[float], footer: str | None = None
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if spec.one_page else 0  # else as many pages down as it takes
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)
+    ws.page_margins = PageMargins(left=SIDE_MARGIN, right=SIDE_MARGIN, top=0.6, bottom=0.7, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
     ws.oddFooter.left.text = footer if footer is not None else _footer_text(spec.footer or spec.title)
     ws.oddFooter.right.text = FOOTER_PAGES
-    for row in sheet.breaks:
+    for row in breaks if breaks is not None else sheet.breaks:
         ws.row_breaks.append(Break(id=row))
     if spec.autofilter and not spec.sections:
         table = sheet.tables[0]
         last = filter_last if filter_last is not None else _filter_last(sheet)
         ws.auto_filter.ref = f"A{table.label_row}:{get_column_letter(len(spec.columns))}{last}"
-    if spec.chart and sheet.tables[spec.chart.section].rows:
-        _add_chart(ws, sheet)
+    if spec.print_rows is not None and not spec.sections:
+        table = sheet.tables[0]
+        last = max(table.label_row, table.first_row + min(spec.print_rows, table.rows) - 1)
+        ws.print_area = f"A1:{get_column_letter(len(spec.columns))}{last}"
+    if sheet.chart_of is not None and sheet.chart_of.tables[sheet.chart_of.spec.chart.section].rows:
+        _add_chart(ws, sheet.chart_of, data_ws, anchor="A2" if sheet.top_rows else "A1", size=CHART_SHEET_CM)
+    elif spec.chart and spec.chart.placement != OWN_SHEET and sheet.tables[spec.chart.section].rows:
+        _add_chart(ws, sheet, ws, anchor=f"A{sheet.last_row + 2}", size=CHART_BELOW_CM[spec.landscape])
 
 
 def _filter_last(sheet: _Sheet) -> int:
@@ -200,7 +342,8 @@ def _filter_last(sheet: _Sheet) -> int:
     return max(table.first_row + table.rows - 1, table.label_row)
 
 
-def _add_chart(ws, sheet: _Sheet) -> None:
+def _add_chart(ws, sheet: _Sheet, data_ws, anchor: str, size: tuple[float, float]) -> None:
+    """The chart of `sheet` (its rows on `data_ws`) on `ws` at `anchor`, `size` (cm) wide and high."""
     spec = sheet.spec
     table = sheet.tables[spec.chart.section]
     keys = [c.key for c in spec.columns]
@@ -215,18 +358,19 @@ def _add_chart(ws, sheet: _Sheet) -> None:
     chart.y_axis.numFmt = spec.chart.number_format
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
     for key in (spec.chart.value_key, *spec.chart.more_keys):
-        chart.add_data(Reference(ws, min_col=keys.index(key) + 1, min_row=table.label_row, max_row=last),
+        chart.add_data(Reference(data_ws, min_col=keys.index(key) + 1, min_row=table.label_row, max_row=last),
                        titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=keys.index(spec.chart.category_key) + 1, min_row=table.first_row,
-                                   max_row=last))
-    chart.width, chart.height = 18, 9
-    ws.add_chart(chart, f"{get_column_letter(len(keys) + 2)}{sheet.tables[0].label_row}")
+    chart.set_categories(Reference(data_ws, min_col=keys.index(spec.chart.category_key) + 1,
+                                   min_row=table.first_row, max_row=last))
+    chart.width, chart.height = size
+    ws.add_chart(chart, anchor)
 
 
 def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list[float]],
-                  footers: list[str] | None = None, filter_rows: list[int] | None = None):
+                  footers: list[str] | None = None, filter_rows: list[int] | None = None,
+                  breaks: list[list[int]] | None = None):
     """The workbook with its sheets configured and their parts written without rows (openpyxl);
-    `footers` and `filter_rows`: a template's markers instead of the sheets' own."""
+    `footers`, `filter_rows` and `breaks`: a template's markers instead of the sheets' own."""
     wb = new_book()
     wb.properties.creator = "cutoff"
     if title:
@@ -235,27 +379,47 @@ def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list
         stamp = created if created.tzinfo is None else created.astimezone(timezone.utc).replace(tzinfo=None)
         wb.properties.created = wb.properties.modified = stamp
     taken: set[str] = set()
+    made: dict[int, object] = {}
     for number, sheet in enumerate(laid_out):
         ws = wb.create_sheet(_sheet_title(sheet.spec.title, taken))
+        made[id(sheet)] = ws
         if number == 0:
             wb.prepare_styles(ws)
         _configure(ws, sheet, widths[number], footers[number] if footers else None,
-                   filter_rows[number] if filter_rows else None)
+                   filter_rows[number] if filter_rows else None, breaks[number] if breaks else None,
+                   made.get(id(sheet.chart_of)) if sheet.chart_of is not None else None)
         close_sheet(ws)  # openpyxl writes the sheet's XML with no rows...
     return wb
 
 
+PICTURE_OFFSET = 19050  # EMU (1.5 pt): a picture's corner sits just inside its cell's lines
+
+
+def _pictures(sheet: _Sheet) -> list[Picture]:
+    """The pictures of a sheet's table (SheetSpec.pictures): each at its row, in its column."""
+    spec = sheet.spec.pictures
+    if spec is None or sheet.spec.sections:
+        return []
+    table = sheet.tables[0]
+    column = [c.key for c in sheet.spec.columns].index(spec.column)
+    side = round(spec.side * EMU_PER_POINT)
+    pngs = table.frame.get_column(spec.key)
+    return [Picture(table.first_row - 1 + number, column, png, side, PICTURE_OFFSET)
+            for number, png in enumerate(pngs.to_list()) if png is not None]
+
+
 def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
     widths = [_widths(sheet) for sheet in laid_out]
+    pictures = {number: _pictures(sheet) for number, sheet in enumerate(laid_out)}
     template = _template(book, laid_out, created)
     if template is not None:
         template.write(book.path, _template_values(book, laid_out, widths),
-                       [_rows_xml(sheet, w) for sheet, w in zip(laid_out, widths, strict=True)])
+                       [_rows_xml(sheet, w) for sheet, w in zip(laid_out, widths, strict=True)], pictures)
         return
     wb = _new_workbook(book.title, laid_out, created, widths)
     for ws, sheet, sheet_widths in zip(wb.worksheets, laid_out, widths, strict=True):
         stream_rows(ws, _rows_xml(sheet, sheet_widths))  # ...and the rows go in
-    save_book(wb, book.path)
+    save_book(wb, book.path, pictures)
 
 
 # ---- books of one shape from a template (sheets/template.py) ----------------------------
@@ -265,6 +429,7 @@ TEMPLATE_CACHE = 64       # shapes kept per process (a long-lived `cutoff serve`
 _TEMPLATES: dict[tuple, BookTemplate | None] = {}
 _WIDTH_MARKER = 9000.5    # + 100 x sheet + column: a width no sheet has
 _FILTER_MARKER = 1040000  # + sheet: the last row of a template's filter range
+_BREAK_MARKER = 1030000   # + sheet: the one row break of a template's sheet that has breaks
 
 
 def _shape(book: BookSpec, laid_out: list[_Sheet], created) -> tuple | None:
@@ -276,11 +441,12 @@ def _shape(book: BookSpec, laid_out: list[_Sheet], created) -> tuple | None:
     sheets = []
     for sheet in laid_out:
         spec = sheet.spec
-        if spec.chart or sheet.breaks or len(spec.columns) > 99 or not plain_text(spec.footer or spec.title):
+        if spec.chart or sheet.chart_of is not None or spec.print_rows is not None or len(spec.columns) > 99 \
+                or not plain_text(spec.footer or spec.title):
             return None
         sheets.append((spec.title, len(spec.columns), bool(spec.sections), sheet.top_rows,
                        sheet.tables[0].label_row, spec.freeze_columns, spec.landscape, spec.one_page,
-                       bool(spec.autofilter and not spec.sections)))
+                       bool(spec.autofilter and not spec.sections), bool(sheet.breaks)))
     return tuple(sheets), bool(book.title), created
 
 
@@ -306,16 +472,28 @@ def _make_template(book: BookSpec, laid_out: list[_Sheet], created) -> BookTempl
         markers[Slot("footer", number)] = xml_text_ascii(chr(0xE000 + number))
         if sheet.spec.autofilter and not sheet.spec.sections:
             markers[Slot("filter_row", number)] = str(_FILTER_MARKER + number).encode()
+        if sheet.breaks:
+            markers[Slot("breaks", number)] = _breaks_xml([_BREAK_MARKER + number])
     title = chr(0xE100) if book.title else ""
     if title:
         markers[Slot("title")] = xml_text_utf8(title)
     wb = _new_workbook(title, laid_out, created, widths,
                        footers=[chr(0xE000 + number) for number in range(len(laid_out))],
-                       filter_rows=[_FILTER_MARKER + number for number in range(len(laid_out))])
+                       filter_rows=[_FILTER_MARKER + number for number in range(len(laid_out))],
+                       breaks=[[_BREAK_MARKER + number] if sheet.breaks else [] for number, sheet in
+                               enumerate(laid_out)])
     try:
         return BookTemplate(wb, markers)
     except ValueError:  # openpyxl wrote a marker where it was not expected: this shape the long way
         return None
+
+
+def _breaks_xml(rows: list[int]) -> bytes:
+    """A sheet's row breaks as openpyxl writes them (its <rowBreaks> element)."""
+    breaks = RowBreak()
+    for row in rows:
+        breaks.append(Break(id=row))
+    return tostring(breaks.to_tree())
 
 
 def _width_attribute(width: float) -> bytes:
@@ -329,6 +507,8 @@ def _template_values(book: BookSpec, laid_out: list[_Sheet], widths: list[list[f
             values[Slot("width", number, column)] = _width_attribute(width)
         values[Slot("footer", number)] = xml_text_ascii(_footer_text(sheet.spec.footer or sheet.spec.title))
         values[Slot("filter_row", number)] = str(_filter_last(sheet)).encode()
+        if sheet.breaks:
+            values[Slot("breaks", number)] = _breaks_xml(sheet.breaks)
     return values
 
 
@@ -341,11 +521,13 @@ def write_workbooks(books: list[BookSpec], *, created=None) -> None:
     for book in books:
         if not book.sheets:
             raise ValueError(f"{book.path}: a workbook needs at least one sheet")
-        sheets = [_lay_out(spec) for spec in book.sheets]
+        sheets = _laid_out_book(book)
         laid_out.append(sheets)
         for sheet in sheets:
             for table in sheet.tables:
-                requests.append((table.frame, table.first_row, sheet.spec.columns, sheet.spec.block_key))
+                heights = sheet.spec.pictures.height_key if sheet.spec.pictures else None
+                requests.append(Request(table.frame, table.first_row, sheet.spec.columns, sheet.spec.block_key,
+                                        sheet.spec.mark_key, heights))
                 targets.append(table)
     for table, body in zip(targets, render_bodies(requests), strict=True):
         table.body = body

@@ -26,6 +26,7 @@ END_RECORD = struct.Struct("<IHHHHIIH")
 VERSION = 20                 # 2.0: deflate
 MADE_BY = (3 << 8) | VERSION  # Unix, as zipfile on Linux
 DEFLATED = 8
+STORED = 0
 FILE_ATTRIBUTES = 0o600 << 16  # -rw-------, as zipfile's writestr
 LIMIT = 0xFFFFFFFF
 EPOCH = (1980, 1, 1, 0, 0, 0)  # the time zipfile gives a part it streams (openpyxl's sheets)
@@ -61,7 +62,7 @@ class ZipWriter:
 
     def __init__(self, out: BinaryIO, level: int):
         self.out, self.level = out, level
-        self.entries: list[tuple[bytes, tuple[int, int, int], int, tuple[int, int]]] = []  # name, sizes, offset, stamp
+        self.entries: list[tuple] = []  # name, (crc, compressed, size), offset, stamp, method
         self.offset = 0
 
     def add(self, name: str, part: Deflated, stamp: tuple[int, int]) -> None:
@@ -70,6 +71,10 @@ class ZipWriter:
 
     def add_bytes(self, name: str, data: bytes, stamp: tuple[int, int]) -> None:
         self.add(name, Deflated.of(data, self.level), stamp)
+
+    def add_stored(self, name: str, data: bytes, stamp: tuple[int, int]) -> None:
+        """A part kept as it is (a PNG: deflated already)."""
+        self._entry(name.encode("ascii"), isal_zlib.crc32(data), len(data), len(data), stamp, [data], STORED)
 
     def add_stream(self, name: str, chunks: Iterable[bytes], stamp: tuple[int, int]) -> None:
         """A part deflated as its chunks come (a sheet's rows), held deflated until its header is written."""
@@ -82,22 +87,22 @@ class ZipWriter:
         self._entry(name.encode("ascii"), crc, sum(len(d) for d in deflated), size, stamp, deflated)
 
     def _entry(self, name: bytes, crc: int, compressed: int, size: int, stamp: tuple[int, int],
-               data: list[bytes]) -> None:
+               data: list[bytes], method: int = DEFLATED) -> None:
         if max(compressed, size, self.offset) >= LIMIT:
             raise ValueError(f"{name.decode()}: a part past 4 GiB needs zip64, which template books do not write")
-        header = LOCAL_HEADER.pack(0x04034B50, VERSION, 0, DEFLATED, stamp[0], stamp[1], crc, compressed, size,
+        header = LOCAL_HEADER.pack(0x04034B50, VERSION, 0, method, stamp[0], stamp[1], crc, compressed, size,
                                    len(name), 0)
         self.out.write(header + name)
         for piece in data:
             self.out.write(piece)
-        self.entries.append((name, (crc, compressed, size), self.offset, stamp))
+        self.entries.append((name, (crc, compressed, size), self.offset, stamp, method))
         self.offset += len(header) + len(name) + compressed
 
     def close(self) -> None:
         start = self.offset
         directory = []
-        for name, (crc, compressed, size), offset, stamp in self.entries:
-            directory.append(CENTRAL_HEADER.pack(0x02014B50, MADE_BY, VERSION, 0, DEFLATED, stamp[0], stamp[1], crc,
+        for name, (crc, compressed, size), offset, stamp, method in self.entries:
+            directory.append(CENTRAL_HEADER.pack(0x02014B50, MADE_BY, VERSION, 0, method, stamp[0], stamp[1], crc,
                                                  compressed, size, len(name), 0, 0, 0, 0, FILE_ATTRIBUTES, offset)
                              + name)
         central = b"".join(directory)

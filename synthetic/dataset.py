@@ -59,8 +59,11 @@ from synthetic.catalogue import CATEGORIES, make_categories, make_products, make
 from synthetic.exports import write_csv, write_orders
 from synthetic.master_data import make_distributors, make_listings, make_pickup_points
 from synthetic.orders import make_buyers
+from synthetic.presale import plan_presales, write_presale_orders
 from synthetic.receipts import expected_purchase_lines, write_receipts
 from synthetic.shape import Calendar, Sizes
+
+PRESALE_STREAM = 23  # the presales' random stream (synthetic/presale.py)
 
 
 def generate_dataset(
@@ -92,14 +95,20 @@ def generate_dataset(
     points = make_pickup_points(rng, sizes.pickup_points, sizes.routes)
     distributors = make_distributors(rng, sizes.distributors)
     listings = make_listings(rng, products, calendar, orders)
+    presale_rng = np.random.default_rng([seed, PRESALE_STREAM])  # its own stream: the rest stays as it was
+    presales = plan_presales(presale_rng, products, calendar, listings, orders)
     masters = {
         "categories": make_categories(), "suppliers": suppliers, "products": products,
-        "pickup_points": points, "distributors": distributors, "listings": listings.frame,
+        "pickup_points": points, "distributors": distributors, "listings": presales.listings,
+        "pools": presales.pools,
     }
     files = [write_csv(frame, data_dir / "master" / f"{name}.csv") for name, frame in masters.items()]
 
     buyers = make_buyers(rng, sizes, points, distributors)
     order_counts, order_files = write_orders(rng, data_dir, calendar, listings, buyers, orders)
+    presale_counts, presale_files = write_presale_orders(presale_rng, data_dir, calendar, presales, buyers)
+    order_counts.update(presale_counts)
+    order_files += presale_files
     if receipts:
         purchase = expected_purchase_lines(data_dir, cutoff_date, timezone, nightly_at)
         receipts_file, order_counts["receipts"] = write_receipts(data_dir, purchase, cutoff_date, seed)
@@ -115,5 +124,7 @@ def generate_dataset(
         "customers": sizes.customers,
         "listings_nightly": listings.nightly,
         "listings_weekly": listings.frame.height - listings.nightly,
+        "listings_presale": presales.listings.height - listings.frame.height,  # presales and buyers' groups
+        "pools": presales.pools.height,
         "files": sorted(path.relative_to(data_dir).as_posix() for path in files + order_files),
     }

@@ -27,10 +27,11 @@ import polars as pl
 
 from inbox.ingest import load_inbox, read_inbox, validate_inbox
 from inbox.master import Master, load_master
-from transforms.close import close_listings
+from transforms.close import close_listings, select_closing_listings
 from transforms.purchase import build_purchase_lines
 from transforms.windows import window_for
 from warehouse.connection import open_warehouse
+from warehouse.pools import plan_run_pools, pool_state
 from warehouse.queries import order_lines_of_calendar
 
 RECEIPT_COLUMNS = ["receipt_id", "calendar", "cutoff_date", "supplier_id", "sku_id", "units_received",
@@ -53,13 +54,16 @@ def expected_allocations(data_dir: Path, cutoff_date: date, timezone: str,
     no_refunds = pl.DataFrame(schema={"refund_id": pl.String, "order_id": pl.String, "line_no": pl.Int64,
                                       "amount_fen": pl.Int64, "created_at": pl.Datetime("us", "UTC")})
     inbox = validate_inbox(files, master, timezone, 1, no_refunds, "generate")
+    window = window_for("nightly", cutoff_date, timezone, nightly_at)
     with tempfile.TemporaryDirectory() as scratch, open_warehouse(Path(scratch) / "w.duckdb") as warehouse:
         for name, table in master.tables().items():
             warehouse.replace_table(name, table)
         load_inbox(warehouse, inbox)
         lines = order_lines_of_calendar(warehouse, "nightly")
-    window = window_for("nightly", cutoff_date, timezone, nightly_at)
-    return master, close_listings(lines, master.listings, master.products, window).allocations
+        # the cutoff's stock pools and buyers' groups, as the run reads them (its pools' earliest turn)
+        plan = plan_run_pools(warehouse, master.listings, window, timezone, nightly_at)
+        pools = pool_state(warehouse, plan, master.pools, select_closing_listings(master.listings, window))
+    return master, close_listings(lines, master.listings, master.products, window, pools.context).allocations
 
 
 def make_receipts(purchase_lines: pl.DataFrame, cutoff_date: date, seed: int) -> pl.DataFrame:

@@ -24,10 +24,13 @@ def listings(*rows: dict) -> pl.DataFrame:
                     closes_at=at("2026-11-21 20:00"), unit_price_fen=mooncake.PRICE_FEN, tiers=None, min_qty=1,
                     group_scope="platform", stock_cap=None, point_cap=None, dist_l1_bp=0, dist_l2_bp=0)
     frame = pl.DataFrame([{**defaults, **row} for row in rows], infer_schema_length=None)
+    presale = {"deposit_fen": pl.Int64, "pool_reserve": pl.Int64, "deposit_closes_at": UTC,
+               "audience_listing_id": pl.String, "pool_id": pl.String}
     return frame.with_columns(
         pl.col("opens_at", "closes_at").cast(UTC),
         pl.col("tiers").cast(pl.String),
-        pl.col("min_qty", "stock_cap", "point_cap", "unit_price_fen", "dist_l1_bp", "dist_l2_bp").cast(pl.Int64))
+        pl.col("min_qty", "stock_cap", "point_cap", "unit_price_fen", "dist_l1_bp", "dist_l2_bp").cast(pl.Int64),
+        *[pl.col(name).cast(dtype) for name, dtype in presale.items() if name in frame.columns])
 
 
 def products(*rows: dict) -> pl.DataFrame:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tests import mooncake
+from tests import mooncake, presale_story
 
 SUPPLIERS = [
     {"supplier_id": "S1", "name": "广州月饼食品有限公司", "email": "s1@supplier.example.com",
@@ -139,3 +139,31 @@ def mooncake_goods_in_dir(data_dir: Path) -> Path:
 
 
 MOONCAKE_RECEIPT = receipt("GR-1", mooncake.RECEIVED, mooncake.DAMAGED, note="1盒压损")
+
+
+def presale_listing(row: dict) -> dict:
+    """A listing of tests/presale_story.py in the contract's text format."""
+    text = {"tiers": "", "min_qty": "", "group_scope": "", "stock_cap": "", "point_cap": "", "dist_l1_bp": "1500",
+            "dist_l2_bp": "500", "deposit_fen": "", "deposit_closes_at": "", "audience_listing_id": "",
+            "pool_id": "", "pool_reserve": "", "sku_id": presale_story.SKU}
+    for key, value in row.items():
+        text[key] = value.replace(" ", "T") + ":00" if key.endswith("_at") else str(value)
+    return text
+
+
+def presale_story_data_dir(data_dir: Path, pool_units: int = presale_story.POOL_UNITS) -> Path:
+    """The rulebook's presale worked example (tests/presale_story.py) as a data dir: pool MOON, the
+    listings GRP (nightly), PRE (weekly deposit presale) and EXC (its buyers' group), every order
+    line in inbox/orders/orders-1.csv (customers at P1, PRE's buyers at P2)."""
+    listings = [presale_listing(row) for row in (presale_story.GRP, presale_story.PRE, presale_story.EXC)]
+    write_master(data_dir, listings=listings)
+    write_csv(data_dir / "master" / "pools.csv",
+              [{"pool_id": presale_story.POOL, "sku_id": presale_story.SKU, "units": str(pool_units)}])
+    rows = [order(order_id, customer, qty, at.replace(" ", "T") + ":00", listing=listing, price=price, status=status,
+                  point="P2" if customer.startswith("p") else "P1", name=f"顾客{customer}", phone=f"{n:04d}")
+            for listing, price, lines in (("GRP", 32800, presale_story.GRP_ORDERS),
+                                          ("PRE", 29800, presale_story.PRE_ORDERS),
+                                          ("EXC", 28800, presale_story.EXC_ORDERS))
+            for n, (order_id, customer, qty, at, status) in enumerate(lines)]
+    write_orders(data_dir, rows)
+    return data_dir

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ADAPTERS = ("warehouse", "inbox", "sheets", "mail", "ledger", "outputs", "synthetic")
+ADAPTERS = ("warehouse", "inbox", "sheets", "labels", "mail", "ledger", "outputs", "synthetic")
 ROOMS = ("flows", *ADAPTERS, "transforms", "schemas")
 BASE = "errors"  # the user errors: importable by every room, imports nothing of the project
 MAY_IMPORT = {

@@ -36,7 +36,7 @@ def mark_after_close(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _capped(demand: pl.Expr, cap: pl.Expr, partition: list[str]) -> pl.Expr:
+def capped(demand: pl.Expr, cap: pl.Expr, partition: list[str]) -> pl.Expr:
     """First come first served under one cap: each line takes min(demand, cap - taken before).
 
     With lines sorted, the units taken before a line are min(cap, cumulative demand before it),
@@ -56,9 +56,9 @@ def allocate_stock(lines: pl.DataFrame) -> pl.DataFrame:
     demand = pl.col("qty_allocated")
     return (
         lines.sort(FCFS_RANK)
-        .with_columns(_capped(demand, pl.col("point_cap"), ["listing_id", "pickup_point_id"])
+        .with_columns(capped(demand, pl.col("point_cap"), ["listing_id", "pickup_point_id"])
                       .alias("_after_point_cap"))
-        .with_columns(_capped(pl.col("_after_point_cap"), pl.col("stock_cap"), ["listing_id"])
+        .with_columns(capped(pl.col("_after_point_cap"), pl.col("stock_cap"), ["listing_id"])
                       .cast(pl.Int64).alias("_after_stock"))
         .with_columns(first_cut(OUT_OF_STOCK, pl.col("_after_stock") < pl.col("qty_allocated")))
         .with_columns(pl.col("_after_stock").alias("qty_allocated"))

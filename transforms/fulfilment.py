@@ -19,6 +19,8 @@ PICKED_UP, WAITING, UNPICKED = "picked_up", "waiting", "unpicked"
 LINE_KEY = ["order_id", "line_no"]
 UTC = pl.Datetime("us", "UTC")
 LOSS_KINDS = ("surplus", "damaged", "over", "short", "unpicked")
+LATE_RUN_HOURS = 1.0  # a cutoff whose first successful run ended later than this after the cutoff ran late
+EMAILED, OUTBOX_ONLY, RUN_END = "email", "outbox", "run_end"  # how a cutoff's purchase orders went out
 
 
 def earliest_scans(pickups: pl.DataFrame) -> pl.DataFrame:
@@ -73,7 +75,7 @@ def pickup_deadline(cutoff_instant: datetime, pickup_hours: int) -> datetime:
     return cutoff_instant + timedelta(hours=pickup_hours)
 
 
-def _hours(instant: datetime | None, cutoff_instant: datetime) -> float | None:
+def hours_after(instant: datetime | None, cutoff_instant: datetime) -> float | None:
     """Hours from the cutoff instant, to the minute (a display figure, not money)."""
     return None if instant is None else round((instant - cutoff_instant).total_seconds() / 3600, 2)
 
@@ -106,7 +108,30 @@ def cutoff_timeline(cutoff_instant: datetime, email_times: pl.Series, run_ended_
         "pickup_half": half_collected_at(states) if states.height else None,
         "pickup_last": scans.max() if scans.len() else None,
     }
-    return {**steps, **{f"{step}_hours": _hours(at, cutoff_instant) for step, at in steps.items()}}
+    return {**steps, **{f"{step}_hours": hours_after(at, cutoff_instant) for step, at in steps.items()}}
+
+
+def collected_late(states: pl.DataFrame) -> pl.Expr:
+    """True on a line collected after its pickup deadline (`picked_up_at > deadline_at`): picked up,
+    and counted as collected, but late (docs/fulfilment.md)."""
+    return ((pl.col("pickup_state") == PICKED_UP) & (pl.col("picked_up_at") > pl.col("deadline_at"))).fill_null(False)
+
+
+def late_pickups(states: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Per `by`: `units_collected_late`, the units collected after their deadline (states with
+    `deadline_at`, as the report's)."""
+    return (states.group_by(by)
+            .agg(pl.col("units_to_hand_out").filter(collected_late(states)).sum().cast(pl.Int64)
+                 .alias("units_collected_late")))
+
+
+def purchase_orders_out_by(channels: pl.Series) -> str:
+    """How a cutoff's purchase orders went out, from the channels of its delivered emails (`smtp`,
+    `outbox`): EMAILED when one went over SMTP, OUTBOX_ONLY when they were only written to the
+    outbox (`--no-email`, no SMTP server), RUN_END when none was delivered (the step is then the
+    run's end)."""
+    present = set(channels.drop_nulls().to_list())
+    return EMAILED if "smtp" in present else OUTBOX_ONLY if present else RUN_END
 
 
 def pickup_point_progress(states: pl.DataFrame) -> pl.DataFrame:

@@ -21,11 +21,15 @@ from transforms.fulfilment import (
     UNPICKED,
     UTC,
     WAITING,
+    collected_late,
     cutoff_timeline,
     earliest_scans,
+    hours_after,
+    late_pickups,
     pickup_deadline,
     pickup_point_progress,
     pickup_states,
+    purchase_orders_out_by,
     total_losses,
     unit_losses,
     units_to_hand_out,
@@ -42,9 +46,11 @@ STATE_COLUMNS = ["calendar", "cutoff_date", "order_id", "line_no", "listing_id",
 
 @dataclass(frozen=True)
 class FulfilmentReport:
-    timeline: pl.DataFrame      # one row per cutoff: the steps (UTC instants) and hours from the cutoff
+    timeline: pl.DataFrame      # one row per cutoff: the steps (UTC instants) and hours from the cutoff, the
+    #                             units collected late, the hours to the end of its first successful run
+    #                             (`run_hours`) and how its purchase orders went out (`pos_out_by`)
     states: pl.DataFrame        # every line to hand out of the range, with its pickup state
-    points: pl.DataFrame        # per pickup point over the range (pickup_point_progress)
+    points: pl.DataFrame        # per pickup point over the range (pickup_point_progress, units_collected_late)
     to_chase: pl.DataFrame      # the unpicked lines, by pickup point
     unit_losses: pl.DataFrame   # per cutoff and purchase line: units purchased and lost, by kind
     by_supplier: pl.DataFrame   # total_losses by supplier_id
@@ -73,7 +79,8 @@ def build_fulfilment_report(cutoffs: pl.DataFrame, allocations: pl.DataFrame, sh
     allocations: the range's lines (calendar, cutoff_date, order_id, line_no, listing_id, supplier_id,
     sku_id, category, pickup_point_id, customer_id, customer_name, phone_tail, qty_allocated);
     shortages: calendar, cutoff_date, order_id, line_no, units_short; scans: order_id, line_no,
-    picked_up_at; emails: calendar, cutoff_date, sent_at (each supplier's first delivered email);
+    picked_up_at; emails: calendar, cutoff_date, sent_at (each supplier's first delivered email),
+    optionally channel (smtp, outbox: how it went out);
     receipts: calendar, cutoff_date, received_at; purchase_lines and payables: the range's rows
     (transforms.fulfilment.unit_losses, with calendar and cutoff_date); products: sku_id, category."""
     cutoffs = cutoffs.sort("cutoff_date", "calendar")
@@ -91,12 +98,16 @@ def build_fulfilment_report(cutoffs: pl.DataFrame, allocations: pl.DataFrame, sh
                                 _of(receipts, calendar, day)["received_at"], cutoff_states)
         units = cutoff_states["units_to_hand_out"]
         state = cutoff_states["pickup_state"]
+        cutoff_emails = _of(emails, calendar, day)
+        late = cutoff_states.select(collected_late(cutoff_states)).to_series()
         timeline.append({"calendar": calendar, "cutoff_date": day, **steps,
                          "units_to_hand_out": int(units.sum()),
                          "units_collected": int(units.filter(state == PICKED_UP).sum()),
                          "units_unpicked": int(units.filter(state == UNPICKED).sum()),
                          "units_waiting": int(units.filter(state == WAITING).sum()),
-                         "deadline": deadline})
+                         "deadline": deadline, "units_collected_late": int(units.filter(late).sum()),
+                         "run_hours": hours_after(run_ended_at, instant),
+                         "pos_out_by": purchase_orders_out_by(_channels(cutoff_emails))})
         states.append(cutoff_states)
         losses.append(unit_losses(_of(purchase_lines, calendar, day), _of(payables, calendar, day), cutoff_states)
                       .with_columns(pl.lit(calendar).alias("calendar"), pl.lit(day).alias("cutoff_date")))
@@ -110,14 +121,24 @@ def build_fulfilment_report(cutoffs: pl.DataFrame, allocations: pl.DataFrame, sh
         pl.col("category").fill_null("-"))
     to_chase = (all_states.filter(pl.col("pickup_state") == UNPICKED)
                 .sort("pickup_point_id", "cutoff_date", "calendar", *LINE_KEY))
-    return FulfilmentReport(timeline_frame, all_states, pickup_point_progress(all_states), to_chase, unit_rows,
+    points = pickup_point_progress(all_states).join(late_pickups(all_states, ["pickup_point_id"]),
+                                                    on="pickup_point_id", how="left")
+    return FulfilmentReport(timeline_frame, all_states, points, to_chase, unit_rows,
                             total_losses(unit_rows, "supplier_id"), total_losses(unit_rows, "category"), as_of, final)
+
+
+def _channels(emails: pl.DataFrame) -> pl.Series:
+    """The channels of a cutoff's delivered emails (rows without one: emailed)."""
+    if "channel" in emails.columns:
+        return emails["channel"]
+    return pl.Series("channel", ["smtp"] * emails.height, dtype=pl.String)
 
 
 def _timeline_frame(rows: list[dict]) -> pl.DataFrame:
     schema = {"calendar": pl.String, "cutoff_date": pl.Date, **{step: UTC for step in STEPS},
               **{f"{step}_hours": pl.Float64 for step in STEPS}, "units_to_hand_out": pl.Int64,
-              "units_collected": pl.Int64, "units_unpicked": pl.Int64, "units_waiting": pl.Int64, "deadline": UTC}
+              "units_collected": pl.Int64, "units_unpicked": pl.Int64, "units_waiting": pl.Int64, "deadline": UTC,
+              "units_collected_late": pl.Int64, "run_hours": pl.Float64, "pos_out_by": pl.String}
     frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
     return frame.with_columns(
         pl.when(pl.col("units_to_hand_out") > 0)
@@ -141,6 +162,7 @@ def report_totals(report: FulfilmentReport) -> dict:
     return {
         "cutoffs": timeline.height,
         "units": {"to_hand_out": handed, "collected": total(timeline, "units_collected"),
+                  "collected_late": total(timeline, "units_collected_late"),
                   "unpicked": total(timeline, "units_unpicked"), "waiting": total(timeline, "units_waiting"),
                   "purchased": purchased,
                   **{kind: total(rows, f"{kind}_units") for kind in ("surplus", "damaged", "over", "short")},

@@ -86,6 +86,18 @@ def decide_purchase_lines(purchase_lines: pl.DataFrame, receipts: pl.DataFrame) 
     )
 
 
+def with_surplus_absorbed(payables: pl.DataFrame) -> pl.DataFrame:
+    """supplier_payables with `units_missing` (purchased but not delivered good: `units_purchased -
+    units_good`, when positive) and `units_absorbed`, how many of those the case-rounding surplus
+    (`units_purchased - units_allocated`) absorbed; the rest is `units_short`, what customers go
+    without. Purchased 40, allocated 37, good 35: 5 missing = 3 absorbed + 2 short. Display figures
+    for the supplier's reconciliation; 0 while pending (nothing decided)."""
+    decided = pl.col("status") != PENDING
+    missing = pl.when(decided).then((pl.col("units_purchased") - pl.col("units_good")).clip(lower_bound=0))
+    return (payables.with_columns(missing.otherwise(0).cast(pl.Int64).alias("units_missing"))
+            .with_columns((pl.col("units_missing") - pl.col("units_short")).cast(pl.Int64).alias("units_absorbed")))
+
+
 def take_back_short_units(allocations: pl.DataFrame, payables: pl.DataFrame,
                           after_sales: pl.DataFrame | None = None) -> pl.DataFrame:
     """`shortages` of one run: the lines that go without, latest first, and their refunds.

@@ -25,7 +25,7 @@ FIGURES = ("order_lines", "units", "fen")
 ZERO_TOTALS = {  # the contract's figures of a summary.json, each 0: the totals of no region
     "order_lines": {"eligible": 0, "allocated": 0, "cut": 0, "rejected": 0},
     "units": {"ordered": 0, "allocated": 0, "purchased": 0, "surplus": 0},
-    "fen": {"paid": 0, "net": 0, "refund": 0, "purchase_cost": 0,
+    "fen": {"paid": 0, "net": 0, "refund": 0, "forfeit": 0, "purchase_cost": 0,
             "commission": {"leader": 0, "dist_l1": 0, "dist_l2": 0, "clawback": 0}},
 }
 

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.sorting import STOP_ORDER, RouteUnits, in_print_order, prepare_routes
+from transforms.sorting import SKU_COLUMNS, STOP_ORDER, RouteUnits, in_print_order, prepare_routes
 
 LINE_KEY = ["order_id", "line_no"]
+# the cutoff's handout list's columns (transforms.sorting HANDOUT_COLUMNS) with what a line had
+# (`ordered`) and gives up (`short`); `is_changed` marks a line that gives up units
 REVISED_HANDOUT_COLUMNS = ["seq", "phone_tail", "customer_name", "order_id", "item", "ordered", "short", "units",
-                           "unit", "signed"]
+                           "unit", "signed", "is_new_customer", "is_changed"]
+SHORT_CUSTOMER_COLUMNS = ["seq", "phone_tail", "customer_name", "short"]
 ROUTE_CUT_COLUMNS = ["route_seq", "pickup_point_id", "point_name", "sku_id", "name", "spec", "unit", "ordered",
                      "short", "units"]
 
@@ -46,6 +49,7 @@ class RevisedRoute:
     cut: pl.DataFrame          # ROUTE_CUT_COLUMNS: per stop and SKU that lost units, before / short / after
     units_short: int
     units_before: int
+    changed: pl.DataFrame | None = None  # pickup_point_id and SKU_COLUMNS of each stop and SKU that lost units
 
 
 def revise_routes(allocations: pl.DataFrame, shortages: pl.DataFrame, pickup_points: pl.DataFrame,
@@ -69,7 +73,8 @@ def revise_routes(allocations: pl.DataFrame, shortages: pl.DataFrame, pickup_poi
         stops = per_stop.filter(pl.col("route_id") == route_id)
         cut = stops.filter(pl.col("short") > 0).sort(*STOP_ORDER, "category", "sku_id").select(ROUTE_CUT_COLUMNS)
         units = after.get(route_id, RouteUnits(route_id, pl.DataFrame()))
-        revised.append(RevisedRoute(units, cut, int(stops["short"].sum()), int(stops["ordered"].sum())))
+        changed = stops.filter(pl.col("short") > 0).select("pickup_point_id", *SKU_COLUMNS)
+        revised.append(RevisedRoute(units, cut, int(stops["short"].sum()), int(stops["ordered"].sum()), changed))
     return revised
 
 
@@ -85,6 +90,7 @@ class RevisedHandout:
     customers_short: int  # customers who get less
     customers: int
     lines: pl.DataFrame   # REVISED_HANDOUT_COLUMNS, in the handout list's order (transforms.sorting)
+    short: pl.DataFrame   # SHORT_CUSTOMER_COLUMNS: who gets less, by 序号
 
 
 def revised_handout_rows(lines: pl.DataFrame, products: pl.DataFrame) -> pl.DataFrame:
@@ -103,8 +109,18 @@ def revised_handout_rows(lines: pl.DataFrame, products: pl.DataFrame) -> pl.Data
             "phone_tail", "customer_name",  # on every line, as the cutoff's list (transforms.sorting)
             pl.when("_first_of_order").then(pl.col("order_id")).alias("order_id"),
             "item", "ordered", pl.when(pl.col("short") > 0).then(pl.col("short")).alias("short"), "units", "unit",
-            pl.lit(None, pl.String).alias("signed"))
+            pl.lit(None, pl.String).alias("signed"), pl.col("_first").alias("is_new_customer"),
+            (pl.col("short") > 0).alias("is_changed"), pl.col("_seq").alias("customer_seq"))
     )
+
+
+def short_customers(rows: pl.DataFrame) -> pl.DataFrame:
+    """The customers of a revised handout list who get less (SHORT_CUSTOMER_COLUMNS: their 序号,
+    phone tail, name and the units they go without), in the list's order: who the notice names."""
+    return (rows.filter(pl.col("is_changed"))
+            .group_by("customer_seq", maintain_order=True)
+            .agg(pl.col("phone_tail").first(), pl.col("customer_name").first(), pl.col("short").sum().cast(pl.Int64))
+            .rename({"customer_seq": "seq"}).select(SHORT_CUSTOMER_COLUMNS))
 
 
 def revise_handouts(allocations: pl.DataFrame, shortages: pl.DataFrame, pickup_points: pl.DataFrame,
@@ -124,5 +140,6 @@ def revise_handouts(allocations: pl.DataFrame, shortages: pl.DataFrame, pickup_p
             units=int(frame["units"].sum()), units_before=int(frame["ordered"].sum()),
             units_short=int(frame["short"].sum() or 0),
             customers_short=frame.filter(pl.col("short") > 0)["customer_id"].n_unique(),
-            customers=frame["customer_id"].n_unique(), lines=frame.select(REVISED_HANDOUT_COLUMNS)))
+            customers=frame["customer_id"].n_unique(), lines=frame.select(REVISED_HANDOUT_COLUMNS),
+            short=short_customers(frame)))
     return revised

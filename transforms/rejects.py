@@ -17,6 +17,7 @@ import polars as pl
 from transforms.windows import CutoffWindow
 
 REJECT_COLUMNS = ["source_file", "row_number", "reason", "raw"]  # rejects.csv and the contract's columns
+CUT_SHORT = "the file is cut short"  # the reason's start for a file that arrived cut short (inbox/readers.py)
 REJECT_ORDER = ["source_file", "row_number", "reason"]
 FACTS = ["listing_known", "corrected", "re_exported"]
 RUN_REJECT_SCHEMA = {"source_file": pl.String, "row_number": pl.Int64, "reason": pl.String, "raw": pl.String,
@@ -30,7 +31,9 @@ def _utc(instant: datetime) -> pl.Expr:
 def select_window_rejects(rejects: pl.DataFrame, window: CutoffWindow, closing_ids: list[str]) -> pl.DataFrame:
     """The rejected rows that belong to this cutoff: order rows of its closing listings; rows whose
     listing is unknown (or empty) and whose created_at lies in the window; refunds created in the
-    window (nightly); rows with neither, and whole files, of the run that ingested them.
+    window (nightly); rows with neither, and whole files, of the run that ingested them; and every
+    reject of a file that arrived cut short (CUT_SHORT) in the run that read it, whatever its rows
+    belong to: the file needs exporting again now.
 
     A reject that has been corrected no longer counts: an order row whose line has a good version
     ingested after it, or any row of a file whose path was ingested again later (a re-export).
@@ -44,6 +47,7 @@ def select_window_rejects(rejects: pl.DataFrame, window: CutoffWindow, closing_i
         | ((pl.col("kind") == "refunds") & pl.lit(window.calendar == "nightly") & in_window)
         | ((created.is_null() | pl.col("row_number").is_null()) & unknown_listing
            & (pl.col("ingested_by") == window.label))
+        | (pl.col("reason").str.starts_with(CUT_SHORT) & (pl.col("ingested_by") == window.label))
     ).fill_null(False)
     return (rejects.filter(belongs & ~pl.col("corrected") & ~pl.col("re_exported"))
             .drop(FACTS).sort(REJECT_ORDER, nulls_last=False))

@@ -16,7 +16,9 @@ def _total(frame: pl.DataFrame, column: str) -> int:
 
 def summarize_cutoff(window: CutoffWindow, closing: pl.DataFrame, allocations: pl.DataFrame,
                      groups: pl.DataFrame, purchase_lines: pl.DataFrame, supplier_totals: pl.DataFrame,
-                     rejected: int, commission: dict[str, int] | None = None) -> dict:
+                     rejected: int, commission: dict[str, int] | None = None,
+                     pools: list[dict] | None = None) -> dict:
+    """The run's figures. `pools`: the stock pools the run sold from (`transforms.pools.pool_report`)."""
     commission = {key: int((commission or {}).get(key, 0)) for key in COMMISSION_KEYS}
     suppliers = [
         {"supplier_id": row["supplier_id"], "name": row["name"], "po_fen": int(row["po_fen"]),
@@ -55,11 +57,13 @@ def summarize_cutoff(window: CutoffWindow, closing: pl.DataFrame, allocations: p
             "paid": _total(allocations, "paid_fen"),
             "net": _total(allocations, "net_fen"),
             "refund": _total(allocations, "refund_fen"),
+            "forfeit": _total(allocations, "forfeit_fen"),
             "purchase_cost": _total(purchase_lines, "cost_fen"),
             "commission": commission,
         },
         "suppliers": suppliers,
         "categories": sales_by_category(allocations),
+        "pools": list(pools or []),
         "warnings": warnings,
     }
 

@@ -81,6 +81,24 @@ def cutoff_date_for_instant(calendar: str, instant: datetime, timezone: str = "A
     raise CalendarError(f"unknown calendar {calendar!r}: use one of {', '.join(CALENDARS)}")
 
 
+def cutoff_date_closing(calendar: str, instant: datetime, timezone: str = "Asia/Shanghai",
+                        nightly_at: time = time(20, 0)) -> date:
+    """The cutoff whose window holds `instant`: the run that closes a listing with `closes_at` =
+    `instant` (the earliest cutoff instant at or after it).
+
+    nightly: D 20:00 gives D, D 20:00:01 gives D+1. weekly: any time of an ISO week after its
+    Monday 00:00 gives its Sunday; Monday 00:00 itself (Sunday 24:00) gives the Sunday before.
+    """
+    local = instant.astimezone(ZoneInfo(timezone))
+    if calendar == "nightly":
+        return local.date() if local.time() <= nightly_at else local.date() + timedelta(days=1)
+    if calendar == "weekly":
+        if local.weekday() == 0 and local.time() == time(0, 0):
+            return local.date() - timedelta(days=1)
+        return local.date() + timedelta(days=SUNDAY - local.weekday())
+    raise CalendarError(f"unknown calendar {calendar!r}: use one of {', '.join(CALENDARS)}")
+
+
 def iso_week_bounds(week: str) -> tuple[date, date]:
     """'2026-W47' -> (Monday, Sunday) of that ISO week."""
     try:

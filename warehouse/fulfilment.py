@@ -56,7 +56,8 @@ def report_rows(warehouse: Warehouse, start: date, end: date) -> ReportRows:
         SELECT p.order_id, p.line_no, p.picked_up_at FROM pickups p
         SEMI JOIN allocations a ON a.order_id = p.order_id AND a.line_no = p.line_no AND a.{RANGE}""", span)
     emails = warehouse.frame(f"""
-        SELECT calendar, cutoff_date, supplier_id, min(sent_at) AS sent_at FROM emails
+        SELECT calendar, cutoff_date, supplier_id, min(sent_at) AS sent_at,
+               CASE WHEN bool_or(channel = 'smtp') THEN 'smtp' ELSE 'outbox' END AS channel FROM emails
         WHERE status IN ({', '.join('?' for _ in DELIVERED)}) AND {RANGE}
         GROUP BY ALL""", [*DELIVERED, *span])
     receipts = warehouse.frame(f"SELECT calendar, cutoff_date, received_at FROM receipts WHERE {RANGE}", span)

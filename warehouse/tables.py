@@ -20,7 +20,7 @@ a column is declared once. docs/architecture.md ("A new table") says how to add 
 | supplier_statements | SupplierStatements            | ledger/supplier_statements.py (settlement)  |
 | pickups          | StoredPickups                    | inbox/pickups.py (the report run's ingest) |
 | emails           | Emails                           | mail/record.py                              |
-| suppliers ... listings (the master data) | Suppliers ... Listings | replaced whole every run from master/ |
+| suppliers ... listings, pools | Suppliers ... Listings, Pools  | replaced whole every run from master/       |
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from schemas.listings import Listings
 from schemas.orders import StoredOrderLines
 from schemas.pickup_points import PickupPoints
 from schemas.pickups import StoredPickups
+from schemas.pools import Pools
 from schemas.products import Products
 from schemas.purchase_lines import PurchaseLines
 from schemas.receipts import AppliedReceipts, ReceiptRequests
@@ -106,7 +107,7 @@ TABLES: tuple[Table, ...] = (
     Table("refund_requests", RefundRequests),
     Table("rejects", Rejects, added_columns=("order_id", "line_no", "file_seq", "rows_rejected", "for_run",
                                              "decided_by")),
-    Table("allocations", Allocations, partitioned=True, added_columns=("building", "room")),
+    Table("allocations", Allocations, partitioned=True, added_columns=("building", "room", "forfeit_fen")),
     Table("purchase_lines", PurchaseLines, partitioned=True),
     Table("groups", Groups, partitioned=True),
     Table("runs", Runs, partitioned=True),
@@ -129,6 +130,7 @@ TABLES: tuple[Table, ...] = (
     Table("pickup_points", PickupPoints, replaced_whole=True),
     Table("distributors", Distributors, replaced_whole=True),
     Table("listings", Listings, replaced_whole=True),
+    Table("pools", Pools, replaced_whole=True),
 )
 BY_NAME = {table.name: table for table in TABLES}
 MASTER_TABLES = tuple(table.name for table in TABLES if table.replaced_whole)

@@ -21,11 +21,14 @@ from flows.alerts import (
     EMPTY_EVENT,
     INBOX_EVENT,
     PREFIX,
+    STALE_EVENT,
     WEBHOOK_PAYLOADS,
     alert_specs,
     automation_for,
+    completed_message,
     cutoff_events,
     ensure_alerts,
+    event_sentence,
 )
 from flows.settings import Settings
 from mail.alert import alert_message
@@ -40,7 +43,7 @@ IDS = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate(
      "report/report", "national/nightly"), start=1)}
 NAMES = {f"{PREFIX}{name}" for name in ("a run failed", "a cutoff run has not completed in time",
                                         "a cutoff has no order lines", "the inbox was not ready",
-                                        "cutoff serve is not running")}
+                                        "cutoff serve is not running", "a rerun left later runs out of date")}
 
 
 # ---- the automations, as data ------------------------------------------------------------------------
@@ -112,6 +115,29 @@ def test_a_cutoff_emits_an_event_when_it_is_empty_or_ran_without_a_ready_inbox()
                                     "eligible": 0, "rejected": 3}
     assert events[1]["payload"]["warning"] == "no _READY written since the cutoff in inbox/orders by ..."
     assert cutoff_events(dict(summary, order_lines={"eligible": 6, "rejected": 0})) == []
+    # the run's log and the Completed state say it in a sentence, not as the event's payload
+    assert event_sentence(events[0]).startswith(
+        "No order lines: no paid order line belongs to the nightly 2026-12-02 cutoff (2 listing(s) closed, 3 row(s) "
+        "rejected), so no purchase order, sorting sheet or handout list was made.")
+    assert event_sentence(events[1]).startswith("The order export of the nightly 2026-12-02 cutoff was not ready by "
+                                                "its deadline (no _READY written since the cutoff in inbox/orders by")
+    assert completed_message(summary) == event_sentence(events[0]) and "{" not in completed_message(summary)
+    assert completed_message(dict(summary, order_lines={"eligible": 6, "rejected": 0})) is None
+
+
+def test_a_rerun_that_leaves_later_runs_out_of_date_emits_an_event_naming_them():
+    summary = {"calendar": "nightly", "cutoff_date": "2026-11-19",
+               "window": {"start": "2026-11-18T20:00:00+08:00", "end": "2026-11-19T20:00:00+08:00"},
+               "listings_closed": 1, "order_lines": {"eligible": 7, "rejected": 0},
+               "warnings": ["below_supplier_minimum: S2 ...", "pool_stale: pool MOON: ... (cutoff run --calendar "
+                            "weekly --date 2026-11-22)", "goods_in_stale: ... run `cutoff receive ...` again"]}
+    events = cutoff_events(summary)
+    assert [e["event"] for e in events] == [STALE_EVENT]
+    assert events[0]["payload"]["warning"] == (
+        "pool_stale: pool MOON: ... (cutoff run --calendar weekly --date 2026-11-22)\n"
+        "goods_in_stale: ... run `cutoff receive ...` again")
+    spec = next(s for s in alert_specs(IDS, 30, "http://ui") if s.key == "stale")
+    assert spec.trigger["expect"] == [STALE_EVENT] and "{{ event.payload.warning }}" in spec.body
 
 
 def test_the_alert_email_goes_to_every_ops_address():
@@ -238,6 +264,8 @@ def test_a_cutoff_with_no_order_lines_alerts_ops(alerting):
         parameters={"cutoff_date": "2026-11-22", "data_dir": str(quiet_dir), "reports_dir": str(quiet_reports)})
     ended = _final(alerting, run.id)
     assert ended.state.is_completed(), ended.state.message
+    assert ended.state.name == "Completed"  # the "not completed in time" automation waits for this name
+    assert ended.state.message.startswith("No order lines: no paid order line belongs to the weekly 2026-11-22 cutoff")
     summary = json.loads((quiet_reports / "weekly" / "2026-11-22" / "summary.json").read_text(encoding="utf-8"))
     assert summary["order_lines"]["eligible"] == 0
     assert summary["warnings"][0].startswith("empty_cutoff: no paid order line belongs to this cutoff (0 listing(s)")
@@ -271,16 +299,16 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
     ui = alerting["server"].ui_url
     # `cutoff serve` started again: nothing changes (an update would restart the open clocks)
     lines = ensure_alerts(settings, ids, ui)
-    assert lines[0] == f"alerts: 5 automation(s), to webhook and email to {OPS}"
+    assert lines[0] == f"alerts: 6 automation(s), to webhook and email to {OPS}"
     assert sorted(lines[1:]) == sorted(f"  {name}: unchanged" for name in NAMES)
     assert {a.id for a in ours()} == {a.id for a in found}
     # a changed deadline updates that automation in place
     changed = ensure_alerts(Settings(ops_email=OPS, alert_webhook=env["CUTOFF_ALERT_WEBHOOK"],
                                      alert_deadline_minutes=45), ids, ui)
     assert f"  {PREFIX}a cutoff run has not completed in time: updated" in changed
-    assert sum(line.endswith(": unchanged") for line in changed) == 4
+    assert sum(line.endswith(": unchanged") for line in changed) == 5
     assert ensure_alerts(settings, ids, ui).count(f"  {PREFIX}a cutoff run has not completed in time: updated") == 1
-    assert {a.id for a in ours()} == {a.id for a in found} and len(ours()) == 5
+    assert {a.id for a in ours()} == {a.id for a in found} and len(ours()) == 6
 
 
 @pytest.mark.slow

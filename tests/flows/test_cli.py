@@ -30,7 +30,8 @@ def assert_user_error(result, words, code=2):
     (["run", "--date", "2026-02-30"], "'2026-02-30' is not a date"),
     (["run", "--date", "21/11/2026"], "write it as YYYY-MM-DD"),
     (["run", "--calendar", "weekly", "--date", "2026-11-21"], "2026-11-21 is a Saturday"),
-    (["run", "--date", "2099-01-01"], "from now): its orders are not locked yet. Use --force"),
+    (["run", "--date", "2099-01-01"], "from now): its orders are not locked yet. To run it anyway, with the "
+                                      "orders there are now, turn on force (in the run form; --force on the command"),
     (["run", "--date", "2026-11-21", "--data-dir", "nowhere"], "data dir nowhere does not exist"),
     (["run", "--calendar", "monthly", "--date", "2026-11-21"], "invalid choice: 'monthly'"),
     (["settle", "--week", "2026-47"], "bad ISO week '2026-47': write it like 2026-W47"),
@@ -91,3 +92,13 @@ def test_generate_writes_the_contract_files(tmp_path):
     for name in ("suppliers", "products", "categories", "pickup_points", "distributors", "listings"):
         assert (tmp_path / "gen" / "master" / f"{name}.csv").is_file()
     assert any((tmp_path / "gen" / "inbox" / "orders").iterdir())
+
+
+@pytest.mark.slow
+def test_a_cutoff_out_of_turn_of_its_stock_pool_names_the_command_to_run_first(tmp_path):
+    """The presale's weekly cutoff before the nightly group buy that draws on the same pool first."""
+    data_dir = datasets.presale_story_data_dir(tmp_path / "data")
+    result = cutoff("run", "--calendar", "weekly", "--date", "2026-11-22", "--data-dir", str(data_dir),
+                    "--reports-dir", str(tmp_path / "reports"), "--no-email", cwd=tmp_path)
+    assert_user_error(result, "Run `cutoff run --calendar nightly --date 2026-11-19` first")
+    assert "Nothing was written" in result.stderr and not (data_dir / "warehouse.duckdb").exists()

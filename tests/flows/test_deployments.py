@@ -57,9 +57,15 @@ def test_deployments_schedules_parameters_and_concurrency():
     for deployment in [*deployments.values(), alert]:  # every parameter explained in the form
         for name, prop in deployment._parameter_openapi_schema.properties.items():
             assert len(prop.get("description", "")) > 10 and "\n" not in prop["description"], (deployment.name, name)
-    assert schema.properties["progress"]["description"].startswith("Also print each stage on the console")
+    # ops' fields first, the run's own folders last; the developer-only ones (the console, the warehouse
+    # file, a report's clock) are not in the form: a run from the UI takes their defaults
+    assert list(schema.properties) == ["calendar", "cutoff_date", "force", "send_email", "lang", "data_dir",
+                                       "reports_dir"]
+    assert [p["position"] for p in schema.properties.values()] == list(range(7))
+    for deployment in deployments.values():
+        assert not {"progress", "warehouse", "now"} & set(deployment._parameter_openapi_schema.properties)
     backfill_schema = backfill._parameter_openapi_schema
-    assert backfill_schema.properties["calendar"]["enum"] == ["nightly", "weekly"]
+    assert backfill_schema.properties["calendar"]["enum"] == ["nightly", "weekly", "both"]
     assert backfill_schema.properties["start"]["format"] == "date"
     assert backfill_schema.properties["end"]["format"] == "date"
     assert set(backfill_schema.required) == {"start", "end"}
@@ -106,7 +112,7 @@ SUMMARY = {
     "listings_closed": 2, "groups_not_formed": 1,
     "order_lines": {"eligible": 6, "allocated": 5, "cut": 2, "rejected": 3},
     "units": {"ordered": 22, "allocated": 19, "purchased": 24, "surplus": 5},
-    "fen": {"paid": 512930, "net": 414530, "refund": 98400, "purchase_cost": 249000,
+    "fen": {"paid": 512930, "net": 414530, "refund": 98400, "forfeit": 0, "purchase_cost": 249000,
             "commission": {"leader": 0, "dist_l1": 0, "dist_l2": 0, "clawback": 0}},
     "suppliers": [
         {"supplier_id": "S1", "name": "广州月饼食品有限公司", "po_fen": 240000, "file": "purchase/S1.xlsx",
@@ -380,7 +386,7 @@ def test_custom_run_of_nightly_with_a_past_date(served):
     assert "2 purchase order(s), 1 sorting book(s), 2 handout list(s)" in text
     assert ("done: paid ¥5,129.30, net ¥4,145.30, refunds owed ¥984.00, purchase ¥2,580.00; "
             f"the run folder is {folder}") in text
-    assert (30, "warehouse_address_missing: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
+    assert (30, "CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
                 "empty 收货地址 (deliver to). Set it in the environment of `cutoff serve` (or in cutoff.toml) and run "
                 "the cutoff again: the suppliers get their purchase orders again as a revision (修订版).") in messages
 

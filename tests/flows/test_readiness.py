@@ -63,8 +63,9 @@ def test_a_run_started_further_ahead_than_the_grace_is_refused_and_says_why(data
     with pytest.raises(UserError) as raised:
         plan_run("nightly", date(2026, 12, 2), Settings(data_dir=data_dir), now=CUTOFF - timedelta(seconds=301))
     message = str(raised.value)
-    assert message.startswith("the nightly 2026-12-02 cutoff is at 2026-12-02T20:00:00+08:00, in the future "
-                              "(5 min 1 s from now): its orders are not locked yet. Use --force to run it anyway")
+    assert message.startswith("the nightly 2026-12-02 cutoff is at 2026-12-02 20:00 Asia/Shanghai, in the future "
+                              "(5 min 1 s from now): its orders are not locked yet. To run it anyway, with the "
+                              "orders there are now, turn on force (in the run form; --force on the command line)")
     assert "waits for it, up to 5 min 0 s (CUTOFF_EARLY_START_MAX_WAIT_SECONDS)" in message
     assert message.endswith("a start this early means it was started by hand or its schedule is wrong.")
     with pytest.raises(UserError, match=r"\(5 h 0 min from now\)"):

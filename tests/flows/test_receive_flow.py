@@ -102,12 +102,17 @@ def test_the_worked_example_through_cutoff_receive_to_the_fen(dirs, capsys):
         b"D,1,cD,65600,short_delivery,P2,SKU1,2\n")
     book = cells(folder(reports_dir) / "shortages.xlsx")
     goods_in, cut = book["到货汇总"], book["缺货顾客"]
-    header = goods_in.index(("供应商", "供应商名称", "商品编码", "商品名称", "单位", "状态", "采购金额", "采购数量",
-                             "到货", "破损", "合格", "缺货", "多送", "应付数量", "应付金额"))
-    assert goods_in[header + 1] == ("S1", "广州月饼食品有限公司", "SKU1", "流心奶黄月礼盒", "盒", "缺货", 2400, 12,
-                                    11, 1, 10, 2, 0, 10, 2000)
-    assert goods_in[header + 2][:6] == ("S2", "从化鲜果合作社", "SKU2", "砂糖橘", "箱", "未到货")
-    assert goods_in[header + 3] == ("合计", None, None, None, None, None, 2580, 24, 11, 1, 10, 2, 0, 10, 2000)
+    labels = [tuple(v.replace("\n", "") if isinstance(v, str) else v for v in row) for row in goods_in]
+    header = labels.index(("供应商", "商品", "状态", "采购数量", "顾客订购", "到货", "破损", "合格", "余量抵扣", "缺货",
+                           "多送", "应付数量", "应付金额"))
+    # the short line first, then the one not delivered yet; purchased 12 = good 10 + surplus 0 + short 2
+    assert goods_in[header + 1] == ("S1 广州月饼食品有限公司", "SKU1 流心奶黄月礼盒 6枚/盒", "缺货", 12, 12, 11, 1, 10,
+                                    0, 2, 0, 10, 2000)
+    assert goods_in[header + 2][:3] == ("S2 从化鲜果合作社", "SKU2 砂糖橘 5斤/箱", "未到货")
+    assert goods_in[header + 3] == ("合计", None, None, 24, 19, 11, 1, 10, 0, 2, 0, 10, 2000)
+    money = book["按供应商"]
+    assert money[-3:] == [("S1 广州月饼食品有限公司", 1, 1, 0, 2400, 2000, 400),
+                          ("S2 从化鲜果合作社", 1, 0, 1, 180, 0, 180), ("合计", 2, 1, 1, 2580, 2000, 580)]
     assert "缺货 2 件：1 行订单少发，退款 ¥656.00；应付供应商 ¥2,000.00。" in [r[0] for r in goods_in]
     assert ("S1", "SKU1", "流心奶黄月礼盒", "P2", "D", 1, "赵敏", 4, 2, 328, 656) in cut
 
@@ -141,35 +146,54 @@ def test_the_reissued_sheets_cell_by_cell_and_only_where_a_shortage_changed_them
     assert sorted(p.relative_to(folder(reports_dir)).as_posix() for p in folder(reports_dir).rglob("*.xlsx")) == [
         "handout/P2.xlsx", "shortages.xlsx", "sorting/R1.xlsx"]  # P1 lost nothing: its list stands
     handout = cells(folder(reports_dir) / "handout" / "P2.xlsx")["提货单"]
+    # the cutoff's list's layout (序号 centred, phone tail and name on every line, ruled customers, the
+    # filter), 数量 now 实发; the changed line filled and saying so; the notice names who gets less
     assert handout == [
-        ("社区团购平台 提货单 · 修订版", *[None] * 9),
-        ("提货点", "P2 阳光花园便利店", *[None] * 8),
-        ("地址", "阳光路2号", *[None] * 8),
-        ("团长", "李娜", *[None] * 8),
-        ("日期", "2026-11-21", *[None] * 8),
-        ("今日实发共 7 件", *[None] * 9),
-        ("顾客 2 位", *[None] * 9),
-        ("修订版：供应商缺货，1 位顾客少发 2 件（原 9 件），差额已退款。以此版为准。", *[None] * 9),
-        (None,) * 10,
-        ("序号", "手机尾号", "顾客", "订单号", "商品", "原数量", "缺货", "实发", "单位", "签收"),
-        (1, "5678", "李静", "B", "流心奶黄月礼盒 6枚/盒", 5, None, 5, "盒", None),
-        (2, "8888", "赵敏", "D", "流心奶黄月礼盒 6枚/盒", 4, 2, 2, "盒", None),
-        ("合计", None, None, None, None, 9, 2, 7, None, None),
-    ]
+        ("社区团购平台 提货单 · 修订版", *[None] * 8),
+        ("提货点", "P2 阳光花园便利店", *[None] * 7),
+        ("地址", "阳光路2号", *[None] * 7),
+        ("团长", "李娜", *[None] * 7),
+        ("日期", "2026-11-21", *[None] * 7),
+        ("今日实发共 7 件", *[None] * 8),
+        ("顾客 2 位", *[None] * 8),
+        ("修订版：供应商缺货，1 位顾客少发 2 件（原 9 件，实发 7 件），差额已退款。", *[None] * 8),
+        ("以此版为准，标色的行有改动。", *[None] * 8),
+        ("少发：2号 赵敏 8888 少2件", *[None] * 8),
+        (None,) * 9,
+        ("序号", "手机\n尾号", "顾客", "订单号", "商品", "实发", "单位", "签收", "提货码"),
+        (1, "5678", "李静", "B", "流心奶黄月礼盒 6枚/盒", 5, "盒", None, None),
+        (2, "8888", "赵敏", "D", "流心奶黄月礼盒 6枚/盒（少 2 件，原 4 件）", 2, "盒", None, None),
+        ("合计", None, None, None, None, 7, None, None, None),
+    ]  # the 提货码 column holds each order's QR code: a picture, the cell is empty
+    ws = openpyxl.load_workbook(folder(reports_dir) / "handout" / "P2.xlsx")["提货单"]
+    assert [ws.cell(row, 5).fill.fgColor.rgb for row in (13, 14)] == ["00000000", "00FFF2CC"]  # the changed line
+    assert ws.cell(13, 1).alignment.horizontal == "center" and ws.auto_filter.ref == "A12:I14"
+    assert ws.cell(14, 1).border.top.style == "medium"  # each customer a ruled block, as the cutoff's list
     route = cells(folder(reports_dir) / "sorting" / "R1.xlsx")
     assert list(route) == ["分拣矩阵", "拣货单", "缺货明细"]
     matrix = route["分拣矩阵"]
     assert matrix[0][0] == "分拣单 · 线路 R1 · 修订版"
-    assert matrix[5][0] == "修订版：供应商缺货，本线路少发 2 件（原 19 件），以此版为准。缺货明细见“缺货明细”。"
+    assert [r[0] for r in matrix[5:7]] == [
+        "修订版：供应商缺货，本线路少发 2 件（原 19 件），以此版为准。标色的行有改动，明细见“缺货明细”。",
+        "少发的站：第 2 站 P2 少 2 件"]
     assert matrix[-3:] == [("水果", "SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7),
                            ("烘焙", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 7, 10),
                            ("合计", None, None, None, None, 10, 7, 17)]
-    assert "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 7 件" in [r[0] for r in route["拣货单"]]
+    book = openpyxl.load_workbook(folder(reports_dir) / "sorting" / "R1.xlsx")
+    assert [book["分拣矩阵"].cell(row, 2).fill.fgColor.rgb for row in (10, 11)] == ["00000000", "00FFF2CC"]
+    picks = route["拣货单"]
+    assert "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 7 件" in [r[0] for r in picks]
+    marked = [r[0] for n, r in enumerate(picks, 1) if book["拣货单"].cell(n, 1).fill.fgColor.rgb == "00FFF2CC"]
+    assert marked == ["SKU1"] and picks[[r[0] for r in picks].index("第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 7 件")
+                                     + 2][0] == "SKU1"
     assert route["缺货明细"][-2:] == [(2, "P2", "阳光花园便利店", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 9, 2, 7),
                                   ("合计", None, None, None, None, None, None, 9, 2, 7)]
+    from tests.sheets.printing import assert_readable
+    for name in ("handout/P2.xlsx", "sorting/R1.xlsx", "shortages.xlsx"):  # 9 pt and more on A4
+        assert_readable(openpyxl.load_workbook(folder(reports_dir) / name))
     # the cutoff's own sheets stay as the cutoff made them
     original = cells(reports_dir / "nightly" / DAY / "handout" / "P2.xlsx")["提货单"]
-    assert ("今日订单共 9 件", *[None] * 7) in original
+    assert ("今日订单共 9 件", *[None] * 8) in original  # (with the 提货码 column)
 
 
 def test_a_rerun_is_identical_and_a_late_receipt_replaces_the_runs_decisions(dirs):

@@ -49,8 +49,8 @@ def test_the_report_writes_both_workbooks_and_report_json(reported):
                                                                "report.json"]
     saved = json.loads((folder(reports) / "report.json").read_text(encoding="utf-8"))
     assert saved["products"] == {"skus": 2, "stars": 0, "reconsider": 2}  # 选品: docs/forecast.md
-    assert saved["units"] == {"to_hand_out": 17, "collected": 16, "unpicked": 1, "waiting": 0, "purchased": 24,
-                              "surplus": 5, "damaged": 1, "over": 1, "short": 2, "lost": 7}
+    assert saved["units"] == {"to_hand_out": 17, "collected": 16, "collected_late": 7, "unpicked": 1, "waiting": 0,
+                              "purchased": 24, "surplus": 5, "damaged": 1, "over": 1, "short": 2, "lost": 7}
     assert saved["fen"] == {"purchased": 258000, "surplus": 7500, "damaged": 20000, "over": 1500, "short": 40000,
                             "unpicked": 20000, "lost": 47500}
     assert saved["final"] is True and saved["as_of"] == "2026-11-23T12:00:00+00:00"  # the last deadline
@@ -70,50 +70,64 @@ def test_the_timeline_by_hand(reported):
     data_dir, reports, _ = reported
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         con.execute("SET TimeZone = 'Asia/Shanghai'")
-        first, last = con.sql("SELECT strftime(min(sent_at), '%Y-%m-%d %H:%M'), strftime(max(sent_at), "
-                              "'%Y-%m-%d %H:%M') FROM emails WHERE status = 'outbox'").fetchall()[0]
-    (row,) = rows_of(folder(reports) / "fulfilment.xlsx", "履约时效", "截单批次")
-    assert row[:2] == ("每日 2026-11-21", "2026-11-21 20:00")
-    assert (row[2], row[4]) == (first, last)  # POs out: the emails the cutoff wrote (outbox)
-    assert row[6:16] == ("2026-11-22 06:10", 10.17, "2026-11-22 07:40", 11.67, "2026-11-22 09:00", 13.0,
-                         "2026-11-23 10:00", 38.0, "2026-11-24 09:00", 61.0)
-    assert row[16:] == (17, 16, 0.9412, 1, 0)
+        first, last, hours = con.sql(
+            "SELECT strftime(min(sent_at), '%m-%d %H:%M'), strftime(max(sent_at), '%m-%d %H:%M'), "
+            "round(epoch(min(sent_at) - TIMESTAMPTZ '2026-11-21 20:00:00+08') / 3600, 2) "
+            "FROM emails WHERE status = 'outbox'").fetchall()[0]
+    book = folder(reports) / "fulfilment.xlsx"
+    (row,) = rows_of(book, "履约时效", "截单批次")
+    assert row[:8] == ("每日 2026-11-21", hours, hours, 10.17, 11.67, 13.0, 38.0, 61.0)
+    # this cutoff's run was made days after it (the test runs later), its POs only went to the outbox,
+    # and P1's customers collected after the deadline: the row says so, and is filled
+    assert "天才首次运行成功（补跑或重跑）" in row[8] and "只写入了发件箱" in row[8] and row[8].endswith("7 件逾期提货")
+    assert openpyxl.load_workbook(book)["履约时效"]["A9"].fill.fgColor.rgb == "00FFF2CC"
+    assert rows_of(book, "时间点", "截单批次") == [("每日 2026-11-21", "11-21 20:00", first, last, "11-22 06:10",
+                                                 "11-22 07:40", "11-22 09:00", "11-23 10:00", "11-24 09:00",
+                                                 "11-23 20:00")]
+    assert rows_of(book, "提货进度", "截单批次") == [("每日 2026-11-21", 17, 16, 7, 0.9412, 0.5294, 1, 0),
+                                                 ("合计", 17, 16, 7, 0.9412, 0.5294, 1, 0)]
 
 
 def test_per_pickup_point_and_the_lines_to_chase(reported):
     _, reports, _ = reported
     book = folder(reports) / "fulfilment.xlsx"
+    # the least collected on time first: P1's customers collected 7 of their 10 units after the deadline
     assert rows_of(book, "提货点", "提货点") == [
-        ("P1", "幸福里3栋", "王芳", "13800000001", "R1", 10, 9, 0.9, 1, 0, "2026-11-24 09:00"),
-        ("P2", "阳光花园便利店", "李娜", "13800000002", "R1", 7, 7, 1.0, 0, 0, "2026-11-23 10:00"),
-        ("合计", None, None, None, None, 17, 16, 0.9412, 1, 0, None)]
+        ("P1 幸福里3栋", "王芳", "13800000001", "R1", 10, 9, 7, 0.2, 0.9, 1, 0, "11-24 09:00"),
+        ("P2 阳光花园便利店", "李娜", "13800000002", "R1", 7, 7, 0, 1.0, 1.0, 0, 0, "11-23 10:00"),
+        ("合计", None, None, None, 17, 16, 7, 0.5294, 0.9412, 1, 0, None)]
     assert rows_of(book, "未提货", "提货点") == [
-        ("P1", "幸福里3栋", "王芳", "每日 2026-11-21", "C", 1, "王磊", "0420", "SKU1", "流心奶黄月礼盒", 1,
-         "2026-11-23 20:00"),
-        ("合计", None, None, None, None, None, None, None, None, None, 1, None)]
+        ("P1 幸福里3栋", "王芳", "每日 2026-11-21", "C", 1, "王磊", "0420", "流心奶黄月礼盒", 1, "11-23 20:00"),
+        ("合计", None, None, None, None, None, None, None, 1, None)]
 
 
 def test_every_kind_of_bad_scan_is_in_the_rejects_with_file_row_and_reason(reported):
+    from sheets.reasons import reason_text
     data_dir, reports, _ = reported
     expected = [("inbox/pickups/pickups-1.csv", len(SCANS) + 2 + n, reason) for n, (_, reason) in enumerate(BAD_SCANS)]
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
         stored = con.sql("SELECT source_file, row_number, reason FROM rejects WHERE kind = 'pickups' "
                          "ORDER BY row_number").fetchall()
         raw = con.sql("SELECT raw FROM rejects WHERE kind = 'pickups' AND row_number = 7").fetchall()[0][0]
-    assert stored == expected
+    assert stored == expected  # the warehouse keeps the reason as the rules wrote it
     assert json.loads(raw)["order_id"] == "E"
     sheet = rows_of(folder(reports) / "fulfilment.xlsx", "核销拒收", "文件")
-    assert sorted(row[:3] for row in sheet) == expected
+    # the workbook says it in its language, every part of every reason
+    assert sorted(row[:3] for row in sheet) == [(f, n, reason_text(r, "zh")) for f, n, r in expected]
+    assert not any(word in row[2] for row in sheet for word in (" is ", " has ", " not ", "unknown"))
 
 
 def test_losses_per_supplier_and_category_worst_first(reported):
     _, reports, _ = reported
     book = folder(reports) / "losses.xlsx"
-    s2 = ("S2", "从化鲜果合作社", 12, 180.0, 5, 75.0, 0, 0.0, 1, 15.0, 0, 0.0, 0, 0.0, 5, 75.0, 0.4167)
-    s1 = ("S1", "广州月饼食品有限公司", 12, 2400.0, 0, 0.0, 1, 200.0, 0, 0.0, 2, 400.0, 1, 200.0, 2, 400.0, 0.1667)
-    total = ("合计", None, 24, 2580.0, 5, 75.0, 1, 200.0, 1, 15.0, 2, 400.0, 1, 200.0, 7, 475.0, 0.2917)
-    assert rows_of(book, "按供应商", "供应商编码") == [s2, s1, total]
-    assert rows_of(book, "按分类", "分类") == [("水果", *s2[2:]), ("烘焙", *s1[2:]), ("合计", *total[2:])]
+    s2, s1, total = (12, 5, 0, 1, 0, 0, 5, 0.4167), (12, 0, 1, 0, 2, 1, 2, 0.1667), (24, 5, 1, 1, 2, 1, 7, 0.2917)
+    assert rows_of(book, "按供应商", "供应商") == [("S2 从化鲜果合作社", *s2), ("S1 广州月饼食品有限公司", *s1),
+                                              ("合计", *total)]
+    assert rows_of(book, "按分类", "分类") == [("水果", *s2), ("烘焙", *s1), ("合计", *total)]
+    money = (180.0, 75.0, 0.0, 15.0, 0.0, 0.0, 75.0, 0.4167), (2400.0, 0.0, 200.0, 0.0, 400.0, 200.0, 400.0, 0.1667)
+    assert rows_of(book, "按供应商·金额", "供应商") == [
+        ("S2 从化鲜果合作社", *money[0]), ("S1 广州月饼食品有限公司", *money[1]),
+        ("合计", 2580.0, 75.0, 200.0, 15.0, 400.0, 200.0, 475.0, 0.2917)]
 
 
 def test_loss_figures_reconcile_with_purchase_lines_payables_and_pickups(reported):
@@ -134,23 +148,35 @@ def test_loss_figures_reconcile_with_purchase_lines_payables_and_pickups(reporte
                    coalesce(max(u.units), 0)
             FROM purchase_lines p JOIN supplier_payables s USING (calendar, cutoff_date, supplier_id, sku_id)
             LEFT JOIN unpicked u USING (supplier_id) GROUP BY p.supplier_id ORDER BY p.supplier_id""").fetchall()
-    got = {row[0]: row for row in rows_of(folder(reports) / "losses.xlsx", "按供应商", "供应商编码")}
+    book = folder(reports) / "losses.xlsx"
+    units = {row[0].split()[0]: row for row in rows_of(book, "按供应商", "供应商")}
+    money = {row[0].split()[0]: row for row in rows_of(book, "按供应商·金额", "供应商")}
     for supplier, purchased, purchased_fen, surplus, damaged, over, short, unpicked in expected:
-        row = got[supplier]
-        assert (row[2], round(row[3] * 100), row[4], row[6], row[8], row[10], row[12]) == (
-            purchased, purchased_fen, surplus, damaged, over, short, unpicked)
-        assert row[14] == surplus + damaged + unpicked
+        assert units[supplier][1:7] == (purchased, surplus, damaged, over, short, unpicked)
+        assert round(money[supplier][1] * 100) == purchased_fen
+        assert units[supplier][7] == surplus + damaged + unpicked
 
 
-def test_the_workbooks_have_their_charts(reported):
+def test_the_workbooks_have_their_charts_on_sheets_of_their_own(reported):
     _, reports, _ = reported
     charted = {}
     for name in ("fulfilment.xlsx", "losses.xlsx"):
         for ws in openpyxl.load_workbook(folder(reports) / name):
             charted[ws.title] = len(ws._charts)
-    assert charted == {"履约时效": 1, "提货点": 1, "未提货": 0, "核销拒收": 0, "按供应商": 1, "按分类": 1, "明细": 0}
-    chart = openpyxl.load_workbook(folder(reports) / "losses.xlsx")["按供应商"]._charts[0]
-    assert chart.series[0].val.numRef.f.endswith("$Q$9:$Q$10")  # the loss rate of S2 and S1
+    assert charted == {"履约时效": 0, "图·过半核销": 1, "提货进度": 0, "时间点": 0, "提货点": 0, "图·按时提货率": 1,
+                       "未提货": 0, "核销拒收": 0, "按供应商": 0, "图·供应商损耗率": 1, "按供应商·金额": 0, "按分类": 0,
+                       "图·分类损耗率": 1, "按分类·金额": 0, "明细": 0}
+    chart = openpyxl.load_workbook(folder(reports) / "losses.xlsx")["图·供应商损耗率"]._charts[0]
+    assert chart.series[0].val.numRef.f == "'按供应商'!$I$10:$I$11"  # the loss rate of S2 and S1
+    assert chart.series[0].cat.numRef.f == "'按供应商'!$A$10:$A$11"  # named: "S2 从化鲜果合作社", not S2 alone
+    assert chart.title.tx.rich.p[0].r[0].t == "损耗率最高的供应商"  # short: it never breaks inside a word
+
+
+def test_every_sheet_prints_at_nine_points_or_more(reported):
+    from tests.sheets.printing import assert_readable
+    _, reports, _ = reported
+    for name in ("fulfilment.xlsx", "losses.xlsx"):
+        assert_readable(openpyxl.load_workbook(folder(reports) / name))
 
 
 def cells(path) -> dict:
@@ -185,10 +211,13 @@ def test_before_the_deadline_a_line_without_a_scan_is_waiting_not_unpicked(repor
     assert result["final"] is False and result["as_of"] == "2026-11-23T00:00:00+00:00"
     assert result["units"]["waiting"] == 1 and result["units"]["unpicked"] == 0
     book = tmp_path / "r" / "analysis" / "2026-11-21_2026-11-21" / "fulfilment.xlsx"
-    assert [ws.title for ws in openpyxl.load_workbook(book)] == ["timeline", "pickup points", "unpicked",
-                                                                 "rejected scans"]
-    assert rows_of(book, "unpicked", "pickup point") == [("total", None, None, None, None, None, None, None, None,
-                                                          None, 0, None)]
+    assert [ws.title for ws in openpyxl.load_workbook(book)] == [
+        "timeline", "chart half collected", "pickups", "instants", "pickup points", "chart on time", "unpicked",
+        "rejected scans"]
+    assert rows_of(book, "unpicked", "pickup\npoint") == [("none", *[None] * 9), ("total", *[None] * 7, 0, None)]
+    losses = openpyxl.load_workbook(tmp_path / "r" / "analysis" / "2026-11-21_2026-11-21" / "losses.xlsx")
+    labels = [row for row in losses["by supplier (yuan)"].iter_rows(values_only=True) if row[0] == "supplier"][0]
+    assert "surplus (yuan)" in [v.replace("\n", " ") for v in labels] and not any("fen" in v for v in labels)
 
 
 def test_the_report_publishes_its_markdown_and_table_artifacts(reported):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from errors import UserError
-from flows.backfill_flow import backfill_dates, check_range
+from flows.backfill_flow import backfill_cutoffs, backfill_dates, check_range
 from flows.deployments import WEEKLY_CRON, nightly_cron
 from flows.naming import cutoff_run_name
 from transforms.windows import cutoff_date_for_instant
@@ -98,6 +98,24 @@ def test_backfill_dates_weekly_are_the_sundays_of_the_range():
         date(2026, 11, 1), date(2026, 11, 8), date(2026, 11, 15)]
 
 
+def test_backfill_both_calendars_runs_the_cutoffs_in_turn_order(tmp_path, settings_for):
+    """Sunday's nightly cutoff (20:00) comes before its weekly one (24:00), which comes before Monday's."""
+    got = backfill_cutoffs("both", date(2026, 11, 21), date(2026, 11, 23), settings_for(tmp_path))
+    assert got == [("nightly", date(2026, 11, 21)), ("nightly", date(2026, 11, 22)), ("weekly", date(2026, 11, 22)),
+                   ("nightly", date(2026, 11, 23))]
+    assert backfill_cutoffs("both", date(2026, 11, 17), date(2026, 11, 18), settings_for(tmp_path)) == [
+        ("nightly", date(2026, 11, 17)), ("nightly", date(2026, 11, 18))]  # no Sunday: nightly only
+    assert backfill_cutoffs("weekly", date(2026, 11, 16), date(2026, 11, 30), settings_for(tmp_path)) == [
+        ("weekly", date(2026, 11, 22)), ("weekly", date(2026, 11, 29))]
+
+
+def test_backfill_both_with_a_late_nightly_cutoff_keeps_turn_order(tmp_path, settings_for):
+    """With CUTOFF_NIGHTLY_AT 23:59 Sunday's nightly still comes before its weekly cutoff at 24:00."""
+    settings = settings_for(tmp_path, nightly_at="23:59")
+    assert backfill_cutoffs("both", date(2026, 11, 22), date(2026, 11, 22), settings) == [
+        ("nightly", date(2026, 11, 22)), ("weekly", date(2026, 11, 22))]
+
+
 @pytest.mark.parametrize("calendar, start, end, words", [
     ("nightly", date(2026, 11, 7), date(2026, 11, 1), "after the last"),
     ("weekly", date(2026, 11, 16), date(2026, 11, 21), "Sunday"),
@@ -124,3 +142,15 @@ def test_a_late_run_still_gets_its_own_day():
     started = scheduled + timedelta(hours=26)
     assert cutoff_run_name("nightly", None, scheduled) == "nightly 2026-11-21"
     assert cutoff_date_for_instant("nightly", started) == date(2026, 11, 22)  # what now() would have said
+
+
+@pytest.mark.parametrize("latest, expected", [
+    (date(2026, 12, 6), (date(2026, 11, 27), date(2026, 11, 29), date(2026, 11, 30))),  # Sunday: last week's
+    (date(2026, 12, 7), (date(2026, 12, 4), date(2026, 12, 6), date(2026, 12, 7))),     # Monday 20:00 passed
+    (date(2026, 12, 9), (date(2026, 12, 4), date(2026, 12, 6), date(2026, 12, 7))),
+])
+def test_the_demo_story_is_of_cutoffs_that_have_passed(latest, expected):
+    """The demo's Friday, the presale's Sunday and its buyers' group's Monday: all at or before the
+    latest nightly cutoff that has passed."""
+    from flows.demo_command import demo_dates
+    assert demo_dates(latest) == expected and expected[2] <= latest

@@ -96,7 +96,8 @@ def test_bad_rows_are_rejected_with_file_row_reason_and_raw(data_dir):
         3: "qty '0' must be >= 1",
         4: "listing_id 'L404' is not in listings.csv",
         5: "created_at: 'not a time' is not an ISO 8601 timestamp",
-        6: "phone_tail '12' has a bad format; status 'shipped' must be one of 'paid', 'cancelled', 'refunded'",
+        6: "phone_tail '12' has a bad format; status 'shipped' must be one of 'paid', 'deposit_paid', 'cancelled', "
+           "'refunded'",
     }
     assert set(rejects["source_file"]) == {"inbox/orders/orders-1.csv"}
     assert json.loads(rejects.filter(pl.col("row_number") == 3)["raw"][0])["order_id"] == "B"
@@ -122,6 +123,30 @@ def test_a_file_that_is_not_a_table_is_rejected_not_fatal(data_dir):
     assert sorted(rejects["source_file"]) == ["inbox/orders/broken.parquet", "inbox/orders/notes.txt"]
 
 
+def test_a_file_that_arrived_cut_short_says_so_and_its_cut_row_is_never_loaded(data_dir):
+    path = datasets.write_orders(data_dir, ROWS + [order("C", "cC", 3, "2026-11-21T09:02:00")])
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    path.write_text(text[:text.rindex(",")], encoding="utf-8")  # the transfer stopped inside the last field
+    folder = data_dir / "inbox" / "orders"
+    pl.DataFrame(ROWS).write_parquet(folder / "whole.parquet")
+    (folder / "cut.parquet").write_bytes((folder / "whole.parquet").read_bytes()[:40])
+    (folder / "empty.parquet").write_bytes(b"")
+    (folder / "cut.jsonl").write_text(json.dumps(ROWS[0]) + "\n" + json.dumps(ROWS[1])[:30], encoding="utf-8")
+    _, lines, rejects = ingest(data_dir)
+    assert lines["order_id"].to_list() == ["A", "B"]  # C never: its row was cut
+    got = {(r["source_file"], r["row_number"]): r["reason"] for r in rejects.iter_rows(named=True)}
+    assert got == {
+        # C's row parses (its last column is optional) but is cut: it is not loaded with a missing value
+        ("inbox/orders/orders-1.csv", 4): "the file is cut short: its last row (row 4) stops after 12 of 13 "
+                                          "columns; export the file again",
+        ("inbox/orders/cut.jsonl", None): "the file is cut short: its last line (line 2) is not complete JSON; "
+                                          "export the file again",
+        ("inbox/orders/cut.parquet", None): "the file is cut short: a Parquet file ends with its footer, and this "
+                                            "one stops after 40 bytes without it; export the file again",
+        ("inbox/orders/empty.parquet", None): "the file is cut short: a Parquet file ends with its footer, and this "
+                                              "one is empty; export the file again"}
+
+
 def test_refunds_ingested_once_per_refund_id(data_dir):
     refund = {"refund_id": "R1", "order_id": "A", "line_no": "1", "amount_fen": "100", "reason": "坏果",
               "created_at": "2026-11-21T21:00:00"}
@@ -137,3 +162,17 @@ def test_refunds_ingested_once_per_refund_id(data_dir):
     assert rejects["reason"][0] == ("duplicate refund_id 'R1' with another line, amount or time: "
                                     "a refund is applied once")
     assert json.loads(rejects["raw"][0])["amount_fen"] == "900"
+
+
+def test_a_deposit_paid_row_of_a_listing_without_a_deposit_is_rejected(tmp_path):
+    data_dir = datasets.presale_story_data_dir(tmp_path / "data")
+    datasets.write_orders(data_dir, [order("g9", "c9", 1, "2026-11-19T10:00:00", listing="GRP", status="deposit_paid"),
+                                     order("r9", "p9", 1, "2026-11-17T10:00:00", listing="PRE", price=29800,
+                                           status="deposit_paid")], name="orders-2.csv")
+    _, lines, rejects = ingest(data_dir)
+    assert "r9" in lines["order_id"].to_list() and "g9" not in lines["order_id"].to_list()
+    bad = rejects.filter(pl.col("source_file") == "inbox/orders/orders-2.csv")
+    assert bad.select("row_number", "reason").rows() == [
+        (2, "status 'deposit_paid' but listing 'GRP' takes no deposit (no deposit_fen in listings.csv): only a "
+            "deposit presale's lines are deposit_paid")]
+    assert json.loads(bad["raw"][0])["order_id"] == "g9"

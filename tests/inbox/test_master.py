@@ -93,3 +93,80 @@ def test_missing_required_column(tmp_path):
     rows = [{k: v for k, v in row.items() if k != "leader_bp"} for row in datasets.CATEGORIES]
     with pytest.raises(MasterDataError, match="categories.csv: missing required column"):
         load(tmp_path, categories=rows)
+
+
+# ---- deposit presales, buyers' groups and stock pools ----------------------------------------------
+
+def story(tmp_path, pools=None, **changes):
+    """The presale story's master data (tests/presale_story.py) with `changes` per listing id."""
+    from tests import presale_story
+    rows = [{**datasets.presale_listing(row), **changes.get(row["listing_id"], {})}
+            for row in (presale_story.GRP, presale_story.PRE, presale_story.EXC)]
+    datasets.write_master(tmp_path, listings=rows)
+    datasets.write_csv(tmp_path / "master" / "pools.csv",
+                       pools or [{"pool_id": "MOON", "sku_id": "SKU1", "units": "40"}])
+    return load_master(tmp_path, "Asia/Shanghai")
+
+
+def problem(tmp_path, pools=None, **changes) -> str:
+    with pytest.raises(MasterDataError) as err:
+        story(tmp_path, pools, **changes)
+    return str(err.value)
+
+
+def test_the_presale_story_loads(tmp_path):
+    master = story(tmp_path)
+    pre = master.listings.filter(master.listings["listing_id"] == "PRE").row(0, named=True)
+    assert (pre["deposit_fen"], pre["pool_id"], pre["pool_reserve"]) == (5000, "MOON", 6)
+    assert master.listings.filter(master.listings["listing_id"] == "GRP")["pool_reserve"].to_list() == [0]
+    assert master.pools.select("pool_id", "units").rows() == [("MOON", 40)]
+
+
+def test_without_pools_csv_there_are_no_pools(tmp_path):
+    master = load(tmp_path)
+    assert master.pools.height == 0 and set(master.pools.columns) >= {"pool_id", "sku_id", "units"}
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"PRE": {"deposit_fen": "29800"}}, "master/listings.csv row 3: deposit_fen must be below unit_price_fen"),
+    ({"PRE": {"deposit_closes_at": "2026-11-24T00:00:00"}},
+     "master/listings.csv row 3: deposit_closes_at must lie between opens_at and closes_at"),
+    ({"PRE": {"deposit_closes_at": "2026-11-15T23:00:00"}},
+     "master/listings.csv row 3: deposit_closes_at must lie between opens_at and closes_at"),
+    ({"GRP": {"deposit_closes_at": "2026-11-19T10:00:00"}},
+     "master/listings.csv row 2: deposit_closes_at is set but the listing takes no deposit"),
+    ({"EXC": {"audience_listing_id": "PRE9"}}, "master/listings.csv row 4: audience_listing_id 'PRE9' is not in "
+                                               "listings.csv"),
+    ({"EXC": {"audience_listing_id": "EXC"}}, "master/listings.csv row 4: audience_listing_id names the listing "
+                                              "itself"),
+    ({"GRP": {"pool_id": "SUN"}}, "master/listings.csv row 2: pool_id 'SUN' is not in pools.csv"),
+    ({"GRP": {"pool_id": "", "pool_reserve": "3"}}, "master/listings.csv row 2: pool_reserve is set but the "
+                                                    "listing names no pool_id"),
+    ({"GRP": {"sku_id": "SKU2"}}, "master/listings.csv row 2: pool_id 'MOON' is a stock of SKU1 (pools.csv row 2), "
+                                  "but this listing sells SKU2"),
+    ({"GRP": {"pool_reserve": "30"}, "EXC": {"pool_reserve": "5"}},
+     "master/pools.csv row 2: the reserves of pool MOON's listings add up to 41 (listings.csv rows 2, 3, 4), past "
+     "its 40 units"),
+])
+def test_bad_presale_and_pool_master_data(tmp_path, changes, words):
+    assert words in problem(tmp_path, **changes)
+
+
+def test_reserves_may_add_up_to_the_pool_exactly(tmp_path):
+    master = story(tmp_path, GRP={"pool_reserve": "29"}, EXC={"pool_reserve": "5"})
+    assert master.listings["pool_reserve"].sum() == 40
+
+
+def test_bad_pools_csv(tmp_path):
+    pools = [{"pool_id": "MOON", "sku_id": "SKU9", "units": "-1"}]
+    words = problem(tmp_path, pools)
+    assert "master/pools.csv row 2: " in words and "sku_id 'SKU9' is not in products.csv" in words
+    assert "units '-1' must be >= 0" in words
+    assert "master/listings.csv row 2: pool_id 'MOON' refers to an invalid row of pools.csv (row 2" in words
+
+
+def test_a_pool_without_pools_csv_is_named(tmp_path):
+    datasets.presale_story_data_dir(tmp_path)
+    (tmp_path / "master" / "pools.csv").unlink()
+    with pytest.raises(MasterDataError, match="pool_id 'MOON' is not in pools.csv"):
+        load_master(tmp_path, "Asia/Shanghai")

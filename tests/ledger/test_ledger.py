@@ -341,9 +341,14 @@ def test_the_commissions_workbook_totals_by_beneficiary_and_detail(books, tmp_pa
     name_cell = next(c for row in book["汇总"].iter_rows() for c in row if c.value == "=HYPERLINK(\"x\")")
     assert name_cell.data_type == "s"  # a name is text, never a formula
     detail = list(book["明细"].iter_rows(values_only=True))
-    assert detail[0][:4] == ("角色", "受益人", "名称", "类型") and len(detail) == 1 + 7
-    assert sum(fen(row[9]) for row in detail[1:]) == 54154
-    assert {row[12] for row in detail[1:]} == set(posting.entries["entry_id"])
+    assert detail[0][0] == "佣金 · 每日 2026-11-21"
+    labels = [row[0] for row in detail].index("角色")
+    assert detail[labels][:4] == ("角色", "受益人", "名称", "类型") and len(detail) == labels + 1 + 7
+    assert len(detail[labels]) == 12  # no technical entry id (it is in commission_entries.parquet)
+    assert sum(fen(row[9]) for row in detail[labels + 1:]) == 54154
+    assert book["明细"].auto_filter.ref == f"A{labels + 1}:L{labels + 8}"
+    from tests.sheets.printing import assert_readable
+    assert_readable(book)  # 9 pt and more on A4; the 笔数 total as wide as it prints
     kinds = [row for row in book["按角色与类型"].iter_rows(values_only=True) if any(v is not None for v in row)]
     assert kinds[1] == ("角色", "类型", "笔数", "金额")
     assert [(*row[:3], fen(row[3])) for row in kinds[2:]] == [
@@ -360,6 +365,20 @@ def test_the_commissions_workbook_totals_by_beneficiary_and_detail(books, tmp_pa
     assert ("role", "beneficiary", "name", "entries", "amount") in list(english["totals"].iter_rows(values_only=True))
 
 
+def test_the_detail_sheet_prints_its_first_entries_only_and_says_so(books, tmp_path, monkeypatch):
+    import sheets.commissions_book as commissions_book
+    monkeypatch.setattr(commissions_book, "DETAIL_PRINT_ROWS", 5)  # the mooncake cutoff posts 7
+    posting = books.run(NOV[21])
+    path = tmp_path / "commissions.xlsx"
+    write_commissions_workbook(path, posting.entries, books.master)
+    ws = openpyxl.load_workbook(path)["明细"]
+    lines = [row[0] for row in ws.iter_rows(values_only=True)]
+    assert lines[1].startswith("本表共 7 条明细，供筛选查找；打印只打印前 5 条")
+    labels = lines.index("角色") + 1  # the label row's number
+    assert ws.print_area == f"'明细'!$A$1:$L${labels + 5}"  # the title rows and 5 entries; all 7 in the sheet
+    assert ws.max_row == labels + 7 and ws.page_setup.orientation == "landscape"
+
+
 def test_a_cutoff_with_more_entries_than_a_person_reads_keeps_the_detail_in_parquet_only(books, tmp_path,
                                                                                           monkeypatch):
     import sheets.commissions_book as commissions_book
@@ -370,7 +389,8 @@ def test_a_cutoff_with_more_entries_than_a_person_reads_keeps_the_detail_in_parq
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["汇总", "按角色与类型"]
     lines = [row[0] for row in book["汇总"].iter_rows(values_only=True) if row[0]]
-    assert "本次共 7 条佣金明细,超过表内上限 6 条:明细见同目录 commission_entries.parquet" in lines
+    assert "本次共 7 条佣金明细,超过表内上限 6 条:明细见同目录 commission_entries.parquet" in [
+        " ".join(lines[1:3])]  # a note wider than the page wraps onto a second line
     assert lines[-1] == "合计" and fen(book["汇总"].cell(book["汇总"].max_row, 5).value) == 54154
     entries = pl.read_parquet(tmp_path / "commission_entries.parquet")
     assert_frame_equal(entries.drop("name").sort("entry_id"), books.ledger().select(entries.drop("name").columns)

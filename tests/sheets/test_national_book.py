@@ -6,6 +6,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from sheets.national_book import write_national_book
+from tests.sheets.printing import assert_readable
 from tests.sheets.test_sheets import row_starting, rows
 from tests.transforms.test_national import EAST, WEST, done
 from transforms.national import FAILED, RegionOutcome, national_summary
@@ -26,7 +27,7 @@ def test_regions_sheet_has_each_regions_figures_and_the_totals(tmp_path):
     path = tmp_path / "national.xlsx"
     write_national_book(path, summary(), "zh")
     book = load_workbook(path)
-    assert book.sheetnames == ["各区域", "供应商汇总", "分类汇总"]
+    assert book.sheetnames == ["各区域", "图·各区域净销售额", "各区域件数与金额", "供应商汇总", "分类汇总"]
     ws = book["各区域"]
     assert ws["A1"].value == "全国汇总 · 每日 2026-11-21"
     assert ws.cell(row_starting(ws, "区域"), 2).value == "3 个（完成 2，未完成 1）"
@@ -48,15 +49,20 @@ def test_regions_sheet_has_each_regions_figures_and_the_totals(tmp_path):
     assert total[0].value == "合计"
     assert total[col["订单行"]].value == 11
     assert yuan(total[col["净销售额"]].value) == 402570
-    assert yuan(total[col["实付"]].value) == 402570 + 1000
-    assert len(ws._charts) == 1
+    money = book["各区域件数与金额"]
+    head = row_starting(money, "区域", row_starting(money, "区域"))
+    labels = [c.value for c in money[head]]
+    assert labels[:2] == ["区域", "状态"] and money.cell(head + 4, 1).value == "合计"
+    assert yuan(money.cell(head + 4, labels.index("实付") + 1).value) == 402570 + 1000
+    assert len(ws._charts) == 0 and len(book["图·各区域净销售额"]._charts) == 1  # a chart on a sheet of its own
+    assert_readable(book)  # 9 pt and more on A4
 
 
 def test_suppliers_and_categories_across_regions(tmp_path):
     path = tmp_path / "national.xlsx"
     write_national_book(path, summary(), "en")
     book = load_workbook(path)
-    assert book.sheetnames == ["Regions", "Suppliers", "Categories"]
+    assert book.sheetnames == ["Regions", "chart regions", "Region units and money", "Suppliers", "Categories"]
     suppliers = book["Suppliers"]
     first = row_starting(suppliers, "S1")
     assert [c.value for c in suppliers[first]][:5] == ["S1", "广州酒家", "east, west", 2, 1]

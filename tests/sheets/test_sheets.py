@@ -78,6 +78,11 @@ def row_starting(ws, first: str, after: int = 0) -> int:
     raise AssertionError(f"no row starting with {first!r} in {ws.title}")
 
 
+def one_line(label):
+    """A label as one line: a label wider than its values prints on two (sheets/writer.py fit_label)."""
+    return label.replace("\n", "") if isinstance(label, str) else label
+
+
 def header_value(ws, label: str):
     return ws.cell(row_starting(ws, label), 2).value
 
@@ -101,7 +106,7 @@ def mooncake(tmp_path) -> RunTables:
 def books(tmp_path, mooncake) -> Path:
     out = tmp_path / "staging"
     counts = write_run_workbooks(out, mooncake, SETTINGS)
-    assert counts == {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1}
+    assert counts == {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1, "labels": 0}
     return out
 
 
@@ -117,8 +122,8 @@ def test_mooncake_purchase_order_of_s1(books, mooncake):
     assert header_value(ws, "送货时间") == "次日 05:00-07:00"
     assert header_value(ws, "生成时间") == "2026-11-21 20:05:00"
     labels = row_starting(ws, "商品编码")
-    assert [c.value for c in ws[labels]] == ["商品编码", "商品名称", "规格", "单位", "订购数量", "箱规", "箱数",
-                                             "送货数量", "单价", "金额"]
+    assert [one_line(c.value) for c in ws[labels]] == ["商品编码", "商品名称", "规格", "单位", "订购数量", "箱规",
+                                                       "箱数", "送货数量", "单价", "金额"]
     line = [c.value for c in ws[labels + 1]]
     assert line == ["SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 12, 1, 12, 12, 200, 2400]
     assert ws.cell(labels + 1, 10).number_format == MONEY_FORMAT
@@ -174,7 +179,8 @@ def test_route_matrix_totals_match_the_allocations(books, mooncake):
     ws = load_workbook(books / "sorting" / "R1.xlsx")["分拣矩阵"]
     labels = row_starting(ws, "分类")
     header = [c.value for c in ws[labels]]
-    assert header == ["分类", "商品编码", "商品名称", "规格", "单位", "1\nP1\n幸福里3栋", "2\nP2\n阳光花园便利店",
+    assert [one_line(h) for h in header[:5]] + header[5:] == [
+        "分类", "商品编码", "商品名称", "规格", "单位", "1\nP1\n幸福里3栋", "2\nP2\n阳光花园便利店",
                       "合计"]
     assert [c.value for c in ws[labels + 1]] == ["水果", "SKU2", "砂糖橘", "5斤/箱", "箱", 7, None, 7]
     assert [c.value for c in ws[labels + 2]] == ["烘焙", "SKU1", "流心奶黄月礼盒", "6枚/盒", "盒", 3, 9, 12]
@@ -189,9 +195,9 @@ def test_route_matrix_totals_match_the_allocations(books, mooncake):
     assert ws.cell(labels + 1, 7).value is None and ws.cell(labels + 1, 7).border.left.style == "thin"
 
 
-@pytest.mark.parametrize("stops, sizes", [(1, [1]), (15, [15]), (16, [8, 8]), (20, [10, 10]), (31, [11, 10, 10]),
-                                          (50, [13, 13, 12, 12])])
-def test_matrix_blocks_are_at_most_fifteen_points_and_about_equal(stops, sizes):
+@pytest.mark.parametrize("stops, sizes", [(1, [1]), (8, [8]), (9, [5, 4]), (20, [7, 7, 6]),
+                                          (50, [8, 7, 7, 7, 7, 7, 7])])
+def test_matrix_blocks_are_at_most_eight_points_and_about_equal(stops, sizes):
     blocks = matrix_blocks(stops)
     assert [end - start for start, end in blocks] == sizes
     assert blocks[0][0] == 0 and blocks[-1][1] == stops
@@ -207,36 +213,61 @@ def test_a_long_route_prints_its_matrix_in_blocks_with_the_sku_columns_on_each(t
         "pickup_point_id"].to_list() if p in by_point]
     assert len(stops) >= 7
     blocks = matrix_blocks(len(stops), 3)
-    assert book.sheetnames == [f"分拣矩阵 {a + 1}-{b}" for a, b in blocks] + ["拣货单"]
+    assert book.sheetnames == ["线路合计"] + [f"分拣矩阵 {a + 1}-{b}" for a, b in blocks] + ["拣货单"]
+    route = book["线路合计"]
+    labels = row_starting(route, "分类")
+    assert route.cell(labels, 6).value == f"全线路合计\n（{len(stops)} 站）"
+    assert route.cell(row_starting(route, "合计", after=labels), 6).value == sum(by_point[p] for p in stops)
     seen = []
-    for (first, last), ws in zip(blocks, book.worksheets, strict=False):
+    for (first, last), ws in zip(blocks, book.worksheets[1:], strict=False):
         assert ws.cell(1, 1).value == f"分拣单 · 线路 R1 · 第 {first + 1}-{last} 站（共 {len(stops)} 站）"
         labels = row_starting(ws, "分类")
         header = [c.value for c in ws[labels]]
-        assert header[:5] == ["分类", "商品编码", "商品名称", "规格", "单位"] and header[-1] == "合计"
+        # the block's own total, labelled with its stops: what a picker adds up along the row
+        assert [one_line(h) for h in header[:5]] == ["分类", "商品编码", "商品名称", "规格", "单位"]
+        assert header[-1] == f"第{first + 1}-{last}站\n合计"
         totals = row_starting(ws, "合计", after=labels)
         points = [h.split("\n")[1] for h in header[5:-1]]
         assert points == stops[first:last]
         assert [ws.cell(totals, 6 + i).value for i in range(len(points))] == [by_point[p] for p in points]
-        assert ws.cell(totals, 6 + len(points)).value == sum(by_point[p] for p in stops)  # the route's total
+        assert ws.cell(totals, 6 + len(points)).value == sum(by_point[p] for p in points)
+        body = [r[5:] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
+        assert all(sum(v or 0 for v in r[:-1]) == r[-1] > 0 for r in body)  # no row of a SKU the block does not get
         assert ws.page_setup.orientation == "landscape" and ws.freeze_panes == f"D{labels + 1}"
         seen += points
     assert seen == stops
 
 
-def test_pick_lists_one_section_per_pickup_point_in_stop_order(books):
+def test_pick_lists_each_pickup_point_on_a_page_of_its_own(books):
     ws = load_workbook(books / "sorting" / "R1.xlsx")["拣货单"]
-    headings = [r[0] for r in rows(ws) if isinstance(r[0], str) and r[0].startswith("第 ")]
+    headings = [r[0] for r in rows(ws) if isinstance(r[0], str) and r[0].startswith("第 ") and "合计" not in r[0]]
     assert headings == ["第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件",
                         "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"]
     second = row_starting(ws, headings[1])
-    assert list(ws.row_breaks.brk) == []  # compact: one after another, no page per pickup point
+    assert [b.id for b in ws.row_breaks.brk] == [second - 1]  # the second stop starts a page
     first_labels = row_starting(ws, "商品编码")
     assert [c.value for c in ws[first_labels]] == ["商品编码", "商品", "单位", "数量"]
     assert [c.value for c in ws[first_labels + 1]] == ["SKU2", "砂糖橘 5斤/箱", "箱", 7]
     assert [c.value for c in ws[first_labels + 2]] == ["SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 3]
-    assert [c.value for c in ws[first_labels + 3]] == ["合计", None, None, 10]
-    assert ws.cell(first_labels + 4, 1).value is None and second == first_labels + 5  # a blank row between
+    assert [c.value for c in ws[first_labels + 3]] == ["第 1 站合计", None, None, 10]
+    assert second == first_labels + 4
+    assert ws.print_title_rows == "$1:$4"  # the route's title rows on every page
+
+
+def test_a_long_pick_list_goes_on_over_pages_each_headed_with_its_stop_and_labels(tmp_path, mooncake, monkeypatch):
+    monkeypatch.setattr(sorting, "PICK_ROWS_PER_PAGE", 1)
+    write_run_workbooks(tmp_path / "out", mooncake, SETTINGS)
+    ws = load_workbook(tmp_path / "out" / "sorting" / "R1.xlsx")["拣货单"]
+    table = rows(ws)[4:]
+    first, second = "第 1 站 · P1 幸福里3栋 · 团长 王芳 · 共 10 件", "第 2 站 · P2 阳光花园便利店 · 团长 李娜 · 共 9 件"
+    assert table == [
+        (f"{first}（续，第 1/2 页）", None, None, None), ("商品编码", "商品", "单位", "数量"),
+        ("SKU2", "砂糖橘 5斤/箱", "箱", 7), ("本页小计", None, None, 7),
+        (f"{first}（续，第 2/2 页）", None, None, None), ("商品编码", "商品", "单位", "数量"),
+        ("SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 3), ("第 1 站合计", None, None, 10),
+        (second, None, None, None), ("商品编码", "商品", "单位", "数量"),
+        ("SKU1", "流心奶黄月礼盒 6枚/盒", "盒", 9), ("第 2 站合计", None, None, 9)]
+    assert [b.id for b in ws.row_breaks.brk] == [8, 12]  # every part starts a page
 
 
 # ------------------------------------------------------------------------------- handouts
@@ -300,7 +331,7 @@ def test_summary_book_overview_on_one_page_and_the_lists_on_their_own_sheets(boo
     overview = book["运行概况"]
     table = rows(overview)
     figures = {r[0]: (r[1], r[2], r[3]) for r in table if r[0]}
-    assert figures["分配件数"] == (19, None, None)
+    assert figures["分配件数"] == (19, None, "分给顾客的件数")  # every figure says what it is
     assert overview.cell(row_starting(overview, "分配件数"), 2).number_format == "#,##0"  # 35,063, like ¥1,234.56
     assert figures["净销售额"][1] == pytest.approx(4145.30)  # 414530 fen
     assert Decimal(str(figures["采购成本"][1])) * 100 == mooncake.summary["fen"]["purchase_cost"] == 258000
@@ -315,13 +346,15 @@ def test_summary_book_overview_on_one_page_and_the_lists_on_their_own_sheets(boo
     assert table[categories_at][:3] == ("分类", "分配数量", "净销售额")
     assert [r[:3] for r in table[categories_at + 1:categories_at + 4]] == [
         ("烘焙", 12, 3936), ("水果", 7, 209.3), ("合计", 19, 4145.3)]
-    # one page, the chart on it, no warning rows
-    assert len(overview._charts) == 1
+    # one portrait page, no chart beside a table (it is on 分类销售), no warning rows
+    assert len(overview._charts) == 0 and all(r[3] for r in table[row_starting(overview, "项目"):][1:19])
     assert (int(overview.page_setup.fitToWidth), int(overview.page_setup.fitToHeight)) == (1, 1)
-    assert overview.page_setup.orientation == "landscape"
+    assert overview.page_setup.orientation == "portrait"
     assert len(table) < 45
     categories = book["分类销售"]
-    assert len(categories._charts) == 1
+    (chart,) = categories._charts  # below the table, from column A
+    assert (chart.anchor._from.col, chart.anchor._from.row) == (0, categories.max_row + 1)
+    assert book["提醒"]["A3"].value == "类型" and book["提醒"]["A4"].value == "无"  # an empty list says so
     assert {r[0]: r[2] for r in rows(categories)[row_starting(categories, "分类"):]} == \
         {"烘焙": 3936, "水果": 209.3, "合计": 4145.3}
     below = book["未达起订额"]
@@ -377,7 +410,8 @@ def test_english_labels(tmp_path, mooncake):
     assert po.sheetnames == ["Purchase order", "By category"]
     ws = po["Purchase order"]
     assert header_value(ws, "PO number") == "PO-nightly-2026-11-21-S1"
-    assert [c.value for c in ws[row_starting(ws, "SKU")]][4:] == [
+    # a label wider than its values prints on two lines (sheets/writer.py fit_label)
+    assert [c.value.replace("\n", " ") for c in ws[row_starting(ws, "SKU")]][4:] == [
         "Units ordered", "Case pack", "Cases", "Units to deliver", "Unit cost", "Amount"]
     assert load_workbook(out / "sorting" / "R1.xlsx").sheetnames == ["Sorting matrix", "Pick lists"]
     handout = load_workbook(out / "handout" / "P1.xlsx")["Handout"]
@@ -552,20 +586,30 @@ def larger(tmp_path) -> RunTables:
 
 
 def route_matrix_totals(path: Path) -> dict[str, int]:
-    """{column header's pickup point id (or 'total'): the totals row's value} of a route matrix."""
-    ws = load_workbook(path)["分拣矩阵"]
-    labels = row_starting(ws, "分类")
-    totals = row_starting(ws, "合计", after=labels)
-    assert totals == ws.max_row
-    out = {}
-    for column in range(6, ws.max_column + 1):
-        header = ws.cell(labels, column).value
-        key = "total" if header == "合计" else header.split("\n")[1]
-        out[key] = ws.cell(totals, column).value
-    body = [[v or 0 for v in r[5:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1, values_only=True)]
-    assert all(sum(r[:-1]) == r[-1] for r in body)                       # row totals
-    assert [sum(c) for c in zip(*body, strict=True)] == [out[k] for k in out]        # column totals
-    return out
+    """{column header's pickup point id (or 'total'): the totals row's value} of a route matrix,
+    over its blocks (each block's rows and columns add up to its totals; the blocks' totals to the
+    route's total on 线路合计)."""
+    book = load_workbook(path)
+    out, total = {}, 0
+    for ws in book.worksheets:
+        if not ws.title.startswith("分拣矩阵"):
+            continue
+        labels = row_starting(ws, "分类")
+        totals = row_starting(ws, "合计", after=labels)
+        assert totals == ws.max_row
+        block = {}
+        for column in range(6, ws.max_column):
+            block[ws.cell(labels, column).value.split("\n")[1]] = ws.cell(totals, column).value
+        body = [[v or 0 for v in r[5:]] for r in ws.iter_rows(min_row=labels + 1, max_row=totals - 1,
+                                                               values_only=True)]
+        assert all(sum(r[:-1]) == r[-1] for r in body)                       # row totals
+        assert [sum(c) for c in zip(*body, strict=True)] == [*block.values(), ws.cell(totals, ws.max_column).value]
+        out |= block
+        total += ws.cell(totals, ws.max_column).value
+    if "线路合计" in book.sheetnames:
+        route = book["线路合计"]
+        assert route.cell(row_starting(route, "合计", after=row_starting(route, "分类")), 6).value == total
+    return out | {"total": total}
 
 
 def test_larger_run_matrices_add_up_to_the_purchase_lines(tmp_path, larger):
@@ -638,7 +682,8 @@ def test_a_run_with_nothing_allocated_writes_only_the_summary(tmp_path):
     tables = run_tables(data_dir)
     assert tables.allocations["qty_allocated"].sum() == 0
     out = tmp_path / "staging"
-    assert write_run_workbooks(out, tables, SETTINGS) == {"purchase": 0, "sorting": 0, "handout": 0, "summary": 1}
+    assert write_run_workbooks(out, tables, SETTINGS) == {"purchase": 0, "sorting": 0, "handout": 0, "summary": 1,
+                                                          "labels": 0}
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")) == ["summary.xlsx"]
     figures = {r[0]: r[1] for r in rows(load_workbook(out / "summary.xlsx")["运行概况"]) if r[0]}
     assert figures["有效订单行"] == 1 and figures["分配件数"] == 0

@@ -30,7 +30,9 @@ MASTER_COLUMNS = {
                       "route_id", "route_seq", "leader_bp"],
     "distributors": ["distributor_id", "name", "upline_id"],
     "listings": ["listing_id", "sku_id", "calendar", "opens_at", "closes_at", "unit_price_fen", "tiers",
-                 "min_qty", "group_scope", "stock_cap", "point_cap", "dist_l1_bp", "dist_l2_bp"],
+                 "min_qty", "group_scope", "stock_cap", "point_cap", "dist_l1_bp", "dist_l2_bp", "deposit_fen",
+                 "deposit_closes_at", "audience_listing_id", "pool_id", "pool_reserve"],
+    "pools": ["pool_id", "sku_id", "units"],
 }
 ORDER_COLUMNS = ["order_id", "line_no", "listing_id", "customer_id", "customer_name", "phone_tail",
                  "pickup_point_id", "qty", "unit_price_fen", "status", "distributor_id", "created_at",
@@ -104,7 +106,9 @@ def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path):
 def test_writes_every_input_format(data_dir):
     names = {path.name for path in (data_dir / "inbox" / "orders").iterdir()}
     assert names == {f"orders-{CUTOFF_DATE}-part001.csv", f"orders-{CUTOFF_DATE}-presale.parquet",
-                     f"orders-{CUTOFF_DATE}-late.jsonl", f"orders-{CUTOFF_DATE}-cancellations.csv"}
+                     f"orders-{CUTOFF_DATE}-late.jsonl", f"orders-{CUTOFF_DATE}-cancellations.csv",
+                     f"orders-{CUTOFF_DATE}-deposit-presale.parquet", f"orders-{CUTOFF_DATE}-buyers-group.csv",
+                     f"orders-{CUTOFF_DATE}-next-buyers-group.csv"}
     assert not list(data_dir.rglob(".*partial"))
 
 
@@ -180,7 +184,9 @@ def test_orders_look_like_a_nightly_export(data_dir):
 
 
 def test_nightly_listings_close_in_the_cutoff_window(data_dir):
-    listings = read_master(data_dir, "listings")
+    """D's nightly and weekly listings; the presales and buyers' groups (synthetic/presale.py) are
+    tested in tests/synthetic/test_presale.py."""
+    listings = read_master(data_dir, "listings").filter(~pl.col("listing_id").str.contains(r"^(WP|WX|DP|DX)-"))
     nightly = listings.filter(pl.col("calendar") == "nightly")
     weekly = listings.filter(pl.col("calendar") == "weekly")
 
@@ -264,7 +270,8 @@ def test_sizes_scale_with_the_orders(tmp_path):
 def test_follows_the_configured_cutoff_time_and_zone(tmp_path):
     generate_dataset(tmp_path, 500, CUTOFF_DATE, seed=3, timezone="Asia/Tokyo", nightly_at=time(18, 30))
     listings = read_master(tmp_path, "listings").filter(pl.col("calendar") == "nightly")
-    assert set(listings["closes_at"]) == {"2026-11-21T18:30:00", "2026-11-21T18:30:00+09:00"}
+    assert set(listings["closes_at"]) == {"2026-11-21T18:30:00", "2026-11-21T18:30:00+09:00",
+                                          "2026-11-23T18:30:00"}  # the presales' buyers' groups: Monday after
 
 
 def test_regenerating_replaces_the_dates_order_files(tmp_path):

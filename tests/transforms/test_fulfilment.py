@@ -13,7 +13,7 @@ nightly 2026-11-21 (cutoff 20:00 Shanghai), 48 pickup hours: deadline 2026-11-23
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
@@ -194,3 +194,21 @@ def test_losses_per_category_add_up_over_cutoffs_and_suppliers():
         28, 2 + 3 + 3, 2, 1)
     assert fruit["surplus_fen"] == 2000 + 3000 + 1500 and fruit["lost_units"] == 11
     assert fruit["loss_rate"] == 11 / 28
+
+
+def test_how_the_purchase_orders_went_out_from_the_channels_of_their_emails():
+    from transforms.fulfilment import EMAILED, OUTBOX_ONLY, RUN_END, purchase_orders_out_by
+    assert purchase_orders_out_by(pl.Series(["outbox", "smtp"])) == EMAILED
+    assert purchase_orders_out_by(pl.Series(["outbox", None])) == OUTBOX_ONLY
+    assert purchase_orders_out_by(pl.Series([], dtype=pl.String)) == RUN_END
+
+
+def test_a_line_collected_after_its_deadline_is_collected_late():
+    from transforms.fulfilment import late_pickups
+    deadline = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    states = pl.DataFrame({
+        "pickup_point_id": ["P1", "P1", "P2", "P2"], "units_to_hand_out": [2, 3, 4, 5],
+        "pickup_state": ["picked_up", "picked_up", "picked_up", "unpicked"],
+        "picked_up_at": [deadline, deadline + timedelta(seconds=1), deadline - timedelta(hours=1), None],
+        "deadline_at": [deadline] * 4}, schema_overrides={"picked_up_at": UTC, "deadline_at": UTC})
+    assert dict(late_pickups(states, ["pickup_point_id"]).sort("pickup_point_id").rows()) == {"P1": 3, "P2": 0}

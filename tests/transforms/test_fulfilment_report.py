@@ -127,8 +127,8 @@ def test_a_report_holds_as_of_now_or_of_the_last_deadline_once_passed(now, expec
 
 def test_the_totals_add_up_over_the_range():
     totals = report_totals(report(FINAL))
-    assert totals["units"] == {"to_hand_out": 13, "collected": 11, "unpicked": 2, "waiting": 0, "purchased": 15,
-                               "surplus": 1, "damaged": 1, "over": 0, "short": 1, "lost": 4}
+    assert totals["units"] == {"to_hand_out": 13, "collected": 11, "collected_late": 0, "unpicked": 2, "waiting": 0,
+                               "purchased": 15, "surplus": 1, "damaged": 1, "over": 0, "short": 1, "lost": 4}
     assert totals["fen"] == {"purchased": 2250, "surplus": 100, "damaged": 250, "over": 0, "short": 250,
                              "unpicked": 200, "lost": 550}
     assert totals["loss_rate"] == pytest.approx(4 / 15) and totals["collected_share"] == pytest.approx(11 / 13)
@@ -140,3 +140,31 @@ def test_a_range_without_cutoffs_gives_empty_frames():
                                     timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48, now=FINAL)
     assert (empty.timeline.height, empty.points.height, empty.by_supplier.height) == (0, 0, 0)
     assert report_totals(empty)["loss_rate"] is None
+
+
+def test_a_scan_after_the_deadline_is_collected_and_shown_late():
+    late = pl.concat([SCANS, frame([{"order_id": "N2", "line_no": 1, "picked_up_at": utc("2026-11-24T00:00:00")}],
+                                   line_no=pl.Int64, picked_up_at=UTC)])  # the nightly deadline: 11-23 12:00
+    built = build_fulfilment_report(CUTOFFS, ALLOCATIONS, SHORTAGES, late, EMAILS, RECEIPTS, PURCHASE, PAYABLES,
+                                    PRODUCTS, timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48,
+                                    now=FINAL)
+    assert built.timeline.select("units_collected", "units_collected_late", "units_unpicked").rows() == [
+        (9, 2, 0), (4, 0, 0)]  # N2's 2 units: collected (not unpicked), late
+    assert dict(built.points.select("pickup_point_id", "units_collected_late").rows()) == {"P1": 0, "P2": 2}
+    assert report_totals(built)["units"]["collected_late"] == 2
+
+
+def test_how_the_purchase_orders_went_out_and_how_late_the_run_was():
+    cutoffs = CUTOFFS.with_columns(pl.when(pl.col("calendar") == "weekly")
+                                   .then(pl.lit(utc("2026-12-18T16:00:00"))).otherwise(pl.col("run_ended_at"))
+                                   .alias("run_ended_at"))  # the weekly cutoff first ran 26 days late: a backfill
+    outbox = EMAILS.with_columns(pl.lit("outbox").alias("channel"))
+    built = build_fulfilment_report(cutoffs, ALLOCATIONS, SHORTAGES, SCANS, outbox, RECEIPTS, PURCHASE, PAYABLES,
+                                    PRODUCTS, timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48,
+                                    now=FINAL)
+    assert built.timeline.select("pos_out_by", "run_hours").rows() == [("outbox", 0.08), ("run_end", 624.0)]
+    emailed = pl.concat([outbox, outbox.head(1).with_columns(pl.lit("smtp").alias("channel"))])
+    assert report(FINAL).timeline["pos_out_by"].to_list() == ["email", "run_end"]  # rows without a channel: emailed
+    assert build_fulfilment_report(cutoffs, ALLOCATIONS, SHORTAGES, SCANS, emailed, RECEIPTS, PURCHASE, PAYABLES,
+                                   PRODUCTS, timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48,
+                                   now=FINAL).timeline["pos_out_by"].to_list() == ["email", "run_end"]

@@ -22,6 +22,7 @@ from transforms.goods_in import (
     supplier_statement,
     supplier_statuses,
     take_back_short_units,
+    with_surplus_absorbed,
 )
 from transforms.purchase import build_purchase_lines
 
@@ -121,6 +122,19 @@ def test_surplus_absorbs_a_shortfall_first_and_over_delivery_is_not_paid(good, s
     assert (line["units_short"], line["units_payable"], line["units_over"], line["status"]) == (short, payable, over,
                                                                                                  status)
     assert line["payable_fen"] == payable * 1500
+
+
+@pytest.mark.parametrize("received, missing, absorbed, short", [
+    (40, 0, 0, 0), (38, 2, 2, 0), (37, 3, 3, 0),  # the case surplus (3) absorbs up to 3 missing units
+    (35, 5, 3, 2),                                   # purchased 40 = good 35 + surplus used 3 + short 2
+    (0, 40, 3, 37), (44, 0, 0, 0)])                  # nothing came; over-delivered (4 over, none missing)
+def test_the_case_surplus_a_shortfall_used_reconciles_purchased_units(received, missing, absorbed, short):
+    lines = purchase(37, case_pack=10)  # 37 allocated -> 4 cases = 40 purchased, surplus 3
+    line = one(with_surplus_absorbed(decide_purchase_lines(lines, receipts(dict(units_received=received)))))
+    assert (line["units_missing"], line["units_absorbed"], line["units_short"]) == (missing, absorbed, short)
+    assert line["units_purchased"] == line["units_good"] + absorbed + short - line["units_over"]
+    pending = one(with_surplus_absorbed(decide_purchase_lines(lines, NO_RECEIPTS)))
+    assert (pending["units_missing"], pending["units_absorbed"]) == (0, 0)  # nothing decided yet
 
 
 def test_several_receipts_of_a_line_add_up_and_damaged_units_are_not_good():

@@ -49,7 +49,8 @@ def test_totals_sum_the_completed_regions_key_by_key_and_the_failed_are_listed()
     assert summary["totals"] == {
         "order_lines": {"eligible": 11, "allocated": 9, "cut": 2, "rejected": 4},
         "units": {"ordered": 20, "allocated": 18, "purchased": 24, "surplus": 6},
-        "fen": {"paid": 393600 + 8970 + 1000, "net": 402570, "refund": 1000, "purchase_cost": 196800 + 4485,
+        "fen": {"paid": 393600 + 8970 + 1000, "net": 402570, "refund": 1000, "forfeit": 0,
+                "purchase_cost": 196800 + 4485,
                 "commission": {"leader": 39360 + 897, "dist_l1": 60, "dist_l2": 20, "clawback": -328}},
     }
     east, north, west = summary["regions"]

@@ -54,6 +54,11 @@ def selected(rejects: pl.DataFrame, closing=("L1",)) -> list[tuple]:
     (reject("a.csv", 3, ingested_by="nightly 2026-11-21"), True),                       # no time: the run's own
     (reject("a.csv", 2, listing_id="L1", listing_known=True, corrected=True), False),   # a good version came later
     (reject("a.csv", 2, listing_id="L1", listing_known=True, re_exported=True), False),  # the file came again
+    # a file that arrived cut short: in the rejects of the run that read it, whatever its row belongs to
+    (reject("a.csv", 7, listing_id="L9", listing_known=True, created_at=BEFORE, ingested_by="nightly 2026-11-21",
+            reason="the file is cut short: its last row (row 7) stops after 3 of 13 columns"), True),
+    (reject("a.csv", 7, listing_id="L9", listing_known=True, ingested_by="nightly 2026-11-20",
+            reason="the file is cut short: its last row (row 7) stops after 3 of 13 columns"), False),
 ])
 def test_which_rejects_belong_to_the_window(row, belongs):
     assert selected(frame(row)) == ([(row["source_file"], row["row_number"])] if belongs else [])

@@ -101,6 +101,7 @@ def test_every_figure_of_a_busy_cutoff_is_the_contracts():
             "paid": 16 * 32800 + 5 * 2990 + 2 * 5000,   # 549750
             "net": 12 * 32800 + 3 * 2990,                # 402570
             "refund": 4 * 32800 + 2 * 2990 + 2 * 5000,   # 147180: E 3 and F 1 box, G 1 and H 1, I and J
+            "forfeit": 0,                                # no deposit presale
             "purchase_cost": 12 * 20000 + 6 * 1500,      # 249000
             "commission": {"leader": 4080, "dist_l1": 4620, "dist_l2": 0, "clawback": -1000},
         },
@@ -114,6 +115,7 @@ def test_every_figure_of_a_busy_cutoff_is_the_contracts():
             {"category": "烘焙", "units": 12, "net_fen": 12 * 32800},   # 393600: the mooncakes A-D
             {"category": "水果", "units": 3, "net_fen": 3 * 2990},      # 8970: G's 3 of 4 bags of oranges
         ],
+        "pools": [],                           # no stock pool
         "warnings": [
             "below_supplier_minimum: S2 purchase order 90.00 < minimum 100.00",
             "group_not_formed: L2 at P2 (1 units of min 3, 1 participants)",
@@ -134,7 +136,7 @@ def test_a_cutoff_where_nothing_forms_counts_its_lines_and_zero_fen():
     assert (summary["listings_closed"], summary["groups_not_formed"]) == (1, 1)
     assert summary["order_lines"] == {"eligible": 2, "allocated": 0, "cut": 2, "rejected": 0}
     assert summary["units"] == {"ordered": 3, "allocated": 0, "purchased": 0, "surplus": 0}
-    assert summary["fen"] == {"paid": 3 * 32800, "net": 0, "refund": 3 * 32800, "purchase_cost": 0,
+    assert summary["fen"] == {"paid": 3 * 32800, "net": 0, "refund": 3 * 32800, "forfeit": 0, "purchase_cost": 0,
                               "commission": ZERO_COMMISSION}
     assert summary["suppliers"] == []
     assert summary["categories"] == []  # nothing allocated: no category sold
@@ -154,8 +156,8 @@ def test_a_cutoff_that_closes_nothing_is_all_zero():
         "listings_closed": 0, "groups_not_formed": 0,
         "order_lines": {"eligible": 0, "allocated": 0, "cut": 0, "rejected": 1},
         "units": {"ordered": 0, "allocated": 0, "purchased": 0, "surplus": 0},
-        "fen": {"paid": 0, "net": 0, "refund": 0, "purchase_cost": 0, "commission": ZERO_COMMISSION},
-        "suppliers": [], "categories": [], "warnings": [],
+        "fen": {"paid": 0, "net": 0, "refund": 0, "forfeit": 0, "purchase_cost": 0, "commission": ZERO_COMMISSION},
+        "suppliers": [], "categories": [], "pools": [], "warnings": [],
     }
 
 

@@ -26,7 +26,8 @@ def test_every_table_of_the_contract_is_declared_once():
     assert len(names) == len(set(names))
     assert {"order_lines", "rejects", "allocations", "purchase_lines", "commission_ledger", "runs", "emails",
             "groups", "run_log", "settlements", "ingested_files"} <= set(names)
-    assert MASTER_TABLES == ("suppliers", "products", "categories", "pickup_points", "distributors", "listings")
+    assert MASTER_TABLES == ("suppliers", "products", "categories", "pickup_points", "distributors", "listings",
+                             "pools")
 
 
 @pytest.mark.parametrize("table", [t for t in TABLES if not t.replaced_whole], ids=lambda t: t.name)
