@@ -2,7 +2,8 @@
 
 | automation (name)                          | fires when                                                     |
 | cutoff: a run failed                       | a run of cutoff/nightly, cutoff/weekly, backfill, settle,      |
-|                                            | receive, report, national/nightly, progress/* or notice/*      |
+|                                            | receive, report, national/nightly, progress/*, notice/* or     |
+|                                            | forecast                                                       |
 |                                            | ends Failed, Crashed or TimedOut                               |
 | cutoff: a cutoff run has not completed     | a nightly or weekly run became Pending, Running or Late and    |
 |                                            | no Completed followed within CUTOFF_ALERT_DEADLINE_MINUTES     |
@@ -176,13 +177,13 @@ def alert_specs(ids: dict[str, str], deadline_minutes: float, ui_url: str,
     the messages at `utc_offset` (the business time zone's)."""
     cutoffs = [ids[name] for name in ("cutoff/nightly", "cutoff/weekly") if name in ids]
     runs = cutoffs + [ids[name] for name in ("backfill/backfill", "settle/settle", "receive/receive", "report/report",
-                                             "national/nightly", *OVER_THE_DAY) if name in ids]
+                                             "national/nightly", *OVER_THE_DAY, "forecast/forecast") if name in ids]
     minutes = f"{deadline_minutes:g}"
     specs = [
         AlertSpec(
             key="failed", name=f"{PREFIX}a run failed",
             description="A run of cutoff/nightly, cutoff/weekly, backfill, settle, receive, report, national, "
-                        "progress or notice ended Failed, Crashed or "
+                        "progress, notice or forecast ended Failed, Crashed or "
                         "TimedOut. Made by `cutoff serve` (docs/ops.md, Alerts).",
             trigger={"posture": "Reactive", "expect": [f"prefect.flow-run.{s}" for s in FAILED_STATES],
                      "match": {"prefect.resource.id": "prefect.flow-run.*"}, "match_related": _related(runs),

@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--exports", action="store_true",
                           help="instead: 快团团 / 群接龙 .xlsx exports (each layout, --orders orders each) under "
                                "DIR/exports/, for `cutoff init --from-export`")
+    from flows.forecast_command import add_forecast_parser, add_history_options
+    add_history_options(generate)
 
     demo = commands.add_parser("demo", help="generate the demo data under data/demo and run its nightly cutoff")
     demo.add_argument("--date", type=_date, help="the demo cutoff date (default: the latest past cutoff)")
@@ -112,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_progress_parsers(commands, _date)
     from flows.resend_command import add_resend_parser
     add_resend_parser(commands, _date)
+    add_forecast_parser(commands, _date)
     from flows.scans_command import add_scans_parser
     add_scans_parser(commands, _date)
 
@@ -247,6 +250,9 @@ def command_generate(args) -> int:
     if args.exports:
         from flows.export_commands import generate_exports
         return generate_exports(args)
+    if args.history_weeks is not None:
+        from flows.forecast_command import generate_history_command
+        return generate_history_command(args, _settings(args))
     result = generate_dataset(args.data_dir, args.orders, args.date, args.seed, receipts=not args.no_receipts)
     if not args.no_pickups:
         from flows.report_commands import generate_pickups
@@ -304,6 +310,11 @@ def command_settle(args) -> int:
 def command_report(args) -> int:
     from flows.report_commands import run_report
     return run_report(args, _settings(args), _check_warehouse_free, _start_prefect)
+
+
+def command_forecast(args) -> int:
+    from flows.forecast_command import run_forecast
+    return run_forecast(args, _settings(args), _check_warehouse_free, _start_prefect)
 
 
 def command_receive(args) -> int:
@@ -371,7 +382,8 @@ COMMANDS = {"run": command_run, "generate": command_generate, "demo": command_de
             "backfill": command_backfill, "serve": command_serve, "settle": command_settle,
             "receive": command_receive, "national": command_national, "report": command_report,
             "init": command_init, "map-export": command_map_export, "resend": command_resend,
-            "progress": command_progress, "notice": command_notice, "scans": command_scans}
+            "progress": command_progress, "notice": command_notice, "forecast": command_forecast,
+            "scans": command_scans}
 
 
 def main(argv: list[str] | None = None) -> int:

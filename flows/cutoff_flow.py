@@ -37,6 +37,7 @@ from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validat
 from inbox.master import Master, load_master, master_files_changed_at
 from labels.pickup_key import pickup_key
 from ledger.posting import CommissionPosting, accruals_of, post_commissions
+from mail.estimates import attach_estimates
 from mail.message import purchase_order_mails
 from outputs.files import write_csv, write_json
 from outputs.run_folder import new_staging_dir, output_errors, prepare_run_folder, publish_dir, temporary_files_in
@@ -214,6 +215,10 @@ def email(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
     mails = purchase_order_mails(plan.window, result.purchase_lines, result.supplier_totals, master.products,
                                  master.suppliers, plan.output_dir)
     with output_errors(plan.settings.reports_dir, "the supplier emails"):
+        mails, estimates = attach_estimates(mails, plan.window, plan.settings.reports_dir, plan.output_dir,
+                                            master.products, plan.settings.lang)  # 明日预估: docs/forecast.md
+        if estimates:
+            say(estimates)
         delivered = deliver_purchase_orders(warehouse, plan.window, mails, master.suppliers, plan.settings,
                                             plan.output_dir / "outbox", send=plan.send_email)
     emailed = delivered.summary(tables.summary)

@@ -16,6 +16,7 @@
 | notice/nightly     | notice_flow   | CUTOFF_NOTICE_SCHEDULE (every 10 min   | calendar=nightly      |
 | notice/weekly      | notice_flow   |   from 04:00 to 11:50)                 | calendar=weekly       |
 (progress and notice: docs/progress.md; a custom run of progress/<calendar> is "progress now" from the UI)
+| forecast/forecast  | forecast_flow | after each cutoff/nightly run completes | forecast_date (or none), horizon |
 
 A scheduled run leaves `cutoff_date` empty; the flow derives it from the run's scheduled start
 time in the business time zone, so a late or retried run still processes its own cutoff. Each
@@ -41,6 +42,7 @@ from flows.alert_email import alert_flow
 from flows.alerts import ensure_alerts
 from flows.backfill_flow import backfill_flow
 from flows.cutoff_flow import cutoff_flow
+from flows.forecast_command import forecast_deployment
 from flows.naming import NAMED_DEPLOYMENTS, RunNamer
 from flows.national_command import national_deployment, prepare_national
 from flows.progress_deployments import progress_deployments
@@ -154,6 +156,7 @@ def build_deployments(settings=None, *, include_settle: bool = True) -> list:
         description="The fulfilment timeline and the losses (reports/analysis/<from>_<to>/). Scheduled: every "
                     f"Wednesday 09:00 {settings.timezone}, the ISO week before; a custom run takes start and end."))
     deployments += progress_deployments(settings)
+    deployments.append(forecast_deployment(settings, one_at_a_time))
     if include_settle:
         deployments.append(settle_flow.to_deployment(
             name="settle", concurrency_limit=one_at_a_time, tags=["cutoff"],

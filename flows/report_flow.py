@@ -30,10 +30,13 @@ from outputs.files import write_json
 from outputs.run_folder import output_errors
 from sheets.fulfilment_book import write_fulfilment_book
 from sheets.losses_book import write_losses_book
+from sheets.products_book import write_products_book
 from transforms.fulfilment_report import FulfilmentReport, build_fulfilment_report, report_totals
+from transforms.product_review import review_products, review_totals, sku_losses
 from transforms.windows import parse_clock
 from warehouse.connection import Warehouse, open_warehouse
 from warehouse.fulfilment import ReportRows, report_rows
+from warehouse.products import product_rows
 
 MAX_DAYS = 366
 
@@ -90,9 +93,20 @@ def figures_task(settings: Settings, warehouse: Warehouse, start: date, end: dat
     return rows, report, rejects
 
 
+@task(name="product review", cache_policy=NO_CACHE)
+def products_task(warehouse: Warehouse, start: date, end: date,
+                  report: FulfilmentReport) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """选品: each SKU of the range ranked, with the products to reconsider and the stars (docs/forecast.md);
+    and the products' names."""
+    found = product_rows(warehouse, start, end)
+    return review_products(found["sales"], found["customers"], found["purchases"], found["groups"],
+                           sku_losses(report.unit_losses)), found["products"]
+
+
 @task(name="write books", cache_policy=NO_CACHE)
 def write_task(settings: Settings, folder: Path, span: str, rows: ReportRows, report: FulfilmentReport,
-               rejects: pl.DataFrame, totals: dict, end: date) -> None:
+               rejects: pl.DataFrame, totals: dict, end: date,
+               review: tuple[pl.DataFrame, pl.DataFrame] | None = None) -> None:
     created = datetime.combine(end, time(0, 0))
     common = dict(span=span, timezone=settings.timezone, pickup_hours=settings.pickup_hours, lang=settings.lang,
                   created=created)
@@ -100,6 +114,8 @@ def write_task(settings: Settings, folder: Path, span: str, rows: ReportRows, re
         write_fulfilment_book(folder / "fulfilment.xlsx", report, rows.pickup_points, rows.products, rejects,
                               **common)
         write_losses_book(folder / "losses.xlsx", report, rows.suppliers, rows.products, **common)
+        if review is not None:
+            write_products_book(folder / "products.xlsx", *review, span=span, lang=settings.lang, created=created)
         write_json(folder / "report.json", totals)
 
 
@@ -139,8 +155,10 @@ def report_flow(start: date | None = None, end: date | None = None, data_dir: st
     with open_warehouse(settings.warehouse_path) as db:
         ingested = ingest_task(settings, db, f"report {start.isoformat()}..{end.isoformat()}")
         rows, report, rejects = figures_task(settings, db, start, end, now)
-    totals = {"from": start.isoformat(), "to": end.isoformat(), **report_totals(report)}
-    write_task(settings, folder, span, rows, report, rejects, totals, end)
+        review = products_task(db, start, end, report)
+    totals = {"from": start.isoformat(), "to": end.isoformat(), **report_totals(report),
+              "products": review_totals(review[0])}
+    write_task(settings, folder, span, rows, report, rejects, totals, end, review)
     names = dict(rows.suppliers.select("supplier_id", "name").iter_rows())
     publish_report_artifacts(report, totals, span, str(folder), names)
     return {**totals, "folder": str(folder),  # what this run ingested: not in report.json (a rerun reads nothing new)

@@ -6,7 +6,8 @@ inbox/orders/ (ingest leaves them in place). They go through ingest's own reader
 staging and Pandera validation (`validate_inbox`), so a row counts here exactly when ingest takes
 it; a 快团团 / 群接龙 export (.xlsx) through ingest's export reader and mapping (inbox/platform_exports.py).
 One difference: lines a later export of a group leaves out become cancelled versions when ingest
-loads it (`cancel_left_out`, in the warehouse); progress does not make them (docs/progress.md). Nothing is written and the warehouse is not opened: a cutoff is never kept waiting for it.
+loads it (`cancel_left_out`, in the warehouse); progress does not make them (docs/progress.md).
+Nothing is written and the warehouse is not opened: a cutoff is never kept waiting for it.
 
 What it costs stays that of the coming cutoff, however long the inbox's history:
 - a file last written before the earliest `opens_at` of the listings asked for holds none of their

@@ -10,7 +10,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -52,6 +52,8 @@ class PurchaseOrderMail:
     below_minimum: bool
     lines: list[dict]  # LINE_KEYS, sorted by sku_id
     workbook: Path     # the written purchase/<supplier_id>.xlsx
+    estimate: Path | None = None       # its 明日预估 workbook (mail/estimates.py): not part of the content hash
+    estimate_date: date | None = None  # the nightly cutoff it estimates
 
 
 def po_number(window: CutoffWindow, supplier_id: str) -> str:
@@ -119,7 +121,9 @@ TEXTS = {
         units="采购数量合计", lines="品项数", below="注意：本单金额低于贵司起订额，仍请照单送货。",
         as_agreed="按约定时间", yuan="{v} 元", file="采购单",
         columns=("SKU", "品名", "规格", "单位", "箱规", "箱数", "采购数量", "单价(元)", "金额(元)"),
-        closing="如有疑问请直接回复本邮件。", sign="{platform}"),
+        closing="如有疑问请直接回复本邮件。", sign="{platform}",
+        estimate="附件另有 {day} 的明日预估 {file}：平台的需求预估，仅供备货参考，不构成订单。",
+        estimate_file="明日预估"),
     "en": dict(
         tag="Purchase Order", tag_revised="Purchase Order · Revised", nightly="nightly cutoff",
         weekly="weekly cutoff", rev=" (rev. {n})",
@@ -131,7 +135,9 @@ TEXTS = {
         as_agreed="as agreed", yuan="CNY {v}", file="PurchaseOrder",
         columns=("SKU", "Product", "Spec", "Unit", "Case pack", "Cases", "Units", "Unit cost (CNY)",
                  "Amount (CNY)"),
-        closing="Questions? Reply to this email.", sign="{platform}"),
+        closing="Questions? Reply to this email.", sign="{platform}",
+        estimate="Also attached: {file}, the platform's estimate of the cutoff of {day}, to help you prepare: "
+                 "not an order.", estimate_file="Estimate"),
 }
 _UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
@@ -157,6 +163,17 @@ def attachment_name(mail: PurchaseOrderMail, lang: str = "zh") -> str:
     name = " ".join(_UNSAFE_IN_FILE_NAME.sub(" ", mail.supplier_name).split()).strip(" .")[:40].strip(" .")
     stem = f"{TEXTS['en' if lang == 'en' else 'zh']['file']}-{mail.po_number}"
     return f"{stem}-{name}.xlsx" if name else f"{stem}.xlsx"
+
+
+def estimate_name(mail: PurchaseOrderMail, lang: str = "zh") -> str:
+    """`明日预估-2026-11-22-S1.xlsx` (`Estimate-...` in English)."""
+    return f"{TEXTS['en' if lang == 'en' else 'zh']['estimate_file']}-{mail.estimate_date}-{mail.supplier_id}.xlsx"
+
+
+def _estimate_line(mail: PurchaseOrderMail, settings: MessageSettings) -> list[str]:
+    if mail.estimate is None:
+        return []
+    return [_texts(settings)["estimate"].format(day=mail.estimate_date, file=estimate_name(mail, settings.lang))]
 
 
 def _facts(window: CutoffWindow, mail: PurchaseOrderMail, settings: MessageSettings) -> list[tuple[str, str]]:
@@ -188,6 +205,7 @@ def render_text(window: CutoffWindow, mail: PurchaseOrderMail, settings: Message
     out += [f"{label}: {value}" for label, value in _facts(window, mail, settings)]
     if mail.below_minimum:
         out += ["", t["below"]]
+    out += ["", *_estimate_line(mail, settings)] if mail.estimate is not None else []
     out += ["", " | ".join(t["columns"])]
     out += [" | ".join(_line_cells(line)) for line in mail.lines]
     out += ["", t["closing"], t["sign"].format(platform=settings.platform_name), ""]
@@ -213,6 +231,7 @@ def render_html(window: CutoffWindow, mail: PurchaseOrderMail, settings: Message
     parts.append(f'<table style="border-collapse:collapse">{facts}</table>')
     if mail.below_minimum:
         parts.append(f"<p><strong>{e(t['below'])}</strong></p>")
+    parts += [f"<p>{e(line)}</p>" for line in _estimate_line(mail, settings)]
     parts.append(f'<table style="border-collapse:collapse;margin-top:12px"><thead><tr>{head}</tr></thead>'
                  f"<tbody>{rows}</tbody></table>")
     parts.append(f"<p>{e(t['closing'])}<br>{e(t['sign'].format(platform=settings.platform_name))}</p>")
@@ -254,4 +273,7 @@ def build_message(window: CutoffWindow, mail: PurchaseOrderMail, settings: Messa
     # fold the long xlsx subtype into an RFC 2047 word, which breaks the MIME type.
     message.add_attachment(mail.workbook.read_bytes(), maintype=XLSX_MAINTYPE, subtype=XLSX_SUBTYPE,
                            filename=file_name)
+    if mail.estimate is not None:
+        message.add_attachment(mail.estimate.read_bytes(), maintype=XLSX_MAINTYPE, subtype=XLSX_SUBTYPE,
+                               filename=estimate_name(mail, settings.lang))
     return message

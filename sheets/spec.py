@@ -63,7 +63,9 @@ class ChartSpec:
     """A bar chart of `value_key` by `category_key` over the rows of the sheet's table (or of its
     `section`): below the table (`placement` BELOW, for a short table: the chart is as wide as the
     printed page, so it never shrinks the table), or on a sheet of its own right after it
-    (OWN_SHEET, named `sheet_title`: a landscape page of its own, for a table that runs over pages)."""
+    (OWN_SHEET, named `sheet_title`: a landscape page of its own, for a table that runs over pages).
+    `kind="line"` draws lines instead, one per column of `value_key` and `more_keys` (history and
+    forecast by date, say)."""
 
     title: str
     category_key: str
@@ -72,6 +74,8 @@ class ChartSpec:
     number_format: str = "#,##0"  # of the value axis
     max_rows: int | None = None   # chart only the first rows (a sheet sorted worst first: the worst)
     section: int = 0  # the section whose rows it draws (a sectioned sheet)
+    kind: str = "bar"  # or "line"
+    more_keys: tuple[str, ...] = ()  # further series (columns) of a line chart
     placement: str = BELOW
     sheet_title: str = ""  # OWN_SHEET: the chart's sheet name (default: the chart's title)
 

@@ -29,7 +29,7 @@ from datetime import timezone
 from pathlib import Path
 
 import polars as pl
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.compat.strings import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
@@ -349,15 +349,17 @@ def _add_chart(ws, sheet: _Sheet, data_ws, anchor: str, size: tuple[float, float
     keys = [c.key for c in spec.columns]
     rows = min(table.rows, spec.chart.max_rows or table.rows)
     last = table.first_row + rows - 1
-    chart = BarChart()
-    chart.type = "col"
+    chart = LineChart() if spec.chart.kind == "line" else BarChart()
+    if spec.chart.kind != "line":
+        chart.type = "col"
     chart.title = spec.chart.title
-    chart.legend = None
+    chart.legend = None if not spec.chart.more_keys else chart.legend
     chart.y_axis.title = spec.chart.y_title or None
     chart.y_axis.numFmt = spec.chart.number_format
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
-    chart.add_data(Reference(data_ws, min_col=keys.index(spec.chart.value_key) + 1, min_row=table.label_row,
-                             max_row=last), titles_from_data=True)
+    for key in (spec.chart.value_key, *spec.chart.more_keys):
+        chart.add_data(Reference(data_ws, min_col=keys.index(key) + 1, min_row=table.label_row, max_row=last),
+                       titles_from_data=True)
     chart.set_categories(Reference(data_ws, min_col=keys.index(spec.chart.category_key) + 1,
                                    min_row=table.first_row, max_row=last))
     chart.width, chart.height = size

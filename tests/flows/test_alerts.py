@@ -296,7 +296,7 @@ def test_serve_makes_each_automation_once_and_updates_it_only_when_it_changed(al
     ids = {name: str(_deployment(alerting, name).id)
            for name in ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "settle/settle", "alert/alert",
                         "receive/receive", "report/report", "progress/nightly", "progress/weekly", "notice/nightly",
-                        "notice/weekly")}  # what `cutoff serve` serves here
+                        "notice/weekly", "forecast/forecast")}  # what `cutoff serve` serves here
     settings = Settings(ops_email=OPS, alert_webhook=env["CUTOFF_ALERT_WEBHOOK"], alert_deadline_minutes=0.5)
     ui = alerting["server"].ui_url
     # `cutoff serve` started again: nothing changes (an update would restart the open clocks)

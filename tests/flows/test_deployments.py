@@ -29,7 +29,7 @@ def test_deployments_schedules_parameters_and_concurrency():
     deployments = {f"{d.flow_name}/{d.name}": d for d in build_deployments(include_settle=False)}
     assert set(deployments) == {"cutoff/nightly", "cutoff/weekly", "backfill/backfill", "alert/alert",
                                 "receive/receive", "report/report", "resend/resend", "progress/nightly",
-                                "progress/weekly", "notice/nightly", "notice/weekly"}
+                                "progress/weekly", "notice/nightly", "notice/weekly", "forecast/forecast"}
     for name in ("progress/nightly", "progress/weekly", "notice/nightly", "notice/weekly"):
         deployments.pop(name)  # tests/flows/test_progress_deployments.py
     resend = deployments["resend/resend"]  # after an alert: a custom run from the UI, the cutoff's date required

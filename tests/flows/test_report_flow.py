@@ -45,14 +45,25 @@ def folder(reports):
 def test_the_report_writes_both_workbooks_and_report_json(reported):
     data_dir, reports, result = reported
     assert result["folder"] == str(folder(reports))
-    assert sorted(p.name for p in folder(reports).iterdir()) == ["fulfilment.xlsx", "losses.xlsx", "report.json"]
+    assert sorted(p.name for p in folder(reports).iterdir()) == ["fulfilment.xlsx", "losses.xlsx", "products.xlsx",
+                                                               "report.json"]
     saved = json.loads((folder(reports) / "report.json").read_text(encoding="utf-8"))
+    assert saved["products"] == {"skus": 2, "stars": 0, "reconsider": 2}  # 选品: docs/forecast.md
     assert saved["units"] == {"to_hand_out": 17, "collected": 16, "collected_late": 7, "unpicked": 1, "waiting": 0,
                               "purchased": 24, "surplus": 5, "damaged": 1, "over": 1, "short": 2, "lost": 7}
     assert saved["fen"] == {"purchased": 258000, "surplus": 7500, "damaged": 20000, "over": 1500, "short": 40000,
                             "unpicked": 20000, "lost": 47500}
     assert saved["final"] is True and saved["as_of"] == "2026-11-23T12:00:00+00:00"  # the last deadline
     assert result["pickups"] == {"files": 1, "rows": 10, "loaded": 5, "rejected": 5}
+
+
+def test_the_product_review_ranks_the_range_s_skus(reported):
+    import openpyxl
+    _, reports, _ = reported
+    sheet = openpyxl.load_workbook(folder(reports) / "products.xlsx", read_only=True)["商品排行"]
+    rows = [row for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], int)]
+    assert [row[0] for row in rows] == [1, 2]
+    assert all(row[16] == "待复盘" and "损耗率高于15%" in row[17] for row in rows)  # mooncakes lost 7 of 24
 
 
 def test_the_timeline_by_hand(reported):
