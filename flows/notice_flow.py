@@ -20,7 +20,7 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from chat.deliver import Outgoing, budget_for, deliver
+from chat.deliver import Outgoing, budget_for, deliver, describe_deliveries
 from chat.record import DeliveryLog
 from errors import UserError
 from flows.run_log import fail_run, prepare_run_log, say
@@ -131,7 +131,7 @@ def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: dateti
     why = "the goods-in run decided" if goods_in else "their route has left"
     say(f"notice   {len(results)} notice(s) for the {due.height} pickup point(s) due ({why}); {waiting} wait for "
         f"their route to leave, {no_departure} for the goods-in run (no departure in routes.csv): "
-        f"{', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}"
+        f"{describe_deliveries(counts)}"
         f"{f' ({reason})' if reason else ''}  ({clock.perf_counter() - since:.1f}s)", console=plan.progress)
     summary = {"calendar": window.calendar, "cutoff_date": window.cutoff_date.isoformat(), "due": due.height,
                "waiting": waiting, "no_departure": no_departure, "why": why, "messages": counts,

@@ -26,7 +26,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from chat.deliver import Outgoing, budget_for, deliver
+from chat.deliver import Outgoing, budget_for, deliver, describe_deliveries
 from chat.record import DeliveryLog
 from errors import UserError
 from flows.progress_artifacts import publish_progress_artifacts
@@ -315,7 +315,7 @@ def deliver_messages(plan: ProgressPlan, result: Figures, folder: Path) -> dict[
     with output_errors(plan.settings.reports_dir, "the progress files"):
         write_in_place(plan.run_folder, folder / "deliveries.json", lambda: write_json(folder / "deliveries.json",
                                                                                         deliveries))
-    figures_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no message"
+    figures_text = describe_deliveries(counts) if counts else "no message"
     _stage(plan, "deliver", figures_text + (f" ({reason})" if reason else ""), since)
     return counts
 
@@ -326,8 +326,21 @@ def name_progress_run() -> str:
     """`progress nightly 2026-11-21 15:00` (the coming cutoff when the date is left empty)."""
     parameters = flow_run.parameters or {}
     day = parameters.get("cutoff_date") or "(coming)"
-    as_of = parameters.get("as_of") or "now"
-    return f"progress {parameters.get('calendar', 'nightly')} {day} as of {as_of}"
+    return f"progress {parameters.get('calendar', 'nightly')} {day} as of {as_of_text(parameters.get('as_of'))}"
+
+
+def as_of_text(as_of) -> str:
+    """The as-of parameter as ops read it: `2026-11-21 15:00` in the business time zone (the command
+    line passes an aware instant in UTC; a naive one is business time already); empty: `now`."""
+    if not as_of:
+        return "now"
+    try:
+        instant = as_of if isinstance(as_of, datetime) else datetime.fromisoformat(str(as_of))
+        if instant.tzinfo is None:
+            return instant.strftime("%Y-%m-%d %H:%M")
+        return local_text(instant, load_settings().timezone)
+    except (ValueError, UserError):  # a name is never worth failing a run for
+        return str(as_of)
 
 
 def run_progress(plan: ProgressPlan) -> dict:
