@@ -372,8 +372,9 @@ def progress_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_dat
         calendar: nightly or weekly: the calendar of the cutoff.
         cutoff_date: The cutoff (weekly: its Sunday). Empty: the coming one (the cutoff whose window holds
             the as-of instant).
-        as_of: The instant the orders are counted at (before the cutoff). Empty: this run's scheduled time,
-            or now. A past instant shows how it looked then (and sends nothing).
+        as_of: The instant the orders are counted at (before the cutoff): set the time zone beside it to
+            Asia/Shanghai (the form starts at UTC). Empty: this run's scheduled time, or now. A past instant
+            shows how it looked then (and sends nothing).
         send: Send the leaders' messages to their group bots (only a run of now, before the cutoff, sends).
         data_dir: Data folder (master/, inbox/) for this run only. Empty: CUTOFF_DATA_DIR of `cutoff serve`.
         reports_dir: Reports folder for this run only. Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.

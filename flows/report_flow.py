@@ -132,7 +132,8 @@ def report_flow(start: date | None = None, end: date | None = None, data_dir: st
         end: The last cutoff date of the report (at most a year after start).
         data_dir: Data folder (master/, inbox/pickups/, the warehouse) for this run only. Empty:
             CUTOFF_DATA_DIR of `cutoff serve`.
-        reports_dir: Reports folder for this run only (the report goes to analysis/<from>_<to>/ in it).
+        reports_dir: Reports folder for this run only (the report goes to `analysis/<from>_<to>/` in it).
+            Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.
         lang: Language of the workbooks, zh or en. Empty: CUTOFF_LANG (zh).
         warehouse: The warehouse file (DuckDB) for this run only. Empty: warehouse.duckdb in the data folder.
         now: The instant the pickups are judged at (a line not scanned by then is waiting or unpicked).
