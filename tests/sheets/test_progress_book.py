@@ -74,8 +74,9 @@ def test_the_artifact_lists_the_groups_at_risk_first():
                "folder": "reports/nightly/2026-11-21/progress/2026-11-21T150000+0800", "order_lines": 4,
                "listings": 4, "groups_not_formed": 3, "messages": {"sent": 2, "unchanged": 5}}
     text = render_progress_markdown(summary, at_risk_first(rows), master)
-    assert "| groups that would not form now | 3 |" in text and "| leaders' messages | 2 sent, 5 unchanged |" in text
+    assert "| groups that would not form now | 3 |" in text
+    assert "| leaders' messages | 2 sent to their group bot; 5 unchanged, not sent again |" in text
     at_risk = text.split("## Would not form")[1].split("## Formed")[0]
     assert at_risk.index("| L1 |") < at_risk.index("| L4 |") < at_risk.index("| L2 |")
-    assert "| L1 | 流心奶黄月礼盒 |  | 9 | 1 | 1 | 0 | 90% | - | - |" in at_risk
-    assert "| L3 | 砂糖橘 |  | 3 | 1 | 0 | 0 | 100% | ¥328.00 | - |" in text
+    assert "| L1 | 流心奶黄月礼盒 | all | 9 / 1 | 1 unit(s) | 90% | - | - |" in at_risk
+    assert "| L3 | 砂糖橘 | all | 3 / 1 | - | 100% | ¥328.00 | - |" in text
