@@ -58,6 +58,8 @@ def test_the_groups_at_risk_first(tmp_path):
     assert body[2][-1] is None  # 一盘货剩余: no stock pool
     assert sheet.cell(row=header + 2, column=9).number_format == '"¥"#,##0.00'
     assert ["未成团", 2] in [row[:2] for row in values[:header]]
+    counted = next(row for row in sheet.iter_rows() if row[0].value == "未成团")[1]
+    assert counted.number_format == "#,##0"  # a header block's count prints 1,435, not 1435
     points_sheet = [[cell.value for cell in row] for row in book["自提点团"].iter_rows()]
     assert ["L4", mooncake.SKU_NAME, "P2", "阳光花园", "李娜", 1, 1, "未成团"] in [row[:8] for row in points_sheet]
 
