@@ -11,6 +11,7 @@ import polars as pl
 
 from sheets.forecast_book import write_forecast_book
 from sheets.products_book import write_products_book
+from tests.sheets.printing import charts_below_or_alone
 from tests.transforms import forecast_world as world
 from transforms import forecast as f
 from transforms.product_review import review_products
@@ -40,7 +41,11 @@ def test_forecast_book(tmp_path):
     path = tmp_path / "forecast.xlsx"
     write_forecast_book(path, result, master(), summary(result), lang="zh", created=datetime(2026, 11, 23))
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["概览", "SKU预测", "准确率", "S1 广州鲜果供应链有限公司"]
+    assert book.sheetnames == ["概览", "概览图", "SKU预测", "准确率", "S1 广州鲜果供应链有限公司"]
+    # the suppliers' chart on a page of its own: below the overview's tall header block it broke over
+    # two pages under the repeated header; the overview keeps no chart
+    assert not book["概览"]._charts and len(book["概览图"]._charts) == 1
+    assert charts_below_or_alone(book["概览图"])
     overview = cells(book["概览"])
     s1 = next(row for row in overview if row[0] == "S1")
     first_day = result.rows.filter((pl.col("level") == "supplier") & (pl.col("cutoff_date") == world.D))
@@ -50,9 +55,13 @@ def test_forecast_book(tmp_path):
     assert header[1:3] == ["A 实际", "A 预测"]
     ahead = next(row for row in trend if row[0] == world.D.isoformat())
     assert ahead[1] is None and ahead[2] > 0  # a forecast day: no actual yet
+    sold = next(row for row in book["S1 广州鲜果供应链有限公司"].iter_rows() if isinstance(row[1].value, int))
+    assert sold[1].number_format == "#,##0"  # whole units sold print 659, not 659.00
     with zipfile.ZipFile(path) as package:
         charts = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/charts/chart")]
     assert any("lineChart" in chart for chart in charts) and any("barChart" in chart for chart in charts)
+    line = next(chart for chart in charts if "lineChart" in chart)  # straight lines between the days
+    assert 'smooth val="1"' not in line and 'smooth val="0"' in line
 
 
 def test_products_book_ranks_flags_and_says_why(tmp_path):
