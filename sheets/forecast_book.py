@@ -93,7 +93,7 @@ def sku_sheet(forecast: Forecast, master: Master, t: dict, title: str) -> SheetS
              .with_columns(pl.col("cutoff_date").cast(pl.String).alias("date"))
              .sort("supplier_id", "sku_id", "cutoff_date"))
     columns = (Column("supplier_id", t["supplier_id"], TEXT, 8), Column("sku_id", t["sku"], TEXT, 9),
-               Column("name", t["name"], TEXT, 14, 30), Column("unit", t["unit"], TEXT, 4),
+               Column("name", t["name"], TEXT, 12, wrap=True), Column("unit", t["unit"], TEXT, 4),
                Column("case_pack", t["case_pack"], INT, 5), Column("date", t["cutoff_date"], TEXT, 10),
                Column("day_note", t["day_note"], TEXT, 8, 20), Column("units_p10", t["p10"], DECIMAL, 8),
                Column("units_p50", t["p50"], DECIMAL, 9), Column("units_p90", t["p90"], DECIMAL, 8),
@@ -108,7 +108,7 @@ def accuracy_sheet(forecast: Forecast, master: Master, summary: dict, t: dict, t
              .join(master.products.select("sku_id", "name", "supplier_id"), on="sku_id", how="left")
              .sort("supplier_id", "sku_id"))
     columns = (Column("supplier_id", t["supplier_id"], TEXT, 8), Column("sku_id", t["sku"], TEXT, 9),
-               Column("name", t["name"], TEXT, 14, 30), Column("method", t["method"], TEXT, 9),
+               Column("name", t["name"], TEXT, 12, wrap=True), Column("method", t["method"], TEXT, 9),
                Column("method_wape", t["wape"], PERCENT, 7), Column("method_bias", t["bias"], PERCENT, 7),
                Column("naive_wape", t["naive_wape"], PERCENT, 9), Column("naive_bias", t["naive_bias"], PERCENT, 9),
                Column("actual", t["actual"], DECIMAL, 9))
