@@ -58,6 +58,7 @@ ZH = {
     "method_holt_damped": "阻尼趋势", "method_croston": "Croston", "method_tsb": "TSB",
     "mail_title": "明日预估 · {supplier} · {day}",
     "mail_sheet": "明日预估",
+    "mail_footer": "仅供备货参考，不构成订单",
     "mail_note": "本表为平台的需求预估，仅供备货参考，不构成订单；实际以当晚截单后的采购单为准。",
     "mail_made": "预测生成于",
     "mail_tomorrow": "预估截单",
@@ -153,6 +154,7 @@ EN = {
     "method_tsb": "TSB",
     "mail_title": "Tomorrow's estimate · {supplier} · {day}",
     "mail_sheet": "Estimate",
+    "mail_footer": "to help you prepare: not an order",
     "mail_note": "The platform's estimate of demand, to help you prepare: not an order. The purchase order after "
                  "the cutoff is what counts.",
     "mail_made": "Forecast made",
