@@ -23,6 +23,7 @@ from prefect.runtime import flow_run
 from chat.deliver import Outgoing, budget_for, deliver, describe_deliveries
 from chat.record import DeliveryLog
 from errors import UserError
+from flows.naming import notice_run_name
 from flows.run_log import fail_run, prepare_run_log, say
 from flows.settings import Settings, load_settings
 from inbox.master import load_master
@@ -184,8 +185,11 @@ def notices_after_goods_in(warehouse: Warehouse, window: CutoffWindow, settings:
 
 
 def name_notice_run() -> str:
-    parameters = flow_run.parameters or {}
-    return f"notice {parameters.get('calendar', 'nightly')} {parameters.get('cutoff_date') or '(latest)'}"
+    try:
+        zone = load_settings().timezone
+    except UserError:  # a name is never worth failing a run for
+        zone = "Asia/Shanghai"
+    return notice_run_name(flow_run.parameters or {}, flow_run.scheduled_start_time, zone)
 
 
 @flow(name="notice", flow_run_name=name_notice_run, validate_parameters=True)

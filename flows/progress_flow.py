@@ -29,6 +29,7 @@ from prefect.runtime import flow_run
 from chat.deliver import Outgoing, budget_for, deliver, describe_deliveries
 from chat.record import DeliveryLog
 from errors import UserError
+from flows.naming import progress_run_name
 from flows.progress_artifacts import publish_progress_artifacts
 from flows.run_log import fail_run, prepare_run_log, say
 from flows.settings import Settings, load_settings
@@ -323,24 +324,13 @@ def deliver_messages(plan: ProgressPlan, result: Figures, folder: Path) -> dict[
 # ---- the flow --------------------------------------------------------------------------------------
 
 def name_progress_run() -> str:
-    """`progress nightly 2026-11-21 15:00` (the coming cutoff when the date is left empty)."""
-    parameters = flow_run.parameters or {}
-    day = parameters.get("cutoff_date") or "(coming)"
-    return f"progress {parameters.get('calendar', 'nightly')} {day} as of {as_of_text(parameters.get('as_of'))}"
-
-
-def as_of_text(as_of) -> str:
-    """The as-of parameter as ops read it: `2026-11-21 15:00` in the business time zone (the command
-    line passes an aware instant in UTC; a naive one is business time already); empty: `now`."""
-    if not as_of:
-        return "now"
+    """`progress nightly 2026-11-21 as of 2026-11-21 15:00` (business time; the coming cutoff when
+    the date is left empty; a run without `as_of` as of its scheduled time)."""
     try:
-        instant = as_of if isinstance(as_of, datetime) else datetime.fromisoformat(str(as_of))
-        if instant.tzinfo is None:
-            return instant.strftime("%Y-%m-%d %H:%M")
-        return local_text(instant, load_settings().timezone)
-    except (ValueError, UserError):  # a name is never worth failing a run for
-        return str(as_of)
+        zone = load_settings().timezone
+    except UserError:  # a name is never worth failing a run for: the run reports the settings
+        zone = "Asia/Shanghai"
+    return progress_run_name(flow_run.parameters or {}, flow_run.scheduled_start_time, zone)
 
 
 def run_progress(plan: ProgressPlan) -> dict:

@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from errors import UserError
+from flows.naming import report_run_name
 from flows.report_artifacts import publish_report_artifacts
 from flows.run_log import fail_run, prepare_run_log
 from flows.settings import Settings, load_settings
@@ -65,9 +66,7 @@ def analysis_dir(reports_dir: Path, start: date, end: date) -> Path:
 
 
 def name_report_run() -> str:
-    params = flow_run.parameters or {}
-    start, end = params.get("start"), params.get("end")
-    return f"report {start}..{end}" if start and end else "report (the week before)"
+    return report_run_name(flow_run.parameters or {})
 
 
 @task(name="ingest pickups", cache_policy=NO_CACHE)

@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import polars as pl
 
 from chat.deliver import describe_deliveries
+from flows.naming import expected_run_name, progress_run_name
 from flows.progress_artifacts import _named, group_table, render_progress_markdown
-from flows.progress_flow import as_of_text
+from flows.settings import Settings
 
 GROUPS = pl.DataFrame({
     "listing_id": ["L1", "L2"], "pickup_point_id": [None, "P7"], "units": [3, 1_250], "participants": [2, 1_100],
@@ -48,11 +49,29 @@ def test_the_table_artifact_has_the_item_and_prices_in_yuan():
     assert list(rows[0])[:3] == ["listing_id", "item", "pickup_point_id"] and rows[0]["next_price_fen"] == 4760
 
 
-def test_the_run_is_named_at_its_instant_in_business_time(monkeypatch):
-    monkeypatch.delenv("CUTOFF_TIMEZONE", raising=False)
-    assert as_of_text(datetime(2026, 11, 21, 7, 0, tzinfo=timezone.utc)) == "2026-11-21 15:00"  # Asia/Shanghai
-    assert as_of_text("2026-11-21T15:00:00+08:00") == "2026-11-21 15:00"  # from the UI's form
-    assert as_of_text(None) == "now"
+def test_the_run_is_named_at_its_instant_in_business_time():
+    def name(parameters, scheduled=None):
+        return progress_run_name(parameters, scheduled, "Asia/Shanghai")
+    # the command line passes an aware instant in UTC: the name said `as of 2026-11-21 07:00:00+00:00`
+    assert name({"cutoff_date": "2026-11-21", "as_of": datetime(2026, 11, 21, 7, tzinfo=timezone.utc)}) == \
+        "progress nightly 2026-11-21 as of 2026-11-21 15:00"
+    assert name({"as_of": "2026-11-21T15:00:00+08:00"}) == "progress nightly (coming) as of 2026-11-21 15:00"
+    scheduled = datetime(2026, 11, 21, 3, tzinfo=timezone.utc)  # a scheduled run counts as of its schedule
+    assert name({"calendar": "weekly"}, scheduled) == "progress weekly (coming) as of 2026-11-21 11:00"
+    assert name({}) == "progress nightly (coming) as of now"
+
+
+def test_upcoming_progress_notice_and_report_runs_are_named_as_they_will_be():
+    """`cutoff serve` names the waiting runs of these deployments too (the Runs page listed
+    `majestic-scallop`, `alchemical-gazelle`)."""
+    scheduled, settings = datetime(2026, 11, 20, 20, 10, tzinfo=timezone.utc), Settings()
+    assert expected_run_name("progress", {"calendar": "nightly"}, scheduled, settings) == \
+        "progress nightly (coming) as of 2026-11-21 04:10"
+    assert expected_run_name("notice", {"calendar": "nightly"}, scheduled, settings) == \
+        "notice nightly (latest) at 2026-11-21 04:10"
+    assert expected_run_name("notice", {"calendar": "weekly", "cutoff_date": "2026-11-22"}, None, settings) == \
+        "notice weekly 2026-11-22"
+    assert expected_run_name("report", {}, scheduled, settings) == "report (the week before)"
 
 
 def test_every_delivery_status_reads_as_words():
