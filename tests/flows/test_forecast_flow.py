@@ -97,6 +97,8 @@ def test_the_forecast_runs_after_each_nightly_cutoff():
     forecast = deployments["forecast/forecast"]
     (trigger,) = forecast.triggers
     assert trigger.expect == {"prefect.flow-run.Completed"}
+    # the Automations page names it beside the alerts and says what it does
+    assert trigger.name == "forecast: after the nightly cutoff" and "明日预估" in trigger.description
     assert [spec.root for spec in trigger.match_related] == [
         {"prefect.resource.role": "flow", "prefect.resource.name": "cutoff"},
         {"prefect.resource.role": "deployment", "prefect.resource.name": "nightly"}]
