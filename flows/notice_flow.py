@@ -20,8 +20,8 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from chat.deliver import Outgoing, budget_for, deliver, describe_deliveries
-from chat.record import DeliveryLog
+from chat.deliver import HELD, UNCHANGED, Outgoing, budget_for, deliver, describe_deliveries
+from chat.record import FAILED, FILE, SENT, DeliveryLog
 from errors import UserError
 from flows.naming import notice_run_name
 from flows.run_log import fail_run, prepare_run_log, say
@@ -142,6 +142,9 @@ def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: dateti
     return summary
 
 
+ORDER = {FAILED: 0, SENT: 1, FILE: 2, HELD: 3, UNCHANGED: 4}  # the artifact's rows, what to act on first
+
+
 def render_notice_markdown(summary: dict, results: list[dict]) -> str:
     out = [f"# Notices before arrival {summary['calendar']} {summary['cutoff_date']}", "",
            f"Folder: `{summary['folder']}`. Due now: {summary['due']} pickup point(s) ({summary['why']}); "
@@ -150,11 +153,14 @@ def render_notice_markdown(summary: dict, results: list[dict]) -> str:
     if summary["not_sent"]:
         out += [f"Nothing was sent: {summary['not_sent']}.", ""]
     out += ["| pickup point | status | revision | detail |", "| --- | --- | ---: | --- |"]
-    for result in results[:50]:
+    # what ops act on first (a post that failed), then what went out; `unchanged` last: of 5,000
+    # points sorted by id, a failure at P4000 was past the 50 shown
+    first = sorted(results, key=lambda r: (ORDER.get(r["status"], len(ORDER)), r["pickup_point_id"]))
+    for result in first[:50]:
         detail = str(result.get("detail") or "").replace("|", "/")
         out.append(f"| {result['pickup_point_id']} | {result['status']} | {result['revision']} | {detail} |")
     if len(results) > 50:
-        out.append(f"\n... and {len(results) - 50} more: notices.json has them all.")
+        out.append(f"\n... and {len(results) - 50:,} more: notices.json has them all.")
     return "\n".join(out) + "\n"
 
 
