@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from sheets.forecast_labels import forecast_labels
-from sheets.spec import INT, MONEY, PERCENT, TEXT, ChartSpec, Column, Section, SheetSpec
+from sheets.spec import INT, MONEY, OWN_SHEET, PERCENT, TEXT, ChartSpec, Column, Section, SheetSpec
 from sheets.writer import write_workbook
 from transforms.product_review import MAX_LOSS_BP, MIN_FORMATION_BP, TOP_SHARE_BP
 
@@ -72,8 +72,11 @@ def write_products_book(path: Path, review: pl.DataFrame, products: pl.DataFrame
     ranked = SheetSpec(title=t["sheet_products"], columns=columns, frame=frame, title_line=title,
                        header=((t["span"], span),), notes=(t["products_note"],), totals=totals, landscape=True,
                        freeze_columns=3, autofilter=True,
+                       # on a page of its own: below a ranking of many pages it broke over two, the
+                       # repeated header printed over it
                        chart=ChartSpec(t["chart_products"].format(n=CHART_ROWS), "sku_id", "margin_fen", t["margin"],
-                                       '"¥"#,##0', max_rows=CHART_ROWS))
+                                       '"¥"#,##0', max_rows=CHART_ROWS, placement=OWN_SHEET,
+                                       sheet_title=t["sheet_products_chart"]))
     flagged = SheetSpec(
         title=t["sheet_flags"], columns=flag_columns(t), title_line=title, header=((t["span"], span),), landscape=True,
         section_breaks=False,

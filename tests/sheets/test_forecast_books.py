@@ -89,7 +89,10 @@ def test_products_book_ranks_flags_and_says_why(tmp_path):
     why = {row[1]: row for row in cells(book["待复盘与爆品"]) if row[1] in ("A", "B", "C")}
     assert why["C"][5] == 95.0 and why["C"][7] == 2  # cost in yuan; its groups
     assert "毛利≤0" in why["C"][13] and "成团率低于50%" in why["C"][13]
+    assert book.sheetnames == ["商品排行", "毛利图", "待复盘与爆品"]  # the chart on a page of its own
+    assert not book["商品排行"]._charts and charts_below_or_alone(book["毛利图"]) and book["毛利图"]._charts
     for sheet in book.worksheets:  # A4, 9 pt or more: with every figure and the reasons on one sheet, 5.5 pt
-        assert printed_points(sheet) >= READABLE and sheet.print_title_rows, sheet.title
+        assert printed_points(sheet) >= READABLE, sheet.title
+        assert sheet.print_title_rows or sheet.max_column <= 1, sheet.title
     flagged = [row[1] for row in cells(book["待复盘与爆品"]) if row[1] in ("A", "B", "C")]
     assert flagged == ["C", "A"]  # to reconsider first, then the stars
