@@ -58,7 +58,7 @@ def progress_sheets(rows: pl.DataFrame, listings: pl.DataFrame, products: pl.Dat
     sheets = [SheetSpec(
         title=t["sheet_groups"], title_line=title, header=(*header, (t["at_risk"], at_risk)),
         notes=(t["at_risk_note"],), frame=platform, landscape=True, freeze_columns=1, autofilter=True, footer=title,
-        columns=(Column("listing_item", t["listing_item"], TEXT, 16, wrap=True), *_figures(t)))]
+        columns=(Column("listing_item", t["listing_item"], TEXT, 20, wrap=True), *_figures(t)))]
     per_point = named.filter(pl.col("pickup_point_id").is_not_null())
     if per_point.height:
         sheets.append(SheetSpec(
