@@ -22,6 +22,15 @@ from chat.webhook import BUDGETS, format_of, masked, post_text
 
 UNCHANGED, HELD = "unchanged", "held"
 POSTS_AT_ONCE = 8
+STATUS_WORDS = {  # the statuses, in words, for people
+    SENT: "sent to their group bot", FAILED: "failed to post (the next run tries again)",
+    FILE: "written as a file for the leader to paste (no group bot)", UNCHANGED: "unchanged, not sent again",
+    HELD: "kept as files, not sent (this run may not send)"}
+
+
+def describe_deliveries(counts: dict[str, int]) -> str:
+    """`42 written as a file for the leader to paste (no group bot)`; `none` without messages."""
+    return "; ".join(f"{n:,} {STATUS_WORDS.get(s, s)}" for s, n in sorted(counts.items())) or "none"
 
 
 @dataclass(frozen=True)

@@ -67,17 +67,29 @@ def _more(shown: int, total: int, where: str) -> list[str]:
     return ["", f"Showing {shown:,} of {total:,}: the full list is {where}."] if total > shown else []
 
 
+EXPORT_WORDS = {"export_amount_mismatch": "amounts do not add up", "export_order_number": "order number",
+                "export_summary_mismatch": "summary sheet differs", "export_cancelled": "cancelled"}
+
+
+def _export_warning(warning: str) -> str:
+    """`export_amount_mismatch: FILE: order 3 ...` as `amounts do not add up: FILE: order 3 ...`."""
+    kind, _, text = warning.partition(": ")
+    text = " ".join(f"{EXPORT_WORDS.get(kind, kind)}: {text}".replace("|", "\\|").split())
+    return text if len(text) <= 400 else text[:399] + "…"
+
+
 def _attention(summary: dict, rows: list[dict], folder: str) -> list[str]:
     items = [f"- **Inbox not ready**: {_cell(w)}" for w in _warnings(summary, "inbox_not_ready")]
     items += [f"- **No order lines**: {_cell(w)}" for w in _warnings(summary, "empty_cutoff")]
     items += [f"- **Goods-in out of date**: {_cell(w)}" for w in _warnings(summary, "goods_in_stale")]
     items += [f"- **Stock pool: later cutoffs out of date**: {_cell(w)}" for w in _warnings(summary, "pool_stale")]
     exports = [w for w in summary.get("warnings", []) if w.startswith("export_")]
-    if exports:
+    if exports:  # each on a line of its own, in words, whole (run together and cut at 160, one ended "read as o…")
         items.append(f"- **Platform exports** ({len(exports):,}): what a 快团团 / 群接龙 export says that does not add "
-                     f"up (docs/platform-exports.md); the lines still count. " + "; ".join(
-                         _cell(w) for w in exports[:5]) + (" …; all in summary.json `warnings`." if len(exports) > 5
-                                                          else "."))
+                     f"up (docs/platform-exports.md); the lines still count.")
+        items += [f"  - {_export_warning(w)}" for w in exports[:5]]
+        if len(exports) > 5:
+            items.append(f"  - … {len(exports) - 5:,} more: all in summary.json `warnings`.")
     failed = [r["supplier_id"] for r in rows if r["email"].startswith("failed")]
     if failed:
         items.append(f"- **Purchase orders not emailed** ({len(failed):,}): {', '.join(failed[:SHOWN])}"

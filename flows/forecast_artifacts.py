@@ -41,14 +41,18 @@ def render_forecast_markdown(forecast: Forecast, summary: dict, names: dict[str,
              f"| last week, seasonal naive | {_pct(held.get('naive_wape'))} | {_pct(held.get('naive_bias'))} |", ""]
     if summary["holidays"]:
         lines += ["Holidays in the horizon: " + ", ".join(f"{h['date']} {h['name']}" for h in summary["holidays"]), ""]
-    lines += [f"Methods chosen: {', '.join(f'{m} {n}' for m, n in summary['methods'].items())}", "",
-              f"## {first}: the suppliers (largest first, {SHOWN} shown)", "",
-              "| supplier | P10 | P50 | P90 | cases (P50) |", "| --- | ---: | ---: | ---: | ---: |"]
     day = forecast.rows.filter((pl.col("level") == "supplier") & (pl.col("cutoff_date").cast(pl.String) == first))
+    lines += [f"Methods chosen: {', '.join(f'{m} {n}' for m, n in summary['methods'].items())}", "",
+              f"## {first}: the suppliers, largest first ({day.height:,})", "",
+              "| supplier | P10 | P50 | P90 | cases (P50) |", "| --- | ---: | ---: | ---: | ---: |"]
     for row in day.sort("units_p50", descending=True).head(SHOWN).iter_rows(named=True):
         label = row["supplier_id"] + (f" {names[row['supplier_id']]}" if names.get(row["supplier_id"]) else "")
-        lines.append(f"| {_cell(label)} | {row['units_p10']:,.0f} | {row['units_p50']:,.1f} | {row['units_p90']:,.0f} "
+        # units to the unit, all three alike (P50 read 1,095.4 beside P10 841)
+        lines.append(f"| {_cell(label)} | {row['units_p10']:,.0f} | {row['units_p50']:,.0f} | {row['units_p90']:,.0f} "
                      f"| {row['cases_p50']:,} |")
+    if day.height > SHOWN:
+        lines += ["", f"Showing {SHOWN:,} of {day.height:,}: the table `forecast-suppliers` and forecast.xlsx have "
+                      "them all."]
     return "\n".join(lines) + "\n"
 
 

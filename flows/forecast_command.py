@@ -41,7 +41,11 @@ def forecast_trigger():
     empty: the day after the latest nightly cutoff that ran."""
     from prefect.events import DeploymentEventTrigger
     return DeploymentEventTrigger(
-        name="after the nightly cutoff", expect={AFTER_NIGHTLY}, match={"prefect.resource.id": "prefect.flow-run.*"},
+        name="forecast: after the nightly cutoff",
+        description="Each completed run of cutoff/nightly starts forecast/forecast: tomorrow's demand (预测) from the "
+                    "day after the latest nightly cutoff that ran, for the 明日预估 beside the next purchase orders. "
+                    "Made by `cutoff serve`.",
+        expect={AFTER_NIGHTLY}, match={"prefect.resource.id": "prefect.flow-run.*"},
         match_related=[{"prefect.resource.role": "flow", "prefect.resource.name": "cutoff"},
                        {"prefect.resource.role": "deployment", "prefect.resource.name": "nightly"}],
         parameters={})

@@ -187,7 +187,8 @@ def forecast_flow(forecast_date: date | None = None, horizon: int = MAX_HORIZON,
         horizon: How many nightly cutoffs, 1 to 7.
         data_dir: Data folder (master/, inbox/weather/, the warehouse) for this run only. Empty:
             CUTOFF_DATA_DIR of `cutoff serve`.
-        reports_dir: Reports folder for this run only (the forecast goes to forecast/<date>/ in it).
+        reports_dir: Reports folder for this run only (the forecast goes to `forecast/<date>/` in it). Empty:
+            CUTOFF_REPORTS_DIR of `cutoff serve`.
         lang: Language of forecast.xlsx, zh or en. Empty: CUTOFF_LANG (zh).
         warehouse: The warehouse file (DuckDB) for this run only. Empty: warehouse.duckdb in the data folder.
         progress: Also print each stage on the console (the command line sets it).

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -56,12 +57,48 @@ def name_cutoff_run() -> str:
                            flow_run.scheduled_start_time, settings.timezone, nightly_at)
 
 
-NAMED_DEPLOYMENTS = ("cutoff/nightly", "cutoff/weekly", "backfill/backfill")
+NAMED_DEPLOYMENTS = ("cutoff/nightly", "cutoff/weekly", "backfill/backfill", "progress/nightly", "progress/weekly",
+                     "notice/nightly", "notice/weekly", "report/report")
+
+
+def instant_text(value, timezone_name: str) -> str:
+    """An instant as ops read it: `2026-11-21 15:00` in the business time zone (an aware instant, or
+    ISO text from the UI's form; a naive one is business time already); empty: `now`."""
+    if not value:
+        return "now"
+    try:
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        if instant.tzinfo is not None:
+            instant = instant.astimezone(ZoneInfo(timezone_name))
+        return instant.strftime("%Y-%m-%d %H:%M")
+    except (ValueError, KeyError):  # a name is never worth failing a run for
+        return str(value)
+
+
+def progress_run_name(parameters: dict, scheduled: datetime | None, timezone_name: str) -> str:
+    """`progress nightly (coming) as of 2026-11-21 15:00`: a run without `as_of` counts as of its
+    scheduled time (flows/progress_flow.py: default_as_of)."""
+    day = parameters.get("cutoff_date") or "(coming)"
+    return (f"progress {parameters.get('calendar', 'nightly')} {day} as of "
+            f"{instant_text(parameters.get('as_of') or scheduled, timezone_name)}")
+
+
+def notice_run_name(parameters: dict, scheduled: datetime | None, timezone_name: str) -> str:
+    """`notice nightly 2026-11-21`; a scheduled one (the latest cutoff, every 10 minutes) with its time."""
+    if parameters.get("cutoff_date"):
+        return f"notice {parameters.get('calendar', 'nightly')} {parameters['cutoff_date']}"
+    at = f" at {instant_text(scheduled, timezone_name)}" if scheduled else ""
+    return f"notice {parameters.get('calendar', 'nightly')} (latest){at}"
+
+
+def report_run_name(parameters: dict) -> str:
+    start, end = parameters.get("start"), parameters.get("end")
+    return f"report {start}..{end}" if start and end else "report (the week before)"
 
 
 def expected_run_name(flow_name: str, parameters: dict, scheduled, settings) -> str | None:
-    """The name a run of cutoff or backfill gets when it starts, from its parameters and
-    scheduled time; None for another flow."""
+    """The name a run of cutoff, backfill, progress, notice or report gets when it starts, from its
+    parameters and scheduled time; None for another flow."""
     if flow_name == "cutoff":
         try:
             nightly_at = parse_clock(settings.nightly_at)
@@ -71,6 +108,12 @@ def expected_run_name(flow_name: str, parameters: dict, scheduled, settings) -> 
                                scheduled, settings.timezone, nightly_at)
     if flow_name == "backfill" and parameters.get("start") and parameters.get("end"):
         return f"backfill {parameters.get('calendar', 'nightly')} {parameters['start']}..{parameters['end']}"
+    if flow_name == "progress":  # the upcoming runs read as they will, not `majestic-scallop`
+        return progress_run_name(parameters, scheduled, settings.timezone)
+    if flow_name == "notice":
+        return notice_run_name(parameters, scheduled, settings.timezone)
+    if flow_name == "report":
+        return report_run_name(parameters)
     return None
 
 

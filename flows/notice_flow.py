@@ -20,9 +20,10 @@ import polars as pl
 from prefect import flow
 from prefect.runtime import flow_run
 
-from chat.deliver import Outgoing, budget_for, deliver
-from chat.record import DeliveryLog
+from chat.deliver import HELD, UNCHANGED, Outgoing, budget_for, deliver, describe_deliveries
+from chat.record import FAILED, FILE, SENT, DeliveryLog
 from errors import UserError
+from flows.naming import notice_run_name
 from flows.run_log import fail_run, prepare_run_log, say
 from flows.settings import Settings, load_settings
 from inbox.master import load_master
@@ -131,7 +132,7 @@ def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: dateti
     why = "the goods-in run decided" if goods_in else "their route has left"
     say(f"notice   {len(results)} notice(s) for the {due.height} pickup point(s) due ({why}); {waiting} wait for "
         f"their route to leave, {no_departure} for the goods-in run (no departure in routes.csv): "
-        f"{', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'none'}"
+        f"{describe_deliveries(counts)}"
         f"{f' ({reason})' if reason else ''}  ({clock.perf_counter() - since:.1f}s)", console=plan.progress)
     summary = {"calendar": window.calendar, "cutoff_date": window.cutoff_date.isoformat(), "due": due.height,
                "waiting": waiting, "no_departure": no_departure, "why": why, "messages": counts,
@@ -139,6 +140,9 @@ def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: dateti
     if artifact:
         publish_notice_artifact(summary, results)
     return summary
+
+
+ORDER = {FAILED: 0, SENT: 1, FILE: 2, HELD: 3, UNCHANGED: 4}  # the artifact's rows, what to act on first
 
 
 def render_notice_markdown(summary: dict, results: list[dict]) -> str:
@@ -149,11 +153,14 @@ def render_notice_markdown(summary: dict, results: list[dict]) -> str:
     if summary["not_sent"]:
         out += [f"Nothing was sent: {summary['not_sent']}.", ""]
     out += ["| pickup point | status | revision | detail |", "| --- | --- | ---: | --- |"]
-    for result in results[:50]:
+    # what ops act on first (a post that failed), then what went out; `unchanged` last: of 5,000
+    # points sorted by id, a failure at P4000 was past the 50 shown
+    first = sorted(results, key=lambda r: (ORDER.get(r["status"], len(ORDER)), r["pickup_point_id"]))
+    for result in first[:50]:
         detail = str(result.get("detail") or "").replace("|", "/")
         out.append(f"| {result['pickup_point_id']} | {result['status']} | {result['revision']} | {detail} |")
     if len(results) > 50:
-        out.append(f"\n... and {len(results) - 50} more: notices.json has them all.")
+        out.append(f"\n... and {len(results) - 50:,} more: notices.json has them all.")
     return "\n".join(out) + "\n"
 
 
@@ -184,8 +191,11 @@ def notices_after_goods_in(warehouse: Warehouse, window: CutoffWindow, settings:
 
 
 def name_notice_run() -> str:
-    parameters = flow_run.parameters or {}
-    return f"notice {parameters.get('calendar', 'nightly')} {parameters.get('cutoff_date') or '(latest)'}"
+    try:
+        zone = load_settings().timezone
+    except UserError:  # a name is never worth failing a run for
+        zone = "Asia/Shanghai"
+    return notice_run_name(flow_run.parameters or {}, flow_run.scheduled_start_time, zone)
 
 
 @flow(name="notice", flow_run_name=name_notice_run, validate_parameters=True)

@@ -4,6 +4,8 @@ its status, revision, time and the supplier's reference (flows/artifacts.py rend
 
 from __future__ import annotations
 
+from datetime import datetime
+
 BY_API = "by API"  # the email column of a supplier on api: it gets no email
 SHOWN = 20
 
@@ -17,18 +19,26 @@ def on_api(summary: dict) -> list[dict]:
     return [s for s in summary.get("suppliers", []) if s.get("po_transport") == "api"]
 
 
+def _at(text) -> str:
+    """`2026-11-21 20:03:05` of the record's business-time instant (its offset dropped)."""
+    try:
+        return datetime.fromisoformat(str(text)).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return str(text or "")
+
+
 def api_text(supplier: dict) -> str:
-    """One line: `delivered r1 2026-11-21T20:03:05+08:00 ref SO-0001`, `failed r2: HTTP 400 ...`;
-    empty for a supplier on email."""
+    """One line: `delivered, revision 1 at 2026-11-21 20:03:05, their reference SO-0001`,
+    `failed, revision 2: HTTP 400 ...`; empty for a supplier on email."""
     api = supplier.get("api") or {}
     if supplier.get("po_transport") != "api" or not api:
         return ""
     status, revision = api.get("status", ""), api.get("revision")
-    head = f"{status} r{revision}" if revision else status
+    head = f"{status}, revision {revision}" if revision else status
     if status == "failed":
         return f"{head}: {api.get('error') or 'not delivered'}"
-    parts = [head, api.get("at") or "", f"ref {api['reference']}" if api.get("reference") else ""]
-    return " ".join(part for part in parts if part)
+    at = f" at {_at(api['at'])}" if api.get("at") else ""
+    return head + at + (f", their reference {api['reference']}" if api.get("reference") else "")
 
 
 def api_attention(summary: dict) -> list[str]:
@@ -50,13 +60,23 @@ def api_section(summary: dict) -> list[str]:
         return []
     first = sorted(suppliers, key=lambda s: ((s.get("api") or {}).get("status") != "failed", s["supplier_id"]))
     out = ["", f"## Purchase orders to suppliers' systems (API) ({len(suppliers):,})", "",
-           "| supplier | name | status | revision | at | their reference | answer or error |",
-           "| --- | --- | --- | ---: | --- | --- | --- |"]
+           "| supplier | name | status | revision | at | their reference |",
+           "| --- | --- | --- | ---: | --- | --- |"]
     for s in first[:SHOWN]:
         api = s.get("api") or {}
         out.append(f"| {_cell(s['supplier_id'])} | {_cell(s.get('name'))} | {_cell(api.get('status'))} | "
-                   f"{_cell(api.get('revision'))} | {_cell(api.get('at'))} | {_cell(api.get('reference'))} | "
-                   f"{_cell(api.get('error'))} |")
+                   f"{_cell(api.get('revision'))} | {_cell(_at(api['at']) if api.get('at') else '')} | "
+                   f"{_cell(api.get('reference'))} |")
+    # their answer (often JSON) as a line of its own: in a table column it ran off the page
+    answers = [(s, (s.get("api") or {}).get("error")) for s in first[:SHOWN] if (s.get("api") or {}).get("error")]
+    if answers:
+        out += ["", "What their system answered, or why it could not be reached:", ""]
+        out += [f"- **{s['supplier_id']}** {s.get('name') or ''}: `{_answer(error)}`" for s, error in answers]
     if len(suppliers) > SHOWN:
         out += ["", f"Showing {SHOWN:,} of {len(suppliers):,}: every one is in summary.json (`suppliers[].api`)."]
     return out
+
+
+def _answer(error) -> str:
+    text = " ".join(str(error).replace("`", "'").split())
+    return text if len(text) <= 300 else text[:299] + "…"

@@ -34,8 +34,10 @@ def add_progress_parsers(commands, date_type: Callable) -> None:
 
 
 def print_progress(summary: dict) -> None:
-    messages = ", ".join(f"{n} {status}" for status, n in sorted(summary["messages"].items())) or "none"
-    print(f"progress {summary['calendar']} {summary['cutoff_date']} as of {summary['as_of']}: "
+    from chat.deliver import describe_deliveries
+    from flows.progress_artifacts import local_instant
+    messages = describe_deliveries(summary["messages"])
+    print(f"progress {summary['calendar']} {summary['cutoff_date']} as of {local_instant(summary['as_of'])}: "
           f"{summary['order_lines']:,} order line(s) so far, {summary['listings']:,} listing(s), "
           f"{summary['groups_not_formed']:,} group(s) would not form now")
     print(f"  leaders' messages: {messages}")
@@ -57,7 +59,8 @@ def command_progress(args, settings, start_prefect: Callable[[], None]) -> int:
 
 
 def print_notice(summary: dict) -> None:
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(summary["messages"].items())) or "none"
+    from chat.deliver import describe_deliveries
+    counts = describe_deliveries(summary["messages"])
     print(f"notice {summary['calendar']} {summary['cutoff_date']}: {summary['due']} pickup point(s) due "
           f"({summary['why']}); {summary['waiting']} wait for their route to leave, {summary['no_departure']} for "
           "the goods-in run (their route has no departure in master/routes.csv)")

@@ -26,9 +26,10 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from chat.deliver import Outgoing, budget_for, deliver
+from chat.deliver import Outgoing, budget_for, deliver, describe_deliveries
 from chat.record import DeliveryLog
 from errors import UserError
+from flows.naming import progress_run_name
 from flows.progress_artifacts import publish_progress_artifacts
 from flows.run_log import fail_run, prepare_run_log, say
 from flows.settings import Settings, load_settings
@@ -315,7 +316,7 @@ def deliver_messages(plan: ProgressPlan, result: Figures, folder: Path) -> dict[
     with output_errors(plan.settings.reports_dir, "the progress files"):
         write_in_place(plan.run_folder, folder / "deliveries.json", lambda: write_json(folder / "deliveries.json",
                                                                                         deliveries))
-    figures_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no message"
+    figures_text = describe_deliveries(counts) if counts else "no message"
     _stage(plan, "deliver", figures_text + (f" ({reason})" if reason else ""), since)
     return counts
 
@@ -323,11 +324,13 @@ def deliver_messages(plan: ProgressPlan, result: Figures, folder: Path) -> dict[
 # ---- the flow --------------------------------------------------------------------------------------
 
 def name_progress_run() -> str:
-    """`progress nightly 2026-11-21 15:00` (the coming cutoff when the date is left empty)."""
-    parameters = flow_run.parameters or {}
-    day = parameters.get("cutoff_date") or "(coming)"
-    as_of = parameters.get("as_of") or "now"
-    return f"progress {parameters.get('calendar', 'nightly')} {day} as of {as_of}"
+    """`progress nightly 2026-11-21 as of 2026-11-21 15:00` (business time; the coming cutoff when
+    the date is left empty; a run without `as_of` as of its scheduled time)."""
+    try:
+        zone = load_settings().timezone
+    except UserError:  # a name is never worth failing a run for: the run reports the settings
+        zone = "Asia/Shanghai"
+    return progress_run_name(flow_run.parameters or {}, flow_run.scheduled_start_time, zone)
 
 
 def run_progress(plan: ProgressPlan) -> dict:
@@ -359,8 +362,9 @@ def progress_flow(calendar: Literal["nightly", "weekly"] = "nightly", cutoff_dat
         calendar: nightly or weekly: the calendar of the cutoff.
         cutoff_date: The cutoff (weekly: its Sunday). Empty: the coming one (the cutoff whose window holds
             the as-of instant).
-        as_of: The instant the orders are counted at (before the cutoff). Empty: this run's scheduled time,
-            or now. A past instant shows how it looked then (and sends nothing).
+        as_of: The instant the orders are counted at (before the cutoff): set the time zone beside it to
+            Asia/Shanghai (the form starts at UTC). Empty: this run's scheduled time, or now. A past instant
+            shows how it looked then (and sends nothing).
         send: Send the leaders' messages to their group bots (only a run of now, before the cutoff, sends).
         data_dir: Data folder (master/, inbox/) for this run only. Empty: CUTOFF_DATA_DIR of `cutoff serve`.
         reports_dir: Reports folder for this run only. Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.

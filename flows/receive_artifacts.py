@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 
 from flows.artifacts import artifact_key
-from transforms.money import fen_to_yuan_text
+from transforms.money import fen_to_yuan_display
 
 
 def _yuan(fen: int | None) -> str:
-    return f"¥{fen_to_yuan_text(int(fen or 0))}"
+    """¥87,239.30; a negative amount -¥11.46 (as the command line prints it)."""
+    return fen_to_yuan_display(int(fen or 0))
 
 
 def render_receive_markdown(summary: dict) -> str:
@@ -25,8 +26,9 @@ def render_receive_markdown(summary: dict) -> str:
         "",
         "| figure | value |",
         "| --- | --- |",
-        f"| receipts applied / rejected | {receipts.get('applied', 0)} / {receipts.get('rejected', 0)} |",
-        f"| purchase lines pending / complete / short | {lines['pending']} / {lines['complete']} / {lines['short']} |",
+        f"| receipts applied / rejected | {receipts.get('applied', 0):,} / {receipts.get('rejected', 0):,} |",
+        f"| purchase lines pending / complete / short | {lines['pending']:,} / {lines['complete']:,} / "
+        f"{lines['short']:,} |",
         f"| units purchased / received / damaged / good | {units['purchased']:,} / {units['received']:,} / "
         f"{units['damaged']:,} / {units['good']:,} |",
         f"| units short / over / payable | {units['short']:,} / {units['over']:,} / {units['payable']:,} |",
@@ -46,7 +48,7 @@ def render_receive_markdown(summary: dict) -> str:
 
 def supplier_table(summary: dict) -> list[dict]:
     return [{"supplier_id": s["supplier_id"], "status": s["status"], "units_short": int(s["units_short"]),
-             "payable_fen": int(s["payable_fen"]), "payable": fen_to_yuan_text(int(s["payable_fen"]))}
+             "payable_fen": int(s["payable_fen"]), "payable": _yuan(s["payable_fen"])}
             for s in summary.get("suppliers", [])]
 
 

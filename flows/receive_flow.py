@@ -26,6 +26,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from chat.deliver import describe_deliveries
 from errors import UserError
 from flows.notice_flow import notices_after_goods_in
 from flows.planning import resolve_cutoff_date
@@ -317,5 +318,5 @@ def print_receiving(summary: dict, output_dir: Path) -> None:
           f"修订版: {len(files.get('sorting', []))} sorting, {len(files.get('handout', []))} handout)")
     notices = summary.get("notices")
     if notices:  # the notice before arrival (docs/progress.md)
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(notices["messages"].items())) or "none"
+        counts = describe_deliveries(notices["messages"])
         print(f"  notices to the leaders (到货通知): {counts} -> {notices['folder']}/")

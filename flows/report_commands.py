@@ -30,7 +30,8 @@ def print_report(result: dict, timezone: str) -> None:
           f"{units['unpicked']:,} unpicked, {units['waiting']:,} waiting")
     print(f"  losses: {units['lost']:,} of {units['purchased']:,} units purchased ({rate}), "
           f"{yuan(fen['lost'])} at cost")
-    print(f"  outputs: {result['folder']}/ (fulfilment.xlsx, losses.xlsx, report.json)")
+    books = "fulfilment.xlsx, losses.xlsx" + (", products.xlsx" if "products" in result else "")
+    print(f"  outputs: {result['folder']}/ ({books}, report.json)")
 
 
 def run_report(args, settings, check_warehouse_free, start_prefect) -> int:

@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from errors import UserError
+from flows.naming import report_run_name
 from flows.report_artifacts import publish_report_artifacts
 from flows.run_log import fail_run, prepare_run_log
 from flows.settings import Settings, load_settings
@@ -65,9 +66,7 @@ def analysis_dir(reports_dir: Path, start: date, end: date) -> Path:
 
 
 def name_report_run() -> str:
-    params = flow_run.parameters or {}
-    start, end = params.get("start"), params.get("end")
-    return f"report {start}..{end}" if start and end else "report (the week before)"
+    return report_run_name(flow_run.parameters or {})
 
 
 @task(name="ingest pickups", cache_policy=NO_CACHE)
@@ -132,7 +131,8 @@ def report_flow(start: date | None = None, end: date | None = None, data_dir: st
         end: The last cutoff date of the report (at most a year after start).
         data_dir: Data folder (master/, inbox/pickups/, the warehouse) for this run only. Empty:
             CUTOFF_DATA_DIR of `cutoff serve`.
-        reports_dir: Reports folder for this run only (the report goes to analysis/<from>_<to>/ in it).
+        reports_dir: Reports folder for this run only (the report goes to `analysis/<from>_<to>/` in it).
+            Empty: CUTOFF_REPORTS_DIR of `cutoff serve`.
         lang: Language of the workbooks, zh or en. Empty: CUTOFF_LANG (zh).
         warehouse: The warehouse file (DuckDB) for this run only. Empty: warehouse.duckdb in the data folder.
         now: The instant the pickups are judged at (a line not scanned by then is waiting or unpicked).

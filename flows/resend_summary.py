@@ -56,7 +56,9 @@ def resend_markdown(window: CutoffWindow, result: dict, folder: Path) -> str:
     for supplier_id, row in sorted(resent.items()):
         if row["po_transport"] == "api":
             api = row.get("api") or {}
-            by, status, detail = "API", api.get("status", ""), api_text({"po_transport": "api", "api": api})
+            by, status = "API", api.get("status", "")
+            # the status has its column: the detail is the rest (`revision 1 at ..., their reference ...`)
+            detail = api_text({"po_transport": "api", "api": api}).removeprefix(status).lstrip(", ")
         else:
             by, status, detail = "email", row.get("email") or "", (row.get("warning") or "").split(": ", 1)[-1]
         detail = " ".join(str(detail).replace("|", "\\|").split())[:160]

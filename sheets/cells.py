@@ -36,7 +36,9 @@ STYLE_NAMES = ("title", "heading", "bold", "note", "label", "money", "money_bold
                "cell_bold", "cell_money_bold", "cell_quoted_bold",
                # ratios (a percent) and display figures (hours), outside the grid
                "percent", "decimal",
-               *(f"{base}{variant}" for variant in GRID_VARIANTS for base in GRID_BASES))
+               *(f"{base}{variant}" for variant in GRID_VARIANTS for base in GRID_BASES),
+               # a count outside the grid (a header block's figure): 1,435, not 1435
+               "count")
 ROUNDED = {PERCENT: 4, DECIMAL: 2}  # decimals a ratio or a display figure keeps in its cell
 STYLE = {name: number for number, name in enumerate(STYLE_NAMES, 1)}  # cell style ids (0: the default)
 
@@ -83,7 +85,7 @@ def value_cell(ref: str, value, kind: str, bold: bool = False, text_style: str |
         raise TypeError(f"cell {ref}: write text or integers (fen for money), not {type(value).__name__}")
     if kind == MONEY:
         return _number_cell(ref, fen_to_yuan_text(value), f"{prefix}money_bold" if bold or grid else "money")
-    return _number_cell(ref, str(value), f"{prefix}bold" if bold or grid else None)
+    return _number_cell(ref, str(value), f"{prefix}bold" if bold or grid else "count")
 
 
 def row_xml(row: int, cells: list[str], height: float | None = None) -> str:

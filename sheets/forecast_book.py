@@ -13,7 +13,7 @@ import polars as pl
 
 from inbox.master import Master
 from sheets.forecast_labels import forecast_labels
-from sheets.spec import DECIMAL, INT, PERCENT, TEXT, ChartSpec, Column, SheetSpec
+from sheets.spec import DECIMAL, INT, OWN_SHEET, PERCENT, TEXT, ChartSpec, Column, SheetSpec
 from sheets.writer import write_workbook
 from transforms.forecast import Forecast
 
@@ -78,8 +78,12 @@ def overview_sheet(forecast: Forecast, master: Master, summary: dict, t: dict, t
               "cases_p50": int(frame["cases_p50"].sum())}
     return SheetSpec(title=t["sheet_overview"], columns=columns, frame=frame, title_line=title,
                      header=header_rows(summary, t), notes=(t["overview_note"],), totals=totals, landscape=True,
-                     freeze_columns=2, chart=ChartSpec(t["chart_suppliers"].format(day=first, n=CHART_SUPPLIERS),
-                                                       "supplier_id", "units_p50", t["p50"], max_rows=CHART_SUPPLIERS))
+                     freeze_columns=2,
+                     # on a page of its own: below the tall header block it broke over two pages, the
+                     # repeated header printed over its top half
+                     chart=ChartSpec(t["chart_suppliers"].format(day=first, n=CHART_SUPPLIERS), "supplier_id",
+                                     "units_p50", t["p50"], max_rows=CHART_SUPPLIERS, placement=OWN_SHEET,
+                                     sheet_title=t["sheet_overview_chart"]))
 
 
 def sku_sheet(forecast: Forecast, master: Master, t: dict, title: str) -> SheetSpec:
@@ -89,7 +93,7 @@ def sku_sheet(forecast: Forecast, master: Master, t: dict, title: str) -> SheetS
              .with_columns(pl.col("cutoff_date").cast(pl.String).alias("date"))
              .sort("supplier_id", "sku_id", "cutoff_date"))
     columns = (Column("supplier_id", t["supplier_id"], TEXT, 8), Column("sku_id", t["sku"], TEXT, 9),
-               Column("name", t["name"], TEXT, 14, 30), Column("unit", t["unit"], TEXT, 4),
+               Column("name", t["name"], TEXT, 12, wrap=True), Column("unit", t["unit"], TEXT, 4),
                Column("case_pack", t["case_pack"], INT, 5), Column("date", t["cutoff_date"], TEXT, 10),
                Column("day_note", t["day_note"], TEXT, 8, 20), Column("units_p10", t["p10"], DECIMAL, 8),
                Column("units_p50", t["p50"], DECIMAL, 9), Column("units_p90", t["p90"], DECIMAL, 8),
@@ -104,7 +108,7 @@ def accuracy_sheet(forecast: Forecast, master: Master, summary: dict, t: dict, t
              .join(master.products.select("sku_id", "name", "supplier_id"), on="sku_id", how="left")
              .sort("supplier_id", "sku_id"))
     columns = (Column("supplier_id", t["supplier_id"], TEXT, 8), Column("sku_id", t["sku"], TEXT, 9),
-               Column("name", t["name"], TEXT, 14, 30), Column("method", t["method"], TEXT, 9),
+               Column("name", t["name"], TEXT, 12, wrap=True), Column("method", t["method"], TEXT, 9),
                Column("method_wape", t["wape"], PERCENT, 7), Column("method_bias", t["bias"], PERCENT, 7),
                Column("naive_wape", t["naive_wape"], PERCENT, 9), Column("naive_bias", t["naive_bias"], PERCENT, 9),
                Column("actual", t["actual"], DECIMAL, 9))
@@ -124,7 +128,7 @@ def trend_frame(forecast: Forecast, skus: list[str], first: date) -> pl.DataFram
     frame = pl.DataFrame({"cutoff_date": dates}, schema={"cutoff_date": pl.Date})
     for i, sku in enumerate(skus):
         actual = forecast.history.filter(pl.col("sku_id") == sku).select(
-            pl.col("date").alias("cutoff_date"), pl.col("units").cast(pl.Float64).alias(f"a{i}"))
+            pl.col("date").alias("cutoff_date"), pl.col("units").cast(pl.Int64).alias(f"a{i}"))
         ahead = forecast.rows.filter((pl.col("level") == "sku") & (pl.col("sku_id") == sku)).select(
             "cutoff_date", pl.col("units_p50").alias(f"f{i}"))
         frame = frame.join(actual, on="cutoff_date", how="left").join(ahead, on="cutoff_date", how="left")
@@ -141,8 +145,10 @@ def supplier_sheets(forecast: Forecast, master: Master, summary: dict, t: dict, 
                    .agg(pl.col("units_p50").sum()).sort("units_p50", "sku_id", descending=[True, False])
                    .head(TREND_SKUS)["sku_id"].to_list())
         frame = trend_frame(forecast, largest, first)
-        series = [Column(f"{kind}{i}", t[f"{label}_of"].format(sku=sku), DECIMAL, 9)
-                  for i, sku in enumerate(largest) for kind, label in (("a", "actual"), ("f", "forecast"))]
+        # what sold is whole units (659, not 659.00); the forecast keeps its hundredths
+        series = [Column(f"{kind}{i}", t[f"{label}_of"].format(sku=sku), kind_, 9)
+                  for i, sku in enumerate(largest)
+                  for kind, label, kind_ in (("a", "actual", INT), ("f", "forecast", DECIMAL))]
         chart = ChartSpec(t["chart_trend"].format(days=TREND_DAYS, n=len(largest)), "date", series[0].key,
                           kind="line", more_keys=tuple(c.key for c in series[1:]))
         sheets.append(SheetSpec(

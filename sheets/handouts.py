@@ -23,18 +23,29 @@ from transforms.sorting import Handout
 
 QR_COLUMN_WIDTH = 7.5  # characters: a QR picture of 34 pt and its margins
 ITEM_WIDTH = 32
+DOOR_WIDTH = 12  # 楼号 and 房号, 6 each
+SPARE = 4  # what the list without doors and codes leaves of a portrait page at 9 pt (~96 units)
+
+
+def item_width(door: bool, codes: bool) -> float:
+    """The item's wrap width: what the door columns and the code column take beyond the spare
+    comes out of it (with both, at ITEM_WIDTH, an export's list printed at 7.8 pt)."""
+    extra = (DOOR_WIDTH if door else 0) + (QR_COLUMN_WIDTH if codes else 0)
+    return ITEM_WIDTH - max(0.0, extra - SPARE)
 
 
 def handout_sheet(handout: Handout, ctx: BookContext) -> SheetSpec:
     t = ctx.labels
     # portrait A4 at 9 pt or more: the item wraps past ITEM_WIDTH, 手机尾号 prints on two lines
-    door = (Column("building", t["building"], TEXT, 6, 10, center=True),
-            Column("room", t["room"], TEXT, 6, 10, center=True)) if handout.door else ()
+    door = (Column("building", t["building"], TEXT, DOOR_WIDTH / 2, 10, center=True),
+            Column("room", t["room"], TEXT, DOOR_WIDTH / 2, 10, center=True)) if handout.door else ()
     columns = (Column("seq", t["seq"], INT, 5, center=True),
                Column("phone_tail", t["phone_tail"], TEXT, 6, center=True),
-               Column("customer_name", t["customer"], TEXT, 10, 24), *door,
+               # a platform export's names are WeChat nicknames, some long: they wrap, as the item does
+               Column("customer_name", t["customer"], TEXT, 10, wrap=True), *door,
                Column("order_id", t["order_id"], TEXT, 10, 24),
-               Column("item", t["item"], TEXT, ITEM_WIDTH, wrap=True), Column("units", t["units"], INT, 6),
+               Column("item", t["item"], TEXT, item_width(handout.door, "qr_png" in handout.lines.columns), wrap=True),
+               Column("units", t["units"], INT, 6),
                Column("unit", t["unit"], TEXT, 5, 8), Column("signed", t["signed"], TEXT, 6))
     columns, pictures = with_code_column(columns, handout.lines, t)
     title = t["handout_title"].format(platform=ctx.platform_name)

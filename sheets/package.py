@@ -94,6 +94,7 @@ def _register_styles(ws) -> None:
         "cell_quoted_bold": dict(border=grid, quotePrefix=True, font=bold, alignment=middle),
         "percent": dict(number_format=PERCENT_FORMAT),
         "decimal": dict(number_format=DECIMAL_FORMAT),
+        "count": dict(number_format=COUNT_FORMAT),
     }
     bases = {
         "cell": dict(number_format=COUNT_FORMAT, alignment=middle),

@@ -22,7 +22,7 @@ WORDS = {
            "api_unchanged": "unchanged, not sent again", "api_failed": "not delivered", "api_held": "held (--no-email)",
            "todo_po_failed": "API purchase orders not delivered", "email_by_api": "by API"},
 }
-ERROR_CHARS = 60  # of the answer or error in a cell (printed in one line); the whole is in summary.json
+ERROR_CHARS = 60  # of the answer or error in a cell (wrapped over a few lines); the whole is in summary.json
 SCHEMA = {"supplier_id": pl.String, "name": pl.String, "status": pl.String, "revision": pl.Int64, "at": pl.String,
           "reference": pl.String, "key": pl.String, "error": pl.String}
 
@@ -84,8 +84,10 @@ def api_sheets(summary: dict, lang: str, title: str) -> list[SheetSpec]:
     t = api_words(lang)
     return [SheetSpec(
         title=t["sheet_api"], title_line=title, frame=api_rows(summary, lang),
-        columns=(Column("supplier_id", t["supplier_id"], TEXT, 10), Column("name", t["supplier_name"], TEXT, 14, 30),
+        # a long name and the answer wrap: grown to their length, the sheet printed at 7 pt
+        columns=(Column("supplier_id", t["supplier_id"], TEXT, 10),
+                 Column("name", t["supplier_name"], TEXT, 12, wrap=True),
                  Column("status", t["api_status"], TEXT, 10, 16), Column("revision", t["api_revision"], INT, 6),
                  Column("at", t["api_at"], TEXT, 18), Column("reference", t["api_reference"], TEXT, 12, 24),
-                 Column("key", t["api_key"], TEXT, 16, 34), Column("error", t["api_error"], TEXT, 24, ERROR_CHARS)),
+                 Column("key", t["api_key"], TEXT, 16, 34), Column("error", t["api_error"], TEXT, 24, wrap=True)),
         landscape=True, autofilter=True, footer=title)]

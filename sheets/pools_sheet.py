@@ -53,9 +53,9 @@ def pools_sheet(pools: list[dict], lang: str, title: str, run_label: str) -> She
     sections = tuple(
         Section(_turns(pool, t),
                 heading=(f"{t['pool']} {pool['pool_id']} · {t['sku']} {pool['sku_id']} · {t['pool_units']} "
-                         f"{pool['units']}",
-                         f"{t['taken_before']} {pool['taken_before']} · {t['taken_now']} {pool['taken_now']} · "
-                         f"{t['held_later']} {pool['held_later']} · {t['pool_left']} {pool['left']}"),
+                         f"{pool['units']:,}",
+                         f"{t['taken_before']} {pool['taken_before']:,} · {t['taken_now']} {pool['taken_now']:,} · "
+                         f"{t['held_later']} {pool['held_later']:,} · {t['pool_left']} {pool['left']:,}"),
                 totals={"turn": t["total"], "taken": pool["taken_before"] + pool["taken_now"],
                         "reserve": sum(turn["reserve"] for turn in pool["turns"])})
         for pool in pools)

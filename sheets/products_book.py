@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from sheets.forecast_labels import forecast_labels
-from sheets.spec import INT, MONEY, PERCENT, TEXT, ChartSpec, Column, Section, SheetSpec
+from sheets.spec import INT, MONEY, OWN_SHEET, PERCENT, TEXT, ChartSpec, Column, Section, SheetSpec
 from sheets.writer import write_workbook
 from transforms.product_review import MAX_LOSS_BP, MIN_FORMATION_BP, TOP_SHARE_BP
 
@@ -38,15 +38,27 @@ def readable(review: pl.DataFrame, products: pl.DataFrame, t: dict) -> pl.DataFr
 
 
 def product_columns(t: dict) -> tuple[Column, ...]:
+    """商品排行: what each SKU sold and earned, its rates and flag. The counts behind the rates and the
+    reasons are on the second sheet: with them the sheet was 225 width units and printed at 5.5 pt."""
     return (Column("rank", t["rank"], INT, 4), Column("sku_id", t["sku"], TEXT, 9),
-            Column("name", t["name"], TEXT, 14, 28), Column("category", t["category"], TEXT, 6),
-            Column("supplier_id", t["supplier_id"], TEXT, 6), Column("cutoffs", t["cutoffs"], INT, 6),
-            Column("units", t["units"], INT, 7), Column("gmv_fen", t["gmv"], MONEY, 11),
-            Column("cost_fen", t["cost"], MONEY, 11), Column("margin_fen", t["margin"], MONEY, 11),
+            Column("name", t["name"], TEXT, 12, wrap=True), Column("category", t["category"], TEXT, 6),
+            Column("supplier_id", t["supplier_id"], TEXT, 6), Column("units", t["units"], INT, 7),
+            Column("gmv_fen", t["gmv"], MONEY, 11), Column("margin_fen", t["margin"], MONEY, 11),
+            Column("margin_rate", t["margin_rate"], PERCENT, 6),
+            Column("formation_rate", t["formation_rate"], PERCENT, 6),
+            Column("repeat_rate", t["repeat_rate"], PERCENT, 6), Column("loss_rate", t["loss_rate"], PERCENT, 6),
+            Column("flag_text", t["flag"], TEXT, 5))
+
+
+def flag_columns(t: dict) -> tuple[Column, ...]:
+    """待复盘与爆品: each flagged SKU's figures behind its flag, and why."""
+    return (Column("rank", t["rank"], INT, 4), Column("sku_id", t["sku"], TEXT, 9),
+            Column("name", t["name"], TEXT, 12, wrap=True), Column("cutoffs", t["cutoffs"], INT, 6),
+            Column("units", t["units"], INT, 7), Column("cost_fen", t["cost"], MONEY, 11),
             Column("margin_rate", t["margin_rate"], PERCENT, 6), Column("groups", t["groups"], INT, 5),
             Column("formation_rate", t["formation_rate"], PERCENT, 6), Column("customers", t["customers"], INT, 6),
             Column("repeat_rate", t["repeat_rate"], PERCENT, 6), Column("loss_rate", t["loss_rate"], PERCENT, 6),
-            Column("flag_text", t["flag"], TEXT, 5), Column("reason_text", t["reasons"], TEXT, 12, 40))
+            Column("flag_text", t["flag"], TEXT, 5), Column("reason_text", t["reasons"], TEXT, 18, wrap=True))
 
 
 def write_products_book(path: Path, review: pl.DataFrame, products: pl.DataFrame, *, span: str, lang: str,
@@ -56,14 +68,17 @@ def write_products_book(path: Path, review: pl.DataFrame, products: pl.DataFrame
     title = t["products_title"].format(span=span)
     frame = readable(review, products, t)
     columns = product_columns(t)
-    totals = {"rank": t["total"], **{c: int(frame[c].sum()) for c in ("units", "gmv_fen", "cost_fen", "margin_fen")}}
+    totals = {"rank": t["total"], **{c: int(frame[c].sum()) for c in ("units", "gmv_fen", "margin_fen")}}
     ranked = SheetSpec(title=t["sheet_products"], columns=columns, frame=frame, title_line=title,
                        header=((t["span"], span),), notes=(t["products_note"],), totals=totals, landscape=True,
                        freeze_columns=3, autofilter=True,
+                       # on a page of its own: below a ranking of many pages it broke over two, the
+                       # repeated header printed over it
                        chart=ChartSpec(t["chart_products"].format(n=CHART_ROWS), "sku_id", "margin_fen", t["margin"],
-                                       '"¥"#,##0', max_rows=CHART_ROWS))
+                                       '"¥"#,##0', max_rows=CHART_ROWS, placement=OWN_SHEET,
+                                       sheet_title=t["sheet_products_chart"]))
     flagged = SheetSpec(
-        title=t["sheet_flags"], columns=columns, title_line=title, header=((t["span"], span),), landscape=True,
+        title=t["sheet_flags"], columns=flag_columns(t), title_line=title, header=((t["span"], span),), landscape=True,
         section_breaks=False,
         sections=(Section(frame.filter(pl.col("flag") == "reconsider"), heading=(t["flag_reconsider"],)),
                   Section(frame.filter(pl.col("flag") == "star"), heading=(t["flag_star"],))))

@@ -27,15 +27,23 @@ def _named(rows: pl.DataFrame, listings: pl.DataFrame, products: pl.DataFrame, p
                   on="pickup_point_id", how="left")
             .with_columns(pl.when(pl.col("would_form")).then(pl.lit(t["yes"])).otherwise(pl.lit(t["no"]))
                           .alias("form_text"),
-                          pl.format("{} / {}", "groups_formed", "groups").alias("groups_text")))
+                          pl.format("{} / {}", "groups_formed", "groups").alias("groups_text"),
+                          # the listing over its item, the point over its leader: one wrapped column each
+                          # (side by side the per-point sheet was 196 width units and printed at 6.4 pt)
+                          pl.concat_str("listing_id", pl.col("item").fill_null(""), separator="\n")
+                          .str.strip_chars_end().alias("listing_item"),
+                          pl.concat_str(pl.concat_str("pickup_point_id", pl.col("point_name").fill_null(""),
+                                                      separator=" ").str.strip_chars_end(),
+                                        pl.col("leader_name").fill_null(""), separator="\n")
+                          .str.strip_chars_end().alias("point_leader")))
 
 
 def _figures(t: dict) -> tuple[Column, ...]:
     return (Column("units", t["units"], INT, 7), Column("participants", t["participants"], INT, 7),
-            Column("form_text", t["would_form"], TEXT, 8), Column("reached", t["reached"], PERCENT, 7),
+            Column("form_text", t["would_form"], TEXT, 6), Column("reached", t["reached"], PERCENT, 7),
             Column("missing_units", t["missing_units"], INT, 7),
             Column("missing_participants", t["missing_participants"], INT, 7),
-            Column("price_fen", t["price"], MONEY, 9), Column("next_price_fen", t["next_price"], MONEY, 9),
+            Column("price_fen", t["price"], MONEY, 8), Column("next_price_fen", t["next_price"], MONEY, 8),
             Column("participants_to_next_tier", t["to_next_tier"], INT, 8),
             Column("units_to_fill_case", t["fill_case"], INT, 8), Column("units_case_cut", t["case_cut"], INT, 8),
             Column("stock_left", t["stock_left"], INT, 8), Column("pool_left", t["pool_left"], INT, 8))
@@ -49,17 +57,15 @@ def progress_sheets(rows: pl.DataFrame, listings: pl.DataFrame, products: pl.Dat
     at_risk = int((~platform["would_form"]).sum())
     sheets = [SheetSpec(
         title=t["sheet_groups"], title_line=title, header=(*header, (t["at_risk"], at_risk)),
-        notes=(t["at_risk_note"],), frame=platform, landscape=True, freeze_columns=2, autofilter=True, footer=title,
-        columns=(Column("listing_id", t["listing"], TEXT, 10), Column("item", t["item"], TEXT, 14, 30),
-                 *_figures(t)))]
+        notes=(t["at_risk_note"],), frame=platform, landscape=True, freeze_columns=1, autofilter=True, footer=title,
+        columns=(Column("listing_item", t["listing_item"], TEXT, 20, wrap=True), *_figures(t)))]
     per_point = named.filter(pl.col("pickup_point_id").is_not_null())
     if per_point.height:
         sheets.append(SheetSpec(
             title=t["sheet_points"], title_line=title, header=header, notes=(t["at_risk_note"],), frame=per_point,
-            landscape=True, freeze_columns=3, autofilter=True, footer=title,
-            columns=(Column("listing_id", t["listing"], TEXT, 10), Column("item", t["item"], TEXT, 14, 30),
-                     Column("pickup_point_id", t["pickup_point"], TEXT, 8),
-                     Column("point_name", t["point_name"], TEXT, 12, 24), Column("leader_name", t["leader"], TEXT, 6),
+            landscape=True, freeze_columns=2, autofilter=True, footer=title,
+            columns=(Column("listing_item", t["listing_item"], TEXT, 16, wrap=True),
+                     Column("point_leader", t["point_leader"], TEXT, 12, wrap=True),
                      *_figures(t))))
     return sheets
 

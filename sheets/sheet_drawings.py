@@ -34,6 +34,8 @@ def add_chart(ws, sheet, data_ws, anchor: str, size: tuple[float, float]) -> Non
                        titles_from_data=True)
     chart.set_categories(Reference(data_ws, min_col=keys.index(spec.chart.category_key) + 1,
                                    min_row=table.first_row, max_row=last))
+    for series in chart.series if spec.chart.kind == "line" else ():
+        series.smooth = False  # openpyxl smooths lines: a curve through daily units dips below 0 and overshoots
     chart.width, chart.height = size
     ws.add_chart(chart, anchor)
 

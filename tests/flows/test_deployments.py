@@ -4,6 +4,7 @@ artifacts a run publishes."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -74,6 +75,18 @@ def test_deployments_schedules_parameters_and_concurrency():
     assert backfill_schema.properties["start"]["format"] == "date"
     assert backfill_schema.properties["end"]["format"] == "date"
     assert set(backfill_schema.required) == {"start", "end"}
+
+
+def test_the_form_s_help_shows_every_word():
+    """The run form renders each field's help as markdown: a bare <date> is taken for an HTML tag and
+    dropped (`forecast//`); in a code span it shows."""
+    for deployment in build_deployments(include_settle=False):
+        for name, prop in deployment._parameter_openapi_schema.properties.items():
+            outside_code = re.sub(r"`[^`]*`", "", prop.get("description", ""))
+            assert "<" not in outside_code and ">" not in outside_code, (deployment.name, name, prop["description"])
+    form = {d.flow_name: d._parameter_openapi_schema.properties for d in build_deployments(include_settle=False)}
+    assert "`forecast/<date>/`" in form["forecast"]["reports_dir"]["description"]
+    assert "`analysis/<from>_<to>/`" in form["report"]["reports_dir"]["description"]
 
 
 def test_waiting_runs_get_the_name_their_flow_would_give_them():

@@ -232,7 +232,13 @@ def test_the_artifact_and_the_command_line_show_the_export_warnings():
     markdown = render_run_markdown(summary)
     assert "- **Platform exports** (24): what a 快团团 / 群接龙 export says that does not add up" in markdown
     assert "order 5 (sheet 顾客购买表 row 6)" in markdown and "order 6 " not in markdown
-    assert "…; all in summary.json `warnings`." in markdown
+    # one warning a line, its kind in words, its text whole
+    assert "\n  - amounts do not add up: inbox/orders/团.xlsx: order 1 (sheet 顾客购买表 row 2): ...\n" in markdown
+    assert "  - … 19 more: all in summary.json `warnings`." in markdown
+    long = "export_order_number: inbox/orders/团.xlsx: sheet 顾客购买表 row 13 continues order 7 above it " \
+           "(its 跟团号 1007 differs: edited by hand?); read as order 7 " + "x" * 40
+    assert f"  - order number: {long.removeprefix('export_order_number: ')}\n" in render_run_markdown(
+        {**SUMMARY, "warnings": [long]})
     printed = []
     print_export_warnings(summary, printed.append)
     assert printed[:20] == warnings[:20] and printed[20] == "... and 4 more export warnings in summary.json"

@@ -53,7 +53,8 @@ def test_the_forecast_folder_a_rerun_and_a_cutoff_after_it(generated, tmp_path, 
     assert summary["history"] == {"from": "2026-11-02", "to": "2026-11-22", "cutoffs": 21}
     assert json.loads((folder / "forecast.json").read_text())["rows"] == summary["rows"]
     book = openpyxl.load_workbook(folder / "forecast.xlsx", read_only=True)
-    assert book.sheetnames[:3] == ["概览", "SKU预测", "准确率"] and len(book.sheetnames) == 3 + summary["suppliers"]
+    assert book.sheetnames[:4] == ["概览", "概览图", "SKU预测", "准确率"]
+    assert len(book.sheetnames) == 4 + summary["suppliers"]
 
     (folder / "stale.txt").write_text("from before")
     run_forecast(data_dir, reports)  # a rerun: the same rows, the folder replaced whole
@@ -96,6 +97,8 @@ def test_the_forecast_runs_after_each_nightly_cutoff():
     forecast = deployments["forecast/forecast"]
     (trigger,) = forecast.triggers
     assert trigger.expect == {"prefect.flow-run.Completed"}
+    # the Automations page names it beside the alerts and says what it does
+    assert trigger.name == "forecast: after the nightly cutoff" and "明日预估" in trigger.description
     assert [spec.root for spec in trigger.match_related] == [
         {"prefect.resource.role": "flow", "prefect.resource.name": "cutoff"},
         {"prefect.resource.role": "deployment", "prefect.resource.name": "nightly"}]
@@ -130,8 +133,8 @@ def test_cutoff_generate_history_then_cutoff_forecast_on_the_command_line(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "forecast of the nightly cutoffs 2026-11-23..2026-11-24: from 14 cutoffs" in result.stdout
     folder = tmp_path / "reports" / "forecast" / "2026-11-23"
-    assert openpyxl.load_workbook(folder / "forecast.xlsx", read_only=True).sheetnames[:3] == [
-        "Overview", "SKU forecast", "Accuracy"]
+    assert openpyxl.load_workbook(folder / "forecast.xlsx", read_only=True).sheetnames[:4] == [
+        "Overview", "Overview chart", "SKU forecast", "Accuracy"]
 
 
 def test_a_forecast_before_any_cutoff_is_refused(generated):

@@ -16,7 +16,7 @@ import pytest
 
 from errors import UserError
 from flows.cutoff_flow import cutoff_flow
-from flows.notice_flow import NoticePlan, notice_flow, plan_notice, send_notices
+from flows.notice_flow import NoticePlan, notice_flow, plan_notice, render_notice_markdown, send_notices
 from flows.receive_flow import receive_flow
 from flows.settings import Settings
 from tests import datasets, mooncake
@@ -154,3 +154,15 @@ def test_a_scheduled_notice_before_its_cutoff_ran_has_nothing_to_send(tmp_path):
     with pytest.raises(UserError, match="there is no warehouse"):
         notice_flow(calendar="nightly", cutoff_date=latest_cutoff().cutoff_date, data_dir=str(data_dir),
                     reports_dir=str(tmp_path / "reports"))
+
+
+def test_the_artifact_lists_what_to_act_on_first():
+    """A failed post first, then what went out, `unchanged` last, whatever the points' ids."""
+    results = [{"pickup_point_id": f"P{i:04d}", "status": "unchanged", "revision": 1, "detail": ""} for i in range(60)]
+    results.append({"pickup_point_id": "P4000", "status": "failed", "revision": 2, "detail": "HTTP 502 | bad gateway"})
+    results.append({"pickup_point_id": "P3000", "status": "sent", "revision": 2, "detail": ""})
+    summary = {"calendar": "nightly", "cutoff_date": "2026-11-21", "folder": "n", "due": 62, "why": "the goods-in run "
+               "decided", "waiting": 0, "no_departure": 0, "not_sent": None}
+    rows = [line for line in render_notice_markdown(summary, results).splitlines() if line.startswith("| P")]
+    assert rows[:2] == ["| P4000 | failed | 2 | HTTP 502 / bad gateway |", "| P3000 | sent | 2 |  |"]
+    assert len(rows) == 50 and "... and 12 more: notices.json has them all." in render_notice_markdown(summary, results)

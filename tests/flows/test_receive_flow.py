@@ -15,6 +15,7 @@ import pytest
 
 from flows.cli import main
 from flows.cutoff_flow import cutoff_flow
+from flows.receive_artifacts import render_receive_markdown, supplier_table
 from flows.receive_flow import receive_flow
 from flows.settle_flow import settle_flow
 from tests import datasets
@@ -31,6 +32,17 @@ WORKED_EXAMPLE = {
     "suppliers": [{"supplier_id": "S1", "status": "short", "units_short": 2, "payable_fen": 200000},
                   {"supplier_id": "S2", "status": "pending", "units_short": 0, "payable_fen": 0}],
 }
+
+
+def test_the_artifact_reads_money_as_people_write_it():
+    """¥ with thousands separators, the sign before the ¥, as summary.xlsx and the command line."""
+    summary = dict(WORKED_EXAMPLE, receipts={"applied": 12345, "rejected": 0},
+                   fen={"short_refund": 65600, "clawback": -1146, "payable": 8723930})
+    markdown = render_receive_markdown(summary)
+    assert "| payable to suppliers | ¥87,239.30 |" in markdown
+    assert "| commission clawed back | -¥11.46 |" in markdown
+    assert "| receipts applied / rejected | 12,345 / 0 |" in markdown
+    assert [r["payable"] for r in supplier_table(summary)] == ["¥2,000.00", "¥0.00"]
 
 
 @pytest.fixture
@@ -128,12 +140,12 @@ def assert_artifacts(run_id) -> None:
     assert run.name == "receive nightly 2026-11-21"
     assert set(found) == {"receive-nightly", "receive-suppliers-nightly"}
     markdown = found["receive-nightly"].data
-    assert "| shortage refunds | ¥656.00 |" in markdown and "| payable to suppliers | ¥2000.00 |" in markdown
+    assert "| shortage refunds | ¥656.00 |" in markdown and "| payable to suppliers | ¥2,000.00 |" in markdown
     assert "- `sorting/R1.xlsx`" in markdown and "- `handout/P2.xlsx`" in markdown
     table = found["receive-suppliers-nightly"].data
     table = json.loads(table) if isinstance(table, str) else table
     assert [(r["supplier_id"], r["status"], r["units_short"], r["payable"]) for r in table] == [
-        ("S1", "short", 2, "2000.00"), ("S2", "pending", 0, "0.00")]
+        ("S1", "short", 2, "¥2,000.00"), ("S2", "pending", 0, "¥0.00")]
 
 
 def test_the_reissued_sheets_cell_by_cell_and_only_where_a_shortage_changed_them(dirs):

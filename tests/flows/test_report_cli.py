@@ -55,6 +55,8 @@ def test_cutoff_report_on_the_command_line(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "pickup states as of 2026-11-23 20:00 Asia/Shanghai (final)" in result.stdout
     assert "19 to hand out, 7 collected (36.8%), 12 unpicked, 0 waiting" in result.stdout
-    assert (tmp_path / "reports" / "analysis" / "2026-11-21_2026-11-21" / "losses.xlsx").is_file()
+    folder = tmp_path / "reports" / "analysis" / "2026-11-21_2026-11-21"
+    assert (folder / "losses.xlsx").is_file() and (folder / "products.xlsx").is_file()
+    assert "(fulfilment.xlsx, losses.xlsx, products.xlsx, report.json)" in result.stdout  # every file it wrote
     empty = cutoff("report", "--from", "2026-10-01", "--to", "2026-10-07", *dirs, cwd=tmp_path)
     assert empty.returncode == 0 and "no cutoff dated 2026-10-01..2026-10-07 has run successfully" in empty.stderr

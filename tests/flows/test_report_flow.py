@@ -60,10 +60,11 @@ def test_the_report_writes_both_workbooks_and_report_json(reported):
 def test_the_product_review_ranks_the_range_s_skus(reported):
     import openpyxl
     _, reports, _ = reported
-    sheet = openpyxl.load_workbook(folder(reports) / "products.xlsx", read_only=True)["商品排行"]
-    rows = [row for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], int)]
-    assert [row[0] for row in rows] == [1, 2]
-    assert all(row[16] == "待复盘" and "损耗率高于15%" in row[17] for row in rows)  # mooncakes lost 7 of 24
+    book = openpyxl.load_workbook(folder(reports) / "products.xlsx", read_only=True)
+    rows = [row for row in book["商品排行"].iter_rows(values_only=True) if row and isinstance(row[0], int)]
+    assert [row[0] for row in rows] == [1, 2] and all(row[12] == "待复盘" for row in rows)
+    why = [row for row in book["待复盘与爆品"].iter_rows(values_only=True) if row and isinstance(row[0], int)]
+    assert len(why) == 2 and all("损耗率高于15%" in row[13] for row in why)  # mooncakes lost 7 of 24
 
 
 def test_the_timeline_by_hand(reported):

@@ -4,6 +4,7 @@ what summary.json, summary.xlsx and the artifact say, and what the supplier's sy
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import duckdb
 import openpyxl
@@ -12,6 +13,7 @@ import pytest
 from flows.artifacts import render_run_markdown
 from flows.cutoff_flow import cutoff_flow
 from flows.resend_flow import resend_flow
+from flows.resend_summary import resend_markdown
 from tests import datasets
 from tests.supplier_endpoint import Reply, SupplierEndpoint
 
@@ -122,3 +124,18 @@ def test_resend_of_a_cutoff_never_run_is_refused(api_dirs):
                                reports_dir=str(reports_dir), return_state=True)
     assert state.is_failed() and "there is no warehouse at" in state.message
     assert supplier.seen == []
+
+
+def test_the_resend_artifact_says_each_delivery_in_words(tmp_path):
+    """No `delivered r1 2026-12-08T01:57:54+08:00 ref ...`: the status once, then the revision, the
+    business time and their reference in words."""
+    window = SimpleNamespace(label="nightly 2026-11-21")
+    result = {"resent": {
+        "S1": {"po_transport": "api", "api": {"status": "delivered", "revision": 1, "at": "2026-11-22T08:01:02+08:00",
+                                              "reference": "SO-1"}},
+        "S2": {"po_transport": "api", "warning": "po_failed: S2: HTTP 503",
+               "api": {"status": "failed", "revision": 2, "error": "HTTP 503 Service Unavailable"}}}}
+    markdown = resend_markdown(window, result, tmp_path)
+    assert "| S1 | API | delivered | revision 1 at 2026-11-22 08:01:02, their reference SO-1 |" in markdown
+    assert "| S2 | API | failed | revision 2: HTTP 503 Service Unavailable |" in markdown
+    assert "**Still undelivered** (1): S2." in markdown

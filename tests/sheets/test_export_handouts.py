@@ -15,6 +15,7 @@ from inbox.master import load_master
 from sheets.run_books import write_run_workbooks
 from sheets.run_tables import RunTables
 from tests.export_data import export_master
+from tests.sheets.printing import READABLE, printed_points
 from transforms.close import close_listings
 from transforms.purchase import build_purchase_lines, total_by_supplier
 from transforms.summary import summarize_cutoff
@@ -82,6 +83,12 @@ def test_door_delivery_columns_in_walking_order_and_no_formula_from_an_export(tm
         body = [r for r in table[header + 1:] if r[at] is not None]
         assert [(r[at], r[at + 1]) for r in body] == [("2", "301"), ("2栋", "1201"), ("10", "606"), ("A座", "5")]
         assert [r[at - 1] for r in body] == [HOSTILE[3], HOSTILE[1], HOSTILE[0], HOSTILE[2]]
+    coded = tmp_path / "coded"  # with the pickup codes too: 楼号, 房号 and the 提货码 column on one A4 width
+    write_run_workbooks(coded, run, SETTINGS, pickup_key=b"k" * 32)
+    sheet = load_workbook(coded / "handout" / "Q1.xlsx").worksheets[0]
+    labels = [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value in ("楼号", "提货码")]
+    assert labels == ["楼号", "提货码"]
+    assert printed_points(sheet) >= READABLE  # it printed at 7.8 pt
     for path in (tmp_path / "zh").rglob("*.xlsx"):
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import openpyxl
+
 from sheets.po_api_sheet import api_rows, api_sheets, api_todo_row, email_cell
+from sheets.writer import write_workbook
 from tests.flows.test_po_artifacts import SUMMARY
+from tests.sheets.printing import READABLE, printed_points
 
 
 def test_rows_in_the_sheets_language_the_undelivered_first():
@@ -27,3 +31,15 @@ def test_the_todo_row_the_email_cell_and_no_sheet_without_api():
     without = dict(SUMMARY, suppliers=[SUMMARY["suppliers"][1]])
     assert api_sheets(without, "zh", "t") == [] and api_todo_row(without, "zh") == []
     assert [sheet.title for sheet in api_sheets(SUMMARY, "en", "t")] == ["API purchase orders"]
+
+
+def test_the_sheet_prints_at_9_pt_with_a_long_answer_and_name(tmp_path):
+    """The answer and the name wrap: grown to 60 characters, the sheet printed at 7 pt."""
+    long = dict(SUMMARY["suppliers"][2], name="广州市天河区某某农产品供应链管理有限公司",
+                api=dict(SUMMARY["suppliers"][2]["api"], error='HTTP 400 Bad Request: {"error": "' + "x" * 80 + '"}'))
+    path = tmp_path / "summary.xlsx"
+    write_workbook(path, api_sheets(dict(SUMMARY, suppliers=[long, SUMMARY["suppliers"][0]]), "zh", "截单汇总"))
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    assert printed_points(sheet) >= READABLE and sheet.print_title_rows
+    assert any(str(cell.value).startswith("HTTP 400") and cell.alignment.wrap_text for row in sheet.iter_rows()
+               for cell in row)
