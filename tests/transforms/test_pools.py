@@ -1,0 +1,149 @@
+"""One stock pool (transforms/pools.py) by hand: what summary.json `pools` reports of each turn, the
+`pool_stale` warning of a rerun, and what is wrong between listings.csv and pools.csv. The
+rulebook's worked example (tests/presale_story.py); its runs themselves are in test_presale.py."""
+
+from datetime import date, datetime, time, timezone
+
+import polars as pl
+
+from tests import presale_story as story
+from tests.builders import at, listings
+from transforms.pools import plan_pools, pool_budgets, pool_listing_problems, pool_report, pool_turns, \
+    stale_pool_warnings
+from transforms.windows import window_for
+
+TZ = "Asia/Shanghai"
+
+
+def story_listings() -> pl.DataFrame:
+    return listings(*({key: at(value) if key in ("opens_at", "closes_at", "deposit_closes_at") else value
+                       for key, value in row.items()} for row in (story.GRP, story.PRE, story.EXC)))
+
+
+def pools() -> pl.DataFrame:
+    return pl.DataFrame({"pool_id": [story.POOL], "sku_id": [story.SKU], "units": [story.POOL_UNITS]})
+
+
+def taken(**units: int) -> pl.DataFrame:
+    return pl.DataFrame({"listing_id": list(units), "units_allocated": list(units.values())},
+                        schema={"listing_id": pl.String, "units_allocated": pl.Int64})
+
+
+def allocated(*lines: tuple[str, int]) -> pl.DataFrame:
+    return pl.DataFrame(lines, schema={"listing_id": pl.String, "qty_allocated": pl.Int64}, orient="row")
+
+
+def turn(calendar: str, day: str):
+    window = window_for(calendar, date.fromisoformat(day), TZ)
+    return window, plan_pools(pool_turns(story_listings(), TZ, time(20)), window)
+
+
+def report(calendar: str, day: str, earlier: pl.DataFrame, lines: pl.DataFrame) -> list[dict]:
+    _, plan = turn(calendar, day)
+    return pool_report(plan, pool_budgets(plan, pools(), earlier), earlier, lines)
+
+
+def test_the_report_of_the_first_turn_holds_the_later_reserve():
+    # GRP takes 27 (two lines of one listing: summed); PRE's reserve of 6 is held for it: 40 - 27 - 6 = 7 left
+    assert report("nightly", story.GRP_DATE, taken(), allocated(("GRP", 20), ("GRP", 7))) == [{
+        "pool_id": "MOON", "sku_id": "SKU1", "units": 40, "taken_before": 0, "taken_now": 27, "held_later": 6,
+        "left": 7, "turns": [
+            {"calendar": "nightly", "cutoff_date": "2026-11-19", "position": "this run", "listings": ["GRP"],
+             "reserve": 0, "taken": 27},
+            {"calendar": "weekly", "cutoff_date": "2026-11-22", "position": "later", "listings": ["PRE"],
+             "reserve": 6, "taken": None},
+            {"calendar": "nightly", "cutoff_date": "2026-11-23", "position": "later", "listings": ["EXC"],
+             "reserve": 0, "taken": None}]}]
+
+
+def test_the_report_of_the_middle_turn_counts_the_earlier_one_as_its_run_stored_it():
+    pool = report("weekly", story.PRE_DATE, taken(GRP=27), allocated(("PRE", 2), ("PRE", 0), ("PRE", 4), ("PRE", 1)))
+    assert len(pool) == 1
+    assert {k: pool[0][k] for k in ("taken_before", "taken_now", "held_later", "left")} == \
+        {"taken_before": 27, "taken_now": 7, "held_later": 0, "left": 6}
+    assert [(t["position"], t["listings"], t["reserve"], t["taken"]) for t in pool[0]["turns"]] == \
+        [("earlier", ["GRP"], 0, 27), ("this run", ["PRE"], 6, 7), ("later", ["EXC"], 0, None)]
+
+
+def test_the_report_of_a_turn_whose_listing_sold_nothing_says_0_not_to_come():
+    pool = report("nightly", story.EXC_DATE, taken(GRP=27, PRE=7), allocated())
+    assert [(t["position"], t["taken"]) for t in pool[0]["turns"]] == [("earlier", 27), ("earlier", 7),
+                                                                       ("this run", 0)]
+    assert (pool[0]["taken_now"], pool[0]["left"]) == (0, 6)
+
+
+def test_listings_of_one_turn_share_a_row_of_the_report():
+    both = story_listings().with_columns(
+        pl.when(pl.col("listing_id") == "EXC").then(at("2026-11-19 20:00")).otherwise(pl.col("closes_at"))
+        .alias("closes_at"),
+        pl.when(pl.col("listing_id") == "EXC").then(3).otherwise(pl.col("pool_reserve")).alias("pool_reserve"))
+    window = window_for("nightly", date.fromisoformat(story.GRP_DATE), TZ)
+    plan = plan_pools(pool_turns(both, TZ, time(20)), window)
+    pool = pool_report(plan, pool_budgets(plan, pools(), taken()), taken(),
+                       allocated(("GRP", 20), ("EXC", 3), ("EXC", 1)))
+    assert pool[0]["turns"][0] == {"calendar": "nightly", "cutoff_date": "2026-11-19", "position": "this run",
+                                   "listings": ["EXC", "GRP"], "reserve": 3, "taken": 24}
+    assert (pool[0]["taken_now"], pool[0]["held_later"], pool[0]["left"]) == (24, 6, 10)
+
+
+def test_a_rerun_that_takes_more_warns_naming_the_later_cutoffs_that_ran_in_turn_order():
+    window, plan = turn("nightly", story.GRP_DATE)
+    ran = pl.DataFrame({"calendar": ["nightly", "weekly"], "cutoff_date": [date(2026, 11, 23), date(2026, 11, 22)]})
+    assert stale_pool_warnings(plan, taken(GRP=27), taken(GRP=29), ran, window) == [
+        "pool_stale: pool MOON: the nightly 2026-11-19 cutoff now takes 29 unit(s) of it (it took 27 before), and "
+        "the later cutoff(s) weekly 2026-11-22, nightly 2026-11-23 already ran with what it left: rerun them in "
+        "this order (cutoff run --calendar weekly --date 2026-11-22; cutoff run --calendar nightly --date "
+        "2026-11-23)"]
+    # fewer units is as stale as more; only the later runs that ran are named
+    fewer = stale_pool_warnings(plan, taken(GRP=27), taken(GRP=25), ran.filter(pl.col("calendar") == "weekly"), window)
+    assert fewer == [
+        "pool_stale: pool MOON: the nightly 2026-11-19 cutoff now takes 25 unit(s) of it (it took 27 before), and "
+        "the later cutoff(s) weekly 2026-11-22 already ran with what it left: rerun them in this order "
+        "(cutoff run --calendar weekly --date 2026-11-22)"]
+
+
+def test_no_stale_warning_for_the_same_units_or_when_no_later_cutoff_ran():
+    window, plan = turn("nightly", story.GRP_DATE)
+    ran = pl.DataFrame({"calendar": ["weekly"], "cutoff_date": [date(2026, 11, 22)]})
+    assert stale_pool_warnings(plan, taken(GRP=27), taken(GRP=27), ran, window) == []
+    assert stale_pool_warnings(plan, taken(GRP=27), taken(GRP=29), ran.clear(), window) == []
+    # an earlier turn that ran is no later cutoff; another listing's units are not this run's
+    window, plan = turn("weekly", story.PRE_DATE)
+    earlier = pl.DataFrame({"calendar": ["nightly"], "cutoff_date": [date(2026, 11, 19)]})
+    assert stale_pool_warnings(plan, taken(PRE=7, GRP=27), taken(PRE=7, GRP=30), earlier, window) == []
+
+
+def master(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"listing_id": pl.String, "sku_id": pl.String, "pool_id": pl.String,
+                                      "pool_reserve": pl.Int64, "_row": pl.Int64}, orient="row")
+
+
+def pool_rows(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"pool_id": pl.String, "sku_id": pl.String, "units": pl.Int64,
+                                      "_row": pl.Int64}, orient="row")
+
+
+def test_a_listing_of_a_pool_must_sell_its_sku():
+    problems = pool_listing_problems(
+        master([("GRP", "SKU2", "MOON", 0, 2), ("PRE", "SKU1", "MOON", 6, 3), ("X", "SKU9", None, 0, 4),
+                ("Y", "SKU3", "SUN", 0, 5), ("A", "SKU2", "MOON", 0, 6)]),
+        pool_rows([("SUN", "SKU1", 5, 3), ("MOON", "SKU1", 40, 2)]))
+    assert problems == [
+        ("listings", 2, "pool_id 'MOON' is a stock of SKU1 (pools.csv row 2), but this listing sells SKU2: a pool's "
+                        "listings sell its SKU"),
+        ("listings", 5, "pool_id 'SUN' is a stock of SKU1 (pools.csv row 3), but this listing sells SKU3: a pool's "
+                        "listings sell its SKU"),
+        ("listings", 6, "pool_id 'MOON' is a stock of SKU1 (pools.csv row 2), but this listing sells SKU2: a pool's "
+                        "listings sell its SKU")]
+
+
+def test_the_reserves_of_a_pool_may_add_up_to_its_units_and_no_more():
+    listing_rows = [("GRP", "SKU1", "MOON", 30, 4), ("PRE", "SKU1", "MOON", 6, 2), ("EXC", "SKU1", "MOON", 5, 3),
+                    ("S1", "SKU2", "SUN", 3, 6), ("S2", "SKU2", "SUN", 2, 5), ("F", "SKU3", "FOG", 9, 7)]
+    pools_csv = [("SUN", "SKU2", 4, 3), ("MOON", "SKU1", 40, 2), ("FOG", "SKU3", 9, 4)]
+    assert pool_listing_problems(master(listing_rows), pool_rows(pools_csv)) == [
+        ("pools", 2, "the reserves of pool MOON's listings add up to 41 (listings.csv rows 2, 3, 4), past its 40 "
+                     "units"),
+        ("pools", 3, "the reserves of pool SUN's listings add up to 5 (listings.csv rows 5, 6), past its 4 units")]
+    exactly = [(*row[:3], 5 if row[0] == "PRE" else row[3], row[4]) for row in listing_rows]
+    assert [problem[1] for problem in pool_listing_problems(master(exactly), pool_rows(pools_csv))] == [3]
