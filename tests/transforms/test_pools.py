@@ -2,14 +2,23 @@
 `pool_stale` warning of a rerun, and what is wrong between listings.csv and pools.csv. The
 rulebook's worked example (tests/presale_story.py); its runs themselves are in test_presale.py."""
 
-from datetime import date, datetime, time, timezone
+from datetime import date, time
 
 import polars as pl
 
 from tests import presale_story as story
 from tests.builders import at, listings
-from transforms.pools import plan_pools, pool_budgets, pool_listing_problems, pool_report, pool_turns, \
-    stale_pool_warnings
+from transforms.pools import (
+    LATER,
+    missing_turns,
+    plan_pools,
+    pool_budgets,
+    pool_listing_problems,
+    pool_report,
+    pool_turns,
+    runs_of,
+    stale_pool_warnings,
+)
 from transforms.windows import window_for
 
 TZ = "Asia/Shanghai"
@@ -84,6 +93,25 @@ def test_listings_of_one_turn_share_a_row_of_the_report():
     assert pool[0]["turns"][0] == {"calendar": "nightly", "cutoff_date": "2026-11-19", "position": "this run",
                                    "listings": ["EXC", "GRP"], "reserve": 3, "taken": 24}
     assert (pool[0]["taken_now"], pool[0]["held_later"], pool[0]["left"]) == (24, 6, 10)
+
+
+def runs(frame: pl.DataFrame) -> list[tuple[str, str]]:
+    return [(r["calendar"], r["cutoff_date"].isoformat()) for r in frame.iter_rows(named=True)]
+
+
+def test_the_runs_of_the_turns_come_in_turn_order_not_by_calendar():
+    _, plan = turn("nightly", story.GRP_DATE)
+    assert runs(runs_of(plan, LATER)) == [("weekly", "2026-11-22"), ("nightly", "2026-11-23")]
+    # GRP moved after both: the weekly PRE must run before the nightly EXC, and a run done is not asked for
+    late = story_listings().with_columns(
+        pl.when(pl.col("listing_id") == "GRP").then(at("2026-11-24 20:00")).otherwise(pl.col("closes_at"))
+        .alias("closes_at"))
+    window = window_for("nightly", date(2026, 11, 24), TZ)
+    plan = plan_pools(pool_turns(late, TZ, time(20)), window)
+    none = pl.DataFrame(schema={"calendar": pl.String, "cutoff_date": pl.Date})
+    assert runs(missing_turns(plan, none)) == [("weekly", "2026-11-22"), ("nightly", "2026-11-23")]
+    done = pl.DataFrame({"calendar": ["weekly"], "cutoff_date": [date(2026, 11, 22)]})
+    assert runs(missing_turns(plan, done)) == [("nightly", "2026-11-23")]
 
 
 def test_a_rerun_that_takes_more_warns_naming_the_later_cutoffs_that_ran_in_turn_order():
