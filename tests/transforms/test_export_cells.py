@@ -154,3 +154,20 @@ def test_a_cell_of_too_many_items_is_refused():
     assert len(parse_items(";".join(f"品{i}+1" for i in range(MAX_ITEMS_PER_CELL)), "ktt")) == MAX_ITEMS_PER_CELL
     with pytest.raises(CellError, match=f"{MAX_ITEMS_PER_CELL + 1} items in one cell"):
         parse_items(";".join(f"品{i}+1" for i in range(MAX_ITEMS_PER_CELL + 1)), "ktt")
+
+
+@pytest.mark.parametrize("value, message", [
+    (True, "'TRUE' is not a whole number"), (Decimal("2.5"), "'2.5' is not a whole number"),
+    ("两", "'两' is not a whole number")])
+def test_a_count_refused_names_what_the_cell_holds(value, message):
+    with pytest.raises(CellError) as refused:
+        whole_number(value)
+    assert str(refused.value) == message
+
+
+def test_blank_pieces_around_and_between_items_are_no_items():
+    assert parse_items("\n西柚(十个一份)*2\n \n丹东草莓*1\n", "qjl") == [("西柚(十个一份)", 2), ("丹东草莓", 1)]
+    assert parse_items("共2件;苹果+1; ;梨+1", "ktt") == [("苹果", 1), ("梨", 1)]
+    with pytest.raises(CellError) as refused:
+        parse_items("\n共0件\n", "qjl")
+    assert str(refused.value) == "no item in the cell"
