@@ -171,3 +171,9 @@ def test_blank_pieces_around_and_between_items_are_no_items():
     with pytest.raises(CellError) as refused:
         parse_items("\n共0件\n", "qjl")
     assert str(refused.value) == "no item in the cell"
+
+
+def test_a_date_that_does_not_exist_names_the_cell():
+    with pytest.raises(CellError) as refused:
+        parse_time("2026-02-30 10:00")
+    assert str(refused.value) == "'2026-02-30 10:00' is not a time"
