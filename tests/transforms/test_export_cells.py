@@ -177,3 +177,17 @@ def test_a_date_that_does_not_exist_names_the_cell():
     with pytest.raises(CellError) as refused:
         parse_time("2026-02-30 10:00")
     assert str(refused.value) == "'2026-02-30 10:00' is not a time"
+
+
+@pytest.mark.parametrize("value, message", [
+    (True, "'TRUE' is not an amount in yuan"), ("abc", "'abc' is not an amount in yuan"),
+    ("NaN", "'NaN' is not an amount in yuan"), ("59.999", "'59.999' has a fraction of a fen"),
+    (Decimal("-0.5"), "'-0.5' is negative")])
+def test_an_amount_refused_names_what_the_cell_holds(value, message):
+    with pytest.raises(CellError) as refused:
+        yuan_to_fen(value)
+    assert str(refused.value) == message
+
+
+def test_a_tiny_number_reads_in_plain_notation_never_as_an_exponent():
+    assert cell_text(Decimal("0.00000015")) == "0.00000015"
