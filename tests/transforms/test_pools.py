@@ -2,7 +2,7 @@
 `pool_stale` warning of a rerun, and what is wrong between listings.csv and pools.csv. The
 rulebook's worked example (tests/presale_story.py); its runs themselves are in test_presale.py."""
 
-from datetime import date, time
+from datetime import date, datetime, time, timezone
 
 import polars as pl
 
@@ -175,3 +175,51 @@ def test_the_reserves_of_a_pool_may_add_up_to_its_units_and_no_more():
         ("pools", 3, "the reserves of pool SUN's listings add up to 5 (listings.csv rows 5, 6), past its 4 units")]
     exactly = [(*row[:3], 5 if row[0] == "PRE" else row[3], row[4]) for row in listing_rows]
     assert [problem[1] for problem in pool_listing_problems(master(exactly), pool_rows(pools_csv))] == [3]
+
+
+def hand_plan(rows: list[tuple]) -> pl.DataFrame:
+    """(pool, listing, calendar, turn date, turn instant UTC, position) of a plan, by hand."""
+    return pl.DataFrame([(*row, 0) for row in rows], orient="row", schema={
+        "pool_id": pl.String, "listing_id": pl.String, "calendar": pl.String, "turn_date": pl.Date,
+        "turn_at": pl.Datetime("us", "UTC"), "position": pl.String, "pool_reserve": pl.Int64})
+
+
+def test_each_pool_of_the_run_is_checked_on_its_own_listings():
+    sunday, monday = datetime(2026, 11, 22, 16, tzinfo=timezone.utc), datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    thursday = datetime(2026, 11, 19, 12, tzinfo=timezone.utc)
+    plan = hand_plan([("AAA", "X", "nightly", date(2026, 11, 19), thursday, "this run"),
+                      ("AAA", "Y", "weekly", date(2026, 11, 22), sunday, "later"),
+                      ("MOON", "GRP", "nightly", date(2026, 11, 19), thursday, "this run"),
+                      ("MOON", "PRE", "weekly", date(2026, 11, 22), sunday, "later"),
+                      ("MOON", "EXC", "nightly", date(2026, 11, 23), monday, "later")])
+    window = window_for("nightly", date(2026, 11, 19), TZ)
+    ran = pl.DataFrame({"calendar": ["weekly"], "cutoff_date": [date(2026, 11, 22)]})
+    warnings = stale_pool_warnings(plan, taken(X=5, GRP=27), taken(X=5, GRP=29), ran, window)
+    assert warnings == [
+        "pool_stale: pool MOON: the nightly 2026-11-19 cutoff now takes 29 unit(s) of it (it took 27 before), and "
+        "the later cutoff(s) weekly 2026-11-22 already ran with what it left: rerun them in this order "
+        "(cutoff run --calendar weekly --date 2026-11-22)"]
+
+
+def test_later_cutoffs_at_the_same_instant_are_named_nightly_first():
+    """With the nightly cutoff at 24:00, Sunday's weekly and Monday's nightly cutoffs close at one
+    instant: turn order then goes by calendar (nightly, then weekly)."""
+    midnight = datetime(2026, 11, 22, 16, tzinfo=timezone.utc)
+    thursday = datetime(2026, 11, 19, 16, tzinfo=timezone.utc)
+    plan = hand_plan([("MOON", "GRP", "nightly", date(2026, 11, 20), thursday, "this run"),
+                      ("MOON", "PRE", "weekly", date(2026, 11, 22), midnight, "later"),
+                      ("MOON", "EXC", "nightly", date(2026, 11, 23), midnight, "later")])
+    window = window_for("nightly", date(2026, 11, 20), TZ, time(0))
+    ran = pl.DataFrame({"calendar": ["weekly", "nightly"], "cutoff_date": [date(2026, 11, 22), date(2026, 11, 23)]})
+    [warning] = stale_pool_warnings(plan, taken(GRP=27), taken(GRP=28), ran, window)
+    assert warning.endswith("(cutoff run --calendar nightly --date 2026-11-23; cutoff run --calendar weekly "
+                            "--date 2026-11-22)")
+
+
+def test_earlier_cutoffs_at_the_same_instant_are_asked_for_nightly_first():
+    midnight, friday = datetime(2026, 11, 22, 16, tzinfo=timezone.utc), datetime(2026, 11, 27, 16, tzinfo=timezone.utc)
+    plan = hand_plan([("MOON", "PRE", "weekly", date(2026, 11, 22), midnight, "earlier"),
+                      ("MOON", "EXC", "nightly", date(2026, 11, 23), midnight, "earlier"),
+                      ("MOON", "GRP", "nightly", date(2026, 11, 28), friday, "this run")])
+    none = pl.DataFrame(schema={"calendar": pl.String, "cutoff_date": pl.Date})
+    assert runs(missing_turns(plan, none)) == [("nightly", "2026-11-23"), ("weekly", "2026-11-22")]
