@@ -13,6 +13,7 @@ from transforms.pools import (
     missing_turns,
     plan_pools,
     pool_budgets,
+    pool_left,
     pool_listing_problems,
     pool_report,
     pool_turns,
@@ -223,3 +224,25 @@ def test_earlier_cutoffs_at_the_same_instant_are_asked_for_nightly_first():
                       ("MOON", "GRP", "nightly", date(2026, 11, 28), friday, "this run")])
     none = pl.DataFrame(schema={"calendar": pl.String, "cutoff_date": pl.Date})
     assert runs(missing_turns(plan, none)) == [("nightly", "2026-11-23"), ("weekly", "2026-11-22")]
+
+
+def test_later_runs_at_the_same_instant_come_nightly_first():
+    midnight = datetime(2026, 11, 22, 16, tzinfo=timezone.utc)
+    thursday = datetime(2026, 11, 19, 16, tzinfo=timezone.utc)
+    plan = hand_plan([("MOON", "GRP", "nightly", date(2026, 11, 20), thursday, "this run"),
+                      ("MOON", "PRE", "weekly", date(2026, 11, 22), midnight, "later"),
+                      ("MOON", "EXC", "nightly", date(2026, 11, 23), midnight, "later")])
+    assert runs(runs_of(plan, LATER)) == [("nightly", "2026-11-23"), ("weekly", "2026-11-22")]
+
+
+def test_a_pool_sold_by_one_listing_has_its_budget():
+    plan = hand_plan([("MOON", "GRP", "nightly", date(2026, 11, 19), datetime(2026, 11, 19, 12, tzinfo=timezone.utc),
+                       "this run")])
+    assert pool_budgets(plan, pools(), taken()).rows() == [("MOON", "SKU1", 40, 0, 0, 0, 40)]
+
+
+def test_a_run_without_pools_has_no_budget_and_nothing_left_to_report():
+    plan = hand_plan([])
+    budgets = pool_budgets(plan, pools(), taken())
+    assert budgets.height == 0 and "shared_left" in budgets.columns
+    assert pool_left(plan, budgets, allocated(("GRP", 3))).height == 0
