@@ -246,3 +246,37 @@ def test_a_run_without_pools_has_no_budget_and_nothing_left_to_report():
     budgets = pool_budgets(plan, pools(), taken())
     assert budgets.height == 0 and "shared_left" in budgets.columns
     assert pool_left(plan, budgets, allocated(("GRP", 3))).height == 0
+
+
+def test_a_turn_is_the_run_at_the_configured_nightly_time():
+    """With the nightly cutoff at 22:00, GRP closing at 21:00 is Thursday's run (at 22:00), not Friday's."""
+    late = story_listings().with_columns(
+        pl.when(pl.col("listing_id") == "GRP").then(at("2026-11-19 21:00")).otherwise(pl.col("closes_at"))
+        .alias("closes_at"))
+    turns = pool_turns(late, TZ, time(22)).filter(pl.col("listing_id") == "GRP")
+    assert turns.select("turn_date", "turn_at").row(0) == (date(2026, 11, 19), at("2026-11-19 22:00"))
+
+
+def test_listings_without_pools_have_no_turns():
+    assert pool_turns(listings(dict(listing_id="L1")), TZ, time(20)).height == 0
+
+
+def test_at_one_instant_the_nightly_turn_comes_before_the_weekly_one():
+    """With the nightly cutoff at 24:00, Sunday's weekly run and Monday's nightly run (EXC) close
+    at one instant: for the nightly run the weekly turn is later; for the weekly run the nightly one is earlier."""
+    moved = story_listings().with_columns(
+        pl.when(pl.col("listing_id") == "EXC").then(at("2026-11-23 00:00")).otherwise(pl.col("closes_at"))
+        .alias("closes_at"))
+    turns = pool_turns(moved, TZ, time(0))
+    nightly = plan_pools(turns, window_for("nightly", date(2026, 11, 23), TZ, time(0)))
+    weekly = plan_pools(turns, window_for("weekly", date(2026, 11, 22), TZ, time(0)))
+    assert dict(nightly.select("listing_id", "position").rows()) == {"GRP": "earlier", "EXC": "this run",
+                                                                      "PRE": "later"}
+    assert dict(weekly.select("listing_id", "position").rows()) == {"GRP": "earlier", "EXC": "earlier",
+                                                                     "PRE": "this run"}
+
+
+def test_earlier_turns_that_took_more_than_was_free_leave_nothing_shared_never_less():
+    _, plan = turn("weekly", story.PRE_DATE)
+    budgets = pool_budgets(plan, pools(), taken(GRP=36))  # 40 - 36 - 6 held now: -2
+    assert budgets.select("taken_before", "held_now", "shared_left").row(0) == (36, 6, 0)
