@@ -280,3 +280,15 @@ def test_earlier_turns_that_took_more_than_was_free_leave_nothing_shared_never_l
     _, plan = turn("weekly", story.PRE_DATE)
     budgets = pool_budgets(plan, pools(), taken(GRP=36))  # 40 - 36 - 6 held now: -2
     assert budgets.select("taken_before", "held_now", "shared_left").row(0) == (36, 6, 0)
+
+
+def test_the_report_lists_turns_at_one_instant_nightly_first():
+    moved = story_listings().with_columns(
+        pl.when(pl.col("listing_id") == "EXC").then(at("2026-11-23 00:00")).otherwise(pl.col("closes_at"))
+        .alias("closes_at"),
+        pl.when(pl.col("listing_id") == "EXC").then(pl.lit("XC")).otherwise(pl.col("listing_id")).alias("listing_id"))
+    window = window_for("nightly", date(2026, 11, 20), TZ, time(0))
+    plan = plan_pools(pool_turns(moved, TZ, time(0)), window)
+    pool = pool_report(plan, pool_budgets(plan, pools(), taken()), taken(), allocated(("GRP", 5)))
+    assert [(t["calendar"], t["listings"]) for t in pool[0]["turns"]] == [
+        ("nightly", ["GRP"]), ("nightly", ["XC"]), ("weekly", ["PRE"])]
