@@ -5,11 +5,13 @@ rulebook's worked example (tests/presale_story.py); its runs themselves are in t
 from datetime import date, datetime, time, timezone
 
 import polars as pl
+import pytest
 
 from tests import presale_story as story
 from tests.builders import at, listings
 from transforms.pools import (
     LATER,
+    allocate_from_pools,
     missing_turns,
     plan_pools,
     pool_budgets,
@@ -292,3 +294,10 @@ def test_the_report_lists_turns_at_one_instant_nightly_first():
     pool = pool_report(plan, pool_budgets(plan, pools(), taken()), taken(), allocated(("GRP", 5)))
     assert [(t["calendar"], t["listings"]) for t in pool[0]["turns"]] == [
         ("nightly", ["GRP"]), ("nightly", ["XC"]), ("weekly", ["PRE"])]
+
+
+def test_lines_of_a_pool_are_never_allocated_without_its_budget():
+    lines = pl.DataFrame({"listing_id": ["GRP"], "pool_id": ["MOON"], "pool_reserve": [0], "qty_allocated": [3],
+                          "cut_reason": [None], "fcfs_rank": [0]}, schema_overrides={"cut_reason": pl.String})
+    with pytest.raises(ValueError, match=r"pool\(s\) \['MOON'\] of the run have no budget"):
+        allocate_from_pools(lines, pool_budgets(hand_plan([]), pools(), taken()))

@@ -192,3 +192,15 @@ def test_a_listing_without_the_presale_fields_is_no_presale():
                               "audience_listing_id": pl.String, "pool_id": pl.String, "pool_reserve": pl.Int64}
     line = closed.allocations.row(0, named=True)
     assert (line["qty_allocated"], line["paid_fen"], line["forfeit_fen"], line["refund_fen"]) == (2, 2 * 32800, 0, 0)
+
+
+def test_a_deposit_of_one_fen_is_a_deposit_presale():
+    """The smallest deposit (0.01 yuan), on a listing of its own (no pool, no stock cap): the line
+    whose balance is unpaid gets nothing and forfeits its deposit; the paid line gets its units."""
+    rows = orders(dict(order_id="d1", customer_id="c1", qty=3, created_at="2026-11-21 10:00", status="deposit_paid"),
+                  dict(order_id="d2", customer_id="c2", qty=2, created_at="2026-11-21 10:01"))
+    deposit = listings(dict(listing_id="L1", deposit_fen=1))
+    closed = close_listings(rows, deposit, products({}), window_for("nightly", date(2026, 11, 21), TZ))
+    assert closed.allocations.select("order_id", "qty_allocated", "cut_reason", "paid_fen", "net_fen", "refund_fen",
+                                     "forfeit_fen").rows() == [
+        ("d1", 0, "balance_unpaid", 3, 0, 0, 3), ("d2", 2, None, 2 * 32800, 2 * 32800, 0, 0)]
