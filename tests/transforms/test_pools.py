@@ -296,8 +296,25 @@ def test_the_report_lists_turns_at_one_instant_nightly_first():
         ("nightly", ["GRP"]), ("nightly", ["XC"]), ("weekly", ["PRE"])]
 
 
+def step2(rows: list[tuple]) -> pl.DataFrame:
+    """Lines after the listings' own caps: (listing, pool, reserve, units, fcfs rank)."""
+    return pl.DataFrame([(*row, None) for row in rows], orient="row", schema={
+        "listing_id": pl.String, "pool_id": pl.String, "pool_reserve": pl.Int64, "qty_allocated": pl.Int64,
+        "fcfs_rank": pl.Int64, "cut_reason": pl.String})
+
+
+def test_a_listing_without_a_pool_keeps_its_units_beside_a_pooled_one():
+    lines = step2([("GRP", "MOON", 0, 3, 0), ("L9", None, 0, 2, 1), ("GRP", "MOON", 0, 2, 2), ("L9", None, 0, 4, 3)])
+    budgets = pl.DataFrame({"pool_id": ["MOON"], "shared_left": [4]})
+    got = allocate_from_pools(lines, budgets)
+    assert got.select("listing_id", "qty_allocated", "cut_reason").rows() == [
+        ("GRP", 3, None), ("L9", 2, None), ("GRP", 1, "out_of_stock"), ("L9", 4, None)]
+    assert got.columns == lines.columns
+
+
 def test_lines_of_a_pool_are_never_allocated_without_its_budget():
-    lines = pl.DataFrame({"listing_id": ["GRP"], "pool_id": ["MOON"], "pool_reserve": [0], "qty_allocated": [3],
-                          "cut_reason": [None], "fcfs_rank": [0]}, schema_overrides={"cut_reason": pl.String})
-    with pytest.raises(ValueError, match=r"pool\(s\) \['MOON'\] of the run have no budget"):
+    lines = step2([(f"L{n}", pool, 0, 3, n) for n, pool in enumerate("FEDCBA")])
+    with pytest.raises(ValueError) as refused:
         allocate_from_pools(lines, pool_budgets(hand_plan([]), pools(), taken()))
+    assert str(refused.value) == ("pool(s) ['A', 'B', 'C', 'D', 'E'] of the run have no budget: plan the pools "
+                                  "(pool_budgets) before allocating")
