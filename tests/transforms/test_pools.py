@@ -2,7 +2,7 @@
 `pool_stale` warning of a rerun, and what is wrong between listings.csv and pools.csv. The
 rulebook's worked example (tests/presale_story.py); its runs themselves are in test_presale.py."""
 
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import polars as pl
 import pytest
@@ -229,12 +229,18 @@ def test_earlier_cutoffs_at_the_same_instant_are_asked_for_nightly_first():
 
 
 def test_later_runs_at_the_same_instant_come_nightly_first():
-    midnight = datetime(2026, 11, 22, 16, tzinfo=timezone.utc)
+    """Three weeks of a weekly turn (Sunday 24:00) and a nightly one at the same instant (nightly
+    cutoff at 24:00): three ties, so a lost tie-break cannot come out right by luck."""
     thursday = datetime(2026, 11, 19, 16, tzinfo=timezone.utc)
-    plan = hand_plan([("MOON", "GRP", "nightly", date(2026, 11, 20), thursday, "this run"),
-                      ("MOON", "PRE", "weekly", date(2026, 11, 22), midnight, "later"),
-                      ("MOON", "EXC", "nightly", date(2026, 11, 23), midnight, "later")])
-    assert runs(runs_of(plan, LATER)) == [("nightly", "2026-11-23"), ("weekly", "2026-11-22")]
+    rows = [("MOON", "GRP", "nightly", date(2026, 11, 20), thursday, "this run")]
+    for week in range(3):
+        sunday = date(2026, 11, 22) + timedelta(days=7 * week)
+        midnight = datetime.combine(sunday, time(16), timezone.utc)
+        rows += [("MOON", f"W{week}", "weekly", sunday, midnight, "later"),
+                 ("MOON", f"N{week}", "nightly", sunday + timedelta(days=1), midnight, "later")]
+    assert runs(runs_of(hand_plan(rows), LATER)) == [
+        ("nightly", "2026-11-23"), ("weekly", "2026-11-22"), ("nightly", "2026-11-30"), ("weekly", "2026-11-29"),
+        ("nightly", "2026-12-07"), ("weekly", "2026-12-06")]
 
 
 def test_a_pool_sold_by_one_listing_has_its_budget():
