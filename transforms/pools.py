@@ -193,7 +193,7 @@ def stale_pool_warnings(plan: pl.DataFrame, before: pl.DataFrame, after: pl.Data
         was = int(before.filter(pl.col("listing_id").is_in(mine.implode()))["units_allocated"].sum())
         now = int(after.filter(pl.col("listing_id").is_in(mine.implode()))["units_allocated"].sum())
         later = (runs_of(plan.filter(pl.col("pool_id") == pool_id), LATER)
-                 .join(ran, on=["calendar", "cutoff_date"], how="inner"))
+                 .join(ran, on=["calendar", "cutoff_date"], how="inner").sort("turn_at", "calendar"))
         if was == now or later.height == 0:
             continue
         named = ", ".join(f"{r['calendar']} {r['cutoff_date'].isoformat()}" for r in later.iter_rows(named=True))

@@ -154,3 +154,40 @@ def test_a_cell_of_too_many_items_is_refused():
     assert len(parse_items(";".join(f"品{i}+1" for i in range(MAX_ITEMS_PER_CELL)), "ktt")) == MAX_ITEMS_PER_CELL
     with pytest.raises(CellError, match=f"{MAX_ITEMS_PER_CELL + 1} items in one cell"):
         parse_items(";".join(f"品{i}+1" for i in range(MAX_ITEMS_PER_CELL + 1)), "ktt")
+
+
+@pytest.mark.parametrize("value, message", [
+    (True, "'TRUE' is not a whole number"), (Decimal("2.5"), "'2.5' is not a whole number"),
+    ("两", "'两' is not a whole number")])
+def test_a_count_refused_names_what_the_cell_holds(value, message):
+    with pytest.raises(CellError) as refused:
+        whole_number(value)
+    assert str(refused.value) == message
+
+
+def test_blank_pieces_around_and_between_items_are_no_items():
+    assert parse_items("\n西柚(十个一份)*2\n \n丹东草莓*1\n", "qjl") == [("西柚(十个一份)", 2), ("丹东草莓", 1)]
+    assert parse_items("共2件;苹果+1; ;梨+1", "ktt") == [("苹果", 1), ("梨", 1)]
+    with pytest.raises(CellError) as refused:
+        parse_items("\n共0件\n", "qjl")
+    assert str(refused.value) == "no item in the cell"
+
+
+def test_a_date_that_does_not_exist_names_the_cell():
+    with pytest.raises(CellError) as refused:
+        parse_time("2026-02-30 10:00")
+    assert str(refused.value) == "'2026-02-30 10:00' is not a time"
+
+
+@pytest.mark.parametrize("value, message", [
+    (True, "'TRUE' is not an amount in yuan"), ("abc", "'abc' is not an amount in yuan"),
+    ("NaN", "'NaN' is not an amount in yuan"), ("59.999", "'59.999' has a fraction of a fen"),
+    (Decimal("-0.5"), "'-0.5' is negative")])
+def test_an_amount_refused_names_what_the_cell_holds(value, message):
+    with pytest.raises(CellError) as refused:
+        yuan_to_fen(value)
+    assert str(refused.value) == message
+
+
+def test_a_tiny_number_reads_in_plain_notation_never_as_an_exponent():
+    assert cell_text(Decimal("0.00000015")) == "0.00000015"

@@ -13,7 +13,9 @@ from transforms.export_money import amount_mismatch, line_shares, spread, spread
     (100, [1, 1, 1], [34, 33, 33]),             # a tie: the earlier line
     (2, [1, 1, 1], [1, 1, 0]),
     (10, [0, 0], [5, 5]),                       # no amounts: equal parts
-    (0, [5, 5], [0, 0]), (-3, [5], [0]), (7, [], []), (7, [10], [7]), (5, [0, 10], [0, 5])])
+    (0, [5, 5], [0, 0]), (-3, [5], [0]), (7, [], []), (7, [10], [7]), (5, [0, 10], [0, 5]),
+    (1, [3, 5], [0, 1]),                        # a single fen goes to the larger remainder
+    (10, [0, 1], [0, 10])])                     # a 1-fen line takes it all, the free line none
 def test_an_amount_is_spread_by_largest_remainder(total, weights, expected):
     assert spread(total, weights) == expected
 

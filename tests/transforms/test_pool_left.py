@@ -48,7 +48,8 @@ def held(c: int, d: int) -> pl.DataFrame:
 
 def test_each_listing_keeps_its_reserve_and_shares_what_is_left():
     # C holds 3 of its reserve 4 (1 left); D 5 from the shared 11 (6 left): C 1 + 6, D 6
-    assert pool_left(plan(), budgets(11), held(3, 5)).rows() == [("C", 7), ("D", 6)]
+    assert pool_left(plan(), budgets(11), held(3, 5)).to_dicts() == [{"listing_id": "C", "pool_left": 7},
+                                                                      {"listing_id": "D", "pool_left": 6}]
     # past its reserve, C draws on the shared units too: 6 - 4 = 2 of them
     assert pool_left(plan(), budgets(11), held(6, 5)).rows() == [("C", 4), ("D", 4)]
 
@@ -61,3 +62,26 @@ def test_a_pool_used_up_leaves_nothing_and_never_less():
 def test_a_listing_without_lines_still_has_its_row():
     none = pl.DataFrame(schema={"listing_id": pl.String, "qty_allocated": pl.Int64})
     assert pool_left(plan(), budgets(11), none).rows() == [("C", 15), ("D", 11)]
+
+
+def test_each_reported_turn_counts_once_in_its_own_pool():
+    """Two pools, and turns that share a date (nightly and weekly on Sunday) or a calendar (two
+    nightly turns): each turn's report is counted once, on one listing of it, in its pool."""
+    rows = [("MOON", "A1", "nightly", date(2026, 11, 19), EARLIER, 0),
+            ("MOON", "A2", "nightly", date(2026, 11, 19), EARLIER, 0),
+            ("MOON", "B1", "nightly", date(2026, 11, 20), EARLIER, 0),
+            ("MOON", "N", "nightly", date(2026, 11, 22), EARLIER, 0),
+            ("MOON", "W", "weekly", date(2026, 11, 22), EARLIER, 0),
+            ("SUN", "S1", "nightly", date(2026, 11, 19), EARLIER, 0),
+            ("SUN", "S2", "nightly", date(2026, 11, 23), THIS_RUN, 0)]
+    plan = pl.DataFrame(rows, schema={"pool_id": pl.String, "listing_id": pl.String, "calendar": pl.String,
+                                      "turn_date": pl.Date, "position": pl.String, "pool_reserve": pl.Int64},
+                        orient="row")
+    reported = pl.DataFrame({"pool_id": ["MOON", "MOON", "MOON", "MOON", "SUN"],
+                             "calendar": ["nightly", "nightly", "nightly", "weekly", "nightly"],
+                             "turn_date": [date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 22),
+                                           date(2026, 11, 22), date(2026, 11, 19)],
+                             "taken": [20, 3, 4, 5, 7]})
+    pools = pl.DataFrame({"pool_id": ["MOON", "SUN"], "sku_id": ["SKU1", "SKU2"], "units": [40, 10]})
+    budgets = pool_budgets(plan, pools, taken_as_reported(plan, reported))
+    assert budgets.select("pool_id", "taken_before").rows() == [("MOON", 20 + 3 + 4 + 5), ("SUN", 7)]

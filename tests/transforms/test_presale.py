@@ -166,3 +166,41 @@ def test_deposit_paid_line_of_a_listing_without_deposit_is_not_processed():
                        listing_id="GRP"))
     _, closed = run_turn("nightly", story.GRP_DATE, {}, rows)
     assert closed.allocations.height == 0
+
+
+def test_the_audience_of_a_listing_is_its_paying_customers_once_each():
+    one = orders(dict(order_id="r1", customer_id="p1", qty=1, created_at="2026-11-17 10:00", listing_id="PRE"))
+    assert audience_members(one).rows() == [("PRE", "p1")]
+    rows = orders(*(dict(order_id=o, customer_id=c, qty=1, created_at="2026-11-17 10:00", status=s, listing_id=li)
+                    for o, c, s, li in (("a", "p3", "paid", "PRE"), ("b", "p1", "deposit_paid", "PRE"),
+                                        ("c", "p3", "paid", "PRE"), ("d", "p2", "cancelled", "PRE"),
+                                        ("e", "p4", "refunded", "PRE"), ("f", "p1", "paid", "GRP"))))
+    assert audience_members(rows).rows() == [("GRP", "p1"), ("PRE", "p1"), ("PRE", "p3")]
+    none = audience_members(rows.clear())
+    assert none.height == 0 and none.schema == {"audience_listing_id": pl.String, "customer_id": pl.String}
+
+
+def test_a_listing_without_the_presale_fields_is_no_presale():
+    rows = orders(dict(order_id="o1", customer_id="c1", qty=2, created_at="2026-11-21 10:00"))
+    plain = listings(dict(listing_id="L1"))
+    assert not {"deposit_fen", "pool_id", "pool_reserve"} & set(plain.columns)
+    closed = close_listings(rows, plain, products({}), window_for("nightly", date(2026, 11, 21), TZ))
+    presale = closed.closing.select("deposit_fen", "deposit_closes_at", "audience_listing_id", "pool_id",
+                                    "pool_reserve")
+    assert presale.rows() == [(None, None, None, None, 0)]
+    assert presale.schema == {"deposit_fen": pl.Int64, "deposit_closes_at": pl.Datetime("us", "UTC"),
+                              "audience_listing_id": pl.String, "pool_id": pl.String, "pool_reserve": pl.Int64}
+    line = closed.allocations.row(0, named=True)
+    assert (line["qty_allocated"], line["paid_fen"], line["forfeit_fen"], line["refund_fen"]) == (2, 2 * 32800, 0, 0)
+
+
+def test_a_deposit_of_one_fen_is_a_deposit_presale():
+    """The smallest deposit (0.01 yuan), on a listing of its own (no pool, no stock cap): the line
+    whose balance is unpaid gets nothing and forfeits its deposit; the paid line gets its units."""
+    rows = orders(dict(order_id="d1", customer_id="c1", qty=3, created_at="2026-11-21 10:00", status="deposit_paid"),
+                  dict(order_id="d2", customer_id="c2", qty=2, created_at="2026-11-21 10:01"))
+    deposit = listings(dict(listing_id="L1", deposit_fen=1))
+    closed = close_listings(rows, deposit, products({}), window_for("nightly", date(2026, 11, 21), TZ))
+    assert closed.allocations.select("order_id", "qty_allocated", "cut_reason", "paid_fen", "net_fen", "refund_fen",
+                                     "forfeit_fen").rows() == [
+        ("d1", 0, "balance_unpaid", 3, 0, 0, 3), ("d2", 2, None, 2 * 32800, 2 * 32800, 0, 0)]
