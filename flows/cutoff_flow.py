@@ -302,7 +302,8 @@ def execute_cutoff(plan: RunPlan) -> RunReport:
     with open_warehouse(path) as warehouse:  # another process is refused until the run ends
         try:
             prepare_run_folder(plan.output_dir, plan.settings.reports_dir)  # writable; a killed run's leftovers go
-            report = run_stages(plan, warehouse, progress)
+            with warehouse.within_limits():  # a memory limit too small for the data: a UserError naming it
+                report = run_stages(plan, warehouse, progress)
         except UserError as exc:
             if not isinstance(exc, NOTHING_WRITTEN):  # bad master data, a run out of turn: nothing is written
                 record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "failed", str(exc))
