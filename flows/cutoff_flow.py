@@ -327,7 +327,8 @@ def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunRe
     since = clock.perf_counter()
     master, pool_plan, files = ingest(plan, warehouse)
     size = sum(f.path.stat().st_size for f in files)
-    progress.stage("ingest", f"{len(files)} new file(s), {size / 1e6:,.1f} MB", since)
+    shown = f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"
+    progress.stage("ingest", f"{len(files)} new file(s), {shown}", since)
 
     since = clock.perf_counter()
     closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
