@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from errors import UserError
+from flows.cli_output import print_deliveries, print_email_warnings, print_po_deliveries, print_summary
+from flows.cli_output import warn as _warn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORDERS = 20_000
@@ -130,54 +132,6 @@ def _settings(args):
     return settings.with_overrides(**overrides)
 
 
-def _print_summary(summary: dict, output_dir: Path) -> None:
-    from transforms.money import fen_to_yuan_display as yuan
-    lines, units, fen = summary["order_lines"], summary["units"], summary["fen"]
-    print(f"{summary['calendar']} cutoff {summary['cutoff_date']}: window {summary['window']['start']} .. "
-          f"{summary['window']['end']}")
-    print(f"  listings closed {summary['listings_closed']}, groups not formed {summary['groups_not_formed']}")
-    print(f"  order lines: {lines['eligible']:,} eligible, {lines['allocated']:,} allocated, {lines['cut']:,} cut, "
-          f"{lines['rejected']:,} rejected")
-    print(f"  units: {units['ordered']:,} ordered, {units['allocated']:,} allocated, {units['purchased']:,} "
-          f"purchased, {units['surplus']:,} surplus")
-    forfeit = f", deposits forfeited {yuan(fen['forfeit'])}" if fen.get("forfeit") else ""
-    print(f"  money: paid {yuan(fen['paid'])}, net {yuan(fen['net'])}, refund {yuan(fen['refund'])}{forfeit}, "
-          f"purchase {yuan(fen['purchase_cost'])}")
-    for pool in summary.get("pools", []):
-        print(f"  stock pool {pool['pool_id']} ({pool['sku_id']}): {pool['units']:,} units; earlier cutoffs took "
-              f"{pool['taken_before']:,}, this one {pool['taken_now']:,}; later cutoffs' reserves hold "
-              f"{pool['held_later']:,}; {pool['left']:,} left")
-    print(f"  suppliers with a purchase order: {len(summary['suppliers'])}"
-          f" ({sum(s['below_minimum'] for s in summary['suppliers'])} below their minimum)")
-    print(f"  outputs: {output_dir}/ (summary.json/.xlsx, purchase/, sorting/, handout/, labels/, commissions.xlsx, "
-          "refunds.csv, rejects.csv, outbox/)")
-
-
-def _print_email_warnings(summary: dict) -> None:
-    """One warning line per supplier whose purchase order was not emailed, and one that sums up.
-    The run itself succeeded: its data and sheets are complete."""
-    failed = [w.removeprefix("email_failed: ") for w in summary.get("warnings", []) if w.startswith("email_failed: ")]
-    for text in failed:
-        _warn(f"purchase order of supplier {text}")
-    if failed:
-        total = sum(1 for s in summary["suppliers"] if s.get("email") not in ("", "no_address"))
-        _warn(f"{len(failed)} of {total} purchase order email(s) failed (recorded `failed` in the emails table; "
-              f"`email_failed` in summary.json). The data and sheets are complete. Run the same cutoff again "
-              f"when the mail server answers: it sends only what has not gone out.")
-
-
-def _print_deliveries(summary: dict) -> None:
-    """How the purchase orders went out: the emails' warnings, then the supplier systems' answers."""
-    _print_email_warnings(summary)
-    _print_po_deliveries(summary)
-
-
-def _print_po_deliveries(summary: dict) -> None:
-    """The purchase orders posted to suppliers' systems (po_transport = api), and those not delivered."""
-    from flows.resend_command import print_po_deliveries
-    print_po_deliveries(summary, _warn)
-
-
 def _check_warehouse_free(settings) -> None:
     """Refuse early (before Prefect starts) when another process holds the warehouse."""
     from warehouse.connection import open_warehouse
@@ -187,10 +141,6 @@ def _check_warehouse_free(settings) -> None:
 
 
 _RESOURCES = contextlib.ExitStack()  # what a command started (a local Prefect server): closed as it ends
-
-
-def _warn(text: str) -> None:
-    print(f"cutoff: warning: {text}", file=sys.stderr, flush=True)
 
 
 _EARLY_SERVER: list = []  # the local Prefect server `_launch_prefect` started booting
@@ -220,8 +170,9 @@ def _start_prefect(local_server: bool = True) -> None:
 
 def command_run(args) -> int:
     _launch_prefect()
-    from flows.cutoff_flow import cutoff_flow, settings_warnings
+    from flows.cutoff_flow import cutoff_flow
     from flows.planning import plan_run
+    from flows.run_inputs import settings_warnings
     settings = _settings(args)
     plan = plan_run(args.calendar, args.date, settings, force=args.force)  # user errors before Prefect starts
     for text in settings_warnings(settings):  # at run start (the run log has it too, for the UI)
@@ -231,9 +182,9 @@ def command_run(args) -> int:
     summary = cutoff_flow(calendar=args.calendar, cutoff_date=args.date, force=args.force,
                           send_email=not args.no_email, data_dir=str(settings.data_dir),
                           reports_dir=str(settings.reports_dir), progress=True, lang=args.lang)
-    _print_summary(summary, plan.output_dir)
-    _print_email_warnings(summary)
-    _print_po_deliveries(summary)
+    print_summary(summary, plan.output_dir)
+    print_email_warnings(summary)
+    print_po_deliveries(summary)
     for warning in summary.get("warnings", []):  # what this rerun changed under later runs
         for kind in ("goods_in_stale: ", "pool_stale: "):
             if warning.startswith(kind):
@@ -266,8 +217,8 @@ def command_generate(args) -> int:
 
 def command_demo(args) -> int:
     from flows.demo_command import run_demo
-    return run_demo(args, PROJECT_ROOT, DEMO_SEED, _check_warehouse_free, _start_prefect, _print_summary,
-                    _print_deliveries)
+    return run_demo(args, PROJECT_ROOT, DEMO_SEED, _check_warehouse_free, _start_prefect, print_summary,
+                    print_deliveries)
 
 
 def command_backfill(args) -> int:

@@ -25,16 +25,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed
 
 from errors import MasterDataError, RejectLimitExceeded, RunOrderError, UserError
-from flows.alerts import completed_message, report_cutoff_events
 from flows.artifacts import publish_run_artifacts
 from flows.naming import name_cutoff_run
 from flows.planning import RunPlan, await_start, plan_run, resolve_cutoff_date
 from flows.po_api import Delivered, deliver_purchase_orders
 from flows.po_secrets import check_po_secrets
+from flows.run_events import completed_message, report_cutoff_events
+from flows.run_inputs import inputs_as_of, settings_warnings
 from flows.run_log import fail_run, prepare_run_log, say, warn
-from flows.settings import Settings, load_settings
+from flows.settings import load_settings
 from inbox.ingest import InboxFile, known_state, load_inbox, read_inbox, validate_inbox
-from inbox.master import Master, load_master, master_files_changed_at
+from inbox.master import Master, load_master
 from labels.pickup_key import pickup_key
 from ledger.posting import CommissionPosting, accruals_of, post_commissions
 from mail.estimates import attach_estimates
@@ -61,7 +62,6 @@ from warehouse.goods_in import stale_goods_in_warning
 from warehouse.pools import PoolState, plan_run_pools, pool_state, stale_pools
 from warehouse.queries import (
     count_order_lines,
-    latest_ingestion,
     order_lines_of_calendar,
     record_run,
     reject_facts,
@@ -234,14 +234,6 @@ def email(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
 
 # ---- what the stages are made of -------------------------------------------------------------------
 
-def inputs_as_of(warehouse: Warehouse, settings: Settings) -> datetime:
-    """When the run's inputs last changed: the latest of the master files' modification times and
-    the inbox files' ingestion. Printed as the sheets' "generated at", so a rerun on the same
-    inputs leaves the same sheet contents."""
-    times = [latest_ingestion(warehouse), *master_files_changed_at(settings.data_dir)]
-    return max([t for t in times if t is not None] or [datetime.now(timezone.utc)])
-
-
 def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result: CutoffResult) -> CommissionPosting:
     """The run's partitions and its commission postings, in one transaction. The accruals are
     computed (polars, a thread) while the partitions are written (DuckDB): both let go of the GIL."""
@@ -278,16 +270,6 @@ def write_run_files(folder: Path, plan: RunPlan, master: Master, result: CutoffR
     return RunTables(window=plan.window, summary=summary, allocations=closed.allocations,
                      purchase_lines=result.purchase_lines, supplier_totals=result.supplier_totals,
                      groups=closed.groups, rejects=rejects, master=master, generated_at=as_of)
-
-
-def settings_warnings(settings: Settings) -> list[str]:
-    """What the settings leave out that people will miss: warned at run start (the log, the
-    command line) and in summary.json `warnings`."""
-    if settings.warehouse_address.strip():
-        return []
-    return ["warehouse_address_missing: CUTOFF_WAREHOUSE_ADDRESS is not set, so the purchase orders print an "
-            "empty 收货地址 (deliver to). Set it in the environment of `cutoff serve` (or in cutoff.toml) and "
-            "run the cutoff again: the suppliers get their purchase orders again as a revision (修订版)."]
 
 
 # ---- the run ---------------------------------------------------------------------------------------

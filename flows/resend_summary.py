@@ -10,8 +10,8 @@ from pathlib import Path
 import polars as pl
 
 from flows.artifacts import artifact_key
-from flows.cutoff_flow import inputs_as_of
 from flows.po_artifacts import api_text
+from flows.run_inputs import inputs_as_of
 from flows.settings import Settings
 from inbox.master import Master
 from outputs.run_folder import temporary_files_in

@@ -13,6 +13,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
+from openpyxl.compat.strings import safe_string
+from openpyxl.worksheet.pagebreak import Break, RowBreak
+from openpyxl.xml.functions import tostring
 
 from outputs.files import atomic_open
 from sheets.drawings import Picture, content_types, media_parts, sheet_picture_parts, with_drawing
@@ -148,3 +151,15 @@ def plain_text(text: str) -> bool:
     return text == text.strip() and not any(
         ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff"
         for ch in text)
+
+
+def breaks_xml(rows: list[int]) -> bytes:
+    """A sheet's row breaks as openpyxl writes them (its <rowBreaks> element)."""
+    breaks = RowBreak()
+    for row in rows:
+        breaks.append(Break(id=row))
+    return tostring(breaks.to_tree())
+
+
+def width_attribute(width: float) -> bytes:
+    return b'width="' + safe_string(round(width, 1)).encode() + b'"'

@@ -23,130 +23,36 @@ The declarations (Column, SheetSpec, BookSpec, ...) are sheets/spec.py. See docs
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
 
 import polars as pl
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.compat.strings import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.pagebreak import Break, RowBreak
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.xml.functions import tostring
 
 from sheets.cells import STYLE, Body, Request, render_bodies, row_xml, text_cell, value_cell
-from sheets.drawings import EMU_PER_POINT, Picture
 from sheets.package import close_sheet, new_book, save_book, stream_rows
+from sheets.sheet_drawings import CHART_BELOW_CM, CHART_SHEET_CM, add_chart, table_pictures
 from sheets.spec import (
-    DECIMAL,
     INT,
-    MONEY,
     OWN_SHEET,
-    PERCENT,
     TEXT,
     BookSpec,
     SheetSpec,
     display_width,
-    yuan_text,
 )
-from sheets.template import BookTemplate, Slot, plain_text, xml_text_ascii, xml_text_utf8
+from sheets.template import BookTemplate, Slot, breaks_xml, plain_text, width_attribute, xml_text_ascii, xml_text_utf8
+from sheets.text_fit import NOTE_WIDTH, fit_label, label_lines, sheet_title, total_width, wrap_note
 
 PAPER_A4 = 9
 FOOTER_PAGES = "&P / &N"
-_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 ROW_HEIGHT = 15.0
 SIDE_MARGIN = 0.25  # inches, Excel's "narrow" margins: the columns get the page's width
-# A chart below a table: as wide as the printed page at 100% (A4 less the margins: 19.7 cm
-# portrait, 28.4 cm landscape), so it never makes the page shrink the table; a chart on a sheet of
-# its own fills a landscape page.
-CHART_BELOW_CM = {False: (18.0, 9.0), True: (26.0, 10.0)}  # landscape? -> (width, height)
-CHART_SHEET_CM = (26.0, 15.5)
-_TOKEN = re.compile(r"[!-~]+|[^\s!-~]")  # what a label cannot break inside: a run of ASCII, one CJK character
 
 
-def _sheet_title(title: str, taken: set[str]) -> str:
-    base = _SHEET_TITLE_BAD.sub("_", title).strip("'")[:31] or "Sheet"
-    name, n = base, 2
-    while name.lower() in taken:
-        suffix = f" ({n})"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
-    taken.add(name.lower())
-    return name
-
-
-def _label_lines(label: str, width: float) -> int:
-    return sum(max(1, -(-int(display_width(line)) // max(1, int(width) - 1))) for line in label.split("\n"))
-
-
-def _two_lines(label: str) -> str:
-    """A one-line label split where its two lines come out most even (between CJK characters or
-    at a space): 手机尾号 -> 手机/尾号, "units to hand out" -> "units to/hand out"."""
-    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(label)]
-    best, split = None, None
-    for (_, end), (start, _) in zip(tokens, tokens[1:], strict=False):
-        widest = max(display_width(label[:end].rstrip()), display_width(label[start:].lstrip()))
-        if best is None or widest <= best:  # a tie: the longer first line (采购单/首发)
-            best, split = widest, (end, start)
-    if split is None:
-        return label
-    return f"{label[:split[0]].rstrip()}\n{label[split[1]:].lstrip()}"
-
-
-def fit_label(label: str, width: float) -> str:
-    """The label as printed over a column its values make `width` wide: on one line when it takes
-    less than 1.5 columns more, else on two (订购数量 over a few digits: 订购/数量)."""
-    if "\n" in label or display_width(label) + 2 < width + 1.5:  # one line, unless two save 1.5 columns or more
-        return label
-    split = _two_lines(label)
-    # never a character a line (单位 stays 单位): two lines of at least two CJK characters or a word of four
-    return split if min(display_width(line) for line in split.split("\n")) >= 4 else label
-
-
-NOTE_WIDTH = {False: 74, True: 108}  # landscape? -> display columns a note line takes at most: the
-# printed page's width at 100%, so a note never makes the page shrink the table
-_NOTE_PIECE = re.compile(r".+?(?:[，。；、：,;:)）]+\s*|\s+|$)")  # up to and with a place a line may break
-
-
-def wrap_note(text: str, width: float) -> list[str]:
-    """A note as lines at most `width` display columns wide: broken after punctuation or at a
-    space where it can, else between characters."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for piece in _NOTE_PIECE.findall(paragraph):
-            if display_width((line + piece).rstrip()) <= width:
-                line += piece
-                continue
-            if line.strip():
-                lines.append(line.rstrip())
-            line = ""
-            for ch in piece:  # a piece wider than a line: cut between characters
-                if display_width(line + ch) > width:
-                    lines.append(line.rstrip())
-                    line = ""
-                line += ch
-        lines.append(line.rstrip())
-    return [line for line in lines if line] or [""]
-
-
-def _total_width(value, kind: str) -> float:
-    """Columns a totals cell takes as shown (bold: a little more)."""
-    if isinstance(value, str):
-        return display_width(value) + 0.5
-    if value is None or isinstance(value, bool):
-        return 0
-    if kind == MONEY and isinstance(value, int):
-        return len(yuan_text(value)) + 0.5
-    if kind == PERCENT and isinstance(value, float):
-        return len(f"{value:.1%}") + 0.5
-    if kind == DECIMAL and isinstance(value, float):
-        return len(f"{value:,.2f}") + 0.5
-    if isinstance(value, int):
-        return len(f"{value:,}") + 0.5
-    return 0
 
 
 @dataclass
@@ -239,7 +145,7 @@ def _widths(sheet: _Sheet) -> list[float]:
     for table in sheet.tables:
         need = [max(w, d + 2) for w, d in zip(need, table.body.widths, strict=True)]
         if table.totals:
-            need = [max(w, _total_width(table.totals.get(c.key), c.kind) + 2) for w, c in zip(need, spec.columns,
+            need = [max(w, total_width(table.totals.get(c.key), c.kind) + 2) for w, c in zip(need, spec.columns,
                                                                                               strict=True)]
     need = [min(w, c.width) if c.wrap else min(w, max(c.max_width, c.width)) for w, c in zip(need, spec.columns,
                                                                                             strict=True)]
@@ -268,7 +174,7 @@ def _rows_xml(sheet: _Sheet, widths: list[float]):
         yield row_xml(row, [text_cell(f"A{row}", note, "note", "quoted_bold")])
         row += 1
     printed = sheet.labels or [c.label for c in spec.columns]
-    lines = max((_label_lines(label, w) for label, w in zip(printed, widths, strict=True)), default=1)
+    lines = max((label_lines(label, w) for label, w in zip(printed, widths, strict=True)), default=1)
     label_height = ROW_HEIGHT * min(lines, 8) + 3 if lines > 1 else None
     for table in sheet.tables:
         for row, heading in enumerate(table.headings, table.heading_row):
@@ -332,38 +238,14 @@ def _configure(ws, sheet: _Sheet, widths: list[float], footer: str | None = None
         last = max(table.label_row, table.first_row + min(spec.print_rows, table.rows) - 1)
         ws.print_area = f"A1:{get_column_letter(len(spec.columns))}{last}"
     if sheet.chart_of is not None and sheet.chart_of.tables[sheet.chart_of.spec.chart.section].rows:
-        _add_chart(ws, sheet.chart_of, data_ws, anchor="A2" if sheet.top_rows else "A1", size=CHART_SHEET_CM)
+        add_chart(ws, sheet.chart_of, data_ws, anchor="A2" if sheet.top_rows else "A1", size=CHART_SHEET_CM)
     elif spec.chart and spec.chart.placement != OWN_SHEET and sheet.tables[spec.chart.section].rows:
-        _add_chart(ws, sheet, ws, anchor=f"A{sheet.last_row + 2}", size=CHART_BELOW_CM[spec.landscape])
+        add_chart(ws, sheet, ws, anchor=f"A{sheet.last_row + 2}", size=CHART_BELOW_CM[spec.landscape])
 
 
 def _filter_last(sheet: _Sheet) -> int:
     table = sheet.tables[0]
     return max(table.first_row + table.rows - 1, table.label_row)
-
-
-def _add_chart(ws, sheet: _Sheet, data_ws, anchor: str, size: tuple[float, float]) -> None:
-    """The chart of `sheet` (its rows on `data_ws`) on `ws` at `anchor`, `size` (cm) wide and high."""
-    spec = sheet.spec
-    table = sheet.tables[spec.chart.section]
-    keys = [c.key for c in spec.columns]
-    rows = min(table.rows, spec.chart.max_rows or table.rows)
-    last = table.first_row + rows - 1
-    chart = LineChart() if spec.chart.kind == "line" else BarChart()
-    if spec.chart.kind != "line":
-        chart.type = "col"
-    chart.title = spec.chart.title
-    chart.legend = None if not spec.chart.more_keys else chart.legend
-    chart.y_axis.title = spec.chart.y_title or None
-    chart.y_axis.numFmt = spec.chart.number_format
-    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
-    for key in (spec.chart.value_key, *spec.chart.more_keys):
-        chart.add_data(Reference(data_ws, min_col=keys.index(key) + 1, min_row=table.label_row, max_row=last),
-                       titles_from_data=True)
-    chart.set_categories(Reference(data_ws, min_col=keys.index(spec.chart.category_key) + 1,
-                                   min_row=table.first_row, max_row=last))
-    chart.width, chart.height = size
-    ws.add_chart(chart, anchor)
 
 
 def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list[float]],
@@ -381,7 +263,7 @@ def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list
     taken: set[str] = set()
     made: dict[int, object] = {}
     for number, sheet in enumerate(laid_out):
-        ws = wb.create_sheet(_sheet_title(sheet.spec.title, taken))
+        ws = wb.create_sheet(sheet_title(sheet.spec.title, taken))
         made[id(sheet)] = ws
         if number == 0:
             wb.prepare_styles(ws)
@@ -392,25 +274,9 @@ def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list
     return wb
 
 
-PICTURE_OFFSET = 19050  # EMU (1.5 pt): a picture's corner sits just inside its cell's lines
-
-
-def _pictures(sheet: _Sheet) -> list[Picture]:
-    """The pictures of a sheet's table (SheetSpec.pictures): each at its row, in its column."""
-    spec = sheet.spec.pictures
-    if spec is None or sheet.spec.sections:
-        return []
-    table = sheet.tables[0]
-    column = [c.key for c in sheet.spec.columns].index(spec.column)
-    side = round(spec.side * EMU_PER_POINT)
-    pngs = table.frame.get_column(spec.key)
-    return [Picture(table.first_row - 1 + number, column, png, side, PICTURE_OFFSET)
-            for number, png in enumerate(pngs.to_list()) if png is not None]
-
-
 def _write_book(book: BookSpec, laid_out: list[_Sheet], created) -> None:
     widths = [_widths(sheet) for sheet in laid_out]
-    pictures = {number: _pictures(sheet) for number, sheet in enumerate(laid_out)}
+    pictures = {number: table_pictures(sheet) for number, sheet in enumerate(laid_out)}
     template = _template(book, laid_out, created)
     if template is not None:
         template.write(book.path, _template_values(book, laid_out, widths),
@@ -468,12 +334,12 @@ def _make_template(book: BookSpec, laid_out: list[_Sheet], created) -> BookTempl
         sheet_widths = [_WIDTH_MARKER + 100 * number + column for column in range(len(sheet.spec.columns))]
         widths.append(sheet_widths)
         for column, width in enumerate(sheet_widths):
-            markers[Slot("width", number, column)] = _width_attribute(width)
+            markers[Slot("width", number, column)] = width_attribute(width)
         markers[Slot("footer", number)] = xml_text_ascii(chr(0xE000 + number))
         if sheet.spec.autofilter and not sheet.spec.sections:
             markers[Slot("filter_row", number)] = str(_FILTER_MARKER + number).encode()
         if sheet.breaks:
-            markers[Slot("breaks", number)] = _breaks_xml([_BREAK_MARKER + number])
+            markers[Slot("breaks", number)] = breaks_xml([_BREAK_MARKER + number])
     title = chr(0xE100) if book.title else ""
     if title:
         markers[Slot("title")] = xml_text_utf8(title)
@@ -488,27 +354,15 @@ def _make_template(book: BookSpec, laid_out: list[_Sheet], created) -> BookTempl
         return None
 
 
-def _breaks_xml(rows: list[int]) -> bytes:
-    """A sheet's row breaks as openpyxl writes them (its <rowBreaks> element)."""
-    breaks = RowBreak()
-    for row in rows:
-        breaks.append(Break(id=row))
-    return tostring(breaks.to_tree())
-
-
-def _width_attribute(width: float) -> bytes:
-    return b'width="' + safe_string(round(width, 1)).encode() + b'"'
-
-
 def _template_values(book: BookSpec, laid_out: list[_Sheet], widths: list[list[float]]) -> dict[Slot, bytes]:
     values: dict[Slot, bytes] = {Slot("title"): xml_text_utf8(book.title)}
     for number, sheet in enumerate(laid_out):
         for column, width in enumerate(widths[number]):
-            values[Slot("width", number, column)] = _width_attribute(width)
+            values[Slot("width", number, column)] = width_attribute(width)
         values[Slot("footer", number)] = xml_text_ascii(_footer_text(sheet.spec.footer or sheet.spec.title))
         values[Slot("filter_row", number)] = str(_filter_last(sheet)).encode()
         if sheet.breaks:
-            values[Slot("breaks", number)] = _breaks_xml(sheet.breaks)
+            values[Slot("breaks", number)] = breaks_xml(sheet.breaks)
     return values
 
 

@@ -3,10 +3,11 @@ flows/po_alerts.py), from a summary as the run writes it."""
 
 from __future__ import annotations
 
-from flows.alerts import alert_specs, cutoff_events
+from flows.alerts import alert_specs
 from flows.artifacts import po_totals_table, render_run_markdown
 from flows.po_alerts import UNDELIVERED_EVENT
 from flows.po_artifacts import api_text
+from flows.run_events import cutoff_events
 
 DELIVERED = {"status": "revised", "revision": 2, "idempotency_key": "PO-nightly-2026-11-21-S1.r2",
              "at": "2026-11-21T20:03:05+08:00", "reference": "SO-0042", "http_status": 201, "attempts": 1,
