@@ -52,3 +52,11 @@ class RegionsFailed(UserError):
 USER_ERROR_NAMES = ("UserError", "MasterDataError", "RunOrderError", "WarehouseBusy", "RejectLimitExceeded",
                     "OutputError",
                     "RegionsFailed")
+
+
+class MemoryLimitTooSmall(UserError):
+    """A memory limit or spill space the run's data does not fit in (DuckDB's memory limit, its
+    spill directory): the message names the setting to raise. The run is recorded failed; nothing
+    was killed."""
+
+    exit_code = 7

@@ -29,6 +29,12 @@ class Measured:
     peak_processes: int
     stderr: list[str] = field(default_factory=list)
     at_peak: list[tuple[str, float]] = field(default_factory=list)  # (process, MiB) at the tree's peak
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (seconds from start, tree MiB)
+    line_times: list[float] = field(default_factory=list)  # when each stderr line came (seconds from start)
+
+    def peak_between(self, start: float, end: float) -> float:
+        """The tree's peak MiB sampled between two instants (seconds from the start)."""
+        return max((mib for at, mib in self.samples if start <= at <= end), default=0.0)
 
 
 def _children() -> dict[int, list[int]]:
@@ -91,6 +97,7 @@ def measure(command: list[str], env: dict[str, str] | None = None, echo: bool = 
                                env=env, start_new_session=True)
     peak = [0, 0]
     at_peak: list[tuple[str, float]] = []
+    samples: list[tuple[float, float]] = []
     done = threading.Event()
 
     def sample() -> None:
@@ -100,21 +107,23 @@ def measure(command: list[str], env: dict[str, str] | None = None, echo: bool = 
             if rss > peak[0]:
                 at_peak[:] = [(name, size / 2**20) for _, name, size in found]
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], len(found))
+            samples.append((time.perf_counter() - started, rss / 2**20))
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    lines = []
+    lines, line_times = [], []
     assert process.stderr is not None
     for line in process.stderr:
         lines.append(line.rstrip("\n"))
+        line_times.append(time.perf_counter() - started)
         if echo:
             print(f"    {time.perf_counter() - started:6.1f}s {lines[-1]}", flush=True)
     returncode = process.wait()
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    return Measured(returncode, seconds, peak[0] / 2**20, peak[1], lines, at_peak)
+    return Measured(returncode, seconds, peak[0] / 2**20, peak[1], lines, at_peak, samples, line_times)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,19 @@ def stages_of(measured: Measured) -> dict[str, float]:
     return found
 
 
+def stage_peaks(measured: Measured) -> dict[str, int]:
+    """The tree's peak MiB during each stage: from the line before a stage's line (the previous
+    stage's, or the run's start) to its own line (printed when the stage ends)."""
+    found, since = {}, 0.0
+    for line, at in zip(measured.stderr, measured.line_times, strict=True):
+        match = STAGE_LINE.match(line)
+        if match:
+            found[match.group(1)] = round(measured.peak_between(since, at))
+            since = at
+    found["end"] = round(measured.peak_between(since, measured.seconds))
+    return found
+
+
 def eligible_lines(measured: Measured) -> int | None:
     for line in measured.stderr:
         match = re.search(r"([\d,]+) eligible line", line)
@@ -55,12 +68,20 @@ def eligible_lines(measured: Measured) -> int | None:
     return None
 
 
-def bench_size(orders: int, work: Path, naive: bool, seed: int) -> dict:
+def bench_size(orders: int, work: Path, naive: bool, seed: int, data: Path | None = None) -> dict:
     data_dir, reports_dir, naive_out = work / "data", work / "reports", work / "naive"
     shutil.rmtree(work, ignore_errors=True)
-    print(f"\n== {orders:,} order lines: generating", flush=True)
-    subprocess.run([str(BIN / "cutoff"), "generate", "--orders", str(orders), "--date", DATE, "--seed", str(seed),
-                    "--data-dir", str(data_dir), "--no-receipts"], check=True, stdout=subprocess.DEVNULL)
+    generated = None
+    if data is not None:  # data generated before (the same arguments): a copy, so it stays unprocessed
+        print(f"\n== {orders:,} order lines: copying {data}", flush=True)
+        shutil.copytree(data, data_dir)
+    else:
+        print(f"\n== {orders:,} order lines: generating", flush=True)
+        generated = measure([str(BIN / "cutoff"), "generate", "--orders", str(orders), "--date", DATE, "--seed",
+                             str(seed), "--data-dir", str(data_dir), "--no-receipts"], echo=False)
+        if generated.returncode != 0:
+            raise SystemExit(f"cutoff generate failed with exit {generated.returncode}")
+        print(f"   {generated.seconds:6.1f} s wall, peak {generated.peak_rss_mb:,.0f} MiB", flush=True)
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home")}
     for name in [n for n in env if n.startswith("CUTOFF_")]:
         del env[name]
@@ -81,10 +102,14 @@ def bench_size(orders: int, work: Path, naive: bool, seed: int) -> dict:
         "eligible_lines": eligible_lines(run), "machine": f"{platform.machine()} cores={os.cpu_count()}",
         "cutoff_run": {"seconds": round(run.seconds, 2), "peak_rss_mb": round(run.peak_rss_mb),
                        "processes": run.peak_processes, "workbooks": workbooks, "stages": stages_of(run),
+                       "stage_peak_mb": stage_peaks(run),
                        "outside_stages": round(run.seconds - sum(stages_of(run).values()), 2),
                        "at_peak_mb": {name: round(size) for name, size in run.at_peak if size >= 1}},
     }
     print(f"   {run.seconds:6.1f} s wall, peak {run.peak_rss_mb:,.0f} MiB (tree), {workbooks:,} workbooks")
+    print("   peak MiB by stage: " + ", ".join(f"{n} {mib:,}" for n, mib in stage_peaks(run).items()))
+    if generated is not None:
+        record["generate"] = {"seconds": round(generated.seconds, 2), "peak_rss_mb": round(generated.peak_rss_mb)}
     if naive:
         print("-- the naive pandas + openpyxl script", flush=True)
         baseline = measure([str(BIN / "python"), str(ROOT / "benchmarks" / "naive_cutoff.py"), "--data-dir",
@@ -108,12 +133,14 @@ def main() -> None:
     parser.add_argument("--no-naive", action="store_true", help="skip the naive script")
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and outputs")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="run on this generated data dir (kept as it is; its warehouse and reports go to --work)")
     args = parser.parse_args()
     sizes = [int(size.replace("_", "")) for size in str(args.orders).split(",") if size.strip()]
     records = []
     for orders in sizes:
         work = args.work / str(orders)
-        records.append(bench_size(orders, work, naive=not args.no_naive, seed=args.seed))
+        records.append(bench_size(orders, work, naive=not args.no_naive, seed=args.seed, data=args.data))
         with RESULTS.open("a", encoding="utf-8") as out:
             out.write(json.dumps(records[-1], ensure_ascii=False) + "\n")
         if not args.keep:

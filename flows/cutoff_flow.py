@@ -117,7 +117,8 @@ def ingest(plan: RunPlan, warehouse: Warehouse) -> tuple[Master, pl.DataFrame, l
     pools = plan_run_pools(warehouse, master.listings, plan.window, plan.settings.timezone,
                            parse_clock(plan.settings.nightly_at))
     hashes, _, _ = known_state(warehouse)
-    return master, pools, read_inbox(plan.settings.data_dir, hashes, plan.settings.ready_marker)
+    # each file's table is read by `validate`, one at a time (docs/scale.md)
+    return master, pools, read_inbox(plan.settings.data_dir, hashes, plan.settings.ready_marker, defer=True)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -152,6 +153,7 @@ def close(plan: RunPlan, warehouse: Warehouse, master: Master, pool_plan: pl.Dat
     """Apply the rulebook to the closing listings: allocations, groups, purchase lines. The stock
     pools' budgets and the buyers' groups' audiences are read first."""
     lines = order_lines_of_calendar(warehouse, plan.calendar)
+    warehouse.release_cache()  # the lines' blocks it read (up to its limit) are not held through the rules
     pools = pool_state(warehouse, pool_plan, master.pools, select_closing_listings(master.listings, plan.window))
     closed = close_listings(lines, master.listings, master.products, plan.window, pools.context)
     Allocations.validate(closed.allocations)
@@ -284,7 +286,8 @@ def execute_cutoff(plan: RunPlan) -> RunReport:
     with open_warehouse(path) as warehouse:  # another process is refused until the run ends
         try:
             prepare_run_folder(plan.output_dir, plan.settings.reports_dir)  # writable; a killed run's leftovers go
-            report = run_stages(plan, warehouse, progress)
+            with warehouse.within_limits():  # a memory limit too small for the data: a UserError naming it
+                report = run_stages(plan, warehouse, progress)
         except UserError as exc:
             if not isinstance(exc, NOTHING_WRITTEN):  # bad master data, a run out of turn: nothing is written
                 record_run(warehouse, plan.calendar, plan.cutoff_date, run_id, started, "failed", str(exc))
@@ -305,14 +308,17 @@ def execute_cutoff(plan: RunPlan) -> RunReport:
 def run_stages(plan: RunPlan, warehouse: Warehouse, progress: Progress) -> RunReport:
     since = clock.perf_counter()
     master, pool_plan, files = ingest(plan, warehouse)
-    rows = sum(f.rows for f in files)
-    progress.stage("ingest", f"{len(files)} new file(s), {rows:,} rows", since)
+    size = sum(f.path.stat().st_size for f in files)
+    shown = f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.1f} KB"
+    progress.stage("ingest", f"{len(files)} new file(s), {shown}", since)
 
     since = clock.perf_counter()
     closing_ids = select_closing_listings(master.listings, plan.window)["listing_id"].to_list()
     rejects = validate(plan, warehouse, master, files, closing_ids)
+    rows = sum(f.rows for f in files)
     del files  # the raw rows are loaded: not held through the later stages
-    progress.stage("validate", f"{rejected_rows(rejects):,} rejected order row(s) in the window", since)
+    progress.stage("validate", f"{rows:,} rows read, {rejected_rows(rejects):,} rejected order row(s) in the "
+                               f"window", since)
 
     since = clock.perf_counter()
     result = close(plan, warehouse, master, pool_plan, rejects)

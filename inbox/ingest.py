@@ -58,12 +58,16 @@ class InboxFile:
     cut_problem: str | None = None
     parsed: object | None = None            # a platform export, read (inbox/platform_exports.py)
     export: ExportFrames | None = None      # ... and mapped through the master data (at validation)
+    deferred: bool = False      # its table is read when validated, and let go once validated (read_inbox)
+    read_rows: int | None = None  # its rows, kept when its table is let go
 
     @property
     def rows(self) -> int:
         if self.parsed is not None:
             return self.parsed.rows.data_rows
-        return self.raw.height if self.raw is not None else 0
+        if self.raw is not None:
+            return self.raw.height
+        return self.read_rows or 0
 
 
 @dataclass
@@ -105,7 +109,11 @@ def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "
 
 
 def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
-               kinds: tuple[str, ...] = KINDS) -> list[InboxFile]:
+               kinds: tuple[str, ...] = KINDS, defer: bool = False) -> list[InboxFile]:
+    """The new files, each checked (its type, whether it arrived cut short) and read. `defer`: a
+    CSV, Parquet or JSONL file's table is not read here but by `validate_inbox`, one file at a
+    time, and let go once validated: the inbox's files are never all in memory at once (a cutoff
+    run: docs/scale.md)."""
     files = find_new_files(data_dir, known_hashes, ready_marker, kinds)
     for inbox_file in files:
         if inbox_file.kind == "orders" and is_export(inbox_file.path):
@@ -123,11 +131,17 @@ def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
             inbox_file.problem = cut
             continue
         inbox_file.cut_row, inbox_file.cut_problem = cut_row, cut
-        try:
-            inbox_file.raw = read_table(inbox_file.path)
-        except UnreadableFile as exc:  # a CSV cut inside a quoted field does not parse at all
-            inbox_file.problem = cut or f"cannot read the file: {exc}"
+        inbox_file.deferred = defer
+        if not defer:
+            _read_table(inbox_file)
     return files
+
+
+def _read_table(inbox_file: InboxFile) -> None:
+    try:
+        inbox_file.raw = read_table(inbox_file.path)
+    except UnreadableFile as exc:  # a CSV cut inside a quoted field does not parse at all
+        inbox_file.problem = inbox_file.cut_problem or f"cannot read the file: {exc}"
 
 
 def _raw_json(raw: pl.DataFrame) -> pl.Expr:
@@ -267,6 +281,8 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
     exports = export_master(master.export_map, master.export_groups, master.listings, tz) \
         if any(f.parsed is not None for f in files) else None
     for offset, inbox_file in enumerate(files):
+        if inbox_file.deferred and inbox_file.raw is None and inbox_file.problem is None:
+            _read_table(inbox_file)
         if inbox_file.parsed is not None and inbox_file.problem is None:
             inbox_file.export = export_frames(inbox_file.parsed, exports, tz)
             inbox_file.raw = inbox_file.export.orders
@@ -297,6 +313,8 @@ def validate_inbox(files: list[InboxFile], master: Master, tz: str, first_seq: i
                          "rows_read": inbox_file.rows,
                          "rows_loaded": loaded, "rows_rejected": bad,
                          "ingested_at": datetime.now(timezone.utc), "ingested_by": ingested_by})
+        if inbox_file.deferred:  # validated: its rows are in `goods` and `rejects`, its table goes
+            inbox_file.read_rows, inbox_file.raw = inbox_file.rows, None
     order_rows = pl.concat(goods["orders"], how="diagonal_relaxed") if goods["orders"] else pl.DataFrame()
     refund_rows = pl.concat(goods["refunds"], how="diagonal_relaxed") if goods["refunds"] else pl.DataFrame()
     if refund_rows.height:

@@ -83,37 +83,94 @@ def read_table(path: Path) -> pl.DataFrame:
     return frame.with_row_index(ROW_COLUMN, offset=first_row).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
 
 
+BLOCK = 1 << 16  # what cut_short reads at a time
+
+
+def _tail(path: Path, size: int) -> bytes:
+    """The last `size` bytes of a file (all of it when smaller)."""
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - size, 0))
+        return handle.read()
+
+
+def _csv_rows(path: Path) -> tuple[int, int, int] | None:
+    """(rows, fields of the first row, fields of the last row) of a CSV, read as a stream (one
+    row at a time: a cut file of a million rows is not held whole); None when it is not UTF-8
+    (with or without BOM) or GB18030 text."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            with path.open(encoding=encoding, newline="") as text:
+                rows, first, last = 0, 0, 0
+                for row in csv.reader(text):
+                    rows += 1
+                    first, last = (len(row), len(row)) if rows == 1 else (first, len(row))
+                return rows, first, last
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _line_count(path: Path) -> int:
+    """The lines `bytes.splitlines` would give of the whole file (a line ends at LF, CR or CR LF),
+    counted block by block."""
+    breaks, previous, last = 0, b"", b""
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            breaks += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+            if previous == b"\r" and block.startswith(b"\n"):  # a CR LF across two blocks
+                breaks -= 1
+            previous, last = block[-1:], block[-1:]
+    return breaks + (1 if last and last not in (b"\n", b"\r") else 0)
+
+
+def _last_line(path: Path) -> bytes:
+    """The file's last line (what `splitlines()[-1]` gives), read from its end backwards."""
+    size, step = path.stat().st_size, BLOCK
+    while True:
+        tail = _tail(path, step)
+        body = tail[:-1] if tail.endswith(b"\r") else tail
+        cut = max(body.rfind(b"\n"), body.rfind(b"\r"))
+        if cut >= 0 or step >= size:
+            return body[cut + 1:]
+        step *= 4
+
+
 def cut_short(path: Path) -> tuple[int | None, str | None]:
     """Whether a file arrived cut short (a transfer or an export stopped part way): (the number of
     its last row, cut mid-row, in a CSV; a reason for the whole file: a JSONL whose last line is
-    not complete JSON, a Parquet file without its footer). (None, None) for a whole file."""
+    not complete JSON, a Parquet file without its footer). (None, None) for a whole file.
+
+    Reads what it needs, not the file: its last bytes (a whole CSV or JSONL ends with a line
+    break, a Parquet file with its footer's magic); only a CSV or JSONL that does not end so is
+    read through, as a stream (docs/scale.md)."""
     suffix = path.suffix.lower()
-    data = path.read_bytes()
+    size = path.stat().st_size
+    end = _tail(path, 4)
     if suffix == ".csv":
-        if not data or data.endswith((b"\n", b"\r")):
+        if not size or end.endswith((b"\n", b"\r")):
             return None, None
-        try:
-            text = decode_csv_bytes(data).decode("utf-8")
-        except (UnreadableFile, UnicodeDecodeError):
+        counted = _csv_rows(path)
+        if counted is None:
             return None, None
-        rows = list(csv.reader(io.StringIO(text)))
-        if len(rows) > 1 and 0 < len(rows[-1]) < len(rows[0]):
-            return len(rows), (f"{CUT_SHORT}: its last row (row {len(rows)}) stops after {len(rows[-1])} of "
-                               f"{len(rows[0])} columns; export the file again")
+        rows, first, last = counted
+        if rows > 1 and 0 < last < first:
+            return rows, (f"{CUT_SHORT}: its last row (row {rows}) stops after {last} of "
+                          f"{first} columns; export the file again")
         return None, None
     if suffix in (".jsonl", ".ndjson"):
-        lines = data.splitlines()
-        if data and not data.endswith(b"\n") and lines:
+        if size and not end.endswith(b"\n"):
+            last_line = _last_line(path)
             try:
-                json.loads(lines[-1])
+                json.loads(last_line)
             except ValueError:
-                return None, (f"{CUT_SHORT}: its last line (line {len(lines)}) is not complete JSON; export the "
-                              f"file again")
+                return None, (f"{CUT_SHORT}: its last line (line {_line_count(path)}) is not complete JSON; "
+                              f"export the file again")
         return None, None
-    started = data.startswith(b"PAR1")  # a Parquet file starts and ends with it; other bytes are no Parquet at all
-    if suffix == ".parquet" and (not data or started and (len(data) < 12 or not data.endswith(b"PAR1"))):
+    with path.open("rb") as handle:
+        started = handle.read(4) == b"PAR1"  # a Parquet file starts and ends with it; other bytes are no Parquet at all
+    if suffix == ".parquet" and (not size or started and (size < 12 or end != b"PAR1")):
         return None, (f"{CUT_SHORT}: a Parquet file ends with its footer, and this one "
-                      f"{'is empty' if not data else f'stops after {len(data):,} bytes without it'}; export the "
+                      f"{'is empty' if not size else f'stops after {size:,} bytes without it'}; export the "
                       f"file again")
     return None, None
 

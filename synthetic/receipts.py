@@ -50,7 +50,7 @@ def expected_allocations(data_dir: Path, cutoff_date: date, timezone: str,
     """The master data and the allocations the nightly cutoff of `cutoff_date` makes of the data
     dir's order files (the cutoff's own rules, in a scratch warehouse)."""
     master = load_master(data_dir, timezone)
-    files = read_inbox(data_dir, set(), kinds=("orders",))
+    files = read_inbox(data_dir, set(), kinds=("orders",), defer=True)  # a file at a time (docs/scale.md)
     no_refunds = pl.DataFrame(schema={"refund_id": pl.String, "order_id": pl.String, "line_no": pl.Int64,
                                       "amount_fen": pl.Int64, "created_at": pl.Datetime("us", "UTC")})
     inbox = validate_inbox(files, master, timezone, 1, no_refunds, "generate")
@@ -59,6 +59,7 @@ def expected_allocations(data_dir: Path, cutoff_date: date, timezone: str,
         for name, table in master.tables().items():
             warehouse.replace_table(name, table)
         load_inbox(warehouse, inbox)
+        del inbox, files  # loaded: not held beside the lines read back
         lines = order_lines_of_calendar(warehouse, "nightly")
         # the cutoff's stock pools and buyers' groups, as the run reads them (its pools' earliest turn)
         plan = plan_run_pools(warehouse, master.listings, window, timezone, nightly_at)

@@ -28,7 +28,9 @@ def summarize_groups(lines: pl.DataFrame, lowest: pl.DataFrame) -> pl.DataFrame:
     """One row per group: units, participants, what it needs, and `is_formed`."""
     allocated = pl.col("qty_allocated") > 0
     return (
-        lines.filter("reaches_group")
+        # the columns it needs first (free), then the filter: not a copy of every column of every line
+        lines.select(*GROUP_KEYS, "reaches_group", "qty_allocated", "customer_id", "min_qty")
+        .filter("reaches_group")
         .group_by(GROUP_KEYS)
         .agg(
             pl.col("qty_allocated").sum().cast(pl.Int64).alias("units"),

@@ -15,14 +15,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from errors import UserError, WarehouseBusy
+from errors import MemoryLimitTooSmall, UserError, WarehouseBusy
 from warehouse.tables import warehouse_ddl
 
 # DuckDB keeps table blocks it has read or written cached up to its memory limit (80% of RAM by
 # default): at 1M order lines ~400 MB more resident memory, held while the workbooks are written.
 # The run's frames live in polars; DuckDB's queries are scans and aggregates that stream, and spill
-# to <warehouse>.tmp past the limit. CUTOFF_DUCKDB_MEMORY_LIMIT (a DuckDB size, e.g. 2GB) overrides.
+# past the limit to its temporary directory. CUTOFF_DUCKDB_MEMORY_LIMIT (a DuckDB size, e.g. 2GB)
+# overrides the limit; CUTOFF_DUCKDB_TEMP_DIRECTORY the spill folder (default <warehouse>.tmp, beside
+# the warehouse in the data dir); CUTOFF_DUCKDB_MAX_TEMP_SIZE the disk it may spill (default: DuckDB's,
+# 90% of the free space). A query that does not fit is a MemoryLimitTooSmall naming them (docs/scale.md).
 MEMORY_LIMIT = "256MB"
+SIZE = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
 # A reader that holds the warehouse for a moment (the notice before arrival reads one cutoff's lines,
 # read-only: docs/progress.md) must not fail a run that starts meanwhile: opening waits this long
 # for the lock before "another run holds the warehouse".
@@ -32,10 +36,20 @@ LOCK_GRACE_SECONDS = 5.0
 class Warehouse:
     """A DuckDB connection with the few operations the rooms need."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path, memory_limit: str = MEMORY_LIMIT):
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path, memory_limit: str = MEMORY_LIMIT,
+                 temp_directory: Path | None = None):
         self.con = connection
         self.path = path
         self.memory_limit = memory_limit  # as set (CUTOFF_DUCKDB_MEMORY_LIMIT, validated)
+        self.temp_directory = temp_directory or Path(f"{path}.tmp")  # where it spills (CUTOFF_DUCKDB_TEMP_DIRECTORY)
+
+    @contextmanager
+    def within_limits(self):
+        """DuckDB's out-of-memory error inside as a MemoryLimitTooSmall naming the setting."""
+        try:
+            yield self
+        except duckdb.OutOfMemoryException as exc:
+            raise memory_limit_too_small(exc, self) from None
 
     def frame(self, query: str, params: list | None = None) -> pl.DataFrame:
         return self.con.sql(query, params=params or []).pl()
@@ -119,20 +133,41 @@ def connect(path: Path, *, read_only: bool = False, grace_seconds: float = LOCK_
     con = _duckdb_connect(path, read_only, grace_seconds)
     con.execute("SET TimeZone = 'UTC'")
     limit = os.environ.get("CUTOFF_DUCKDB_MEMORY_LIMIT", "").strip() or MEMORY_LIMIT
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.IGNORECASE):
-        con.close()
-        raise UserError(f"CUTOFF_DUCKDB_MEMORY_LIMIT={limit!r} is not a size: write it as DuckDB does, e.g. "
-                        "256MB or 2GB.")
+    spill_size = os.environ.get("CUTOFF_DUCKDB_MAX_TEMP_SIZE", "").strip()
+    for name, value in (("CUTOFF_DUCKDB_MEMORY_LIMIT", limit), ("CUTOFF_DUCKDB_MAX_TEMP_SIZE", spill_size)):
+        if value and not SIZE.fullmatch(value):
+            con.close()
+            raise UserError(f"{name}={value!r} is not a size: write it as DuckDB does, e.g. 256MB or 2GB.")
+    spill = Path(os.environ.get("CUTOFF_DUCKDB_TEMP_DIRECTORY", "").strip() or f"{path}.tmp").expanduser()
     con.execute(f"SET memory_limit = '{limit}'")
+    con.execute("SET temp_directory = ?", [str(spill)])  # made by DuckDB when it first spills
+    if spill_size:
+        con.execute(f"SET max_temp_directory_size = '{spill_size}'")
     if not read_only:
         con.execute(warehouse_ddl())  # every table, and columns added since a warehouse was made
-    return Warehouse(con, path, limit)
+    return Warehouse(con, path, limit, spill)
+
+
+def memory_limit_too_small(exc: duckdb.OutOfMemoryException, warehouse: Warehouse) -> MemoryLimitTooSmall:
+    """DuckDB's out-of-memory error as the operator's: which setting to raise, at what it is now."""
+    spilled = "max_temp_directory_size" in str(exc)
+    first = str(exc).splitlines()[0] if str(exc) else "out of memory"
+    if spilled:
+        return MemoryLimitTooSmall(
+            f"the warehouse ran out of spill space in {warehouse.temp_directory} ({first}). Raise "
+            f"CUTOFF_DUCKDB_MAX_TEMP_SIZE (now {os.environ.get('CUTOFF_DUCKDB_MAX_TEMP_SIZE') or 'unset'}), free "
+            f"disk there, or point CUTOFF_DUCKDB_TEMP_DIRECTORY at a larger disk, and run again.")
+    return MemoryLimitTooSmall(
+        f"the warehouse's memory limit CUTOFF_DUCKDB_MEMORY_LIMIT={warehouse.memory_limit} is too small for this "
+        f"data ({first}); what does not fit spills to {warehouse.temp_directory}, but this step cannot. Raise "
+        f"CUTOFF_DUCKDB_MEMORY_LIMIT (e.g. 1GB; docs/scale.md) and run again.")
 
 
 @contextmanager
 def open_warehouse(path: Path, *, read_only: bool = False, grace_seconds: float = LOCK_GRACE_SECONDS):
     warehouse = connect(path, read_only=read_only, grace_seconds=grace_seconds)
     try:
-        yield warehouse
+        with warehouse.within_limits():
+            yield warehouse
     finally:
         warehouse.close()

@@ -176,3 +176,34 @@ def test_a_deposit_paid_row_of_a_listing_without_a_deposit_is_rejected(tmp_path)
         (2, "status 'deposit_paid' but listing 'GRP' takes no deposit (no deposit_fen in listings.csv): only a "
             "deposit presale's lines are deposit_paid")]
     assert json.loads(bad["raw"][0])["order_id"] == "g9"
+
+
+def test_a_deferred_inbox_reads_each_table_when_validated_and_lets_it_go_with_the_same_result(data_dir):
+    """A cutoff run reads its inbox files one at a time (`defer`): the same rows, rejects and
+    registry as reading them all first, and no file's table held once it is validated."""
+    datasets.write_orders(data_dir, ROWS + [order("C", "cC", 0, "2026-11-21T09:02:00")], name="a.csv")
+    folder = data_dir / "inbox" / "orders"
+    pl.DataFrame([order("D", "cD", 1, "2026-11-21T09:03:00")]).write_parquet(folder / "b.parquet")
+    (folder / "c.jsonl").write_text(json.dumps(ROWS[0]) + "\n" + json.dumps(ROWS[1])[:30], encoding="utf-8")
+    (folder / "d.parquet").write_bytes(b"not parquet at all")
+    master = load_master(data_dir, "Asia/Shanghai")
+    results = {}
+    for defer in (False, True):
+        files = read_inbox(data_dir, set(), defer=defer)
+        assert all(f.raw is None for f in files) == defer
+        inbox = validate_inbox(files, master, "Asia/Shanghai", 1, known_state_empty(), "nightly 2026-11-21")
+        assert all(f.raw is None for f in inbox.files) == defer
+        results[defer] = inbox
+    eager, deferred = results[False], results[True]
+    assert deferred.order_lines.equals(eager.order_lines)
+    assert deferred.order_lines["order_id"].to_list() == ["A", "B", "D"]
+    assert deferred.rejects.equals(eager.rejects)
+    assert deferred.rejects["source_file"].to_list() == ["inbox/orders/a.csv", "inbox/orders/c.jsonl",
+                                                         "inbox/orders/d.parquet"]
+    assert deferred.registry.drop("ingested_at").equals(eager.registry.drop("ingested_at"))
+    assert deferred.registry["rows_read"].to_list() == [3, 1, 0, 0] == [f.rows for f in deferred.files]
+
+
+def known_state_empty() -> pl.DataFrame:
+    return pl.DataFrame(schema={"refund_id": pl.String, "order_id": pl.String, "line_no": pl.Int64,
+                                "amount_fen": pl.Int64, "created_at": pl.Datetime("us", "UTC")})

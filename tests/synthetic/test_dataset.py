@@ -288,3 +288,27 @@ def test_regenerating_replaces_the_dates_order_files(tmp_path):
 def test_refuses_an_empty_data_set(tmp_path):
     with pytest.raises(ValueError, match="at least 1"):
         generate_dataset(tmp_path, 0, CUTOFF_DATE, seed=7)
+
+
+def test_the_order_lines_are_made_and_written_a_chunk_at_a_time_into_several_parts(tmp_path, monkeypatch):
+    """Bounded memory at any size (10M lines: docs/scale.md): never more than CHUNK_ORDERS orders'
+    lines in memory, appended to a CSV part of CHUNKS_PER_PART chunks; every line in one file."""
+    import synthetic.exports as exports
+    monkeypatch.setattr(exports, "CHUNK_ORDERS", 150)
+    monkeypatch.setattr(exports, "CHUNKS_PER_PART", 2)
+    made = []
+    real = exports.make_order_lines
+
+    def spy(rng, calendar, listings, buyers, first, sizes, width):
+        made.append(len(sizes))
+        return real(rng, calendar, listings, buyers, first, sizes, width)
+
+    monkeypatch.setattr(exports, "make_order_lines", spy)
+    counts = generate_dataset(tmp_path, 1_000, CUTOFF_DATE, seed=7, receipts=False)
+    assert max(made) == 150 and len(made) == -(-counts["order_ids"] // 150)
+    parts = sorted((tmp_path / "inbox" / "orders").glob(f"orders-{CUTOFF_DATE}-part*.csv"))
+    assert [p.name for p in parts] == [f"orders-{CUTOFF_DATE}-part{n:03d}.csv"
+                                       for n in range(1, -(-len(made) // 2) + 1)]
+    lines = pl.concat([pl.read_csv(p, infer_schema=False) for p in parts])
+    assert lines.columns == ORDER_COLUMNS
+    assert lines.select("order_id", "line_no").is_unique().all()

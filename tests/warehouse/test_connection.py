@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from errors import UserError
+from errors import MemoryLimitTooSmall, UserError
 from warehouse.connection import open_warehouse
 
 
@@ -44,3 +44,58 @@ def test_releasing_the_cache_keeps_the_limit_and_the_data(tmp_path, monkeypatch,
         assert limit() == before == ("244.1 MiB" if configured is None else "953.6 MiB")
         assert warehouse.scalar("SELECT count(*) FROM big") == 2_000_000
         assert warehouse.scalar("SELECT sum(n) FROM big") == 1_999_999 * 2_000_000 // 2
+
+
+def test_spills_go_beside_the_warehouse_unless_told_otherwise(tmp_path, monkeypatch):
+    monkeypatch.delenv("CUTOFF_DUCKDB_TEMP_DIRECTORY", raising=False)
+    monkeypatch.delenv("CUTOFF_DUCKDB_MAX_TEMP_SIZE", raising=False)
+    with open_warehouse(tmp_path / "data" / "w.duckdb") as warehouse:
+        assert warehouse.scalar("SELECT current_setting('temp_directory')") == str(tmp_path / "data" / "w.duckdb.tmp")
+    monkeypatch.setenv("CUTOFF_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    monkeypatch.setenv("CUTOFF_DUCKDB_MAX_TEMP_SIZE", "1GB")
+    with open_warehouse(tmp_path / "data" / "w.duckdb") as warehouse:
+        assert warehouse.scalar("SELECT current_setting('temp_directory')") == str(tmp_path / "spill")
+        assert warehouse.scalar("SELECT current_setting('max_temp_directory_size')") == "953.6 MiB"
+    monkeypatch.setenv("CUTOFF_DUCKDB_MAX_TEMP_SIZE", "plenty")
+    with pytest.raises(UserError, match=r"CUTOFF_DUCKDB_MAX_TEMP_SIZE='plenty' is not a size"):
+        _limit(tmp_path / "w.duckdb")
+
+
+def test_a_sort_past_the_memory_limit_spills_into_the_temp_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUTOFF_DUCKDB_MEMORY_LIMIT", "20MB")
+    monkeypatch.delenv("CUTOFF_DUCKDB_TEMP_DIRECTORY", raising=False)
+    monkeypatch.delenv("CUTOFF_DUCKDB_MAX_TEMP_SIZE", raising=False)
+    with open_warehouse(tmp_path / "w.duckdb") as warehouse:
+        warehouse.execute("SET threads = 1")
+        warehouse.execute("CREATE TABLE big AS SELECT range AS n, md5(range::VARCHAR) AS s FROM range(250000)")
+        warehouse.execute("CREATE TABLE sorted AS SELECT * FROM big ORDER BY s")
+        assert (tmp_path / "w.duckdb.tmp").is_dir()  # it spilled there
+        assert warehouse.scalar("SELECT count(*) FROM sorted") == 250_000
+        assert warehouse.scalar("SELECT min(s) = (SELECT s FROM sorted LIMIT 1) FROM big")
+
+
+def test_a_memory_limit_too_small_for_the_data_is_a_user_error_naming_the_setting(tmp_path, monkeypatch):
+    """Not an out-of-memory kill, nor DuckDB's own message: the setting to raise, and its value."""
+    monkeypatch.setenv("CUTOFF_DUCKDB_MEMORY_LIMIT", "8MB")
+    monkeypatch.delenv("CUTOFF_DUCKDB_TEMP_DIRECTORY", raising=False)
+    monkeypatch.delenv("CUTOFF_DUCKDB_MAX_TEMP_SIZE", raising=False)
+    with pytest.raises(MemoryLimitTooSmall) as raised:
+        with open_warehouse(tmp_path / "w.duckdb") as warehouse:
+            warehouse.execute("CREATE TABLE t AS SELECT range AS n, repeat('x', 20) AS s FROM range(1000000)")
+            warehouse.frame("SELECT s, list(n) AS ns FROM t GROUP BY s")  # one group's list: it cannot spill
+    assert str(raised.value).startswith("the warehouse's memory limit CUTOFF_DUCKDB_MEMORY_LIMIT=8MB is too small "
+                                        "for this data (Out of Memory Error")
+    assert "Raise CUTOFF_DUCKDB_MEMORY_LIMIT" in str(raised.value)
+    assert raised.value.exit_code == 7
+
+
+def test_spill_space_too_small_names_its_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUTOFF_DUCKDB_MEMORY_LIMIT", "20MB")
+    monkeypatch.setenv("CUTOFF_DUCKDB_MAX_TEMP_SIZE", "1MB")
+    monkeypatch.setenv("CUTOFF_DUCKDB_TEMP_DIRECTORY", str(tmp_path / "spill"))
+    with pytest.raises(MemoryLimitTooSmall,
+                       match=r"ran out of spill space in .*spill .*Raise CUTOFF_DUCKDB_MAX_TEMP_SIZE \(now 1MB\)"):
+        with open_warehouse(tmp_path / "w.duckdb") as warehouse:
+            warehouse.execute("SET threads = 1")
+            warehouse.execute("CREATE TABLE big AS SELECT range AS n, md5(range::VARCHAR) AS s FROM range(250000)")
+            warehouse.execute("CREATE TABLE sorted AS SELECT * FROM big ORDER BY s")
