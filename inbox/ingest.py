@@ -108,6 +108,17 @@ def find_new_files(data_dir: Path, known_hashes: set[str], ready_marker: str = "
     return found
 
 
+def read_if_export(inbox_file: InboxFile) -> bool:
+    """Read a 快团团 / 群接龙 .xlsx export into `parsed` (or its `problem`); False: not an export."""
+    if not is_export(inbox_file.path):
+        return False
+    try:
+        inbox_file.parsed = read_export_file(inbox_file.path, inbox_file.relative)
+    except UnreadableFile as exc:
+        inbox_file.problem = str(exc)
+    return True
+
+
 def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
                kinds: tuple[str, ...] = KINDS, defer: bool = False) -> list[InboxFile]:
     """The new files, each checked (its type, whether it arrived cut short) and read. `defer`: a
@@ -116,11 +127,7 @@ def read_inbox(data_dir: Path, known_hashes: set[str], ready_marker: str = "",
     run: docs/scale.md)."""
     files = find_new_files(data_dir, known_hashes, ready_marker, kinds)
     for inbox_file in files:
-        if inbox_file.kind == "orders" and is_export(inbox_file.path):
-            try:
-                inbox_file.parsed = read_export_file(inbox_file.path, inbox_file.relative)
-            except UnreadableFile as exc:
-                inbox_file.problem = str(exc)
+        if inbox_file.kind == "orders" and read_if_export(inbox_file):
             continue
         if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
             exports = ", or a 快团团 / 群接龙 export as .xlsx" if inbox_file.kind == "orders" else ""

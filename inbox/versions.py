@@ -30,9 +30,9 @@ from pathlib import Path
 
 import polars as pl
 
-from inbox.ingest import InboxFile, validate_inbox
+from inbox.ingest import InboxFile, read_if_export, validate_inbox
 from inbox.master import Master
-from inbox.platform_exports import export_key, is_export, read_export_file
+from inbox.platform_exports import export_key, is_export
 from inbox.readers import INPUT_SUFFIXES, UnreadableFile, file_hash, read_table
 from schemas import orders
 from schemas.validation import ROW
@@ -72,11 +72,7 @@ def order_files(data_dir: Path, ready_marker: str = "", written_since: datetime 
 def _read(inbox_file: InboxFile, wanted: pl.Series) -> InboxFile:
     """The file's rows of the wanted listings (ingest's reader), or its problem. A platform export
     is read whole (validate_inbox maps it to listings; close_listings keeps the wanted ones)."""
-    if is_export(inbox_file.path):
-        try:
-            inbox_file.parsed = read_export_file(inbox_file.path, inbox_file.relative)
-        except UnreadableFile as exc:
-            inbox_file.problem = str(exc)
+    if read_if_export(inbox_file):
         return inbox_file
     if inbox_file.path.suffix.lower() not in INPUT_SUFFIXES:
         inbox_file.problem = f"unknown file type {inbox_file.path.suffix!r}"
