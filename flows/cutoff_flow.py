@@ -13,7 +13,6 @@ from __future__ import annotations
 import shutil
 import time as clock
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -62,7 +61,7 @@ from warehouse.goods_in import stale_goods_in_warning
 from warehouse.pools import PoolState, plan_run_pools, pool_state, stale_pools
 from warehouse.queries import (
     count_order_lines,
-    order_lines_of_calendar,
+    order_lines_of_listings,
     record_run,
     reject_facts,
     replace_partitions,
@@ -152,9 +151,10 @@ def close(plan: RunPlan, warehouse: Warehouse, master: Master, pool_plan: pl.Dat
           rejects: pl.DataFrame) -> CutoffResult:
     """Apply the rulebook to the closing listings: allocations, groups, purchase lines. The stock
     pools' budgets and the buyers' groups' audiences are read first."""
-    lines = order_lines_of_calendar(warehouse, plan.calendar)
+    closing = select_closing_listings(master.listings, plan.window)
+    lines = order_lines_of_listings(warehouse, closing["listing_id"].to_list())  # what closing reads: docs/scale.md
     warehouse.release_cache()  # the lines' blocks it read (up to its limit) are not held through the rules
-    pools = pool_state(warehouse, pool_plan, master.pools, select_closing_listings(master.listings, plan.window))
+    pools = pool_state(warehouse, pool_plan, master.pools, closing)
     closed = close_listings(lines, master.listings, master.products, plan.window, pools.context)
     Allocations.validate(closed.allocations)
     Groups.validate(closed.groups)
@@ -236,13 +236,13 @@ def email(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
 
 def store_run_tables(warehouse: Warehouse, plan: RunPlan, master: Master, result: CutoffResult) -> CommissionPosting:
     """The run's partitions and its commission postings, in one transaction. The accruals are
-    computed (polars, a thread) while the partitions are written (DuckDB): both let go of the GIL."""
+    computed first (polars), not while DuckDB writes the partitions: the two at once were the
+    run's peak of memory (docs/scale.md)."""
     allocations = result.closed.allocations
-    with ThreadPoolExecutor(1, thread_name_prefix="accruals") as pool:
-        accruals = pool.submit(accruals_of, plan.window, allocations, master)
-        with warehouse.transaction():
-            write_partitions(warehouse, plan, result)
-            return post_commissions(warehouse, plan.window, allocations, master, accruals.result())
+    accruals = accruals_of(plan.window, allocations, master)
+    with warehouse.transaction():
+        write_partitions(warehouse, plan, result)
+        return post_commissions(warehouse, plan.window, allocations, master, accruals)
 
 
 def write_partitions(warehouse: Warehouse, plan: RunPlan, result: CutoffResult) -> None:

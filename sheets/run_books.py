@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -70,20 +70,23 @@ BOOKS = {  # kind -> (path, payload, ctx) -> BookSpec
     "handout": _handout_book,
 }
 LABELS_FOLDER = "labels"
-ROWS_PER_CALL = 25_000  # workbooks written per write_workbooks call: rows rendered together, at most
+POINT_BATCH_ROWS = 40_000  # allocated lines of the pickup points prepared at a time (handout lists, labels)
+ROWS_PER_CALL = 10_000  # workbooks written per write_workbooks call: rows rendered together, at most
 # (a worker's memory: ~250 MB at 25,000, ~320 MB at 100,000, for the same time)
 
 
 def allocated_units(allocations: pl.DataFrame) -> pl.DataFrame:
     """Units per pickup point and SKU (what the crates hold)."""
-    return (allocations.filter(pl.col("qty_allocated") > 0).group_by("pickup_point_id", "sku_id")
+    return (allocations.select("pickup_point_id", "sku_id", "qty_allocated").filter(pl.col("qty_allocated") > 0)
+            .group_by("pickup_point_id", "sku_id")
             .agg(pl.col("qty_allocated").sum().cast(pl.Int64).alias("units")))
 
 
 def plan_by_kind(out_dir: Path, tables: RunTables, labels: LabelOptions | None = None) -> Iterator[list[WorkbookJob]]:
     """The run's workbooks a kind at a time, rows prepared: the purchase orders (cheap), then the
     route books, then (with `labels`) the crate labels, then the handout lists (with the household
-    labels), so workers write the first while the next are prepared."""
+    labels) a group of pickup points at a time (`point_batches`), so workers write the first while
+    the next are prepared, and the run holds a group's prepared rows, not the region's."""
     master = tables.master
     yield [WorkbookJob("purchase", workbook_path(out_dir, "purchase", order.supplier_id), order,
                        order.lines.height + FILE_COST_ROWS)
@@ -92,27 +95,49 @@ def plan_by_kind(out_dir: Path, tables: RunTables, labels: LabelOptions | None =
     yield [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
                        3 * route.units.height + FILE_COST_ROWS)
            for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
-    handout_list = prepare_handouts(tables.allocations, master.pickup_points, master.products)
+    if labels is not None:
+        crates = prepare_crates(allocated_units(tables.allocations), master.pickup_points, master.products,
+                                master.categories, labels.crate_units)
+        yield [WorkbookJob("crates", label_path(out_dir / LABELS_FOLDER, "crates", route_id), frame,
+                           LABEL_COST_ROWS * frame.height + FILE_COST_ROWS)
+               for (route_id,), frame in crates.partition_by("route_id", as_dict=True, maintain_order=True).items()]
+    for allocations in point_batches(tables.allocations):  # a group of pickup points at a time: bounded memory
+        yield point_jobs(out_dir, allocations, master, labels)
+
+
+def point_batches(allocations: pl.DataFrame, rows: int | None = None) -> Iterator[pl.DataFrame]:
+    """The allocated lines a group of pickup points at a time (the points in id order, about `rows`
+    lines a group; a point is never split). Each pickup point's books depend on its own lines only,
+    so the books are the same as when every point is prepared at once (docs/scale.md)."""
+    rows = rows or POINT_BATCH_ROWS
+    # the allocated lines' row numbers and points (not a copy of the region's lines), then each
+    # group's lines gathered in their order in `allocations`, as a filter would give them
+    index = (allocations.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "pickup_point_id",
+                                "qty_allocated")
+             .filter(pl.col("qty_allocated") > 0).select("row", "pickup_point_id"))
+    per_point = index.group_by("pickup_point_id").len().sort("pickup_point_id")
+    groups = per_point.select("pickup_point_id", ((pl.col("len").cum_sum() - 1) // max(1, rows)).alias("group"))
+    for _, members in sorted(index.join(groups, on="pickup_point_id").partition_by("group", as_dict=True).items()):
+        yield allocations[members["row"].sort()]
+
+
+def point_jobs(out_dir: Path, allocations: pl.DataFrame, master, labels: LabelOptions | None) -> list[WorkbookJob]:
+    """The handout lists of the pickup points in `allocations` (with `labels`: their household labels)."""
+    handout_list = prepare_handouts(allocations, master.pickup_points, master.products)
     if labels is None:
-        yield [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
-                           handout.lines.height + FILE_COST_ROWS) for handout in handout_list]
-        return
-    crates = prepare_crates(allocated_units(tables.allocations), master.pickup_points, master.products,
-                            master.categories, labels.crate_units)
-    yield [WorkbookJob("crates", label_path(out_dir / LABELS_FOLDER, "crates", route_id), frame,
-                       LABEL_COST_ROWS * frame.height + FILE_COST_ROWS)
-           for (route_id,), frame in crates.partition_by("route_id", as_dict=True, maintain_order=True).items()]
-    lines = tables.allocations.with_columns(pl.col("qty_allocated").alias("units"))
-    orders, items = prepare_households(lines, master.products)
+        return [WorkbookJob("handout", workbook_path(out_dir, "handout", handout.pickup_point_id), handout,
+                            handout.lines.height + FILE_COST_ROWS) for handout in handout_list]
+    orders, items = prepare_households(allocations.with_columns(pl.col("qty_allocated").alias("units")),
+                                       master.products)
     orders_by = orders.partition_by("pickup_point_id", as_dict=True, maintain_order=True)
     items_by = items.partition_by("pickup_point_id", as_dict=True, maintain_order=True)
     empty_orders, empty_items = orders.clear(), items.clear()
-    yield [WorkbookJob("handout", workbook_path(out_dir, "handout", h.pickup_point_id),
-                       PointBooks(h, orders_by.get((h.pickup_point_id,), empty_orders),
-                                  items_by.get((h.pickup_point_id,), empty_items)),
-                       h.lines.height + LABEL_COST_ROWS * orders_by.get((h.pickup_point_id,), empty_orders).height
-                       + FILE_COST_ROWS)
-           for h in handout_list]
+    return [WorkbookJob("handout", workbook_path(out_dir, "handout", h.pickup_point_id),
+                        PointBooks(h, orders_by.get((h.pickup_point_id,), empty_orders),
+                                   items_by.get((h.pickup_point_id,), empty_items)),
+                        h.lines.height + LABEL_COST_ROWS * orders_by.get((h.pickup_point_id,), empty_orders).height
+                        + FILE_COST_ROWS)
+            for h in handout_list]
 
 
 def plan_workbooks(out_dir: Path, tables: RunTables) -> list[WorkbookJob]:
@@ -175,7 +200,8 @@ def expected_workbooks(tables: RunTables | pl.DataFrame) -> int:
     """About how many files the run writes (pickup points and suppliers with something), cheaply,
     to decide on a process pool before the rows are prepared (from the tables or the allocations)."""
     allocations = tables if isinstance(tables, pl.DataFrame) else tables.allocations
-    allocated = allocations.filter(pl.col("qty_allocated") > 0)
+    allocated = (allocations.select("pickup_point_id", "supplier_id", "qty_allocated")
+                 .filter(pl.col("qty_allocated") > 0))
     return allocated["pickup_point_id"].n_unique() + allocated["supplier_id"].n_unique()
 
 
@@ -255,9 +281,18 @@ class RunBooks:
                 batches = max(self.workers, round(self.workers * BATCHES_PER_WORKER * share))
                 self.futures += [self.pool.submit(write_jobs, batch, ctx, tempfile.gettempdir(), labels)
                                  for batch in balance(kind, batches)]
+                self.wait_backlog()  # a group's rows are sent before the next group's are prepared
             else:
                 write_jobs(kind, ctx, labels=labels)
             del kind  # a kind's rows go once its workbooks are written
+
+    def wait_backlog(self) -> None:
+        """Wait until no more batches wait than the workers have (each holds its rows here until it
+        is written): the run's memory holds about two groups of pickup points' rows, not all."""
+        pending = [f for f in self.futures if not f.done()]
+        while len(pending) > self.workers:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            pending = [f for f in pending if f not in done]
 
     def label_options(self, tables: RunTables) -> LabelOptions | None:
         if self.pickup_key is None:

@@ -42,7 +42,8 @@ def prepare_routes(allocations: pl.DataFrame, pickup_points: pl.DataFrame,
                    products: pl.DataFrame) -> list[RouteUnits]:
     """The allocated units of each route by pickup point and SKU; routes with none are left out."""
     units = (
-        allocations.filter(pl.col("qty_allocated") > 0)
+        allocations.select("pickup_point_id", "sku_id", "qty_allocated")  # not a copy of every column
+        .filter(pl.col("qty_allocated") > 0)
         .group_by("pickup_point_id", "sku_id")
         .agg(pl.col("qty_allocated").sum().cast(pl.Int64).alias("units"))
         .join(pickup_points.select("pickup_point_id", "route_id", "route_seq", pl.col("name").alias("point_name"),

@@ -301,6 +301,32 @@ def test_a_ledger_that_does_not_reconcile_fails_loudly_and_writes_nothing(books,
     assert_frame_equal(books.ledger(), before)
 
 
+def test_amounts_moved_between_lines_with_the_same_totals_do_not_reconcile(books, monkeypatch):
+    """The role totals agree, the lines do not: one fen moved from one leader entry to another is
+    found (the fingerprint of docs/scale.md) and the message names both lines."""
+    books.run(NOV[21])
+    before = books.ledger()
+    insert = Warehouse.insert
+
+    def shuffled_insert(self, table, frame):
+        if table == "commission_ledger":
+            leaders = frame.with_row_index("_i").filter(pl.col("role") == "leader").head(2)["_i"].to_list()
+            assert len(leaders) == 2
+            change = pl.when(pl.int_range(pl.len()) == leaders[0]).then(1).when(
+                pl.int_range(pl.len()) == leaders[1]).then(-1).otherwise(0)
+            frame = frame.with_columns(pl.col("amount_fen") + change)
+            moved = frame[leaders]
+            shuffled_insert.lines = [f"{r['order_id']}/{r['line_no']}" for r in moved.iter_rows(named=True)]
+        insert(self, table, frame)
+    monkeypatch.setattr(Warehouse, "insert", shuffled_insert)
+    with pytest.raises(LedgerMismatch, match="does not reconcile") as raised:
+        books.run(NOV[21], master=with_leader_bp(books.master, "水果", 900))
+    monkeypatch.undo()
+    for line in shuffled_insert.lines:
+        assert line in str(raised.value)
+    assert_frame_equal(books.ledger(), before)
+
+
 def test_a_settlement_that_does_not_reconcile_fails_and_closes_nothing(books, monkeypatch):
     books.run(NOV[21])
     insert = Warehouse.insert

@@ -687,3 +687,33 @@ def test_a_run_with_nothing_allocated_writes_only_the_summary(tmp_path):
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")) == ["summary.xlsx"]
     figures = {r[0]: r[1] for r in rows(load_workbook(out / "summary.xlsx")["运行概况"]) if r[0]}
     assert figures["有效订单行"] == 1 and figures["分配件数"] == 0
+
+
+def test_pickup_points_prepared_a_group_at_a_time_give_the_same_books(tmp_path, larger, monkeypatch):
+    """The handout lists and household labels are prepared a group of pickup points at a time
+    (POINT_BATCH_ROWS lines, docs/scale.md): each point's rows are the same as when all points
+    are prepared at once, no point is split or lost, and the groups hold about that many lines."""
+    from labels.run_labels import LabelOptions
+
+    labels = LabelOptions(b"k" * 32, "80x60", 30, larger.window.calendar, larger.window.cutoff_date)
+
+    def point_payloads():
+        return {job.path.name: job.payload for kind in run_books.plan_by_kind(tmp_path, larger, labels)
+                for job in kind if isinstance(job.payload, run_books.PointBooks)}
+    whole = point_payloads()
+    allocated = larger.allocations.filter(pl.col("qty_allocated") > 0)
+    assert len(whole) == allocated["pickup_point_id"].n_unique() > 3
+    monkeypatch.setattr(run_books, "POINT_BATCH_ROWS", 5)
+    groups = list(run_books.point_batches(larger.allocations))
+    assert len(groups) > 1
+    seen = [set(g["pickup_point_id"].unique()) for g in groups]
+    assert sum(len(s) for s in seen) == len(set().union(*seen)) == len(whole)  # no point in two groups
+    assert sum(g.height for g in groups) == allocated.height
+    assert all(g.height < 5 + allocated.group_by("pickup_point_id").len()["len"].max() for g in groups)
+    batched = point_payloads()
+    assert batched.keys() == whole.keys()
+    for name, payload in whole.items():
+        other = batched[name]
+        assert other.handout.lines.equals(payload.handout.lines), name
+        assert (other.handout.units, other.handout.customers) == (payload.handout.units, payload.handout.customers)
+        assert other.orders.equals(payload.orders) and other.items.equals(payload.items), name

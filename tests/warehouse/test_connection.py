@@ -99,3 +99,38 @@ def test_spill_space_too_small_names_its_setting(tmp_path, monkeypatch):
             warehouse.execute("SET threads = 1")
             warehouse.execute("CREATE TABLE big AS SELECT range AS n, md5(range::VARCHAR) AS s FROM range(250000)")
             warehouse.execute("CREATE TABLE sorted AS SELECT * FROM big ORDER BY s")
+
+
+def test_a_large_frame_is_inserted_through_a_file_and_lands_as_a_small_one_does(tmp_path, monkeypatch):
+    """Past FILE_INSERT_ROWS a frame goes through a Parquet file in the spill folder: the same rows
+    and types as the direct way (text, fen, dates, instants in UTC, nulls), and no file is left."""
+    from datetime import date, datetime, timezone
+
+    import polars as pl
+
+    import warehouse.connection as connection
+
+    frame = pl.DataFrame({
+        "order_id": ["O1", "O2", "订单3", None], "line_no": [1, 2, 3, 4], "amount_fen": [100, -5, 0, None],
+        "cutoff_date": [date(2026, 11, 21)] * 4,
+        "created_at": [datetime(2026, 11, 21, 11, 59, 59, 123456, tzinfo=timezone.utc)] * 3 + [None],
+        "is_formed": [True, False, None, True]}).with_columns(pl.col("created_at").dt.convert_time_zone("UTC"))
+    with open_warehouse(tmp_path / "w.duckdb") as warehouse:
+        for table in ("direct", "through_file"):
+            warehouse.execute(f"""CREATE TABLE {table} (order_id VARCHAR, line_no BIGINT, amount_fen BIGINT,
+                                  cutoff_date DATE, created_at TIMESTAMPTZ, is_formed BOOLEAN)""")
+        warehouse.insert("direct", frame)
+        monkeypatch.setattr(connection, "FILE_INSERT_ROWS", 2)
+        written = []
+        original = pl.DataFrame.write_parquet
+        monkeypatch.setattr(pl.DataFrame, "write_parquet",
+                            lambda self, path, **kw: (written.append(path), original(self, path, **kw))[1])
+        with warehouse.transaction():
+            warehouse.insert("through_file", frame)
+        direct = warehouse.frame("SELECT * FROM direct ORDER BY line_no")
+        through = warehouse.frame("SELECT * FROM through_file ORDER BY line_no")
+        assert written and written[0].parent == warehouse.temp_directory
+        assert list(warehouse.temp_directory.iterdir()) == []
+    assert through.equals(direct)
+    assert through["order_id"].to_list() == ["O1", "O2", "订单3", None]
+    assert through["created_at"][0] == datetime(2026, 11, 21, 11, 59, 59, 123456, tzinfo=timezone.utc)
