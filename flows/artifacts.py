@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from flows.mailing import STATUS_WORDS
 from flows.po_artifacts import BY_API, api_attention, api_section, api_text
 from transforms.money import fen_to_yuan_display as yuan
 
@@ -52,6 +53,16 @@ def _email_status(supplier: dict, email_results: dict[str, str] | None) -> str:
     if not status and supplier.get("po_transport") == "api":  # it gets no email (docs/po-api.md)
         return BY_API
     return status or NOT_SENT
+
+
+def email_text(status: str) -> str:
+    """An email status as ops read it (`no_address` -> `not sent: no email address`; a failure
+    keeps its reason); the table artifact and summary.json keep the status itself."""
+    kind, _, detail = status.partition(": ")
+    words = STATUS_WORDS.get(kind)
+    if words is None:
+        return status
+    return f"{words} ({detail})" if detail else words
 
 
 def po_totals_table(summary: dict, email_results: dict[str, str] | None = None) -> list[dict]:
@@ -140,11 +151,11 @@ def _purchase_orders(summary: dict, rows: list[dict], calendar: str, book: str) 
     if not rows:
         return out + ["No purchase orders: no listing of this calendar closed with allocated units."]
     counts = Counter(r["email"].split(":")[0] for r in rows)
-    out += [" · ".join(f"{status} {n:,}" for status, n in sorted(counts.items())), ""]
+    out += [" · ".join(f"{email_text(status)} {n:,}" for status, n in sorted(counts.items())), ""]
     first = sorted(rows, key=lambda r: (r["email"].split(":")[0] not in NEEDS_ACTION, not r["below_minimum"]))
     out += ["| supplier | name | PO | below minimum | email |", "| --- | --- | ---: | --- | --- |"]
     out += [f"| {_cell(r['supplier_id'])} | {_cell(r['name'])} | {r['po']} | "
-            f"{'yes' if r['below_minimum'] else 'no'} | {_cell(r['email'])} |" for r in first[:SHOWN]]
+            f"{'yes' if r['below_minimum'] else 'no'} | {_cell(email_text(r['email']))} |" for r in first[:SHOWN]]
     return out + _more(SHOWN, len(rows), f"the table artifact `{artifact_key('po-totals', calendar)}` and "
                                          f"{book}, sheet 供应商 (Suppliers)")
 

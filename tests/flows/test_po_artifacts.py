@@ -88,3 +88,18 @@ def test_the_alert_says_what_happened_which_cutoff_and_what_to_do():
                            "not delivered"
     assert "cutoff resend --calendar {{ event.payload.calendar }} --date {{ event.payload.cutoff_date }}" in spec.body
     assert "http://127.0.0.1:4200/runs/flow-run/" in spec.body
+
+
+def test_the_email_column_says_each_status_in_words_and_the_table_keeps_the_status():
+    suppliers = [{"supplier_id": f"S{n}", "name": "x", "po_fen": 100, "below_minimum": False, "email": status,
+                  "po_transport": "email", "api": None}
+                 for n, status in enumerate(["no_address", "outbox", "failed: 421 try later", "unchanged"], 1)]
+    summary = {**SUMMARY, "suppliers": suppliers, "warnings": []}
+    markdown = render_run_markdown(summary)
+    assert "| S1 | x | ¥1.00 | no | not sent: no email address |" in markdown
+    assert "| S2 | x | ¥1.00 | no | written to the outbox, not emailed |" in markdown
+    assert "| S3 | x | ¥1.00 | no | not sent: the mail server refused or failed (421 try later) |" in markdown
+    assert "| S4 | x | ¥1.00 | no | unchanged, not sent again |" in markdown
+    assert "not sent: no email address 1" in markdown  # the counts line
+    assert [row["email"] for row in po_totals_table(summary)] == [
+        "no_address", "outbox", "failed: 421 try later", "unchanged"]
