@@ -10,6 +10,7 @@ import logging
 import polars as pl
 
 from flows.artifacts import _cell
+from sheets.forecast_labels import forecast_labels
 from transforms.forecast import Forecast
 
 SHOWN = 20
@@ -42,7 +43,9 @@ def render_forecast_markdown(forecast: Forecast, summary: dict, names: dict[str,
     if summary["holidays"]:
         lines += ["Holidays in the horizon: " + ", ".join(f"{h['date']} {h['name']}" for h in summary["holidays"]), ""]
     day = forecast.rows.filter((pl.col("level") == "supplier") & (pl.col("cutoff_date").cast(pl.String) == first))
-    lines += [f"Methods chosen: {', '.join(f'{m} {n}' for m, n in summary['methods'].items())}", "",
+    words = forecast_labels("en")
+    lines += ["Methods chosen: "
+              + ", ".join(f"{words.get(f'method_{m}', m)} {n:,}" for m, n in summary["methods"].items()), "",
               f"## {first}: the suppliers, largest first ({day.height:,})", "",
               "| supplier | P10 | P50 | P90 | cases (P50) |", "| --- | ---: | ---: | ---: | ---: |"]
     for row in day.sort("units_p50", descending=True).head(SHOWN).iter_rows(named=True):

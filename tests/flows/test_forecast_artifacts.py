@@ -37,3 +37,10 @@ def test_many_suppliers_are_capped_and_say_where_the_rest_are():
     assert sum(line.startswith("| S") for line in markdown.splitlines()) == SHOWN
     assert f"Showing {SHOWN} of {SHOWN + 5}: the table `forecast-suppliers` and forecast.xlsx have them all." \
         in markdown
+
+
+def test_the_methods_chosen_are_named_in_words():
+    summary = {**SUMMARY, "methods": {"exp_smoothing": 1200, "holt_damped": 3, "moving_average": 40, "tsb": 7}}
+    markdown = render_forecast_markdown(forecast_of(1), summary, {})
+    assert ("Methods chosen: exponential smoothing 1,200, damped trend 3, moving average 40, TSB 7"
+            in markdown.splitlines())
