@@ -11,6 +11,7 @@ connection of the goods-in run that calls it.
 from __future__ import annotations
 
 import time as clock
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -142,6 +143,7 @@ def send_notices(plan: NoticePlan, basis: NoticeBasis | None = None, now: dateti
     return summary
 
 
+SHOWN = 50  # rows of the artifact's table; notices.json has them all
 ORDER = {FAILED: 0, SENT: 1, FILE: 2, HELD: 3, UNCHANGED: 4}  # the artifact's rows, what to act on first
 
 
@@ -152,15 +154,24 @@ def render_notice_markdown(summary: dict, results: list[dict]) -> str:
            "(no departure in master/routes.csv).", ""]
     if summary["not_sent"]:
         out += [f"Nothing was sent: {summary['not_sent']}.", ""]
-    out += ["| pickup point | status | revision | detail |", "| --- | --- | ---: | --- |"]
-    # what ops act on first (a post that failed), then what went out; `unchanged` last: of 5,000
-    # points sorted by id, a failure at P4000 was past the 50 shown
-    first = sorted(results, key=lambda r: (ORDER.get(r["status"], len(ORDER)), r["pickup_point_id"]))
-    for result in first[:50]:
+    counts = Counter(r["status"] for r in results)
+    if counts:
+        out += [" · ".join(f"{status} {counts[status]:,}" for status in sorted(counts, key=lambda s: ORDER.get(s, 9))),
+                ""]
+    # what ops act on first (a post that failed), then what went out; `unchanged` only counted: of
+    # 5,000 points sorted by id, a failure at P4000 was past the 50 shown among the unchanged
+    listed = sorted((r for r in results if r["status"] != UNCHANGED),
+                    key=lambda r: (ORDER.get(r["status"], len(ORDER)), r["pickup_point_id"]))
+    if listed:
+        out += ["| pickup point | status | revision | detail |", "| --- | --- | ---: | --- |"]
+    for result in listed[:SHOWN]:
         detail = str(result.get("detail") or "").replace("|", "/")
         out.append(f"| {result['pickup_point_id']} | {result['status']} | {result['revision']} | {detail} |")
-    if len(results) > 50:
-        out.append(f"\n... and {len(results) - 50:,} more: notices.json has them all.")
+    if len(listed) > SHOWN:
+        out.append(f"\n... and {len(listed) - SHOWN:,} more: notices.json has them all.")
+    if counts[UNCHANGED]:
+        out.append(f"\n{counts[UNCHANGED]:,} pickup point(s) unchanged since their last notice: not sent again "
+                   "(notices.json lists them).")
     return "\n".join(out) + "\n"
 
 

@@ -163,6 +163,11 @@ def test_the_artifact_lists_what_to_act_on_first():
     results.append({"pickup_point_id": "P3000", "status": "sent", "revision": 2, "detail": ""})
     summary = {"calendar": "nightly", "cutoff_date": "2026-11-21", "folder": "n", "due": 62, "why": "the goods-in run "
                "decided", "waiting": 0, "no_departure": 0, "not_sent": None}
-    rows = [line for line in render_notice_markdown(summary, results).splitlines() if line.startswith("| P")]
-    assert rows[:2] == ["| P4000 | failed | 2 | HTTP 502 / bad gateway |", "| P3000 | sent | 2 |  |"]
-    assert len(rows) == 50 and "... and 12 more: notices.json has them all." in render_notice_markdown(summary, results)
+    markdown = render_notice_markdown(summary, results)
+    rows = [line for line in markdown.splitlines() if line.startswith("| P")]
+    assert rows == ["| P4000 | failed | 2 | HTTP 502 / bad gateway |", "| P3000 | sent | 2 |  |"]
+    assert "failed 1 · sent 1 · unchanged 60" in markdown.splitlines()
+    assert "60 pickup point(s) unchanged since their last notice: not sent again (notices.json lists them)." in markdown
+    many = [{"pickup_point_id": f"P{i:04d}", "status": "sent", "revision": 1, "detail": ""} for i in range(62)]
+    rows = [line for line in render_notice_markdown(summary, many).splitlines() if line.startswith("| P")]
+    assert len(rows) == 50 and "... and 12 more: notices.json has them all." in render_notice_markdown(summary, many)
