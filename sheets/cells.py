@@ -204,10 +204,13 @@ def _width_expr(column: Column) -> pl.Expr:
 def wrapped_lines(text: pl.Expr, width: float) -> pl.Expr:
     """Lines a text takes wrapped in a column `width` wide (an estimate on the safe side: a CJK
     character counts two, as wide as it prints in Excel, a line holds width - 1; LibreOffice prints
-    CJK narrower and fits more)."""
+    CJK narrower and fits more). A text of several lines (`\n`) takes each line's own count: the
+    whole text's width over the column, plus its breaks, counted a short line twice (a progress
+    row of `L-20261121-0024` over its item took 3 lines' height for 2)."""
     per_line = max(1.0, width - 1)
-    return (text_width_expr(text) / per_line).ceil().fill_null(1).clip(lower_bound=1).cast(pl.Int64) \
-        + text.str.count_matches("\n").fill_null(0)
+    each = text_width_expr(pl.element()) / per_line
+    return (text.str.split("\n").list.eval(each.ceil().clip(lower_bound=1)).list.sum()
+            .fill_null(1).clip(lower_bound=1).cast(pl.Int64))
 
 
 def row_height_expr(columns: tuple[Column, ...]) -> pl.Expr | None:

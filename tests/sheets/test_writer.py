@@ -33,6 +33,15 @@ def test_a_wrapping_column_keeps_its_width_and_its_rows_grow_a_line_per_line(tmp
     assert short.column_dimensions["A"].width == 6  # no wider than its text needs (and its label)
 
 
+def test_a_text_of_several_lines_takes_each_lines_own_count(tmp_path):
+    """An id over its item (progress.xlsx): two short lines are two lines' height, not three; a
+    line too long for the column still wraps on its own."""
+    frame = pl.DataFrame({"item": ["L-20261121-0024\n红心火龙果4个装", "P0001 幸福里\n" + "张" * 12, "a\n\nb"]})
+    ws = write(tmp_path, SheetSpec(title="s", frame=frame, columns=(Column("item", "商品", width=20, wrap=True),)))["s"]
+    # a line holds 19 columns: 15 and 16 (2 lines); 12 and 24 (1 + 2 lines); three lines, one empty
+    assert [ws.row_dimensions[r].height for r in range(2, 5)] == [30, 45, 45]
+
+
 @pytest.mark.parametrize("label, width, printed", [
     ("订购数量", 6, "订购\n数量"),          # four digits under it: two lines save four columns
     ("商品编码", 9, "商品编码"),            # saves one column only: one line
