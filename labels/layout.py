@@ -20,13 +20,16 @@ NARROW_EM = 0.65  # the widest non-CJK character of the font is ~0.65 em (M, W: 
 
 
 def hex_column(values: pl.Series, font: Font) -> pl.Series:
-    """Each text as the hex of its codes (UTF-16BE of the printable text), computed once per
-    distinct value."""
-    distinct = values.drop_nulls().unique()
-    encoded = [printable(v, font).encode("utf-16-be").hex() for v in distinct.to_list()]
-    mapping = pl.DataFrame({"_v": distinct, "_hex": pl.Series(encoded, dtype=pl.String)})
-    return (pl.DataFrame({"_v": values}).join(mapping, on="_v", how="left", maintain_order="left")["_hex"]
-            .alias(values.name))
+    """Each text as the hex of its codes (UTF-16BE of the printable text; null stays null): the
+    column's texts joined, made printable, encoded and hexed at once, then cut at each text's end
+    (printable keeps a text's length in characters, and each is one BMP code: 4 hex digits)."""
+    filled = values.fill_null("")
+    if filled.len() == 0:
+        return filled.alias(values.name)
+    hexed = printable(filled.str.join("").item(), font).encode("utf-16-be").hex()
+    ends = (filled.str.len_chars().cast(pl.Int64).cum_sum() * 4).to_list()
+    out = pl.Series(values.name, [hexed[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)], dtype=pl.String)
+    return out.set(values.is_null(), None) if values.null_count() else out
 
 
 def width_em(text: pl.Expr) -> pl.Expr:
