@@ -43,6 +43,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         out.write(data)
 
 
+def write_staged(path: Path, data: bytes) -> None:
+    """`data` at `path`, a file in a staging folder (outputs/run_folder.py new_staging_dir): written
+    straight to its name, as nobody reads the folder before it is renamed into place whole (a
+    temporary name and a rename per file would buy nothing; ~0.1-0.6 ms a file here, thousands of
+    label files a run). Removed if writing fails."""
+    try:
+        with open(path, "wb") as out:
+            out.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
