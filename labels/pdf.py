@@ -16,7 +16,7 @@ costs its font subset (~0.3 ms).
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -147,6 +147,17 @@ class _Objects:
         return b"".join([*self.parts, xref, trailer])
 
 
+def _subset_tag(font_file: bytes) -> str:
+    """The subset's six capital letters (the font's name in the file is `<tag>+<name>`): its CRC-32
+    in base 26 (a checksum: a SHA-256 of each file's ~50-100 KB subset cost ~0.2 ms)."""
+    value = zlib.crc32(font_file)
+    letters = []
+    for _ in range(6):
+        value, letter = divmod(value, 26)
+        letters.append(chr(65 + letter))
+    return "".join(letters)
+
+
 def text_codes(text: str) -> list[int]:
     """The code points of a printable text (labels/truetype.printable: all in the BMP), and the
     space, ascending: marked in a table of 65,536 (~100x a set of the characters)."""
@@ -163,7 +174,7 @@ def write_pdf(path: Path, size: PageSize, pages: list[str], text: str, font: Fon
     into place whole (outputs/files.py write_staged)."""
     codes = text_codes(text)
     font_file, cid_map = subset_font(font, codes)
-    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(font_file).digest()[:6])
+    tag = _subset_tag(font_file)
     base = f"/{tag}+{FONT_NAME}".encode("ascii")
     scale = 1000 / font.units_per_em
     bbox = " ".join(str(round(v * scale)) for v in font.bbox).encode()
