@@ -35,11 +35,14 @@ def qr_pngs(symbols: np.ndarray, scale: int = 2, quiet: int = QUIET) -> list[byt
         return []
     modules = size + 2 * quiet
     pixels = modules * scale
-    light = np.ones((count, modules, modules), dtype=bool)  # PNG greyscale: 1 = white
+    padded = -(-modules // 8) * 8  # a row of modules, padded to whole bytes (dark: past the image's width)
+    light = np.zeros((count, modules, padded), dtype=bool)  # PNG greyscale: 1 = white
+    light[:, :, :modules] = True
     light[:, quiet:quiet + size, quiet:quiet + size] = ~symbols
-    # a row's modules packed 8 to a byte, each byte widened to `scale` bytes (each bit `scale` bits),
-    # each row `scale` times
-    wide = _widen(scale)[np.packbits(light, axis=2)].reshape(count, modules, -1)[:, :, :(pixels + 7) // 8]
+    # a row's modules packed 8 to a byte (the whole batch at once: rows of whole bytes), each byte
+    # widened to `scale` bytes (each bit `scale` bits), each row `scale` times
+    packed = np.packbits(light).reshape(count, modules, padded // 8)
+    wide = np.take(_widen(scale), packed, axis=0).reshape(count, modules, -1)[:, :, :(pixels + 7) // 8]
     rows = np.repeat(wide, scale, axis=1)
     raw = np.zeros((count, pixels, rows.shape[2] + 1), dtype=np.uint8)  # each row: filter 0, then its bytes
     raw[:, :, 1:] = rows
@@ -75,6 +78,9 @@ def qr_image_operators(symbols: np.ndarray) -> list[str]:
     count, size, _ = symbols.shape
     if count == 0:
         return []
-    rows = np.packbits(symbols, axis=2).reshape(count, -1)
+    padded = np.zeros((count, size, -(-size // 8) * 8), dtype=bool)  # rows of whole bytes: packed at once
+    padded[:, :, :size] = symbols
+    digits = np.packbits(padded).tobytes().hex()
+    width = len(digits) // count
     head = f"BI /IM true /W {size} /H {size} /BPC 1 /D [1 0] /F /AHx ID "
-    return [f"{head}{row.tobytes().hex()}> EI" for row in rows]
+    return [f"{head}{digits[at:at + width]}> EI" for at in range(0, len(digits), width)]
