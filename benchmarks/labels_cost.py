@@ -24,6 +24,7 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,6 +73,12 @@ def make_tables(lines: int) -> RunTables:
     shutil.rmtree(work, ignore_errors=True)
     cached.write_bytes(pickle.dumps(tables))
     return tables
+
+
+def head_commit() -> str:
+    """The checkout's commit (the code the figures are of)."""
+    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return found.stdout.strip() or "unknown"
 
 
 def cpu_run(tables, settings: Settings, key: bytes | None) -> tuple[float, int]:
@@ -130,7 +137,7 @@ def main() -> None:
                "label_files": files, "size": args.size, "books_cpu_s": round(min(books), 2),
                "books_labels_cpu_s": round(min(labelled), 2),
                "labels_cpu_s": round(min(labelled) - min(books), 2), "repeat": args.repeat,
-               "load_avg_1m": round(os.getloadavg()[0], 2),
+               "load_avg_1m": round(os.getloadavg()[0], 2), "commit": head_commit(),
                "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         rows.append(row)
         print(f"{lines:>9,} lines, {row['orders']:,} orders, {row['pickup_points']:,} points, {files:,} label files: "

@@ -1,5 +1,6 @@
 """Files written atomically: to a temporary name beside the target, then renamed into place, so a
-reader (or a killed run) never sees half a file."""
+reader (or a killed run) never sees half a file; and files of a staging folder (`write_staged`),
+written straight to their names, as the folder is renamed into place whole."""
 
 from __future__ import annotations
 
