@@ -16,17 +16,31 @@ import polars as pl
 from labels.pdf import FONT_RESOURCE, PageSize
 from labels.truetype import Font, printable
 
+DISTINCT_SHARE = 4  # a column with fewer distinct texts than a quarter of its rows: hexed per distinct text
 NARROW_EM = 0.65  # the widest non-CJK character of the font is ~0.65 em (M, W: less; digits 0.64)
 
 
 def hex_column(values: pl.Series, font: Font) -> pl.Series:
-    """Each text as the hex of its codes (UTF-16BE of the printable text), computed once per
-    distinct value."""
+    """Each text as the hex of its codes (UTF-16BE of the printable text; null stays null). A
+    column of few distinct texts (an item and its units, the pickup point's foot line) is hexed
+    once per distinct text and mapped back (~5x faster there); others text by text."""
     distinct = values.drop_nulls().unique()
-    encoded = [printable(v, font).encode("utf-16-be").hex() for v in distinct.to_list()]
-    mapping = pl.DataFrame({"_v": distinct, "_hex": pl.Series(encoded, dtype=pl.String)})
-    return (pl.DataFrame({"_v": values}).join(mapping, on="_v", how="left", maintain_order="left")["_hex"]
-            .alias(values.name))
+    if distinct.len() * DISTINCT_SHARE < values.len():
+        return values.replace_strict(distinct, _hex_each(distinct, font), default=None, return_dtype=pl.String)
+    return _hex_each(values, font)
+
+
+def _hex_each(values: pl.Series, font: Font) -> pl.Series:
+    """The hex of each text: the column's texts joined, made printable, encoded and hexed at once,
+    then cut at each text's end (printable keeps a text's length in characters, and each is one BMP
+    code: 4 hex digits)."""
+    filled = values.fill_null("")
+    if filled.len() == 0:
+        return filled.alias(values.name)
+    hexed = printable(filled.str.join("").item(), font).encode("utf-16-be").hex()
+    ends = (filled.str.len_chars().cast(pl.Int64).cum_sum() * 4).to_list()
+    out = pl.Series(values.name, [hexed[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)], dtype=pl.String)
+    return out.set(values.is_null(), None) if values.null_count() else out
 
 
 def width_em(text: pl.Expr) -> pl.Expr:

@@ -88,9 +88,10 @@ def handout_pictures(options: LabelOptions, handouts: list[tuple[str, pl.DataFra
     helpers = ["_point", "_head", "_order"]
     out_lines = [by_list[(n,)].drop(helpers) if (n,) in by_list else lines.clear()
                  for n, (_, lines) in enumerate(handouts)]
-    out_ops: list[dict[str, str]] = [{} for _ in handouts]
-    for number, order_id, op in zip(heads["_list"].to_list(), heads["order_id"].to_list(), ops, strict=True):
-        out_ops[number][order_id] = op
+    ends = np.searchsorted(heads["_list"].to_numpy(), np.arange(1, len(handouts) + 1)).tolist()  # heads: by list
+    order_ids = heads["order_id"].to_list()
+    out_ops = [dict(zip(order_ids[start:end], ops[start:end], strict=True))
+               for start, end in zip([0, *ends[:-1]], ends, strict=True)]
     return out_lines, out_ops
 
 

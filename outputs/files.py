@@ -1,5 +1,6 @@
 """Files written atomically: to a temporary name beside the target, then renamed into place, so a
-reader (or a killed run) never sees half a file."""
+reader (or a killed run) never sees half a file; and files of a staging folder (`write_staged`),
+written straight to their names, as the folder is renamed into place whole."""
 
 from __future__ import annotations
 
@@ -41,6 +42,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """`data` at `path`, written atomically (`atomic_open`)."""
     with atomic_open(path) as out:
         out.write(data)
+
+
+def write_staged(path: Path, data: bytes) -> None:
+    """`data` at `path`, a file in a staging folder (outputs/run_folder.py new_staging_dir): written
+    straight to its name, as nobody reads the folder before it is renamed into place whole (a
+    temporary name and a rename per file would buy nothing; ~0.1-0.6 ms a file here, thousands of
+    label files a run). Removed if writing fails."""
+    try:
+        with open(path, "wb") as out:
+            out.write(data)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -90,8 +90,7 @@ class BookTemplate:
                             archive.add_bytes(part, data, stamp)
                         media += media_parts(first, pictures[sheet])
                     if index == self.last_sheet:
-                        for part, data in media:
-                            archive.add_stored(part, data, stamp)
+                        archive.add_stored_many(media, stamp)
                 elif name == "[Content_Types].xml" and drawings:
                     archive.add(name, self._content_types(pieces, tuple(drawings)), stamp)
                 elif shared is not None:

@@ -76,6 +76,26 @@ class ZipWriter:
         """A part kept as it is (a PNG: deflated already)."""
         self._entry(name.encode("ascii"), isal_zlib.crc32(data), len(data), len(data), stamp, [data], STORED)
 
+    def add_stored_many(self, parts: list[tuple[str, bytes]], stamp: tuple[int, int]) -> None:
+        """Parts kept as they are (a sheet's pictures: one PNG an order on a handout list), their
+        headers made and written together: as `add_stored` for each, without its per-part calls."""
+        names = [name.encode("ascii") for name, _ in parts]
+        sizes = [len(data) for _, data in parts]
+        crcs = [isal_zlib.crc32(data) for _, data in parts]
+        offsets, at = [], self.offset
+        for name, size in zip(names, sizes, strict=True):
+            offsets.append(at)
+            at += LOCAL_HEADER.size + len(name) + size
+        if at >= LIMIT or max(sizes, default=0) >= LIMIT:
+            raise ValueError("a book past 4 GiB needs zip64, which template books do not write")
+        pack = LOCAL_HEADER.pack
+        self.out.write(b"".join([piece for name, size, crc, (_, data) in zip(names, sizes, crcs, parts, strict=True)
+                                 for piece in (pack(0x04034B50, VERSION, 0, STORED, stamp[0], stamp[1], crc, size,
+                                                    size, len(name), 0), name, data)]))
+        self.entries += [(name, (crc, size, size), offset, stamp, STORED)
+                         for name, size, crc, offset in zip(names, sizes, crcs, offsets, strict=True)]
+        self.offset = at
+
     def add_stream(self, name: str, chunks: Iterable[bytes], stamp: tuple[int, int]) -> None:
         """A part deflated as its chunks come (a sheet's rows), held deflated until its header is written."""
         compressor = isal_zlib.compressobj(self.level, isal_zlib.DEFLATED, -15)
