@@ -174,3 +174,19 @@ def test_each_platforms_own_headers(platform, field, header):
 def test_a_long_header_is_cut_in_the_list_of_what_was_found():
     found = headers_found([sheet("x", [["很长" * 20 + "\n第二行", "b"]])])
     assert found == f"sheet x: {('很长' * 20)[:30]}, b"
+
+
+def test_a_summary_row_shorter_than_its_header_has_empty_cells():
+    lines = sheet("顾客购买表", [COMMUNITY])
+    products = sheet("商品汇总表", [["商品", "规格", "销售数量"], ["新奇士橙", "1份十个", 3], ["荔枝"]])
+    summary = read_summary_sheets([lines, products], lines)
+    assert (summary.products, summary.problems) == (
+        {"新奇士橙(1份十个)": 3}, ("sheet 商品汇总表 row 3: units (empty) is not a whole number",))
+
+
+def test_what_was_found_lists_thirty_headers_each_on_one_line():
+    thirty = [f"h{i}" for i in range(30)]
+    assert headers_found([sheet("x", [thirty])]) == f"sheet x: {', '.join(thirty)}"
+    assert headers_found([sheet("x", [[*thirty, "h30"]])]) == f"sheet x: {', '.join(thirty)} ..."
+    assert headers_found([sheet("x", [["h0", "h1", "h2"]])], limit=3) == "sheet x: h0, h1, h2"
+    assert headers_found([sheet("x", [["商品\n名称", "数量"]])]) == "sheet x: 商品 名称, 数量"
