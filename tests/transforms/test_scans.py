@@ -90,3 +90,13 @@ def test_a_file_of_other_barcodes_and_a_code_of_a_cutoff_without_orders_here_are
     assert (rows.height, rejected["reason"].to_list()) == (0, [
         f"forged: no order of the nightly cutoff of 2026-11-21 in this warehouse has the code {code('A')} (made "
         "up, altered, or printed from another data dir)"])
+
+
+def test_a_line_whose_units_a_shortage_took_is_not_handed_out_with_the_rest_of_its_order():
+    lines = pl.DataFrame({"calendar": ["nightly"] * 3, "cutoff_date": [DAY] * 3, "order_id": ["A", "A", "A"],
+                          "line_no": [1, 2, 3], "units_to_hand_out": [2, 0, 1]})
+    held = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64,
+                                "picked_up_at": pl.Datetime("us", "UTC"), "source": pl.String})
+    codes = read_codes(parse_scan_lines(code("A")), TZ, FILE_TIME)
+    rows, rejected = decide_scans(codes, order_tags(KEY, "nightly", DAY, orders()), lines, held, None, TZ)
+    assert (rows.select("order_id", "line_no").rows(), rejected.height) == ([("A", 1), ("A", 3)], 0)
