@@ -71,3 +71,10 @@ def test_a_cutoff_out_of_range_has_no_code():
     with pytest.raises(ValueError):
         cutoff_field("nightly", date(1999, 12, 31))
     assert cutoff_field("weekly", date(2000, 1, 1)) == 1
+
+
+def test_the_codes_are_a_text_column_of_the_orders_also_when_there_are_none():
+    coded = ORDERS.with_columns(pickup_codes(KEY, "nightly", DAY, ORDERS))
+    assert coded.columns == ["pickup_point_id", "order_id", "pickup_code"]
+    none = ORDERS.clear().with_columns(pickup_codes(KEY, "nightly", DAY, ORDERS.clear()))
+    assert (none.height, none.schema["pickup_code"]) == (0, pl.String)

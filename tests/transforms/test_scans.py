@@ -100,3 +100,18 @@ def test_a_line_whose_units_a_shortage_took_is_not_handed_out_with_the_rest_of_i
     codes = read_codes(parse_scan_lines(code("A")), TZ, FILE_TIME)
     rows, rejected = decide_scans(codes, order_tags(KEY, "nightly", DAY, orders()), lines, held, None, TZ)
     assert (rows.select("order_id", "line_no").rows(), rejected.height) == ([("A", 1), ("A", 3)], 0)
+
+
+def test_three_lines_and_what_is_written_around_a_code():
+    scans = parse_scan_lines("XY12\nC3,2026-11-22T10:15,\nA1 Xmas")
+    assert scans.rows() == [(1, "XY12", None), (2, "C3", "2026-11-22T10:15"), (3, "A1", "Xmas")]
+
+
+def test_the_rows_of_a_scan_are_in_the_order_of_its_lines():
+    lines = pl.DataFrame({"calendar": ["nightly"] * 6, "cutoff_date": [DAY] * 6, "order_id": ["A"] * 6,
+                          "line_no": [6, 5, 4, 3, 2, 1], "units_to_hand_out": [1] * 6})
+    held = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64,
+                                "picked_up_at": pl.Datetime("us", "UTC"), "source": pl.String})
+    codes = read_codes(parse_scan_lines(code("A")), TZ, FILE_TIME)
+    rows, _ = decide_scans(codes, order_tags(KEY, "nightly", DAY, orders()), lines, held, None, TZ)
+    assert rows["line_no"].to_list() == [1, 2, 3, 4, 5, 6]
