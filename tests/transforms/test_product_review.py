@@ -94,3 +94,16 @@ def test_sku_losses_add_surplus_damaged_and_unpicked():
 def test_review_totals():
     got = r.review_totals(pl.DataFrame({"flag": ["star", None, "reconsider", "reconsider"]}))
     assert got == {"skus": 4, "stars": 1, "reconsider": 2}
+
+
+def test_a_product_the_other_figures_do_not_name_counts_zero_of_them():
+    frames = sku_frames([base("A"), base("B", units=80, gmv_fen=40_000)])
+    got = r.review_products(*[frames[k].filter(pl.col("sku_id") == "A") if k != "sales" else frames[k]
+                              for k in ("sales", "customers", "purchases", "groups", "losses")])
+    row = got.filter(pl.col("sku_id") == "B").row(0, named=True)
+    assert {k: row[k] for k in ("units", "gmv_fen", "cost_fen", "margin_fen", "margin_rate_bp", "groups",
+                                "formation_rate_bp", "customers", "repeat_rate_bp", "units_purchased", "lost_units",
+                                "loss_rate_bp")} == {
+        "units": 80, "gmv_fen": 40_000, "cost_fen": 0, "margin_fen": 40_000, "margin_rate_bp": 10_000, "groups": 0,
+        "formation_rate_bp": None, "customers": 0, "repeat_rate_bp": None, "units_purchased": 0, "lost_units": 0,
+        "loss_rate_bp": None}
