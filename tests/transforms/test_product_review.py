@@ -118,3 +118,13 @@ def test_the_top_and_bottom_fifth_of_ten_are_two_products_each():
     assert got["X2"]["reasons"] == []
     same = review([base(f"Y{i}") for i in range(10)])  # ten that sell alike: still two in the top fifth
     assert sum(row["flag"] == "star" for row in same.values()) == 2
+
+
+def test_a_half_rounds_to_the_even_basis_point_and_a_rate_of_one():
+    frame = pl.DataFrame({"n": [7, 9, 1], "d": [20000, 20000, 1]})  # 3.5 -> 4, 4.5 -> 4, 1/1
+    assert frame.select(r.rate_bp(pl.col("n"), pl.col("d"))).to_series().to_list() == [4, 4, 10_000]
+
+
+def test_products_alike_in_margin_and_units_are_ranked_by_sku():
+    got = review([base("C"), base("A"), base("B")])
+    assert sorted(got, key=lambda sku: got[sku]["rank"]) == ["A", "B", "C"]
