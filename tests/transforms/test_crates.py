@@ -65,3 +65,13 @@ def test_every_unit_is_in_one_crate_and_the_counts_follow_from_the_units(rows, c
         # a crate's contents add up to its units
         assert all(sum(int(part.rsplit(" ", 1)[1]) for part in c.split(" · ")) == u
                    for c, u in frame.select("contents", "units").rows())
+
+
+def test_crates_are_numbered_in_pick_order_at_each_point():
+    rows = [("P1", "A", 4), ("P1", "B", 3), ("P2", "A", 2), ("P2", "B", 5), ("P1", "C", 2), ("P2", "D", 1)]
+    crates = prepare_crates(units(rows), POINTS, PRODUCTS, CATEGORIES, 2)
+    assert crates.select("pickup_point_id", "crate_no", "crates", "storage", "contents").rows() == [
+        ("P2", 1, 5, "常温", "水果 2"), ("P2", 2, 5, "常温", "蔬菜 2"), ("P2", 3, 5, "常温", "蔬菜 2"),
+        ("P2", 4, 5, "常温", "蔬菜 1"), ("P2", 5, 5, "冷藏", "乳品 1"),
+        ("P1", 1, 5, "常温", "水果 2"), ("P1", 2, 5, "常温", "水果 2"), ("P1", 3, 5, "常温", "蔬菜 2"),
+        ("P1", 4, 5, "常温", "蔬菜 1"), ("P1", 5, 5, "冷冻", "冻品 2")]
