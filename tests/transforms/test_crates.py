@@ -75,3 +75,18 @@ def test_crates_are_numbered_in_pick_order_at_each_point():
         ("P2", 4, 5, "常温", "蔬菜 1"), ("P2", 5, 5, "冷藏", "乳品 1"),
         ("P1", 1, 5, "常温", "水果 2"), ("P1", 2, 5, "常温", "水果 2"), ("P1", 3, 5, "常温", "蔬菜 2"),
         ("P1", 4, 5, "常温", "蔬菜 1"), ("P1", 5, 5, "冷冻", "冻品 2")]
+
+
+def test_a_point_fills_its_crates_category_by_category_and_in_route_order():
+    products = pl.DataFrame({"sku_id": list("UVWXYZ"), "category": ["c1", "c2", "c3", "c4", "c5", "c6"]})
+    categories = pl.DataFrame({"category": ["c1", "c2", "c3", "c4", "c5", "c6"], "storage": [None] * 6})
+    points = pl.DataFrame({"pickup_point_id": ["P1", "P2", "P3"], "route_id": ["R2", "R1", "R1"],
+                           "route_seq": [1, 2, 3], "name": ["a", "b", "c"], "leader_name": ["x", "y", "z"],
+                           "leader_phone": [None] * 3})
+    rows = [("P1", sku, 1) for sku in reversed("UVWXYZ")] + [("P2", "U", 1), ("P3", "U", 1), ("P1", "U", 0)]
+    crates = prepare_crates(units(rows), points, products, categories, 1)
+    assert crates.select("route_id", "pickup_point_id", "crate_no", "contents").rows() == [
+        ("R1", "P2", 1, "c1 1"), ("R1", "P3", 1, "c1 1"),
+        *[("R2", "P1", n, f"c{n} 1") for n in range(1, 7)]]
+    with pytest.raises(ValueError, match="^a crate holds at least one unit, not 0$"):
+        prepare_crates(units(rows), points, products, categories, 0)
