@@ -83,7 +83,8 @@ def test_a_point_fills_its_crates_category_by_category_and_in_route_order():
     points = pl.DataFrame({"pickup_point_id": ["P1", "P2", "P3"], "route_id": ["R2", "R1", "R1"],
                            "route_seq": [1, 2, 3], "name": ["a", "b", "c"], "leader_name": ["x", "y", "z"],
                            "leader_phone": [None] * 3})
-    rows = [("P1", sku, 1) for sku in reversed("UVWXYZ")] + [("P2", "U", 1), ("P3", "U", 1), ("P2", "V", 0)]  # no units of c2 at P2: no crate
+    rows = [("P1", sku, 1) for sku in reversed("UVWXYZ")] + [("P2", "U", 1), ("P3", "U", 1),
+                                                            ("P2", "V", 0)]  # no units of c2 at P2: no crate
     crates = prepare_crates(units(rows), points, products, categories, 1)
     assert crates.select("route_id", "pickup_point_id", "crate_no", "contents").rows() == [
         ("R1", "P2", 1, "c1 1"), ("R1", "P3", 1, "c1 1"),
