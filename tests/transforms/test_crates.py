@@ -91,3 +91,8 @@ def test_a_point_fills_its_crates_category_by_category_and_in_route_order():
         *[("R2", "P1", n, f"c{n} 1") for n in range(1, 7)]]
     with pytest.raises(ValueError, match="^a crate holds at least one unit, not 0$"):
         prepare_crates(units(rows), points, products, categories, 0)
+
+
+def test_a_category_without_units_is_not_in_a_crate_begun_before_it():
+    crates = prepare_crates(units([("P1", "A", 1), ("P1", "B", 0)]), POINTS, PRODUCTS, CATEGORIES, 2)
+    assert crates.select("crate_no", "units", "contents").rows() == [(1, 1, "水果 1")]
