@@ -122,10 +122,6 @@ def listing_at(spans: list[ListingSpan], instant: datetime) -> ListingSpan | Non
     return next((s for s in spans if s.opens_at <= instant <= s.closes_at), None)
 
 
-def _text(value: str | None) -> str:
-    return value if value is not None else ""
-
-
 def _door(order: ExportOrder) -> tuple[str | None, str | None]:
     """building and room as written; a 弄号 goes before the building, a 单元 before the room."""
     text = order.text

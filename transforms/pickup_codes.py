@@ -63,7 +63,7 @@ def code_payloads(key: bytes, calendar: str, cutoff_date: date, orders: pl.DataF
 
 def base32_values(payloads: np.ndarray) -> np.ndarray:
     """Each payload's 16 base32 digits (0-31), 5 bits at a time: (rows, 16) uint8."""
-    bits = np.unpackbits(payloads, axis=1).reshape(payloads.shape[0], -1, 5)
+    bits = np.unpackbits(payloads, axis=1).reshape(payloads.shape[0], payloads.shape[1] * 8 // 5, 5)  # 0 rows too
     return np.packbits(np.pad(bits, ((0, 0), (0, 0), (3, 0))), axis=2)[:, :, 0]
 
 

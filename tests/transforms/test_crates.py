@@ -65,3 +65,34 @@ def test_every_unit_is_in_one_crate_and_the_counts_follow_from_the_units(rows, c
         # a crate's contents add up to its units
         assert all(sum(int(part.rsplit(" ", 1)[1]) for part in c.split(" · ")) == u
                    for c, u in frame.select("contents", "units").rows())
+
+
+def test_crates_are_numbered_in_pick_order_at_each_point():
+    rows = [("P1", "A", 4), ("P1", "B", 3), ("P2", "A", 2), ("P2", "B", 5), ("P1", "C", 2), ("P2", "D", 1)]
+    crates = prepare_crates(units(rows), POINTS, PRODUCTS, CATEGORIES, 2)
+    assert crates.select("pickup_point_id", "crate_no", "crates", "storage", "contents").rows() == [
+        ("P2", 1, 5, "常温", "水果 2"), ("P2", 2, 5, "常温", "蔬菜 2"), ("P2", 3, 5, "常温", "蔬菜 2"),
+        ("P2", 4, 5, "常温", "蔬菜 1"), ("P2", 5, 5, "冷藏", "乳品 1"),
+        ("P1", 1, 5, "常温", "水果 2"), ("P1", 2, 5, "常温", "水果 2"), ("P1", 3, 5, "常温", "蔬菜 2"),
+        ("P1", 4, 5, "常温", "蔬菜 1"), ("P1", 5, 5, "冷冻", "冻品 2")]
+
+
+def test_a_point_fills_its_crates_category_by_category_and_in_route_order():
+    products = pl.DataFrame({"sku_id": list("UVWXYZ"), "category": ["c1", "c2", "c3", "c4", "c5", "c6"]})
+    categories = pl.DataFrame({"category": ["c1", "c2", "c3", "c4", "c5", "c6"], "storage": [None] * 6})
+    points = pl.DataFrame({"pickup_point_id": ["P1", "P2", "P3"], "route_id": ["R2", "R1", "R1"],
+                           "route_seq": [1, 2, 3], "name": ["a", "b", "c"], "leader_name": ["x", "y", "z"],
+                           "leader_phone": [None] * 3})
+    rows = [("P1", sku, 1) for sku in reversed("UVWXYZ")] + [("P2", "U", 1), ("P3", "U", 1),
+                                                            ("P2", "V", 0)]  # no units of c2 at P2: no crate
+    crates = prepare_crates(units(rows), points, products, categories, 1)
+    assert crates.select("route_id", "pickup_point_id", "crate_no", "contents").rows() == [
+        ("R1", "P2", 1, "c1 1"), ("R1", "P3", 1, "c1 1"),
+        *[("R2", "P1", n, f"c{n} 1") for n in range(1, 7)]]
+    with pytest.raises(ValueError, match="^a crate holds at least one unit, not 0$"):
+        prepare_crates(units(rows), points, products, categories, 0)
+
+
+def test_a_category_without_units_is_not_in_a_crate_begun_before_it():
+    crates = prepare_crates(units([("P1", "A", 1), ("P1", "B", 0)]), POINTS, PRODUCTS, CATEGORIES, 2)
+    assert crates.select("crate_no", "units", "contents").rows() == [(1, 1, "水果 1")]

@@ -22,7 +22,8 @@ from transforms.export_headers import (
 @pytest.mark.parametrize("header, expected", [
     ("楼号（如10）", "楼号"), ("房号(如606)", "房号"), (" 跟 团号\n", "跟团号"), ("*联系电话", "联系电话"),
     ("单元(例:2)", "单元"), ("门牌号（比如1203）", "门牌号"), ("Phone(e.g. 138)", "phone"),
-    ("当前库存（总库存-销售数量）", "当前库存（总库存-销售数量）"), (None, "")])
+    ("当前库存（总库存-销售数量）", "当前库存（总库存-销售数量）"), (None, ""), ("楼号（E.g. 10）", "楼号"),
+    ("XL码", "xl码")])
 def test_a_header_is_compared_without_blanks_marks_and_hints(header, expected):
     assert normalize_header(header) == expected
 
@@ -120,7 +121,7 @@ def test_the_group_is_the_title_the_export_carries_else_its_file_name():
     ("浮生若梦水果套餐(1).xlsx", "浮生若梦水果套餐"), ("浮生若梦水果套餐 - 副本.XLSX", "浮生若梦水果套餐"),
     ("快团团订单导出_20261121203000.xlsx", "快团团订单"), ("2026年11月21日接龙.xlsx", "接龙"),
     ("20261121.xlsx", "20261121"),
-    ("社区团_copy.xlsx", "社区团")])
+    ("社区团_copy.xlsx", "社区团"), ("社区团_COPY.xlsx", "社区团")])
 def test_a_file_name_gives_the_group_without_dates_and_copy_marks(name, title):
     assert title_from_file_name(name) == title
 
@@ -174,3 +175,41 @@ def test_each_platforms_own_headers(platform, field, header):
 def test_a_long_header_is_cut_in_the_list_of_what_was_found():
     found = headers_found([sheet("x", [["很长" * 20 + "\n第二行", "b"]])])
     assert found == f"sheet x: {('很长' * 20)[:30]}, b"
+
+
+def test_a_summary_row_shorter_than_its_header_has_empty_cells():
+    lines = sheet("顾客购买表", [COMMUNITY])
+    products = sheet("商品汇总表", [["商品", "规格", "销售数量"], ["新奇士橙", "1份十个", 3], ["荔枝"]])
+    summary = read_summary_sheets([lines, products], lines)
+    assert (summary.products, summary.problems) == (
+        {"新奇士橙(1份十个)": 3}, ("sheet 商品汇总表 row 3: units (empty) is not a whole number",))
+
+
+def test_what_was_found_lists_thirty_headers_each_on_one_line():
+    thirty = [f"h{i}" for i in range(30)]
+    assert headers_found([sheet("x", [thirty])]) == f"sheet x: {', '.join(thirty)}"
+    assert headers_found([sheet("x", [[*thirty, "h30"]])]) == f"sheet x: {', '.join(thirty)} ..."
+    assert headers_found([sheet("x", [["h0", "h1", "h2"]])], limit=3) == "sheet x: h0, h1, h2"
+    assert headers_found([sheet("x", [["商品\n名称", "数量"]])]) == "sheet x: 商品 名称, 数量"
+
+
+def test_summary_sheets_by_their_other_headers_first_of_each_kind():
+    lines = sheet("顾客购买表", [COMMUNITY])
+    points = sheet("自提点汇总", [["自提点", "商品", "规格", "商品总数"], ["嘉怡水岸", "新奇士橙", "1份十个", 2],
+                                   ["嘉怡水岸", "荔枝", None, 3], ["总计", None, None, 5]])
+    products = sheet("商品汇总表", [["商品名称", "商品规格", "销售数量"], ["新奇士橙", "1份十个", 2], ["总计", "", 2]])
+    again = sheet("商品汇总表2", [["商品", "销售数量"], ["荔枝", 9]])
+    summary = read_summary_sheets([lines, points, products, again], lines)
+    assert (summary.products, summary.pickups, summary.problems) == ({"新奇士橙(1份十个)": 2}, {"嘉怡水岸": 5}, ())
+    alone = read_summary_sheets([lines, products, again], lines)
+    assert (alone.products, alone.pickups) == ({"新奇士橙(1份十个)": 2}, None)
+
+
+def test_the_notes_range_is_found_in_any_cell_of_the_first_fifty_rows():
+    lines = sheet("顾客购买表", [COMMUNITY])
+    rows = [["说明"]] * 49 + [["下单时间：2022-05-23 10:00:00至2022-05-24 10:00:00"]]
+    assert order_time_range([lines, sheet("说明", rows)], lines) == (datetime(2022, 5, 23, 10),
+                                                                    datetime(2022, 5, 24, 10))
+    assert order_time_range([lines, sheet("说明", [["说明"], *rows])], lines) is None  # in row 51
+    later_cell = sheet("说明", [["说明", "下单时间：昨天至今天", "下单时间：2022-05-23 10:00:00至2022-05-23 10:00:00"]])
+    assert order_time_range([lines, later_cell], lines) == (datetime(2022, 5, 23, 10), datetime(2022, 5, 23, 10))

@@ -161,3 +161,64 @@ def test_the_plan_says_what_it_makes_and_names_at_most_eight_prices():
     plan = plan_init([community(*rows)], Existing(), CUTOFF, {}, TZ)
     assert describe_plan(plan) == ("10 new product(s), 1 new pickup point(s), 10 listing(s): P001 ¥1.00, P002 ¥2.00, "
                                    "P003 ¥3.00, P004 ¥4.00, P005 ¥5.00, P006 ¥6.00, P007 ¥7.00, P008 ¥8.00 ...")
+
+
+def test_a_cutoff_after_midnight_is_the_business_days():
+    clock = time(2, 0)  # a nightly cutoff at 02:00: the order at 05:00 (21:00 UTC the day before) is the next one's
+    early = datetime(2026, 11, 21, 5, 0, tzinfo=SH).astimezone(ZoneInfo("UTC"))
+    assert first_cutoff_at_or_after(early, TZ, clock) == datetime(2026, 11, 22, 2, 0, tzinfo=SH)
+    end = datetime(2026, 11, 22, 2, 0, tzinfo=SH)
+    plan = plan_init([community(community_row(number=1))], Existing(), end.astimezone(ZoneInfo("UTC")), {}, TZ)
+    assert [r["listing_id"] for r in plan.listings] == ["P001-20261122"]
+
+
+def test_a_price_given_by_the_products_name_and_an_unpriced_product_before_a_priced_one():
+    export = community(community_row(number=1))
+    plan = plan_init([export], Existing(), CUTOFF, {"新奇士橙": 5200}, TZ)
+    assert [(r["sku_id"], r["unit_price_fen"]) for r in plan.listings] == [("P001", 5200)]
+    first = standard(["1", "x", "2026-11-21 10:00", "梨+1;苹果+1", 20, 0, "已支付", "点", "x", "1", "a"],
+                     ["2", "x", "2026-11-21 11:00", "苹果+1", 12, 0, "已支付", "点", "x", "1", "a"])
+    plan = plan_init([first], Existing(), CUTOFF, {}, TZ)
+    assert (plan.unpriced, [(r["sku_id"], r["unit_price_fen"]) for r in plan.listings]) == (["梨"], [("P002", 1200)])
+
+
+def test_the_message_of_unpriced_products_names_twenty():
+    twenty = [f"品{i}" for i in range(20)]
+    assert unpriced_message(twenty).startswith(f"no price for 20 product(s): {', '.join(twenty)}. The export")
+    more = ["妈妈's 苹果", *twenty]
+    assert unpriced_message(more).startswith(
+        f"no price for 21 product(s): {', '.join(more[:20])} and 1 more. The export")
+    assert "e.g. --price '妈妈s 苹果=12.50'," in unpriced_message(more)
+
+
+def test_the_plan_names_eight_prices_without_dots_and_none_without_listings():
+    rows = [community_row(number=n, item=f"品{n}(份)", amount=n, order_amount=n) for n in range(1, 10)]
+    eight = plan_init([community(*rows[:8])], Existing(), CUTOFF, {}, TZ)
+    assert describe_plan(eight).endswith("8 listing(s): P001 ¥1.00, P002 ¥2.00, P003 ¥3.00, P004 ¥4.00, P005 ¥5.00, "
+                                         "P006 ¥6.00, P007 ¥7.00, P008 ¥8.00")
+    nine = plan_init([community(*rows)], Existing(), CUTOFF, {}, TZ)
+    assert describe_plan(nine).endswith("P008 ¥8.00 ...")
+    unpriced = plan_init([standard(["1", "x", "2026-11-21 10:00", "梨+1;桃+1", 20, 0, "已支付", "点", "x", "1", "a"])],
+                         Existing(), CUTOFF, {}, TZ)
+    assert describe_plan(unpriced) == "2 new product(s), 1 new pickup point(s), 0 listing(s)"
+
+
+def test_the_price_of_an_item_alone_is_its_order_less_shipping_plus_discount_in_whole_fen():
+    headers = STANDARD + ["运费", "优惠"]
+    export = parse_export([sheet("订单", [
+        headers,
+        ["1", "x", "2026-11-21 10:00", "梨+1", 9, 0, "已取消", "点", "x", "1", "a", 0, 0],
+        ["2", "x", "2026-11-21 10:00", "苹果+2", 23, 0, "已支付", "点", "x", "1", "a", 5, 2],   # (23 - 5 + 2) / 2
+        ["3", "x", "2026-11-21 10:00", "桃+1", 0.01, 0, "已支付", "点", "x", "1", "a", 0, 0],
+        ["4", "x", "2026-11-21 10:00", "梨+1", 10, 0, "已支付", "点", "x", "1", "a", 0, 0],
+        ["5", "x", "2026-11-21 10:00", "西瓜+1", 0, 0, "已支付", "点", "x", "1", "a", 0, 0]])], "b", "b.xlsx", None)
+    prices = file_prices([export])
+    assert {text: str(fen) for text, fen in prices.items()} == {"苹果": "1000", "桃": "1", "梨": "1000"}
+    plan = plan_init([export], Existing(), CUTOFF, {}, TZ)
+    assert plan.unpriced == ["西瓜"]  # a free order gives no price
+
+
+def test_a_pickup_point_without_contact_or_leader_is_led_by_its_name():
+    export = community(community_row(number=1, contact=None, leader=None))
+    (point,) = plan_init([export], Existing(), CUTOFF, {}, TZ).pickup_points
+    assert (point["name"], point["leader_name"]) == ("嘉怡水岸", "嘉怡水岸")

@@ -230,3 +230,141 @@ def test_the_rows_of_an_unmapped_text_are_listed_up_to_five():
     parsed = parsed_community([community_row(number=n, item="榴莲", amount=10, order_amount=10) for n in range(1, 8)])
     (todo,) = [row for row in unmapped(parsed, MASTER, {}) if row["field"] == "product"]
     assert todo["note"] == "7 unit(s), sheet 顾客购买表 row(s) 2, 3, 4, 5, 6 ..."
+
+
+def test_a_listing_opens_at_its_opens_at():
+    (span,) = spans(("P4-a", "2026-11-21 10:00", "2026-11-21 20:00", 100))
+    assert listing_at([span], at("2026-11-21 10:00")) == span
+    assert listing_at([span], at("2026-11-21 09:59")) is None
+
+
+def test_a_line_after_a_rejected_one_is_still_read_and_a_sku_without_listings_is_rejected():
+    master = ExportMaster({**MASTER.products, "西柚": "P4"}, MASTER.pickups, MASTER.listings)
+    parsed = parsed_community([community_row(number=1), continuation_row(number=1, item="榴莲"),
+                               continuation_row(number=1, item="西柚"), continuation_row(number=1)])
+    mapped = map_export(parsed, master, TZ)
+    assert [(x["line_no"], x["listing_id"], x["sheet_row"]) for x in mapped.lines] == [
+        (1, "P1-a", 2), (4, "P2-a", 5)]
+    oid = order_id("ktt", "团", "1")
+    assert mapped.rejects == [
+        {"sheet_row": 3, "order_id": oid, "line_no": "2", "listing_id": None, "created_at": at("2026-11-21 10:00"),
+         "reason": "商品 '榴莲' is not in master/export_map.csv: add a row `product,榴莲,<sku_id>` (`cutoff "
+                   "map-export` lists every such text)"},
+        {"sheet_row": 4, "order_id": oid, "line_no": "3", "listing_id": None, "created_at": at("2026-11-21 10:00"),
+         "reason": "no listing of SKU P4 (西柚) is open at 2026-11-21T10:00:00+08:00 (listings.csv)"}]
+
+
+def test_an_order_without_a_time_is_rejected_saying_how_to_place_it():
+    lines = sheet("订单", [STANDARD, ["1", "x", None, "苹果+1", 10, 0, "已支付", "嘉怡水岸", "x", "1", "a"]])
+    (reject,) = map_export(parse_export([lines], "f", "团.xlsx", None), MASTER, TZ).rejects
+    assert reject["reason"] == (
+        "no order time: the export has no 支付时间 or 下单时间 and no 说明 range; place it with "
+        "`cutoff init --from-export FILE --date D`")
+
+
+def test_an_export_without_shipping_or_refund_columns_adds_none():
+    headers = ["跟团号", "商品", "订单金额", "支付时间", "自提点"]
+    lines = sheet("订单", [headers, ["1", "苹果+2", 20, "2026-11-21 10:00", "嘉怡水岸"]])
+    mapped = map_export(parse_export([lines], "f", "团.xlsx", None), MASTER, TZ)
+    assert [(x["qty"], x["unit_price_fen"]) for x in mapped.lines] == [(2, 1000)]
+    assert (mapped.refunds, mapped.warnings) == ([], [])
+
+
+def test_a_refund_row_of_one_fen_and_its_columns():
+    parsed = parsed_community([community_row(number=1, amount=48, discount=0.01, order_amount=47.99, refund=0.01)])
+    oid = order_id("ktt", "团", "1")
+    assert map_export(parsed, MASTER, TZ).refunds == [
+        {"refund_id": f"{oid}-1-D", "order_id": oid, "line_no": 1, "amount_fen": 1, "reason": "优惠",
+         "created_at": at("2026-11-21 10:00"), "sheet_row": 2},
+        {"refund_id": f"{oid}-1-R", "order_id": oid, "line_no": 1, "amount_fen": 1, "reason": "退款",
+         "created_at": at("2026-11-21 10:00"), "sheet_row": 2}]
+
+
+def test_the_customer_is_the_buyer_named_else_the_receiver_and_a_phone_tail_needs_four_digits():
+    def line(buyer, receiver, phone):
+        row = community_row(number=1, buyer=buyer, phone=phone)
+        row[16] = receiver
+        (got,) = map_export(parsed_community([row]), MASTER, TZ).lines
+        return got["customer_id"], got["customer_name"], got["phone_tail"]
+
+    assert line("王芳", "王小芳", None) == (customer_id(None, "王芳"), "王小芳", None)
+    assert line("王芳", None, 5678) == (customer_id("5678", "王芳"), "王芳", "5678")
+    assert line(None, "王小芳", 678) == (customer_id("678", "王小芳"), "王小芳", None)
+    assert line(None, "王小芳", None) == (customer_id(None, "王小芳"), "王小芳", None)
+
+
+def test_a_line_shows_its_version_time_in_the_business_time_zone():
+    saved = datetime(2026, 11, 21, 4, 0, tzinfo=timezone.utc)
+    (line,) = map_export(parsed_community([community_row(number=1)], saved=saved), MASTER, TZ).lines
+    assert (line["created_at"].isoformat(), line["updated_at"].isoformat()) == (
+        "2026-11-21T10:00:00+08:00", "2026-11-21T12:00:00+08:00")
+
+
+def test_placing_follows_the_orders_own_times_before_their_numbers_in_whole_seconds():
+    parsed = parsed_community([community_row(number=1), community_row(number=2), community_row(number=3)])
+    parsed.rows.orders[0].ordered_at = datetime(2026, 1, 2)
+    parsed.rows.orders[1].ordered_at = datetime(2026, 1, 1)
+    parsed.rows.orders[2].ordered_at = None
+    place_orders(parsed, (datetime(2026, 11, 21, 10), datetime(2026, 11, 21, 10, 0, 10)))
+    assert [(o.order_no, o.ordered_at) for o in parsed.rows.orders] == [
+        ("1", datetime(2026, 11, 21, 10, 0, 5)), ("2", datetime(2026, 11, 21, 10, 0, 2)),
+        ("3", datetime(2026, 11, 21, 10, 0, 7))]
+
+
+def test_units_read_count_every_order_after_a_cancelled_one():
+    headers = ["跟团号", "商品", "订单金额", "支付时间", "订单状态", "自提点"]
+    rows = [["1", "苹果+2", 20, "2026-11-21 10:00", "已取消", "点"],
+            ["2", "苹果+3", 30, "2026-11-21 10:01", "已支付", "点"]]
+    parsed = parse_export([sheet("订单", [headers, *rows]), sheet("商品汇总表", [["商品", "销售数量"], ["苹果", 3]])],
+                          "f", "f.xlsx", None)
+    assert summary_mismatches(parsed) == []
+
+
+def test_a_pickup_summary_alone_is_compared_too():
+    points = sheet("服务小区商品汇总表", [["服务小区", "商品总数"], ["嘉怡水岸", 5]])
+    assert summary_mismatches(parsed_community([community_row(number=1, qty=2, amount=96)], [points])) == [
+        "export_summary_mismatch: inbox/orders/团.xlsx: pickup point 嘉怡水岸: summary 5, lines 2"]
+
+
+def test_what_an_export_without_order_amounts_holds():
+    headers = ["跟团号", "商品", "数量", "支付时间", "订单状态"]
+    rows = [["1", "苹果", 1, "2026-11-21 10:00", "已支付"], ["2", "苹果", 1, "2026-11-21 10:01", "待支付"],
+            ["合计", None, 2]]
+    parsed = parse_export([sheet("订单", [headers, *rows])], "f", "f.xlsx", None)
+    assert describe(parsed) == ("f: 快团团 小区团购 (sheet 订单), group 'f': 1 orders, 1 lines, 订单金额 0.00, 0 rows "
+                                "rejected, skipped 1 a total row, 1 待支付")
+
+
+def test_an_unmapped_product_is_named_like_products_of_its_name_before_its_spec():
+    def note(text, rows, names):
+        parsed = parsed_community([community_row(number=n, item=text, amount=10, order_amount=10)
+                                   for n in range(1, rows + 1)])
+        (todo,) = [row for row in unmapped(parsed, MASTER, names) if row["field"] == "product"]
+        return todo["note"]
+
+    durians = {f"P{n}": f"金枕榴莲{n}" for n in range(1, 7)}
+    assert note("榴莲(整个)", 5, durians) == (
+        "5 unit(s), sheet 顾客购买表 row(s) 2, 3, 4, 5, 6; products.csv has P1, P2, P3, P4, P5 named like it")
+    assert note("榴莲（整个）", 6, {"P7": "榴莲"}) == (
+        "6 unit(s), sheet 顾客购买表 row(s) 2, 3, 4, 5, 6 ...; products.csv has P7 named like it")
+    assert note("X", 1, {"P8": None}) == "1 unit(s), sheet 顾客购买表 row(s) 2"  # a product without a name is like none
+
+
+def test_what_the_line_sheet_holds_is_no_summary_and_no_time_range():
+    headers = STANDARD + ["团员备注", "商品总数"]
+    note = "下单时间：2026-11-20 08:00至2026-11-20 09:00"  # a remark that reads like the 说明 sheet's range
+    rows = [["1", "x", None, "苹果+2", 20, 0, "已支付", "嘉怡水岸", "x", "1", "a", note, 2],
+            ["2", "y", None, "苹果+1", 10, 0, "已支付", "嘉怡水岸", "y", "2", "b", None, 1]]
+    parsed = parse_export([sheet("订单", [headers, *rows])], "f", "团.xlsx", None)
+    assert (parsed.time_range, parsed.summary.products, parsed.summary.pickups) == (None, None, None)
+    assert [o.ordered_at for o in parsed.rows.orders] == [None, None]
+    assert summary_mismatches(parsed) == []
+    timed = parsed_community([community_row(number=1)])
+    assert timed.time_range == (datetime(2026, 11, 21, 10), datetime(2026, 11, 21, 12))
+
+
+def test_a_warning_of_the_rows_names_the_file():
+    parsed = parsed_community([community_row(number=7), continuation_row(number=1007)])
+    assert parsed.rows.warnings == [
+        "export_order_number: inbox/orders/团.xlsx: sheet 顾客购买表 row 3 continues order 7 above it (its 跟团号 1007 "
+        "differs: edited by hand?); read as order 7"]

@@ -224,3 +224,69 @@ def test_ids_are_stable_and_fit_the_contract():
 def test_every_documented_status(text, status):
     assert order_status(text) == status
     assert order_status(f" {text} ") == status
+
+
+def test_a_formula_without_a_saved_value_past_column_z_is_named_by_its_two_letters():
+    headers = COMMUNITY + [f"备注{n}" for n in range(5)] + ["订单状态"]  # 订单状态 in column AA
+    headers += [f"附注{n}" for n in range(25)] + ["下单时间", "支付时间"]  # columns BA, BB
+    row = community_row(number=1) + [None] * 5 + ["已支付"] + [None] * 25 + ["2026-11-21 10:00", None]
+    for column, letters, formula in ((26, "AA", "B2"), (52, "BA", "=X2*2"), (53, "BB", "=B2")):
+        got = read(headers, [row], no_value={(2, column): formula})
+        assert [(r.row, r.reason) for r in got.rejects] == [
+            (2, f"cell {letters}2 holds a formula with no saved value (={formula.removeprefix('=')}): open the file "
+                "in Excel or WPS and save it, so its values are stored")]
+
+
+def test_a_customer_keeps_the_id_earlier_runs_gave_them():
+    # the ids already in the database: a changed hash or salt would make every customer a new one
+    assert customer_id("13812345678", "王芳") == "c-d5956eb6f985"
+    assert customer_id(None, "王芳") == "c-ca59f275ecfb"
+    assert customer_id(None, None) == customer_id(None, "") == "c-c049c4a2e596"
+    assert order_id("ktt", "浮生若梦水果套餐", "17") == "ktt-752e2fbc-17"
+
+
+def test_a_row_shorter_than_the_header_reads_its_missing_cells_as_empty():
+    got = read(COMMUNITY, [community_row(number=1)[:20]])  # 楼号, the last column, not in the row
+    (order,) = got.orders
+    assert (order.text["building"], order.text["room"], [x.qty for x in order.lines]) == (None, "606", [1])
+    assert got.rejects == []
+
+
+def test_a_payment_time_that_cannot_be_read_rejects_its_row_naming_the_column():
+    got = read(STANDARD, [["1", "王芳", "坏", "苹果+1", 5, 0, "已支付", "点", "王芳", "1380000", "址"]])
+    assert [(r.row, r.reason) for r in got.rejects] == [(2, "支付时间 '坏' is not a time")]
+
+
+def test_the_spec_column_gives_the_spec_of_an_item_without_one_in_brackets():
+    got = read(COMMUNITY, [community_row(number=1), continuation_row(number=1, item="荔枝", spec="每箱四斤")])
+    assert [(x.item_text, x.name, x.spec) for x in got.orders[0].lines] == [
+        ("新奇士橙(1份十个)", "新奇士橙", "1份十个"), ("荔枝", "荔枝", "每箱四斤")]
+
+
+def test_skipped_rows_are_counted_by_why():
+    total = ["合计", None, None, None, None, 3]
+    got = read(COMMUNITY, [community_row(number=1), total, ["总计", None, 5], COMMUNITY])
+    assert got.skipped == {"a total row": 2, "a repeated header row": 1}
+
+
+def test_an_export_with_a_status_column_keeps_its_status_even_when_refunded_in_full():
+    got = read(COMMUNITY + ["订单状态"], [community_row(number=1, order_amount=48, refund=48) + ["退款中"]])
+    assert [o.status for o in got.orders] == ["paid"]
+
+
+def test_refunded_in_full_needs_both_amounts_in_the_file():
+    one_fen = read(COMMUNITY, [community_row(number=1, amount=0.01, order_amount=0.01, refund=0.01)])
+    assert [o.status for o in one_fen.orders] == ["refunded"]
+    without = {"订单金额": 9, "退款金额": 10}
+    for header, column in without.items():
+        headers = [h for h in COMMUNITY if h != header]
+        row = community_row(number=1, amount=0.01, order_amount=0.01, refund=10)
+        got = read(headers, [row[:column] + row[column + 1:]])
+        assert [(o.amounts.get("order_amount"), o.amounts.get("refund_amount"), o.status) for o in got.orders] == [
+            (None, 1000, "paid") if header == "订单金额" else (1, None, "paid")]
+
+
+def test_times_from_the_range_are_whole_seconds():
+    got = read(STANDARD, [[str(n), "x", None, "苹果+1", 5, 0, "已支付", "点", "x", "1", "a"] for n in range(1, 5)])
+    fill_times_from_range(got.orders, datetime(2026, 11, 21, 10), datetime(2026, 11, 21, 10, 0, 10))
+    assert [o.ordered_at for o in got.orders] == [datetime(2026, 11, 21, 10, 0, s) for s in (0, 3, 6, 10)]

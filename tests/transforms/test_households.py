@@ -45,3 +45,22 @@ def test_orders_without_building_and_room_columns():
     orders, _ = prepare_households(lines(ROWS, building=False), PRODUCTS)
     assert orders["building"].null_count() == orders.height
     assert orders.filter(pl.col("pickup_point_id") == "P1")["order_id"].to_list() == ["O2", "O1", "O4"]  # phone tail
+
+
+def test_the_walking_order_whatever_order_the_lines_come_in():
+    # groups of orders tied on every key before one, each a step further along that key; the
+    # order ids run backwards in each group, so a lost key cannot come out right by the last one
+    groups = [
+        [(b, "1", "0001", "甲", "c0") for b in ("5", "5号", "5幢", "5座", "5栋", "5楼")],  # building: same number
+        [("6栋", r, "0001", "甲", "c0") for r in ("2室", "3室", "9室", "10室", "11室", "20室")],  # room by number
+        [("7栋", r, "0001", "甲", "c0") for r in ("8", "8号", "8室", "8户", "8房")],  # room: same number
+        [("8栋", "1", t, "甲", "c0") for t in ("0001", "0002", "0003", "0004", "0005", "0006")],  # phone tail
+        [("9栋", "1", "0001", n, "c0") for n in ("A", "B", "C", "D", "E", "F")],  # name
+        [("11栋", "1", "0001", "甲", c) for c in ("c1", "c2", "c3", "c4", "c5", "c6")]]  # customer
+    walk = [(*door, f"O{g}-{len(group) - i}") for g, group in enumerate(groups) for i, door in enumerate(group)]
+    walk += [("12栋", "1", "0001", "甲", "c0", f"O9-{i}") for i in range(1, 7)]  # one customer's orders
+    walk += [(None, None, "0001", "甲", "c0", "O99")]  # without a door: last
+    rows = [("P1", cid, name, tail, order, 1, "A", 1, building, room)
+            for building, room, tail, name, cid, order in reversed(walk)]
+    orders, _ = prepare_households(lines(rows), PRODUCTS)
+    assert orders["order_id"].to_list() == [w[-1] for w in walk]

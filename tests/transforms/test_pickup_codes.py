@@ -71,3 +71,24 @@ def test_a_cutoff_out_of_range_has_no_code():
     with pytest.raises(ValueError):
         cutoff_field("nightly", date(1999, 12, 31))
     assert cutoff_field("weekly", date(2000, 1, 1)) == 1
+
+
+def test_the_codes_are_a_text_column_of_the_orders_also_when_there_are_none():
+    coded = ORDERS.with_columns(pickup_codes(KEY, "nightly", DAY, ORDERS))
+    assert coded.columns == ["pickup_point_id", "order_id", "pickup_code"]
+    none = ORDERS.clear().with_columns(pickup_codes(KEY, "nightly", DAY, ORDERS.clear()))
+    assert (none.height, none.schema["pickup_code"]) == (0, pl.String)
+
+
+def test_the_last_day_a_code_can_name_and_the_first_it_cannot():
+    assert cutoff_field("weekly", date(2089, 9, 17)) == 2**16 - 1
+    with pytest.raises(ValueError, match=r"^no pickup code for the nightly cutoff of 2089-09-18$"):
+        cutoff_field("nightly", date(2089, 9, 18))
+
+
+def test_the_base32_digits_of_each_payload_and_no_more():
+    import base64
+    payloads = code_payloads(KEY, "nightly", DAY, ORDERS)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    assert ["".join(letters[d] for d in row) for row in base32_values(payloads).tolist()] == [
+        base64.b32encode(p.tobytes()).decode() for p in payloads]

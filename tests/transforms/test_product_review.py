@@ -94,3 +94,37 @@ def test_sku_losses_add_surplus_damaged_and_unpicked():
 def test_review_totals():
     got = r.review_totals(pl.DataFrame({"flag": ["star", None, "reconsider", "reconsider"]}))
     assert got == {"skus": 4, "stars": 1, "reconsider": 2}
+
+
+def test_a_product_the_other_figures_do_not_name_counts_zero_of_them():
+    frames = sku_frames([base("A"), base("B", units=120, gmv_fen=40_000)])  # B sells most
+    got = r.review_products(*[frames[k].filter(pl.col("sku_id") == "A") if k != "sales" else frames[k]
+                              for k in ("sales", "customers", "purchases", "groups", "losses")])
+    row = got.filter(pl.col("sku_id") == "B").row(0, named=True)
+    assert {k: row[k] for k in ("units", "gmv_fen", "cost_fen", "margin_fen", "margin_rate_bp", "groups",
+                                "formation_rate_bp", "customers", "repeat_rate_bp", "units_purchased", "lost_units",
+                                "loss_rate_bp")} == {
+        "units": 120, "gmv_fen": 40_000, "cost_fen": 0, "margin_fen": 40_000, "margin_rate_bp": 10_000, "groups": 0,
+        "formation_rate_bp": None, "customers": 0, "repeat_rate_bp": None, "units_purchased": 0, "lost_units": 0,
+        "loss_rate_bp": None}
+    assert (row["flag"], row["reasons"]) == (None, [])  # no figure, no flag: neither a star nor to reconsider
+
+
+def test_the_top_and_bottom_fifth_of_ten_are_two_products_each():
+    rows = [base(f"X{i}", units=100 + i, repeat_customers=10) for i in range(10)]  # X9 sells most, X0 least
+    rows[2] = base("X2", units=102, repeat_customers=0)  # eighth by units: not in the bottom fifth
+    got = review(rows)
+    assert [sku for sku in sorted(got) if got[sku]["flag"] == "star"] == ["X8", "X9"]
+    assert got["X2"]["reasons"] == []
+    same = review([base(f"Y{i}") for i in range(10)])  # ten that sell alike: still two in the top fifth
+    assert sum(row["flag"] == "star" for row in same.values()) == 2
+
+
+def test_a_half_rounds_to_the_even_basis_point_and_a_rate_of_one():
+    frame = pl.DataFrame({"n": [7, 9, 1], "d": [20000, 20000, 1]})  # 3.5 -> 4, 4.5 -> 4, 1/1
+    assert frame.select(r.rate_bp(pl.col("n"), pl.col("d"))).to_series().to_list() == [4, 4, 10_000]
+
+
+def test_products_alike_in_margin_and_units_are_ranked_by_sku():
+    got = review([base("C"), base("A"), base("B")])
+    assert sorted(got, key=lambda sku: got[sku]["rank"]) == ["A", "B", "C"]

@@ -73,3 +73,45 @@ def test_at_a_pickup_point_another_points_code_is_turned_down_and_the_rows_name_
     rows, rejected = decide(f"{code('A')}\n{code('D')}", pickup_point="P1")
     assert rows.select("order_id", "pickup_point_id").unique().rows() == [("A", "P1")]
     assert rejected.rows() == [(2, code("D"), "other point: order D is collected at P2, not P1")]
+
+
+def test_a_file_of_other_barcodes_and_a_code_of_a_cutoff_without_orders_here_are_turned_down():
+    lines = pl.DataFrame(schema={"calendar": pl.String, "cutoff_date": pl.Date, "order_id": pl.String,
+                                 "line_no": pl.Int64, "units_to_hand_out": pl.Int64})
+    held = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64,
+                                "picked_up_at": pl.Datetime("us", "UTC"), "source": pl.String})
+    barcodes = read_codes(parse_scan_lines("6901234567890\nhello"), TZ, FILE_TIME)
+    no_orders = order_tags(KEY, "nightly", DAY, orders().clear())
+    rows, rejected = decide_scans(barcodes, no_orders, lines, held, None, TZ)
+    assert (rows.height, rejected.rows()) == (0, [(1, "6901234567890", "unknown: 6901234567890 is not a pickup code"),
+                                                  (2, "hello", "unknown: hello is not a pickup code")])
+    codes = read_codes(parse_scan_lines(code("A")), TZ, FILE_TIME)
+    rows, rejected = decide_scans(codes, no_orders, lines, held, None, TZ)
+    assert (rows.height, rejected["reason"].to_list()) == (0, [
+        f"forged: no order of the nightly cutoff of 2026-11-21 in this warehouse has the code {code('A')} (made "
+        "up, altered, or printed from another data dir)"])
+
+
+def test_a_line_whose_units_a_shortage_took_is_not_handed_out_with_the_rest_of_its_order():
+    lines = pl.DataFrame({"calendar": ["nightly"] * 3, "cutoff_date": [DAY] * 3, "order_id": ["A", "A", "A"],
+                          "line_no": [1, 2, 3], "units_to_hand_out": [2, 0, 1]})
+    held = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64,
+                                "picked_up_at": pl.Datetime("us", "UTC"), "source": pl.String})
+    codes = read_codes(parse_scan_lines(code("A")), TZ, FILE_TIME)
+    rows, rejected = decide_scans(codes, order_tags(KEY, "nightly", DAY, orders()), lines, held, None, TZ)
+    assert (rows.select("order_id", "line_no").rows(), rejected.height) == ([("A", 1), ("A", 3)], 0)
+
+
+def test_three_lines_and_what_is_written_around_a_code():
+    scans = parse_scan_lines("XY12\nC3,2026-11-22T10:15,\nA1 Xmas")
+    assert scans.rows() == [(1, "XY12", None), (2, "C3", "2026-11-22T10:15"), (3, "A1", "Xmas")]
+
+
+def test_the_rows_of_a_scan_are_in_the_order_of_its_lines():
+    lines = pl.DataFrame({"calendar": ["nightly"] * 6, "cutoff_date": [DAY] * 6, "order_id": ["A"] * 6,
+                          "line_no": [6, 5, 4, 3, 2, 1], "units_to_hand_out": [1] * 6})
+    held = pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64,
+                                "picked_up_at": pl.Datetime("us", "UTC"), "source": pl.String})
+    codes = read_codes(parse_scan_lines(code("A")), TZ, FILE_TIME)
+    rows, _ = decide_scans(codes, order_tags(KEY, "nightly", DAY, orders()), lines, held, None, TZ)
+    assert rows["line_no"].to_list() == [1, 2, 3, 4, 5, 6]

@@ -157,3 +157,11 @@ def test_only_a_point_with_doors_is_walked():
     assert p1.lines["customer_name"].to_list() == ["乙", "甲"]
     assert p2.lines["customer_name"].to_list() == ["丁", "丙"]  # room 3 before room 12
     assert p2.door and not p1.door
+
+
+def test_a_stop_lists_its_skus_by_category_then_sku_whatever_order_they_were_allocated_in():
+    skus = pl.DataFrame({"sku_id": [f"K{n}" for n in range(1, 7)], "name": list("abcdef"), "spec": [None] * 6,
+                         "unit": ["盒"] * 6, "category": ["a", "a", "b", "b", "c", "c"], "supplier_id": ["S1"] * 6})
+    rows = allocations(*[("P1", "c1", "甲", "1111", f"O{n}", 1, f"K{n}", n) for n in range(6, 0, -1)])
+    (route,) = prepare_routes(rows, points(), skus)
+    assert route.units["sku_id"].to_list() == ["K1", "K2", "K3", "K4", "K5", "K6"]
