@@ -161,7 +161,8 @@ def test_run_markdown_shows_figures_in_yuan_warnings_rejects_and_email():
     assert "| S2 | 从化鲜果合作社 | ¥90.00 | ¥10,000.00 | ¥9,910.00 |" in markdown
     assert "## Rejected rows (3)" in markdown
     assert "| S1 | 广州月饼食品有限公司 | ¥2,400.00 | no | emailed |" in markdown
-    assert "| S2 | 从化鲜果合作社 | ¥90.00 | yes | failed: connection refused |" in markdown
+    assert ("| S2 | 从化鲜果合作社 | ¥90.00 | yes | not sent: the mail server refused or failed (connection refused) |"
+            in markdown)
 
 
 def _unformed(n: int) -> pl.DataFrame:
