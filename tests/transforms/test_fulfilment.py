@@ -149,6 +149,7 @@ def test_scans_of_unknown_lines_and_of_lines_with_nothing_to_hand_out_are_reject
     good, bad = reject_pickups(incoming, allocations().select("order_id", "line_no"),
                                units_to_hand_out(allocations(), shortages()))
     assert good["order_id"].to_list() == ["O1"]
+    assert good.columns == ["order_id", "line_no"] and bad.columns == ["order_id", "line_no", "reason"]
     assert bad.select("order_id", "reason").rows() == [
         ("O2", "order line O2/1 has nothing to hand out (no units allocated after shortages)"),
         ("O6", "order line O6/1 has nothing to hand out (no units allocated after shortages)"),
@@ -199,6 +200,7 @@ def test_losses_per_category_add_up_over_cutoffs_and_suppliers():
 def test_how_the_purchase_orders_went_out_from_the_channels_of_their_emails():
     from transforms.fulfilment import EMAILED, OUTBOX_ONLY, RUN_END, purchase_orders_out_by
     assert purchase_orders_out_by(pl.Series(["outbox", "smtp"])) == EMAILED
+    assert purchase_orders_out_by(pl.Series(["outbox", "api"])) == EMAILED  # a supplier's system took it
     assert purchase_orders_out_by(pl.Series(["outbox", None])) == OUTBOX_ONLY
     assert purchase_orders_out_by(pl.Series([], dtype=pl.String)) == RUN_END
 

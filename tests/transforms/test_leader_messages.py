@@ -108,6 +108,18 @@ def test_fit_lines_counts_what_is_left_out():
     assert fit_lines(["a", "b"], "", "", None) == (["1. a", "2. b"], 0)
 
 
+def test_every_listing_that_fits_is_shown_even_when_the_summing_up_line_would_not_fit():
+    """A long line and a short one, 39 bytes with their newlines: both fit in 39, though the first
+    with "\\n……另有 2 个商品" (25 bytes) after it would not; in 38 neither is shown."""
+    lines = ["甲" * 10, "x"]           # "1. " + 30 bytes, "2. x"
+    assert fit_lines(lines, "", "", 39) == (["1. " + "甲" * 10, "2. x"], 0)
+    assert fit_lines(lines, "", "", 38) == ([], 2)
+    assert fit_lines(lines, "head", "tail", 47) == (["1. " + "甲" * 10, "2. x"], 0)
+    assert fit_lines(lines, "head", "tail", 46) == ([], 2)
+    assert fit_lines(["甲" * 10, "乙" * 10, "x"], "", "", 59) == (["1. " + "甲" * 10], 2)  # 34 + 25
+    assert fit_lines(["甲" * 10, "乙" * 10, "x"], "", "", 58) == ([], 3)
+
+
 def test_local_day_time():
     assert local_day_time(CUTOFF.astimezone(timezone.utc), "Asia/Shanghai") == "11月21日(周六) 20:00"
 
