@@ -202,3 +202,32 @@ def test_the_cutoff_instant_and_the_pickup_deadline_follow_the_configured_nightl
                                     now=FINAL)
     assert built.timeline.select("cutoff", "deadline").rows()[0] == (utc("2026-11-21T13:00:00"),
                                                                      utc("2026-11-23T13:00:00"))
+
+
+def _sunday_report(allocations: pl.DataFrame, scans: pl.DataFrame):
+    """The range with Sunday's nightly cutoff too (its run ended 12:05 UTC), without receipts."""
+    sunday_nightly = frame([{"calendar": "nightly", "cutoff_date": W, "run_ended_at": utc("2026-11-22T12:05:00")}],
+                           run_ended_at=UTC)
+    return build_fulfilment_report(pl.concat([CUTOFFS, sunday_nightly]), allocations, SHORTAGES, scans, EMAILS,
+                                   RECEIPTS.clear(), PURCHASE, PAYABLES, PRODUCTS, timezone="Asia/Shanghai",
+                                   nightly_at=time(20, 0), pickup_hours=48, now=FINAL)
+
+
+def test_a_cutoff_with_nothing_to_hand_out_has_no_collected_share_and_one_unit_has_its_own():
+    one = frame([line("nightly", W, "A1", 1, "P1")], line_no=pl.Int64, qty_allocated=pl.Int64)
+    scans = pl.concat([SCANS, frame([{"order_id": "A1", "line_no": 1, "picked_up_at": utc("2026-11-23T01:00:00")}],
+                                    line_no=pl.Int64, picked_up_at=UTC)])
+    built = _sunday_report(pl.concat([ALLOCATIONS.filter(pl.col("calendar") == "nightly"), one]), scans)
+    assert built.timeline.select("calendar", "cutoff_date", "units_to_hand_out", "collected_share").rows() == [
+        ("nightly", N, 9, 7 / 9), ("nightly", W, 1, 1.0), ("weekly", W, 0, None)]
+    assert built.timeline.schema["goods_in_first"] == UTC  # no receipt in the range: still instants
+
+
+def test_the_lines_to_chase_by_point_then_cutoff_then_order():
+    extra = frame([line("nightly", W, "A1", 1, "P1"), line("weekly", W, "A0", 2, "P1")], line_no=pl.Int64,
+                  qty_allocated=pl.Int64)
+    built = _sunday_report(pl.concat([extra, ALLOCATIONS]).reverse(), SCANS.clear())
+    assert built.to_chase.select("pickup_point_id", "cutoff_date", "calendar", "order_id").rows() == [
+        ("P1", N, "nightly", "N1"), ("P1", N, "nightly", "N3"), ("P1", W, "nightly", "A1"), ("P1", W, "weekly", "A0"),
+        ("P2", N, "nightly", "N2"), ("P2", W, "weekly", "W1")]
+    assert built.states.height == 6
