@@ -186,14 +186,16 @@ def test_how_the_purchase_orders_went_out_and_how_late_the_run_was():
 def test_a_sundays_nightly_and_weekly_cutoffs_each_count_their_own_lines_in_date_then_calendar_order():
     sunday_nightly = frame([{"calendar": "nightly", "cutoff_date": W, "run_ended_at": utc("2026-11-22T12:05:00")}],
                            run_ended_at=UTC)
-    cutoffs = pl.concat([CUTOFFS.reverse(), sunday_nightly])   # weekly W, nightly N, nightly W
+    monday = frame([{"calendar": "nightly", "cutoff_date": date(2026, 11, 23),
+                     "run_ended_at": utc("2026-11-23T12:05:00")}], run_ended_at=UTC)
+    cutoffs = pl.concat([monday, CUTOFFS.reverse(), sunday_nightly])   # nightly Monday, weekly W, nightly N and W
     allocations = pl.concat([ALLOCATIONS, frame([line("nightly", W, "S1", 6, "P1")], line_no=pl.Int64,
                                                 qty_allocated=pl.Int64)])
     built = build_fulfilment_report(cutoffs, allocations, SHORTAGES, SCANS, EMAILS, RECEIPTS, PURCHASE, PAYABLES,
                                     PRODUCTS, timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48,
                                     now=FINAL)
     assert built.timeline.select("calendar", "cutoff_date", "units_to_hand_out").rows() == [
-        ("nightly", N, 9), ("nightly", W, 6), ("weekly", W, 4)]
+        ("nightly", N, 9), ("nightly", W, 6), ("weekly", W, 4), ("nightly", date(2026, 11, 23), 0)]
 
 
 def test_the_cutoff_instant_and_the_pickup_deadline_follow_the_configured_nightly_time():

@@ -125,6 +125,9 @@ def test_every_listing_that_fits_is_shown_even_when_the_summing_up_line_would_no
     assert fit_lines(lines, "head", "tail", 46) == ([], 2)
     assert fit_lines(["甲" * 10, "乙" * 10, "x"], "", "", 59) == (["1. " + "甲" * 10], 2)  # 34 + 25
     assert fit_lines(["甲" * 10, "乙" * 10, "x"], "", "", 58) == ([], 3)
+    four = ["a" * 27] * 4    # 30 bytes numbered, 31 with the newline
+    assert fit_lines(four, "", "", 31 + 31 + 25) == (["1. " + "a" * 27, "2. " + "a" * 27], 2)
+    assert fit_lines(four, "", "", 31 + 31 + 24) == (["1. " + "a" * 27], 3)
 
 
 def test_local_day_time():
