@@ -101,6 +101,24 @@ def test_a_listing_without_orders_needs_one_unit_at_least():
     assert rows.filter(pl.col("listing_id") == "L2").height == 1  # no point row without orders
 
 
+def test_a_customer_the_stock_cap_left_without_units_is_no_participant():
+    rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=1, created_at=f"2026-11-21 10:0{i}")
+                    for i in range(3)])
+    figures = progress(rows, listings(dict(listing_id="L1", stock_cap=2)))
+    assert (row(figures)["units"], row(figures)["participants"]) == (2, 2)
+    assert (row(figures, point="P1")["units"], row(figures, point="P1")["participants"]) == (2, 2)
+
+
+def test_a_tier_price_above_the_unit_price_is_not_charged():
+    rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=1, created_at=f"2026-11-21 10:0{i}",
+                         unit_price_fen=30000) for i in range(2)])
+    figures = progress(rows, listings(dict(listing_id="L1", unit_price_fen=30000, tiers="2:32800|5:29000")))
+    assert (row(figures)["would_form"], row(figures)["price_fen"], row(figures)["next_price_fen"]) == (True, 30000,
+                                                                                                      29000)
+    short = progress(rows, listings(dict(listing_id="L1", unit_price_fen=30000, tiers="3:31000")))
+    assert (row(short)["would_form"], row(short)["next_price_fen"]) == (False, 30000)   # it would form at 30000
+
+
 def test_a_pickup_point_row_counts_its_own_orders_and_shows_its_group():
     """Platform scope: the group is the listing, shown on each point's row; units and people are
     the point's own (本小区已售)."""
