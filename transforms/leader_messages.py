@@ -99,16 +99,16 @@ def point_lines(rows: pl.DataFrame, listings: pl.DataFrame, products: pl.DataFra
 
 
 def fit_lines(lines: list[str], head: str, tail: str, budget: int | None) -> tuple[list[str], int]:
-    """The numbered lines that fit in `budget` bytes (UTF-8) with the head and tail; the rest is
-    one line. Returns (lines, how many listings were left out)."""
+    """The numbered lines that fit in `budget` bytes (UTF-8) with the head and tail (all of them
+    when they do); else as many as fit with the line that sums up the rest. Returns (lines, how
+    many listings were left out)."""
     numbered = [f"{n}. {line}" for n, line in enumerate(lines, 1)]
-    if budget is None:
-        return numbered, 0
     size = len(head.encode()) + len(tail.encode())
+    if budget is None or size + sum(len(line.encode()) + 1 for line in numbered) <= budget:
+        return numbered, 0
+    more = len(f"\n……另有 {len(numbered)} 个商品".encode())
     kept: list[str] = []
-    for index, line in enumerate(numbered):
-        rest = len(numbered) - index - 1
-        more = len(f"\n……另有 {len(numbered)} 个商品".encode()) if rest else 0
+    for line in numbered:
         if size + len(line.encode()) + 1 + more > budget:
             break
         kept.append(line)

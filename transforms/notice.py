@@ -100,12 +100,13 @@ def _joined(parts: list[str], separator: str, budget: int | None, more: str) -> 
 
 
 def _fit(lines: list[str], size: int, budget: int | None, more: str) -> list[str]:
-    """The lines that fit in what is left of a byte budget, then `more` (with {n} left out)."""
-    if budget is None:
+    """The lines that fit in what is left of a byte budget (all of them when they do), else as many
+    as fit with `more` after them (with {n} left out)."""
+    if budget is None or size + sum(len(line.encode()) + 1 for line in lines) <= budget:
         return lines
     kept = []
+    tail = len(more.format(n=len(lines)).encode()) + 1
     for index, line in enumerate(lines):
-        tail = len(more.format(n=len(lines)).encode()) + 1 if index < len(lines) - 1 else 0
         if size + len(line.encode()) + 1 + tail > budget:
             return kept + [more.format(n=len(lines) - index)]
         kept.append(line)

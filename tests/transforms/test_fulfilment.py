@@ -144,11 +144,22 @@ def test_per_pickup_point_progress_least_collected_first():
     assert (waiting["units_unpicked"].item(), waiting["units_waiting"].item()) == (0, 1)
 
 
+def test_points_that_collected_the_same_share_come_by_id():
+    points = ["P6", "P3", "P5", "P1", "P4", "P2"]
+    rows = pl.DataFrame({"pickup_point_id": points * 2, "units_to_hand_out": [1] * 12,
+                         "pickup_state": ["picked_up"] * 6 + ["unpicked", "picked_up"] * 3,
+                         "picked_up_at": [at("2026-11-22 09:00")] * 12}).with_columns(pl.col("picked_up_at").cast(UTC))
+    progress = pickup_point_progress(rows)   # P6, P5, P4: 1 of 2 collected; P3, P1, P2: 2 of 2
+    assert progress.select("pickup_point_id", "collected_share").rows() == [
+        ("P4", 0.5), ("P5", 0.5), ("P6", 0.5), ("P1", 1.0), ("P2", 1.0), ("P3", 1.0)]
+
+
 def test_scans_of_unknown_lines_and_of_lines_with_nothing_to_hand_out_are_rejected():
     incoming = pl.DataFrame({"order_id": ["O1", "O2", "O6", "X9"], "line_no": [1, 1, 1, 1]})
     good, bad = reject_pickups(incoming, allocations().select("order_id", "line_no"),
                                units_to_hand_out(allocations(), shortages()))
     assert good["order_id"].to_list() == ["O1"]
+    assert good.columns == ["order_id", "line_no"] and bad.columns == ["order_id", "line_no", "reason"]
     assert bad.select("order_id", "reason").rows() == [
         ("O2", "order line O2/1 has nothing to hand out (no units allocated after shortages)"),
         ("O6", "order line O6/1 has nothing to hand out (no units allocated after shortages)"),
@@ -179,6 +190,8 @@ def test_losses_per_supplier_in_units_and_fen_worst_first():
 
 def test_a_waiting_line_is_no_loss_yet_and_undecided_goods_in_counts_nothing():
     rows = unit_losses(purchase_lines(), payables().filter(pl.col("supplier_id") == "S2"), states(BEFORE_DEADLINE))
+    assert rows.filter(pl.col("supplier_id") == "S1").select(
+        "damaged_units", "over_units", "short_units", "unpicked_units").row(0) == (0, 0, 0, 0)  # 0, not blank
     s1 = total_losses(rows, "supplier_id").filter(pl.col("supplier_id") == "S1").row(0, named=True)
     assert [s1[f"{k}_units"] for k in ("surplus", "damaged", "over", "short", "unpicked")] == [2, 0, 0, 0, 0]
     assert s1["loss_rate"] == 0.25
@@ -199,6 +212,7 @@ def test_losses_per_category_add_up_over_cutoffs_and_suppliers():
 def test_how_the_purchase_orders_went_out_from_the_channels_of_their_emails():
     from transforms.fulfilment import EMAILED, OUTBOX_ONLY, RUN_END, purchase_orders_out_by
     assert purchase_orders_out_by(pl.Series(["outbox", "smtp"])) == EMAILED
+    assert purchase_orders_out_by(pl.Series(["outbox", "api"])) == EMAILED  # a supplier's system took it
     assert purchase_orders_out_by(pl.Series(["outbox", None])) == OUTBOX_ONLY
     assert purchase_orders_out_by(pl.Series([], dtype=pl.String)) == RUN_END
 
@@ -212,3 +226,11 @@ def test_a_line_collected_after_its_deadline_is_collected_late():
         "picked_up_at": [deadline, deadline + timedelta(seconds=1), deadline - timedelta(hours=1), None],
         "deadline_at": [deadline] * 4}, schema_overrides={"picked_up_at": UTC, "deadline_at": UTC})
     assert dict(late_pickups(states, ["pickup_point_id"]).sort("pickup_point_id").rows()) == {"P1": 3, "P2": 0}
+
+
+def test_losses_at_one_rate_come_most_fen_first_then_by_supplier():
+    rows = pl.DataFrame({"supplier_id": ["S3", "S2", "S1"], "sku_id": ["K3", "K2", "K1"], "units_purchased": [2] * 3,
+                         "surplus_units": [1] * 3, "unit_cost_fen": [1000, 3000, 3000], "damaged_units": [0] * 3,
+                         "over_units": [0] * 3, "short_units": [0] * 3, "unpicked_units": [0] * 3})
+    assert total_losses(rows, "supplier_id").select("supplier_id", "loss_rate", "lost_fen").rows() == [
+        ("S1", 0.5, 3000), ("S2", 0.5, 3000), ("S3", 0.5, 1000)]

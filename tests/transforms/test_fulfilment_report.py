@@ -105,6 +105,16 @@ def test_losses_per_supplier_and_category_by_hand():
     assert built.by_supplier["loss_rate"].to_list() == pytest.approx([0.3, 0.2])
     assert built.by_category.select("category", "units_purchased", "lost_units", "short_fen").rows() == [
         ("水果", 10, 3, 0), ("蔬菜", 5, 1, 250)]
+    assert sorted(built.unit_losses.select("calendar", "cutoff_date", "supplier_id", "sku_id", "category").rows()) == [
+        ("nightly", N, "S1", "K1", "水果"), ("nightly", N, "S2", "K2", "蔬菜"), ("weekly", W, "S1", "K1", "水果")]
+
+
+def test_a_sku_without_a_product_row_counts_its_losses_under_a_dash():
+    built = build_fulfilment_report(CUTOFFS, ALLOCATIONS, SHORTAGES, SCANS, EMAILS, RECEIPTS, PURCHASE, PAYABLES,
+                                    PRODUCTS.filter(pl.col("sku_id") == "K1"), timezone="Asia/Shanghai",
+                                    nightly_at=time(20, 0), pickup_hours=48, now=FINAL)
+    assert built.by_category.select("category", "units_purchased", "lost_units").rows() == [("水果", 10, 3),
+                                                                                          ("-", 5, 1)]
 
 
 def test_before_the_deadline_a_line_without_a_scan_waits_and_the_report_is_not_final():
@@ -127,6 +137,7 @@ def test_a_report_holds_as_of_now_or_of_the_last_deadline_once_passed(now, expec
 
 def test_the_totals_add_up_over_the_range():
     totals = report_totals(report(FINAL))
+    assert (totals["cutoffs"], totals["as_of"], totals["final"]) == (2, "2026-11-24T16:00:00+00:00", True)
     assert totals["units"] == {"to_hand_out": 13, "collected": 11, "collected_late": 0, "unpicked": 2, "waiting": 0,
                                "purchased": 15, "surplus": 1, "damaged": 1, "over": 0, "short": 1, "lost": 4}
     assert totals["fen"] == {"purchased": 2250, "surplus": 100, "damaged": 250, "over": 0, "short": 250,
@@ -140,6 +151,8 @@ def test_a_range_without_cutoffs_gives_empty_frames():
                                     timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48, now=FINAL)
     assert (empty.timeline.height, empty.points.height, empty.by_supplier.height) == (0, 0, 0)
     assert report_totals(empty)["loss_rate"] is None
+    # the losses sheet of an empty range has the same columns as any other's
+    assert empty.unit_losses.schema == report(FINAL).unit_losses.schema
 
 
 def test_a_scan_after_the_deadline_is_collected_and_shown_late():
@@ -168,3 +181,55 @@ def test_how_the_purchase_orders_went_out_and_how_late_the_run_was():
     assert build_fulfilment_report(cutoffs, ALLOCATIONS, SHORTAGES, SCANS, emailed, RECEIPTS, PURCHASE, PAYABLES,
                                    PRODUCTS, timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48,
                                    now=FINAL).timeline["pos_out_by"].to_list() == ["email", "run_end"]
+
+
+def test_a_sundays_nightly_and_weekly_cutoffs_each_count_their_own_lines_in_date_then_calendar_order():
+    sunday_nightly = frame([{"calendar": "nightly", "cutoff_date": W, "run_ended_at": utc("2026-11-22T12:05:00")}],
+                           run_ended_at=UTC)
+    monday = frame([{"calendar": "nightly", "cutoff_date": date(2026, 11, 23),
+                     "run_ended_at": utc("2026-11-23T12:05:00")}], run_ended_at=UTC)
+    cutoffs = pl.concat([monday, CUTOFFS.reverse(), sunday_nightly])   # nightly Monday, weekly W, nightly N and W
+    allocations = pl.concat([ALLOCATIONS, frame([line("nightly", W, "S1", 6, "P1")], line_no=pl.Int64,
+                                                qty_allocated=pl.Int64)])
+    built = build_fulfilment_report(cutoffs, allocations, SHORTAGES, SCANS, EMAILS, RECEIPTS, PURCHASE, PAYABLES,
+                                    PRODUCTS, timezone="Asia/Shanghai", nightly_at=time(20, 0), pickup_hours=48,
+                                    now=FINAL)
+    assert built.timeline.select("calendar", "cutoff_date", "units_to_hand_out").rows() == [
+        ("nightly", N, 9), ("nightly", W, 6), ("weekly", W, 4), ("nightly", date(2026, 11, 23), 0)]
+
+
+def test_the_cutoff_instant_and_the_pickup_deadline_follow_the_configured_nightly_time():
+    built = build_fulfilment_report(CUTOFFS, ALLOCATIONS, SHORTAGES, SCANS, EMAILS, RECEIPTS, PURCHASE, PAYABLES,
+                                    PRODUCTS, timezone="Asia/Shanghai", nightly_at=time(21, 0), pickup_hours=48,
+                                    now=FINAL)
+    assert built.timeline.select("cutoff", "deadline").rows()[0] == (utc("2026-11-21T13:00:00"),
+                                                                     utc("2026-11-23T13:00:00"))
+
+
+def _sunday_report(allocations: pl.DataFrame, scans: pl.DataFrame):
+    """The range with Sunday's nightly cutoff too (its run ended 12:05 UTC), without receipts."""
+    sunday_nightly = frame([{"calendar": "nightly", "cutoff_date": W, "run_ended_at": utc("2026-11-22T12:05:00")}],
+                           run_ended_at=UTC)
+    return build_fulfilment_report(pl.concat([CUTOFFS, sunday_nightly]), allocations, SHORTAGES, scans, EMAILS,
+                                   RECEIPTS.clear(), PURCHASE, PAYABLES, PRODUCTS, timezone="Asia/Shanghai",
+                                   nightly_at=time(20, 0), pickup_hours=48, now=FINAL)
+
+
+def test_a_cutoff_with_nothing_to_hand_out_has_no_collected_share_and_one_unit_has_its_own():
+    one = frame([line("nightly", W, "A1", 1, "P1")], line_no=pl.Int64, qty_allocated=pl.Int64)
+    scans = pl.concat([SCANS, frame([{"order_id": "A1", "line_no": 1, "picked_up_at": utc("2026-11-23T01:00:00")}],
+                                    line_no=pl.Int64, picked_up_at=UTC)])
+    built = _sunday_report(pl.concat([ALLOCATIONS.filter(pl.col("calendar") == "nightly"), one]), scans)
+    assert built.timeline.select("calendar", "cutoff_date", "units_to_hand_out", "collected_share").rows() == [
+        ("nightly", N, 9, 7 / 9), ("nightly", W, 1, 1.0), ("weekly", W, 0, None)]
+    assert built.timeline.schema["goods_in_first"] == UTC  # no receipt in the range: still instants
+
+
+def test_the_lines_to_chase_by_point_then_cutoff_then_order():
+    extra = frame([line("nightly", W, "A1", 1, "P1"), line("weekly", W, "A0", 2, "P1")], line_no=pl.Int64,
+                  qty_allocated=pl.Int64)
+    built = _sunday_report(pl.concat([extra, ALLOCATIONS]).reverse(), SCANS.clear())
+    assert built.to_chase.select("pickup_point_id", "cutoff_date", "calendar", "order_id").rows() == [
+        ("P1", N, "nightly", "N1"), ("P1", N, "nightly", "N3"), ("P1", W, "nightly", "A1"), ("P1", W, "weekly", "A0"),
+        ("P2", N, "nightly", "N2"), ("P2", W, "weekly", "W1")]
+    assert built.states.height == 6

@@ -209,6 +209,14 @@ def test_short_units_are_taken_back_latest_first_over_every_listing_of_the_sku()
         ("O2", "L2", 2, 1800), ("O4", "L1", 1, 1000)]
 
 
+def test_the_latest_lines_give_units_back_whatever_order_the_lines_come_in():
+    lines = _allocated(*[dict(order_id=f"O{minute}", qty_allocated=2, created_at=f"2026-11-21 09:0{minute}")
+                         for minute in (5, 1, 6, 3, 2, 4)])
+    # 5 short: O6 and O5 give 2 each, O4 the last one
+    assert take_back_short_units(lines, _short(5)).select("order_id", "units_short").rows() == [
+        ("O4", 1), ("O5", 2), ("O6", 2)]
+
+
 def test_a_line_gives_up_at_most_what_it_was_allocated_and_earlier_lines_cover_the_rest():
     lines = _allocated(dict(order_id="O1", qty_allocated=5, created_at="2026-11-21 09:00"),
                        dict(order_id="O2", qty_allocated=2, created_at="2026-11-21 09:05"))
@@ -287,6 +295,19 @@ def test_a_shortage_refund_capped_to_zero_claws_nothing_back():
     assert claw_back_shortages(shortages, accruals, _no_clawbacks(), NIGHTLY).height == 0
 
 
+def test_a_one_fen_shortage_refund_claws_back_its_fen_at_a_rate_above_half():
+    """A line left 1 fen to refund after an after-sales refund: at 6000 bp the clawback is
+    round_half_even(0.6) = 1 fen, and it is posted."""
+    lines = _allocated(dict(order_id="O1", qty_allocated=4, created_at="2026-11-21 09:00"))
+    after_sales = pl.DataFrame({"order_id": ["O1"], "line_no": [1], "refund_fen": [3999]})
+    shortages = take_back_short_units(lines, _short(2), after_sales)
+    assert one(shortages)["short_refund_fen"] == 1
+    accruals = pl.DataFrame({"order_id": ["O1"], "line_no": [1], "role": ["leader"], "beneficiary_id": ["T1"],
+                             "rate_bp": [6000], "amount_fen": [2400]})
+    clawbacks = claw_back_shortages(shortages, accruals, _no_clawbacks(), NIGHTLY)
+    assert clawbacks.select("refund_id", "order_id", "base_fen", "amount_fen").rows() == [("short", "O1", 1, -1)]
+
+
 # ---- the figures -------------------------------------------------------------------------------
 
 def test_receiving_summary_has_the_contract_keys_and_figures():
@@ -334,6 +355,21 @@ def test_supplier_statement_has_one_row_per_cutoff_of_the_week():
         schema_overrides={c: pl.Int64 for c in ("po_fen", "units_purchased", "units_received", "units_damaged",
                                                 "units_short", "units_over", "units_payable", "payable_fen")})
     assert_frame_equal(statement, expected)
+
+
+def test_the_statement_lists_the_cutoffs_by_date_then_calendar_whatever_order_they_come_in():
+    """A week of nightly cutoffs and the weekly one of Sunday: by date, nightly before weekly on Sunday."""
+    def cutoff(calendar: str, day: int, units: int) -> pl.DataFrame:
+        return decide_purchase_lines(purchase(units, cost=100), receipts(dict(units_received=units))).with_columns(
+            pl.lit(calendar).alias("calendar"), pl.lit(date(2026, 11, day)).alias("cutoff_date"))
+    week = pl.concat([cutoff(*row) for row in [("weekly", 22, 9), *[("nightly", d, d - 15) for d in range(16, 23)]]])
+    expected = [("nightly", date(2026, 11, 16), 1), ("nightly", date(2026, 11, 17), 2),
+                ("nightly", date(2026, 11, 18), 3), ("nightly", date(2026, 11, 19), 4),
+                ("nightly", date(2026, 11, 20), 5), ("nightly", date(2026, 11, 21), 6),
+                ("nightly", date(2026, 11, 22), 7), ("weekly", date(2026, 11, 22), 9)]
+    for seed in range(8):   # one tie on Sunday: eight orders, so a lost tie-break cannot pass by luck
+        statement = supplier_statement(week.sample(fraction=1.0, shuffle=True, seed=seed))
+        assert statement.select("calendar", "cutoff_date", "units_purchased").rows() == expected
 
 
 # ---- invariants --------------------------------------------------------------------------------

@@ -8,7 +8,14 @@ import pytest
 from tests import mooncake
 from tests.builders import at, listings, orders, products
 from tests.transforms.test_progress import progress
-from transforms.leader_messages import build_messages, content_hash, fit_lines, local_day_time, yuan_short
+from transforms.leader_messages import (
+    MESSAGE_COLUMNS,
+    build_messages,
+    content_hash,
+    fit_lines,
+    local_day_time,
+    yuan_short,
+)
 
 CUTOFF = datetime(2026, 11, 21, 20, 0, tzinfo=timezone(timedelta(hours=8)))
 def points() -> pl.DataFrame:
@@ -108,6 +115,21 @@ def test_fit_lines_counts_what_is_left_out():
     assert fit_lines(["a", "b"], "", "", None) == (["1. a", "2. b"], 0)
 
 
+def test_every_listing_that_fits_is_shown_even_when_the_summing_up_line_would_not_fit():
+    """A long line and a short one, 39 bytes with their newlines: both fit in 39, though the first
+    with "\\n……另有 2 个商品" (25 bytes) after it would not; in 38 neither is shown."""
+    lines = ["甲" * 10, "x"]           # "1. " + 30 bytes, "2. x"
+    assert fit_lines(lines, "", "", 39) == (["1. " + "甲" * 10, "2. x"], 0)
+    assert fit_lines(lines, "", "", 38) == ([], 2)
+    assert fit_lines(lines, "head", "tail", 47) == (["1. " + "甲" * 10, "2. x"], 0)
+    assert fit_lines(lines, "head", "tail", 46) == ([], 2)
+    assert fit_lines(["甲" * 10, "乙" * 10, "x"], "", "", 59) == (["1. " + "甲" * 10], 2)  # 34 + 25
+    assert fit_lines(["甲" * 10, "乙" * 10, "x"], "", "", 58) == ([], 3)
+    four = ["a" * 27] * 4    # 30 bytes numbered, 31 with the newline
+    assert fit_lines(four, "", "", 31 + 31 + 25) == (["1. " + "a" * 27, "2. " + "a" * 27], 2)
+    assert fit_lines(four, "", "", 31 + 31 + 24) == (["1. " + "a" * 27], 3)
+
+
 def test_local_day_time():
     assert local_day_time(CUTOFF.astimezone(timezone.utc), "Asia/Shanghai") == "11月21日(周六) 20:00"
 
@@ -145,6 +167,77 @@ def test_a_case_to_fill_only_once_the_group_forms():
     assert "凑满整箱" not in not_yet and "还差 1 件成团" in not_yet
     formed = messages(rows, listings(dict(listing_id="L2", sku_id="SKU2")))["P1"]["text"]
     assert "砂糖橘：本小区已售 2 份；已成团，¥328；再 4 件凑满整箱" in formed
+
+
+def test_a_case_to_fill_shows_on_the_formed_groups_and_not_when_the_cases_are_full():
+    def rows(*qtys):   # (point, qty) of the orders of 砂糖橘 (cases of 6, rounded down)
+        return orders(*[dict(order_id=f"S{i}", customer_id=f"c{i}", qty=q, created_at="2026-11-21 10:00",
+                             listing_id="L2", pickup_point_id=p) for i, (p, q) in enumerate(qtys)])
+    per_point = listings(dict(listing_id="L2", sku_id="SKU2", group_scope="pickup_point", min_qty=3))
+    sent = messages(rows(("P1", 4), ("P2", 1)), per_point)   # P1 forms with 4: 2 more fill a case; P2 does not
+    assert "已成团，¥328；再 2 件凑满整箱" in sent["P1"]["text"] and "凑满整箱" not in sent["P2"]["text"]
+    one_more = messages(rows(("P1", 5)), listings(dict(listing_id="L2", sku_id="SKU2")))["P1"]["text"]
+    assert "已成团，¥328；再 1 件凑满整箱" in one_more
+    full = messages(rows(("P1", 6)), listings(dict(listing_id="L2", sku_id="SKU2")))["P1"]["text"]
+    assert "砂糖橘：本小区已售 6 份；已成团，¥328\n" in full
+
+
+def test_a_stock_pool_with_less_left_than_the_listings_cap_is_what_is_left():
+    listing_rows = listings(dict(listing_id="L1", stock_cap=100))
+    rows = progress(orders(dict(order_id="A", customer_id="a", qty=1, created_at="2026-11-21 10:00")), listing_rows,
+                    PRODUCTS).with_columns(pl.lit(3, pl.Int64).alias("pool_left"))
+    built = build_messages(rows, listing_rows, products(*PRODUCTS), points(), {}, CUTOFF, at("2026-11-21 15:00"),
+                           "Asia/Shanghai")
+    assert built["text"][0].splitlines()[2].endswith("；仅剩 3 份")
+
+
+def test_a_listing_whose_product_has_no_row_is_named_by_its_listing_id():
+    listing_rows = listings(dict(listing_id="L1"))
+    rows = progress(orders(dict(order_id="A", customer_id="a", qty=1, created_at="2026-11-21 10:00")), listing_rows,
+                    PRODUCTS)
+    built = build_messages(rows, listing_rows, products(*PRODUCTS).filter(pl.col("sku_id") == "SKU2"), points(), {},
+                           CUTOFF, at("2026-11-21 15:00"), "Asia/Shanghai")
+    assert built["text"][0].splitlines()[2].startswith("1. L1：本小区已售 1 份；")
+
+
+def test_formed_groups_closest_to_their_next_tier_first_then_by_listing():
+    counts = (("F3", 1), ("F1", 3), ("F0", 2), ("F2", 3))
+    rows = orders(*[dict(order_id=f"{listing}{n}", customer_id=f"c{listing}{n}", qty=1, listing_id=listing,
+                         created_at="2026-11-21 10:00") for listing, count in counts for n in range(count)])
+    listing_rows = listings(dict(listing_id="F3"), dict(listing_id="F1", tiers="2:32800|9:30800"),
+                            dict(listing_id="F0"), dict(listing_id="F2", tiers="2:32800|4:30800"))
+    lines = messages(rows, listing_rows)["P1"]["text"].splitlines()[2:6]
+    assert [line.split("：", 1)[1] for line in lines] == [
+        "本小区已售 3 份；已成团，¥328；再 1 人享 ¥308",     # F2
+        "本小区已售 3 份；已成团，¥328；再 6 人享 ¥308",     # F1
+        "本小区已售 2 份；已成团，¥328",                      # F0, no tier
+        "本小区已售 1 份；已成团，¥328"]                      # F3, no tier
+
+
+def test_the_messages_come_by_pickup_point():
+    rows = orders(*[dict(order_id=f"O{p}", customer_id=f"c{p}", qty=1, created_at="2026-11-21 10:00",
+                         pickup_point_id=f"P{p}") for p in (4, 2, 6, 1, 5, 3)])
+    built = build_messages(progress(rows, listings(dict(listing_id="L1")), PRODUCTS), listings(dict(listing_id="L1")),
+                           products(*PRODUCTS), points(), {}, CUTOFF, at("2026-11-21 15:00"), "Asia/Shanghai")
+    assert built["pickup_point_id"].to_list() == ["P1", "P2", "P3", "P4", "P5", "P6"]
+
+
+def test_a_message_of_exactly_the_bots_limit_is_whole_and_one_byte_less_is_summed_up():
+    rows, listing_rows = mooncake_day()
+    text = messages(rows, listing_rows)["P1"]["text"]
+    size = len(text.encode())
+    assert messages(rows, listing_rows, budgets={"P1": size})["P1"]["text"] == text
+    cut = messages(rows, listing_rows, budgets={"P1": size - 1})["P1"]["text"]
+    assert "……另有 " in cut and len(cut.encode()) <= size - 1
+
+
+def test_a_message_names_its_point_and_leader_and_no_orders_gives_no_message_but_the_columns():
+    rows, listing_rows = mooncake_day()
+    p2 = messages(rows, listing_rows)["P2"]
+    assert (p2["leader_id"], p2["leader_name"], p2["point_name"], p2["listings"]) == ("T2", "李娜", "阳光花园", 1)
+    none = build_messages(progress(rows.clear(), listing_rows, PRODUCTS), listing_rows, products(*PRODUCTS), points(),
+                          {}, CUTOFF, at("2026-11-21 15:00"), "Asia/Shanghai")
+    assert none.height == 0 and none.columns == MESSAGE_COLUMNS
 
 
 def test_a_point_not_in_the_master_data_keeps_its_id():

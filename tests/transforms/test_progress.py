@@ -99,6 +99,35 @@ def test_a_listing_without_orders_needs_one_unit_at_least():
     assert [(r["units"], r["would_form"], r["missing_units"]) for r in
             (row(rows, "L2"), row(rows, "L3"))] == [(0, False, 1), (0, False, 4)]
     assert rows.filter(pl.col("listing_id") == "L2").height == 1  # no point row without orders
+    assert (row(rows, "L2")["groups"], row(rows, "L2")["groups_formed"]) == (0, 0)
+
+
+def test_a_customer_the_stock_cap_left_without_units_is_no_participant():
+    rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=1, created_at=f"2026-11-21 10:0{i}")
+                    for i in range(3)])
+    figures = progress(rows, listings(dict(listing_id="L1", stock_cap=2)))
+    assert (row(figures)["units"], row(figures)["participants"]) == (2, 2)
+    assert (row(figures, point="P1")["units"], row(figures, point="P1")["participants"]) == (2, 2)
+
+
+def test_a_tier_price_above_the_unit_price_is_not_charged():
+    rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=1, created_at=f"2026-11-21 10:0{i}",
+                         unit_price_fen=30000) for i in range(2)])
+    figures = progress(rows, listings(dict(listing_id="L1", unit_price_fen=30000, tiers="2:32800|5:29000")))
+    assert (row(figures)["would_form"], row(figures)["price_fen"], row(figures)["next_price_fen"]) == (True, 30000,
+                                                                                                      29000)
+    short = progress(rows, listings(dict(listing_id="L1", unit_price_fen=30000, tiers="3:31000")))
+    assert (row(short)["would_form"], row(short)["next_price_fen"]) == (False, 30000)   # it would form at 30000
+
+
+def test_rows_by_listing_its_own_row_first_then_its_points():
+    pairs = [("L3", "P2"), ("L1", "P3"), ("L2", "P1"), ("L1", "P1"), ("L3", "P3"), ("L2", "P2"), ("L1", "P2"),
+             ("L3", "P1"), ("L2", "P3")]
+    rows = orders(*[dict(order_id=f"O{i}", customer_id=f"c{i}", qty=1, created_at="2026-11-21 10:00", listing_id=lid,
+                         pickup_point_id=p) for i, (lid, p) in enumerate(pairs)])
+    figures = progress(rows, listings(dict(listing_id="L3"), dict(listing_id="L1"), dict(listing_id="L2")))
+    assert figures.select("listing_id", "pickup_point_id").rows() == [
+        (listing, point) for listing in ("L1", "L2", "L3") for point in (None, "P1", "P2", "P3")]
 
 
 def test_a_pickup_point_row_counts_its_own_orders_and_shows_its_group():
