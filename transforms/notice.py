@@ -114,6 +114,15 @@ def _fit(lines: list[str], size: int, budget: int | None, more: str) -> list[str
     return kept
 
 
+def cutoff_day_text(cutoff_at: datetime, timezone: str) -> str:
+    """The cutoff's local day as leaders say it: `11月21日(周六)`; a cutoff at midnight (the weekly
+    one, Sunday 24:00) is the day that ends there, `11月22日(周日) 24:00`, not the Monday it is."""
+    local = cutoff_at.astimezone(ZoneInfo(timezone))
+    midnight = local.time() == time(0, 0)
+    day = local.date() - timedelta(days=1) if midnight else local.date()
+    return f"{day.month}月{day.day}日(周{WEEKDAYS[day.weekday()]})" + (" 24:00" if midnight else "")
+
+
 def _text(point: dict, lines: pl.DataFrame, cutoff_at: datetime, timezone: str, budget: int | None) -> str:
     items = (lines.group_by("item", "unit").agg(pl.col("units_out").sum(), pl.col("units_short").sum())
              .sort("item"))
@@ -139,9 +148,8 @@ def _text(point: dict, lines: pl.DataFrame, cutoff_at: datetime, timezone: str, 
     else:
         when = f"预计到达：{local_day_time(point['arrives'], timezone)}（线路 {point['route_id']} " \
                f"{departs.astimezone(ZoneInfo(timezone)):%H:%M} 发车）"
-    day = cutoff_at.astimezone(ZoneInfo(timezone))
     head = [f"【到货通知】{point['name']}",
-            f"{day.month}月{day.day}日(周{WEEKDAYS[day.weekday()]}) 截单的团购：今日订单共 {units} 件、"
+            f"{cutoff_day_text(cutoff_at, timezone)} 截单的团购：今日订单共 {units} 件、"
             f"{customers} 位顾客，请准备提货。", when]
     contact = point.get("contact_name") or point.get("contact_phone")
     tail = [f"联系：{' '.join(p for p in (point.get('contact_name'), point.get('contact_phone')) if p)}"] \

@@ -1,6 +1,6 @@
 """The notice before the goods arrive (到货通知): when it is due, what it says after shortages."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -16,6 +16,7 @@ from transforms.notice import (
     _fit,
     _joined,
     build_notices,
+    cutoff_day_text,
     departure_after,
     due_points,
     mark_revision,
@@ -315,3 +316,12 @@ def test_no_point_due_gives_no_notice_but_the_columns():
                           pl.DataFrame(schema={"order_id": pl.String, "line_no": pl.Int64, "units_short": pl.Int64}),
                           products({}), points(), times().clear(), CUTOFF, "Asia/Shanghai", {})
     assert built.height == 0 and built.columns == NOTICE_COLUMNS
+
+
+@pytest.mark.parametrize("calendar, day, zone, text", [
+    ("weekly", date(2026, 11, 22), "Asia/Shanghai", "11月22日(周日) 24:00"),   # Sunday 24:00, not Monday
+    ("nightly", date(2026, 11, 21), "Asia/Shanghai", "11月21日(周六)"),
+    ("weekly", date(2026, 11, 22), "America/Los_Angeles", "11月22日(周日) 24:00"),
+])
+def test_the_notice_names_the_cutoff_day_as_leaders_say_it(calendar, day, zone, text):
+    assert cutoff_day_text(window_for(calendar, day, zone).end, zone) == text
