@@ -177,24 +177,26 @@ def write(plan: RunPlan, warehouse: Warehouse, master: Master, result: CutoffRes
                    + tuple(export_warnings_for(warehouse, plan.window, result.closed.closing["listing_id"].to_list())))
     warehouse.release_cache()  # the run's tables are stored: its memory goes to the workbooks
     key = pickup_key(plan.settings.data_dir)  # the pickup codes' key (docs/labels.md), made on the first run
-    with RunBooks(plan.settings, result.closed.allocations, key) as books:  # the workers start and import meanwhile
-        with output_errors(plan.settings.reports_dir):
-            staging = new_staging_dir(plan.output_dir)
-            try:
-                with temporary_files_in(staging):  # a large sheet's spooled part: here, not in /tmp or /dev/shm
-                    write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master, lang)
-                    # the ledger entries (millions at 1M lines) are written: not held through the books
-                    posting.entries = posting.posted = pl.DataFrame()
-                    # the workers write the per-supplier, route and pickup-point books while this
-                    # process writes the summary and the files
+    with output_errors(plan.settings.reports_dir):
+        staging = new_staging_dir(plan.output_dir)
+        try:
+            with temporary_files_in(staging):  # a large sheet's spooled part: here, not in /tmp or /dev/shm
+                # commissions.xlsx before the workers start: its moment (+300 MiB at 1M lines) and
+                # theirs do not add up (docs/scale.md);
+                write_commissions_workbook(staging / "commissions.xlsx", posting.entries, master, lang)
+                # the ledger entries (millions at 1M lines) are written: not held through the books
+                posting.entries = posting.posted = pl.DataFrame()
+                # the summary and the files too (summarizing a million lines: +230 MiB for a moment)
+                tables = write_run_files(staging, plan, master, result, posting, as_of)
+                # then the workers write the per-supplier, route and pickup-point books; an error
+                # stops them (at once) before the folder goes
+                with RunBooks(plan.settings, result.closed.allocations, key) as books:
                     books.submit(staging, book_tables(plan, master, result, as_of), lang)
-                    tables = write_run_files(staging, plan, master, result, posting, as_of)
                     files = books.finish(staging, tables, lang)
-                publish_dir(staging, plan.output_dir)
-            except BaseException:
-                books.close(cancel=True)  # no worker writes into the folder that goes now
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+            publish_dir(staging, plan.output_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return Written(tables, files)
 
 

@@ -43,6 +43,12 @@ ROUNDED = {PERCENT: 4, DECIMAL: 2}  # decimals a ratio or a display figure keeps
 STYLE = {name: number for number, name in enumerate(STYLE_NAMES, 1)}  # cell style ids (0: the default)
 
 
+def xml_safe(value: str) -> str:
+    """Text XML can hold: the control characters and U+FFFE/U+FFFF lxml refuses, taken out (a
+    footer's or a title's as a cell's)."""
+    return _ILLEGAL_XML.sub("", value)
+
+
 def _clean_text(value: str) -> str:
     return _ILLEGAL_XML.sub("", value)[:MAX_CELL_CHARS]
 

@@ -38,6 +38,7 @@ POOL_MIN_FILES = 200      # fewer files than this are written in-process (a pool
 FILE_COST_ROWS = 300      # a workbook's fixed cost, in rows, for balancing the workers
 LABEL_COST_ROWS = 3       # a label (and an order's QR code), in rows
 BATCHES_PER_WORKER = 8
+BATCH_COST = 100_000      # a batch's rows at most: a worker holds them (and their pickled copy) while it writes
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ BOOKS = {  # kind -> (path, payload, ctx) -> BookSpec
     "handout": _handout_book,
 }
 LABELS_FOLDER = "labels"
-POINT_BATCH_ROWS = 40_000  # allocated lines of the pickup points prepared at a time (handout lists, labels)
+POINT_BATCH_ROWS = 20_000  # allocated lines of the pickup points prepared at a time (handout lists, labels)
 ROWS_PER_CALL = 10_000  # workbooks written per write_workbooks call: rows rendered together, at most
 # (a worker's memory: ~250 MB at 25,000, ~320 MB at 100,000, for the same time)
 
@@ -246,11 +247,12 @@ class BookSettings(Protocol):
 
 
 class RunBooks:
-    """The run's workbooks, written while the run goes on: `start` spawns the worker processes
-    (they import meanwhile), `submit` prepares the purchase orders, route books and handout lists
-    a kind at a time and hands them to the workers (or writes them here when there are few),
-    `finish` writes summary.xlsx and waits for the workers. The caller posts the ledger and writes
-    its other files between `submit` and `finish`, on the core the workers leave. With a
+    """The run's workbooks: creating it spawns the worker processes (they import while the first
+    rows are prepared), `submit` prepares the purchase orders, route books and handout lists a
+    kind (a group of pickup points) at a time and hands them to the workers (or writes them here
+    when there are few), `finish` waits for the workers, stops them and writes summary.xlsx. The
+    cutoff writes commissions.xlsx and the summary before it creates one, so that what this
+    process holds for them and what the workers hold do not add up (docs/scale.md). With a
     `pickup_key` (labels/pickup_key.py) the handout lists carry each order's QR code and the
     labels/ folder gets the crate and household labels (docs/labels.md)."""
 
@@ -278,7 +280,8 @@ class RunBooks:
                                              and job.payload.orders.height)
             if self.pool:
                 share = len(kind) / max(1, self.expected)
-                batches = max(self.workers, round(self.workers * BATCHES_PER_WORKER * share))
+                cost = sum(job.cost for job in kind)
+                batches = max(self.workers, round(self.workers * BATCHES_PER_WORKER * share), -(-cost // BATCH_COST))
                 self.futures += [self.pool.submit(write_jobs, batch, ctx, tempfile.gettempdir(), labels)
                                  for batch in balance(kind, batches)]
                 self.wait_backlog()  # a group's rows are sent before the next group's are prepared
@@ -302,13 +305,13 @@ class RunBooks:
                             tables.window.cutoff_date)
 
     def finish(self, out_dir: Path, tables: RunTables, lang: str = "zh") -> dict[str, int]:
-        """summary.xlsx, then the workers' work (a worker's error is raised here). Returns counts per
+        """The workers' work (a worker's error is raised here), then summary.xlsx. Returns counts per
         kind, e.g. {"purchase": 2, "sorting": 1, "handout": 2, "summary": 1, "labels": 3} (labels:
         the PDF files of labels/)."""
-        summary_book.write_summary_book(out_dir / "summary.xlsx", tables, self.context(tables, lang))
         for future in self.futures:
             future.result()
-        self.close()
+        self.close()  # the workers go before summary.xlsx is written: its moment and theirs do not add up
+        summary_book.write_summary_book(out_dir / "summary.xlsx", tables, self.context(tables, lang))
         return {"purchase": self.counts["purchase"], "sorting": self.counts["sorting"],
                 "handout": self.counts["handout"], "summary": 1,
                 "labels": self.counts["crates"] + self.counts["households"]}

@@ -33,7 +33,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from sheets.cells import STYLE, Body, Request, render_bodies, row_xml, text_cell, value_cell
+from sheets.cells import STYLE, Body, Request, render_bodies, row_xml, text_cell, value_cell, xml_safe
 from sheets.package import close_sheet, new_book, save_book, stream_rows
 from sheets.sheet_drawings import CHART_BELOW_CM, CHART_SHEET_CM, add_chart, table_pictures
 from sheets.spec import (
@@ -196,7 +196,7 @@ def _rows_xml(sheet: _Sheet, widths: list[float]):
 
 
 def _footer_text(text: str) -> str:
-    return text.replace("&", "&&")
+    return xml_safe(text).replace("&", "&&")
 
 
 def _configure(ws, sheet: _Sheet, widths: list[float], footer: str | None = None,
@@ -256,7 +256,7 @@ def _new_workbook(title: str, laid_out: list[_Sheet], created, widths: list[list
     wb = new_book()
     wb.properties.creator = "cutoff"
     if title:
-        wb.properties.title = title
+        wb.properties.title = xml_safe(title)
     if created is not None:
         stamp = created if created.tzinfo is None else created.astimezone(timezone.utc).replace(tzinfo=None)
         wb.properties.created = wb.properties.modified = stamp

@@ -119,3 +119,15 @@ def test_sections_may_each_start_a_page(tmp_path):
     ws = write(tmp_path, SheetSpec(title="s", columns=(Column("n", "N", INT),), title_line="T",
                                    sections=(Section(frame, heading=("one",)), Section(frame, heading=("two",)))))["s"]
     assert [b.id for b in ws.row_breaks.brk] == [6]  # "two" starts on a page of its own
+
+
+def test_a_title_or_footer_with_characters_xml_cannot_hold_is_written_without_them(tmp_path):
+    """U+FFFE and control characters (found by the property test of test_templates.py) would make
+    lxml refuse the whole workbook; they are left out, as from a cell."""
+    frame = pl.DataFrame({"n": [1]})
+    path = tmp_path / "book.xlsx"
+    write_workbook(path, [SheetSpec(title="s", frame=frame, columns=(Column("n", "N", INT),),
+                                    footer="提货单\ufffe A&B\x07")], title="\ufffe标题")
+    book = load_workbook(path)
+    assert book["s"].oddFooter.left.text == "提货单 A&&B"  # & doubled: a footer's code character
+    assert book.properties.title == "标题"
