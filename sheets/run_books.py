@@ -89,6 +89,11 @@ def plan_by_kind(out_dir: Path, tables: RunTables, labels: LabelOptions | None =
     labels) a group of pickup points at a time (`point_batches`), so workers write the first while
     the next are prepared, and the run holds a group's prepared rows, not the region's."""
     master = tables.master
+    # the crates first, while the workers start (they are prepared in a moment of +125 MiB at 1M
+    # lines, which later met the workers at their largest: docs/scale.md); handed out after the routes
+    crates = None if labels is None else prepare_crates(
+        allocated_units(tables.allocations), master.pickup_points, master.products, master.categories,
+        labels.crate_units)
     yield [WorkbookJob("purchase", workbook_path(out_dir, "purchase", order.supplier_id), order,
                        order.lines.height + FILE_COST_ROWS)
            for order in prepare_purchase_orders(
@@ -96,9 +101,7 @@ def plan_by_kind(out_dir: Path, tables: RunTables, labels: LabelOptions | None =
     yield [WorkbookJob("sorting", workbook_path(out_dir, "sorting", route.route_id), route,
                        3 * route.units.height + FILE_COST_ROWS)
            for route in prepare_routes(tables.allocations, master.pickup_points, master.products)]
-    if labels is not None:
-        crates = prepare_crates(allocated_units(tables.allocations), master.pickup_points, master.products,
-                                master.categories, labels.crate_units)
+    if crates is not None:
         yield [WorkbookJob("crates", label_path(out_dir / LABELS_FOLDER, "crates", route_id), frame,
                            LABEL_COST_ROWS * frame.height + FILE_COST_ROWS)
                for (route_id,), frame in crates.partition_by("route_id", as_dict=True, maintain_order=True).items()]
